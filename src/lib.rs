@@ -1,0 +1,1 @@
+//! The `dingtalk` PHP extension: binding layer only.

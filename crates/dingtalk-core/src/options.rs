@@ -1,0 +1,211 @@
+//! Client settings, checked once when a client is made so that bad input fails before any request.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// DingTalk's legacy ("oapi") host.
+pub const DEFAULT_BASE_URL: &str = "https://oapi.dingtalk.com";
+
+/// Settings of a [`crate::Client`]. Build with [`Options::default`] and the setters, which check
+/// each value and name the option in their error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    pub(crate) base_url: String,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) retries: u32,
+    pub(crate) token_margin: Duration,
+    /// PEM bytes of the extra CA(s) to trust (read when the option is set).
+    pub(crate) ca_pem: Option<Vec<u8>>,
+    pub(crate) proxy: Option<String>,
+    pub(crate) user_agent: String,
+    /// Base delays of the backoff; tests set them to zero.
+    pub(crate) backoff: Backoff,
+}
+
+/// Base delays of the exponential backoff (each retry doubles, then jitter takes 50–100 %).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// After -1 (system busy), HTTP 5xx and connection failures.
+    pub transient: Duration,
+    /// After a throttling code (90018, 90002, 90006): DingTalk asks for about a second.
+    pub throttled: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            transient: Duration::from_millis(200),
+            throttled: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(3),
+            retries: 2,
+            token_margin: Duration::from_secs(600),
+            ca_pem: None,
+            proxy: None,
+            user_agent: format!("dingtalk-php/{}", crate::VERSION),
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+/// A count of seconds that must be finite, positive and fit a `Duration`.
+fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration> {
+    let ok = value.is_finite() && (value > 0.0 || (allow_zero && value == 0.0));
+    if !ok {
+        let bound = if allow_zero { "0 or more" } else { "greater than 0" };
+        return Err(Error::invalid(name, format!("must be a number of seconds {bound}, {value} given")));
+    }
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| Error::invalid(name, format!("is too large, {value} given")))
+}
+
+impl Options {
+    /// The DingTalk host to call: `http` or `https`, no query or fragment.
+    pub fn base_url(mut self, url: &str) -> Result<Self> {
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| Error::invalid("options[base_url]", format!("is not a valid URL ({e})")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::invalid(
+                "options[base_url]",
+                format!("must use http or https, \"{}\" given", parsed.scheme()),
+            ));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty() {
+            return Err(Error::invalid(
+                "options[base_url]",
+                "must not hold a query, a fragment or credentials",
+            ));
+        }
+        self.base_url = url.trim_end_matches('/').to_owned();
+        Ok(self)
+    }
+
+    /// The time budget of one whole call (token, retries and backoff included), in seconds.
+    pub fn timeout(mut self, secs: f64) -> Result<Self> {
+        self.timeout = seconds("options[timeout]", secs, false)?;
+        Ok(self)
+    }
+
+    /// The time allowed to open a connection, in seconds.
+    pub fn connect_timeout(mut self, secs: f64) -> Result<Self> {
+        self.connect_timeout = seconds("options[connect_timeout]", secs, false)?;
+        Ok(self)
+    }
+
+    /// Extra attempts after the first for retryable failures.
+    pub fn retries(mut self, retries: i64) -> Result<Self> {
+        self.retries = u32::try_from(retries)
+            .ok()
+            .filter(|r| *r <= 10)
+            .ok_or_else(|| Error::invalid("options[retries]", format!("must be between 0 and 10, {retries} given")))?;
+        Ok(self)
+    }
+
+    /// Seconds before expiry at which the cached token is renewed.
+    pub fn token_margin(mut self, secs: f64) -> Result<Self> {
+        self.token_margin = seconds("options[token_margin]", secs, true)?;
+        Ok(self)
+    }
+
+    /// A PEM file of certificates to trust besides the public roots.
+    pub fn ca_file(mut self, path: &str) -> Result<Self> {
+        let pem = std::fs::read(path)
+            .map_err(|e| Error::invalid("options[ca_file]", format!("cannot be read: {path}: {e}")))?;
+        reqwest::Certificate::from_pem_bundle(&pem)
+            .ok()
+            .filter(|certs| !certs.is_empty())
+            .ok_or_else(|| Error::invalid("options[ca_file]", format!("holds no PEM certificate: {path}")))?;
+        self.ca_pem = Some(pem);
+        Ok(self)
+    }
+
+    /// A proxy URL for every request (`http://`, `https://`, `socks5://`).
+    pub fn proxy(mut self, url: &str) -> Result<Self> {
+        reqwest::Proxy::all(url)
+            .map_err(|_| Error::invalid("options[proxy]", "is not a valid proxy URL"))?;
+        self.proxy = Some(url.to_owned());
+        Ok(self)
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, agent: &str) -> Result<Self> {
+        if agent.is_empty() || reqwest::header::HeaderValue::from_str(agent).is_err() {
+            return Err(Error::invalid(
+                "options[user_agent]",
+                "must be a non-empty header value without control characters",
+            ));
+        }
+        self.user_agent = agent.to_owned();
+        Ok(self)
+    }
+
+    /// Base delays of the backoff (zero in tests).
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// The time budget of one call.
+    pub fn call_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The configured base URL, without a trailing slash.
+    pub fn base_url_str(&self) -> &str {
+        &self.base_url
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_documented_values() {
+        let o = Options::default();
+        assert_eq!(o.base_url, "https://oapi.dingtalk.com");
+        assert_eq!(o.timeout, Duration::from_secs(10));
+        assert_eq!(o.connect_timeout, Duration::from_secs(3));
+        assert_eq!(o.retries, 2);
+        assert_eq!(o.token_margin, Duration::from_secs(600));
+        assert!(o.user_agent.starts_with("dingtalk-php/"));
+    }
+
+    #[test]
+    fn rejects_bad_values_naming_the_option() {
+        let name = |r: Result<Options>| match r {
+            Err(Error::InvalidArgument { name, .. }) => name,
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        };
+        assert_eq!(name(Options::default().base_url("ftp://x")), "options[base_url]");
+        assert_eq!(name(Options::default().base_url("not a url")), "options[base_url]");
+        assert_eq!(name(Options::default().base_url("http://x/?a=b")), "options[base_url]");
+        assert_eq!(name(Options::default().timeout(0.0)), "options[timeout]");
+        assert_eq!(name(Options::default().timeout(f64::NAN)), "options[timeout]");
+        assert_eq!(name(Options::default().timeout(1e300)), "options[timeout]");
+        assert_eq!(name(Options::default().connect_timeout(-1.0)), "options[connect_timeout]");
+        assert_eq!(name(Options::default().retries(-1)), "options[retries]");
+        assert_eq!(name(Options::default().retries(11)), "options[retries]");
+        assert_eq!(name(Options::default().token_margin(-5.0)), "options[token_margin]");
+        assert_eq!(name(Options::default().ca_file("/nonexistent.pem")), "options[ca_file]");
+        assert_eq!(name(Options::default().proxy("::")), "options[proxy]");
+        assert_eq!(name(Options::default().user_agent("a\nb")), "options[user_agent]");
+    }
+
+    #[test]
+    fn trims_the_trailing_slash_of_the_base_url() {
+        let o = Options::default().base_url("http://127.0.0.1:8080/").unwrap();
+        assert_eq!(o.base_url, "http://127.0.0.1:8080");
+        assert!(Options::default().token_margin(0.0).is_ok());
+    }
+}

@@ -1,0 +1,215 @@
+//! Command-line parsing for the `dingtalk-emulator` binary.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use dingtalk_emulator::Config;
+
+pub const HELP: &str = "\
+dingtalk-emulator: a local, in-memory DingTalk server for tests, demos and benchmarks
+
+USAGE:
+    dingtalk-emulator [OPTIONS]
+
+OPTIONS:
+    --listen ADDR        address to listen on [default: 127.0.0.1:8080]; port 0 picks
+                         a free port
+    --app KEY:SECRET     an app that may fetch tokens; repeat for more (split at the
+                         first ':') [default: demo_app_key:demo_app_secret]
+    --token-ttl SECS     access-token lifetime in seconds [default: 7200]
+    --qps-limit N        answer errcode 90018 past N calls per second per app per API
+                         [default: no limit]
+    --tls-self-signed    serve HTTPS with a certificate for 127.0.0.1, ::1 and
+                         localhost, made at start
+    --cert-out FILE      write that certificate (PEM) to FILE, for clients to trust
+    -h, --help           print this help
+    -V, --version        print the version
+
+The first line on stdout is `listening on http://HOST:PORT` (or https://).
+SIGTERM or SIGINT stops the server (exit 0). Bad options exit 2.
+
+DingTalk endpoints: GET /gettoken, POST /v1.0/oauth2/accessToken,
+POST /topapi/workrecord/{add,update,getbyuserid}.
+Control API for tests: /_emulator/{faults,expire-tokens,stats,reset,records}.
+";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Version,
+    Run(Options),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Options {
+    pub listen: String,
+    pub config: Config,
+    pub cert_out: Option<PathBuf>,
+}
+
+fn parse_app(value: &str) -> Result<(String, String), String> {
+    match value.split_once(':') {
+        Some((key, secret)) if !key.is_empty() && !secret.is_empty() => {
+            Ok((key.to_owned(), secret.to_owned()))
+        }
+        _ => Err(format!(
+            "--app needs KEY:SECRET with both parts non-empty, got {value:?}"
+        )),
+    }
+}
+
+fn parse_positive<T: std::str::FromStr + PartialOrd + Default>(
+    flag: &str,
+    value: &str,
+) -> Result<T, String> {
+    match value.parse::<T>() {
+        Ok(n) if n > T::default() => Ok(n),
+        _ => Err(format!(
+            "{flag} needs a positive whole number, got {value:?}"
+        )),
+    }
+}
+
+/// Parses the arguments after the program name. An error is a one-line reason.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
+    let mut listen = String::from("127.0.0.1:8080");
+    let mut apps: Vec<(String, String)> = Vec::new();
+    let mut config = Config::default();
+    let mut cert_out = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let arg = arg
+            .into_string()
+            .map_err(|a| format!("argument is not valid UTF-8: {a:?}"))?;
+        // Accept both `--flag value` and `--flag=value`.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg, None),
+        };
+        let takes_value = matches!(
+            flag.as_str(),
+            "--listen" | "--app" | "--token-ttl" | "--qps-limit" | "--cert-out"
+        );
+        let value = if takes_value {
+            match inline {
+                Some(value) => value,
+                None => args
+                    .next()
+                    .ok_or_else(|| format!("{flag} needs a value"))?
+                    .into_string()
+                    .map_err(|v| format!("value of {flag} is not valid UTF-8: {v:?}"))?,
+            }
+        } else if inline.is_some() {
+            return Err(format!("{flag} takes no value"));
+        } else {
+            String::new()
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-V" | "--version" => return Ok(Command::Version),
+            "--listen" => listen = value,
+            "--app" => {
+                let app = parse_app(&value)?;
+                if apps.iter().any(|(key, _)| *key == app.0) {
+                    return Err(format!("--app {} given twice", app.0));
+                }
+                apps.push(app);
+            }
+            "--token-ttl" => {
+                config.token_ttl = Duration::from_secs(parse_positive(&flag, &value)?);
+            }
+            "--qps-limit" => config.qps_limit = Some(parse_positive(&flag, &value)?),
+            "--tls-self-signed" => config.tls = true,
+            "--cert-out" => cert_out = Some(PathBuf::from(value)),
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    if cert_out.is_some() && !config.tls {
+        return Err("--cert-out needs --tls-self-signed".to_owned());
+    }
+    if !apps.is_empty() {
+        config.apps = apps;
+    }
+    Ok(Command::Run(Options {
+        listen,
+        config,
+        cert_out,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Command, String> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn defaults() {
+        let Ok(Command::Run(options)) = run(&[]) else {
+            panic!("expected options");
+        };
+        assert_eq!(options.listen, "127.0.0.1:8080");
+        assert_eq!(options.config, Config::default());
+        assert_eq!(options.cert_out, None);
+    }
+
+    #[test]
+    fn every_option() {
+        let parsed = run(&[
+            "--listen=127.0.0.1:0",
+            "--app",
+            "k1:s:with:colons",
+            "--app=k2:s2",
+            "--token-ttl",
+            "3",
+            "--qps-limit",
+            "5",
+            "--tls-self-signed",
+            "--cert-out",
+            "/tmp/c.pem",
+        ]);
+        let Ok(Command::Run(options)) = parsed else {
+            panic!("expected options, got {parsed:?}");
+        };
+        assert_eq!(options.listen, "127.0.0.1:0");
+        assert_eq!(
+            options.config.apps,
+            [
+                ("k1".to_owned(), "s:with:colons".to_owned()),
+                ("k2".to_owned(), "s2".to_owned())
+            ]
+        );
+        assert_eq!(options.config.token_ttl, Duration::from_secs(3));
+        assert_eq!(options.config.qps_limit, Some(5));
+        assert!(options.config.tls);
+        assert_eq!(options.cert_out, Some(PathBuf::from("/tmp/c.pem")));
+    }
+
+    #[test]
+    fn bad_input_is_a_one_line_reason() {
+        for bad in [
+            &["--nope"][..],
+            &["--listen"],
+            &["--app", "nocolon"],
+            &["--app", ":secret"],
+            &["--app", "a:b", "--app", "a:c"],
+            &["--token-ttl", "0"],
+            &["--token-ttl", "-5"],
+            &["--qps-limit", "many"],
+            &["--cert-out", "x.pem"],
+            &["--tls-self-signed=yes"],
+            &["positional"],
+        ] {
+            let error = run(bad).expect_err(&format!("{bad:?} should fail"));
+            assert!(!error.contains('\n'), "{error}");
+        }
+        assert_eq!(run(&["--help"]), Ok(Command::Help));
+        assert_eq!(run(&["-V"]), Ok(Command::Version));
+    }
+}

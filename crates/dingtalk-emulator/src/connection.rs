@@ -1,0 +1,169 @@
+//! One client connection: TLS handshake if any, HTTP/1.1 keep-alive, faults.
+//!
+//! Connections are served here rather than by `axum::serve` because a "drop" fault
+//! must close the connection without answering, which only the owner of the
+//! connection task can do.
+
+use std::convert::Infallible;
+use std::future::pending;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, Request, Response, StatusCode};
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::sync::{watch, Notify};
+use tokio_rustls::TlsAcceptor;
+use tower_service::Service;
+
+use crate::errors::{self, oapi_error_body};
+use crate::faults::{is_control_path, FaultAction};
+use crate::state::AppState;
+use crate::BODY_LIMIT;
+
+/// A client that connects and says nothing is cut off after this.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub async fn run(
+    stream: TcpStream,
+    tls: Option<TlsAcceptor>,
+    state: Arc<AppState>,
+    router: Router,
+    stop: watch::Receiver<bool>,
+) {
+    // Small answers on keep-alive connections must not wait for Nagle.
+    let _ = stream.set_nodelay(true);
+    match tls {
+        None => serve(stream, state, router, stop).await,
+        Some(acceptor) => {
+            if let Ok(Ok(stream)) =
+                tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+            {
+                serve(stream, state, router, stop).await;
+            }
+        }
+    }
+}
+
+async fn serve<S>(stream: S, state: Arc<AppState>, router: Router, mut stop: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    // A request whose fault says "drop" rings this; the loop below then drops the
+    // connection, closing the socket with no answer.
+    let drop_signal = Arc::new(Notify::new());
+    let service = {
+        let drop_signal = Arc::clone(&drop_signal);
+        service_fn(move |request| {
+            handle(
+                Arc::clone(&state),
+                router.clone(),
+                Arc::clone(&drop_signal),
+                request,
+            )
+        })
+    };
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    let mut connection = std::pin::pin!(connection);
+    let mut draining = *stop.borrow();
+    if draining {
+        connection.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            () = drop_signal.notified() => return,
+            _ = stop.changed(), if !draining => {
+                // Finish the request in flight, then close; idle connections close now.
+                draining = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+fn declared_length(request: &Request<Incoming>) -> Option<u64> {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+async fn handle(
+    state: Arc<AppState>,
+    mut router: Router,
+    drop_signal: Arc<Notify>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let fault = {
+        let path = request.uri().path();
+        if is_control_path(path) {
+            None
+        } else {
+            // Counted before faults, so a faulted request shows in the stats too.
+            state.stats.count(path);
+            state.faults.take(path)
+        }
+    };
+    if let Some(fault) = fault {
+        if let Some(delay) = fault.delay {
+            tokio::time::sleep(delay).await;
+        }
+        match fault.action {
+            FaultAction::Pass => {}
+            FaultAction::Drop => {
+                drop_signal.notify_one();
+                return pending().await;
+            }
+            FaultAction::Error {
+                errcode,
+                errmsg,
+                sub_code,
+                sub_msg,
+            } => {
+                let request_id = state.ids.request_id();
+                let body = oapi_error_body(
+                    errcode,
+                    &errmsg,
+                    sub_code.as_deref(),
+                    sub_msg.as_deref(),
+                    &request_id,
+                );
+                return Ok(errors::json(StatusCode::OK, body));
+            }
+            FaultAction::Raw {
+                status,
+                body,
+                content_type,
+            } => {
+                let mut response = Response::new(Body::from(body));
+                *response.status_mut() = status;
+                if let Ok(value) = HeaderValue::from_str(&content_type) {
+                    response.headers_mut().insert(header::CONTENT_TYPE, value);
+                }
+                return Ok(response);
+            }
+        }
+    }
+    // Refuse an announced oversized body before reading any of it, so a huge upload
+    // gets its answer at once instead of being read and thrown away.
+    if declared_length(&request).is_some_and(|n| n > BODY_LIMIT as u64) {
+        return Ok(errors::body_too_large(&state, request.uri().path()));
+    }
+    // Router is always ready; its error type is Infallible.
+    router.call(request).await
+}

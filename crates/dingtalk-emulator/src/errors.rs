@@ -1,0 +1,177 @@
+//! Answers in DingTalk's two error shapes, and the fallbacks for unknown paths and methods.
+//!
+//! Legacy "oapi" paths answer HTTP 200 with `{"errcode","errmsg","request_id"}`; `/v1.0/`
+//! paths answer 4xx with `{"code","message","requestid"}`. Transport-level refusals
+//! (unknown path, wrong method, body too large) use the HTTP status as errcode too.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+use serde::Serialize;
+
+use crate::state::AppState;
+
+/// errcode of a request DingTalk cannot use: missing or malformed parameter.
+pub const INVALID_PARAMETER: i64 = 40035;
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json;charset=utf-8");
+
+/// A JSON answer with the given status.
+pub fn json(status: StatusCode, body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, JSON);
+    response
+}
+
+#[derive(Serialize)]
+struct OapiError<'a> {
+    errcode: i64,
+    errmsg: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub_msg: Option<&'a str>,
+    request_id: &'a str,
+}
+
+/// The body of an oapi error.
+pub fn oapi_error_body(
+    errcode: i64,
+    errmsg: &str,
+    sub_code: Option<&str>,
+    sub_msg: Option<&str>,
+    request_id: &str,
+) -> String {
+    let body = OapiError {
+        errcode,
+        errmsg,
+        sub_code,
+        sub_msg,
+        request_id,
+    };
+    // Serialising a struct of strings and integers cannot fail; an empty object is a safe fallback.
+    serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"))
+}
+
+/// An oapi error the way DingTalk sends it: HTTP 200.
+pub fn oapi_error(state: &AppState, errcode: i64, errmsg: &str) -> Response {
+    oapi_error_with_status(state, StatusCode::OK, errcode, errmsg)
+}
+
+pub fn oapi_error_with_status(
+    state: &AppState,
+    status: StatusCode,
+    errcode: i64,
+    errmsg: &str,
+) -> Response {
+    let request_id = state.ids.request_id();
+    json(
+        status,
+        oapi_error_body(errcode, errmsg, None, None, &request_id),
+    )
+}
+
+#[derive(Serialize)]
+struct V1Error<'a> {
+    code: &'a str,
+    message: &'a str,
+    requestid: &'a str,
+}
+
+/// A v1.0 error: 4xx with `{code, message, requestid}`.
+pub fn v1_error(state: &AppState, status: StatusCode, code: &str, message: &str) -> Response {
+    let request_id = state.ids.request_id();
+    let body = V1Error {
+        code,
+        message,
+        requestid: &request_id,
+    };
+    let mut response = json(
+        status,
+        serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}")),
+    );
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-acs-request-id", value);
+    }
+    response
+}
+
+fn is_v1(path: &str) -> bool {
+    path.starts_with("/v1.0/")
+}
+
+/// Fallback for paths no route knows.
+pub async fn not_found(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
+    let path = uri.path();
+    if is_v1(path) {
+        let message = format!("Specified api is not found: {path}");
+        v1_error(
+            &state,
+            StatusCode::NOT_FOUND,
+            "InvalidAction.NotFound",
+            &message,
+        )
+    } else {
+        let message = format!("not found: {path}");
+        oapi_error_with_status(&state, StatusCode::NOT_FOUND, 404, &message)
+    }
+}
+
+/// Fallback for a known path called with the wrong method.
+pub async fn method_not_allowed(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+) -> Response {
+    let path = uri.path();
+    let message = format!("method {method} not allowed for {path}");
+    if is_v1(path) {
+        v1_error(
+            &state,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            &message,
+        )
+    } else {
+        oapi_error_with_status(&state, StatusCode::METHOD_NOT_ALLOWED, 405, &message)
+    }
+}
+
+/// The answer for a body over [`crate::BODY_LIMIT`]; the connection is closed after it
+/// so the rest of the body is never read.
+pub fn body_too_large(state: &AppState, path: &str) -> Response {
+    let message = format!("request body larger than {} bytes", crate::BODY_LIMIT);
+    let mut response = if is_v1(path) {
+        v1_error(
+            state,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            &message,
+        )
+    } else {
+        oapi_error_with_status(state, StatusCode::PAYLOAD_TOO_LARGE, 413, &message)
+    };
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// Maps a failure to read the body (too large, or the client went away) to an answer.
+pub fn body_rejection(state: &AppState, path: &str, rejection: &BytesRejection) -> Response {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        body_too_large(state, path)
+    } else {
+        let message = format!("could not read the request body: {}", rejection.body_text());
+        if is_v1(path) {
+            v1_error(state, StatusCode::BAD_REQUEST, "InvalidParameter", &message)
+        } else {
+            oapi_error(state, INVALID_PARAMETER, &message)
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Scripted faults: a queue of misbehaviours for the next matching requests.
+//!
+//! Each queued fault applies to the next `count` requests whose path starts with its
+//! `path`; the first matching fault in the queue is the one consumed.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use crate::state::lock;
+
+/// One fault as posted to `/_emulator/faults`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    path: String,
+    count: Option<u32>,
+    errcode: Option<i64>,
+    errmsg: Option<String>,
+    sub_code: Option<String>,
+    sub_msg: Option<String>,
+    status: Option<u16>,
+    body: Option<String>,
+    content_type: Option<String>,
+    delay_ms: Option<u64>,
+    drop: Option<bool>,
+}
+
+/// What happens to a faulted request (after its delay, if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultAction {
+    /// Answer normally.
+    Pass,
+    /// A DingTalk error body, HTTP 200.
+    Error {
+        errcode: i64,
+        errmsg: String,
+        sub_code: Option<String>,
+        sub_msg: Option<String>,
+    },
+    /// This status and body, as they are.
+    Raw {
+        status: StatusCode,
+        body: String,
+        content_type: String,
+    },
+    /// Close the connection without answering.
+    Drop,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub delay: Option<Duration>,
+    pub action: FaultAction,
+}
+
+#[derive(Debug)]
+struct Queued {
+    path: String,
+    remaining: u32,
+    fault: Fault,
+}
+
+#[derive(Default)]
+pub struct FaultQueue {
+    /// Mirrors the queue's length so the common case (no faults) takes no lock.
+    len: AtomicUsize,
+    queue: Mutex<VecDeque<Queued>>,
+}
+
+/// Paths of the control API, which faults never touch.
+pub fn is_control_path(path: &str) -> bool {
+    path == "/_emulator" || path.starts_with("/_emulator/")
+}
+
+fn default_errmsg(errcode: i64) -> String {
+    if errcode == -1 {
+        "系统繁忙".to_owned()
+    } else {
+        format!("injected fault {errcode}")
+    }
+}
+
+/// Checks one posted fault; the error names what is wrong with it.
+fn validate(spec: FaultSpec) -> Result<Queued, String> {
+    if !spec.path.starts_with('/') {
+        return Err(format!("path must start with '/': {:?}", spec.path));
+    }
+    if is_control_path(&spec.path) {
+        return Err("faults cannot target /_emulator/ paths".to_owned());
+    }
+    let count = spec.count.unwrap_or(1);
+    if count == 0 {
+        return Err("count must be at least 1".to_owned());
+    }
+    let drop = spec.drop.unwrap_or(false);
+    let kinds = usize::from(drop)
+        + usize::from(spec.status.is_some())
+        + usize::from(spec.errcode.is_some());
+    if kinds > 1 {
+        return Err("use only one of errcode, status and drop in a fault".to_owned());
+    }
+    if kinds == 0 && spec.delay_ms.is_none() {
+        return Err("a fault needs errcode, status, drop or delay_ms".to_owned());
+    }
+    if spec.errcode.is_none()
+        && (spec.errmsg.is_some() || spec.sub_code.is_some() || spec.sub_msg.is_some())
+    {
+        return Err("errmsg, sub_code and sub_msg need errcode".to_owned());
+    }
+    if spec.status.is_none() && (spec.body.is_some() || spec.content_type.is_some()) {
+        return Err("body and content_type need status".to_owned());
+    }
+    let action = if drop {
+        FaultAction::Drop
+    } else if let Some(errcode) = spec.errcode {
+        FaultAction::Error {
+            errcode,
+            errmsg: spec.errmsg.unwrap_or_else(|| default_errmsg(errcode)),
+            sub_code: spec.sub_code,
+            sub_msg: spec.sub_msg,
+        }
+    } else if let Some(status) = spec.status {
+        let status = StatusCode::from_u16(status)
+            .ok()
+            .filter(|s| (200..=599).contains(&s.as_u16()))
+            .ok_or_else(|| format!("status must be between 200 and 599, not {status}"))?;
+        let body = spec.body.unwrap_or_default();
+        let content_type = spec
+            .content_type
+            .unwrap_or_else(|| guess_content_type(&body).to_owned());
+        FaultAction::Raw {
+            status,
+            body,
+            content_type,
+        }
+    } else {
+        FaultAction::Pass
+    };
+    Ok(Queued {
+        path: spec.path,
+        remaining: count,
+        fault: Fault {
+            delay: spec.delay_ms.map(Duration::from_millis),
+            action,
+        },
+    })
+}
+
+/// A raw body that parses as JSON is sent as JSON, anything else as HTML.
+fn guess_content_type(body: &str) -> &'static str {
+    if serde_json::from_str::<serde::de::IgnoredAny>(body).is_ok() {
+        "application/json;charset=utf-8"
+    } else {
+        "text/html;charset=utf-8"
+    }
+}
+
+impl FaultQueue {
+    /// Parses a JSON list of faults (or a single one) and queues them all, or none.
+    /// Returns how many were queued.
+    pub fn push_json(&self, body: &[u8]) -> Result<usize, String> {
+        let specs: Vec<FaultSpec> = match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Array(items)) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    serde_json::from_value(item).map_err(|e| format!("fault {i}: {e}"))
+                })
+                .collect::<Result<_, _>>()?,
+            Ok(item @ serde_json::Value::Object(_)) => {
+                vec![serde_json::from_value(item).map_err(|e| format!("fault 0: {e}"))?]
+            }
+            Ok(_) => return Err("expected a JSON list of faults".to_owned()),
+            Err(e) => return Err(format!("body is not valid JSON: {e}")),
+        };
+        let queued = specs
+            .into_iter()
+            .enumerate()
+            .map(|(i, spec)| validate(spec).map_err(|e| format!("fault {i}: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let n = queued.len();
+        let mut queue = lock(&self.queue);
+        queue.extend(queued);
+        self.len.store(queue.len(), Ordering::Release);
+        Ok(n)
+    }
+
+    /// Consumes one use of the first queued fault matching `path`.
+    pub fn take(&self, path: &str) -> Option<Fault> {
+        if self.len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let mut queue = lock(&self.queue);
+        let position = queue.iter().position(|q| path.starts_with(&q.path))?;
+        let queued = queue.get_mut(position)?;
+        queued.remaining = queued.remaining.saturating_sub(1);
+        let fault = queued.fault.clone();
+        if queued.remaining == 0 {
+            queue.remove(position);
+            self.len.store(queue.len(), Ordering::Release);
+        }
+        Some(fault)
+    }
+
+    /// What is still queued, as `[{"path", "remaining"}]`.
+    pub fn pending(&self) -> Vec<(String, u32)> {
+        lock(&self.queue)
+            .iter()
+            .map(|q| (q.path.clone(), q.remaining))
+            .collect()
+    }
+
+    pub fn clear(&self) {
+        let mut queue = lock(&self.queue);
+        queue.clear();
+        self.len.store(0, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_matching_fault_is_consumed_count_times() {
+        let q = FaultQueue::default();
+        let n = q
+            .push_json(
+                br#"[{"path":"/topapi/","errcode":-1,"count":2},{"path":"/gettoken","status":502,"body":"<html>bad gateway</html>"}]"#,
+            )
+            .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(q.take("/other"), None);
+        let raw = q.take("/gettoken").unwrap();
+        assert!(
+            matches!(raw.action, FaultAction::Raw { ref content_type, .. } if content_type.starts_with("text/html"))
+        );
+        let first = q.take("/topapi/workrecord/add").unwrap();
+        assert!(
+            matches!(first.action, FaultAction::Error { errcode: -1, ref errmsg, .. } if errmsg == "系统繁忙")
+        );
+        assert!(q.take("/topapi/workrecord/add").is_some());
+        assert_eq!(q.take("/topapi/workrecord/add"), None);
+        assert!(q.pending().is_empty());
+    }
+
+    #[test]
+    fn bad_faults_are_refused_whole() {
+        let q = FaultQueue::default();
+        for bad in [
+            &br#"not json"#[..],
+            br#"[{"path":"/a"}]"#,
+            br#"[{"path":"a","errcode":1}]"#,
+            br#"[{"path":"/a","errcode":1,"drop":true}]"#,
+            br#"[{"path":"/a","status":42}]"#,
+            br#"[{"path":"/a","status":500,"count":0}]"#,
+            br#"[{"path":"/a","delay":5}]"#,
+            br#"[{"path":"/_emulator/stats","errcode":1}]"#,
+            br#"[{"path":"/a","errcode":1},{"path":"/b"}]"#,
+            br#"42"#,
+        ] {
+            assert!(
+                q.push_json(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert!(q.pending().is_empty());
+    }
+}

@@ -1,0 +1,37 @@
+//! Which handler answers which method and path.
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::state::AppState;
+use crate::token::{GETTOKEN, V1_ACCESS_TOKEN};
+use crate::workrecord::{ADD, GET_BY_USERID, UPDATE};
+use crate::{control, errors, token, workrecord, BODY_LIMIT};
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        // DingTalk documents GET; a POST is accepted too and its body ignored, which
+        // is how a client that sends credentials in a body learns of its mistake (40035).
+        .route(GETTOKEN, get(token::gettoken).post(token::gettoken))
+        .route(V1_ACCESS_TOKEN, post(token::access_token))
+        .route(ADD, post(workrecord::add))
+        .route(UPDATE, post(workrecord::update))
+        .route(GET_BY_USERID, post(workrecord::getbyuserid))
+        .route(
+            "/_emulator/faults",
+            post(control::push_faults)
+                .get(control::list_faults)
+                .delete(control::clear_faults),
+        )
+        .route("/_emulator/expire-tokens", post(control::expire_tokens))
+        .route("/_emulator/stats", get(control::stats))
+        .route("/_emulator/reset", post(control::reset))
+        .route("/_emulator/records", get(control::records))
+        .fallback(errors::not_found)
+        .method_not_allowed_fallback(errors::method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}

@@ -1,0 +1,64 @@
+//! Everything one emulator instance remembers, shared by all connections.
+//!
+//! Each part sits behind its own small lock that is taken for a map operation and
+//! released before any await, so requests never queue behind a slow one.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::faults::FaultQueue;
+use crate::ids::Ids;
+use crate::qps::Qps;
+use crate::record_store::RecordStore;
+use crate::stats::Stats;
+use crate::token_store::TokenStore;
+
+pub struct AppState {
+    /// `(app_key, app_secret)`; an app is named by its index here.
+    pub apps: Vec<(String, String)>,
+    pub token_ttl: Duration,
+    pub ids: Ids,
+    pub tokens: Mutex<TokenStore>,
+    pub records: Mutex<RecordStore>,
+    pub faults: FaultQueue,
+    pub stats: Stats,
+    pub qps: Qps,
+}
+
+impl AppState {
+    pub fn new(config: &Config) -> Self {
+        AppState {
+            apps: config.apps.clone(),
+            token_ttl: config.token_ttl,
+            ids: Ids::new(),
+            tokens: Mutex::new(TokenStore::default()),
+            records: Mutex::new(RecordStore::default()),
+            faults: FaultQueue::default(),
+            stats: Stats::default(),
+            qps: Qps::new(config.qps_limit),
+        }
+    }
+
+    /// The index of the app with this key and secret.
+    pub fn find_app(&self, key: &str, secret: &str) -> Option<usize> {
+        // The first entry with the key decides, so a repeated key cannot add a second secret.
+        let index = self.apps.iter().position(|(k, _)| k == key)?;
+        (self.apps[index].1 == secret).then_some(index)
+    }
+
+    /// Back to the state at start: no tokens, records, faults, counts or QPS windows.
+    pub fn reset(&self) {
+        lock(&self.tokens).clear();
+        lock(&self.records).clear();
+        self.faults.clear();
+        self.stats.clear();
+        self.qps.clear();
+    }
+}
+
+/// Takes a lock even if a thread panicked while holding it: every critical section
+/// here leaves its map consistent, so the data is still good.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,1 +1,42 @@
-//! The `dingtalk` PHP extension: binding layer only.
+//! The `dingtalk` PHP extension: the PHP binding layer only. Every DingTalk rule and all HTTP
+//! live in `dingtalk-core`; this crate converts PHP values and maps errors to exceptions.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(windows, feature(abi_vectorcall))]
+
+mod args;
+mod client;
+mod exceptions;
+mod json;
+mod options;
+mod record;
+mod work_record;
+
+use ext_php_rs::prelude::*;
+use ext_php_rs::zend::ModuleEntry;
+use ext_php_rs::{info_table_end, info_table_row, info_table_start};
+
+/// Registers the exception classes before the Rust-backed ones. Runs at module startup: it only
+/// registers classes (no HTTP client, no thread: php-fpm forks after this) and never panics.
+extern "C" fn startup(_type: i32, _module_number: i32) -> i32 {
+    match exceptions::register() {
+        Ok(()) => 0,
+        Err(_) => -1,
+    }
+}
+
+extern "C" fn info(_module: *mut ModuleEntry) {
+    info_table_start!();
+    info_table_row!("dingtalk support", "enabled");
+    info_table_row!("version", dingtalk_core::VERSION);
+    info_table_end!();
+}
+
+#[php_module]
+pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    module
+        .name("dingtalk")
+        .startup_function(startup)
+        .class::<client::Client>()
+        .class::<work_record::WorkRecord>()
+        .info_function(info)
+}

@@ -1,0 +1,159 @@
+//! Parameter types that take PHP values as they come and leave every check to the method, so
+//! that bad input becomes a `ValueError` naming the argument rather than a generic `TypeError`.
+
+use ext_php_rs::convert::{FromZval, StubLiteral};
+use ext_php_rs::flags::DataType;
+use ext_php_rs::types::{ArrayKey, Zval};
+
+/// A PHP `string` argument, kept as bytes until [`PhpStr::utf8`] checks it.
+pub struct PhpStr<'a>(&'a [u8]);
+
+impl<'a> FromZval<'a> for PhpStr<'a> {
+    const TYPE: DataType = DataType::String;
+
+    fn from_zval(zval: &'a Zval) -> Option<Self> {
+        zval.zend_str().map(|s| PhpStr(s.as_bytes()))
+    }
+}
+
+impl<'a> PhpStr<'a> {
+    /// The string, or an error naming `name` when it is not valid UTF-8.
+    pub fn utf8(&self, name: &str) -> Result<&'a str, dingtalk_core::Error> {
+        std::str::from_utf8(self.0).map_err(|_| invalid_utf8(name))
+    }
+}
+
+pub fn invalid_utf8(name: &str) -> dingtalk_core::Error {
+    dingtalk_core::Error::InvalidArgument {
+        name: name.to_owned(),
+        reason: "must be valid UTF-8".to_owned(),
+    }
+}
+
+/// A PHP value copied out of an array argument.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PhpValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// Bytes: PHP strings need not be UTF-8; the consumer checks.
+    Str(Vec<u8>),
+    Array(PhpArray),
+    /// An object, resource or anything else JSON cannot carry; holds PHP's type name.
+    Other(String),
+}
+
+/// A key of a PHP array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    Int(i64),
+    Str(String),
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::Int(i) => write!(f, "{i}"),
+            Key::Str(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// A PHP `array` argument, copied with its order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PhpArray(pub Vec<(Key, PhpValue)>);
+
+/// Nesting beyond this is refused rather than followed (a self-referencing array would recurse
+/// without end).
+const MAX_DEPTH: usize = 64;
+
+fn copy_value(zval: &Zval, depth: usize) -> PhpValue {
+    let zval = zval.dereference();
+    if zval.is_null() {
+        PhpValue::Null
+    } else if let Some(b) = zval.bool() {
+        PhpValue::Bool(b)
+    } else if let Some(i) = zval.long() {
+        PhpValue::Int(i)
+    } else if let Some(f) = zval.double() {
+        PhpValue::Float(f)
+    } else if let Some(s) = zval.zend_str() {
+        PhpValue::Str(s.as_bytes().to_vec())
+    } else if let Some(array) = zval.array() {
+        if depth >= MAX_DEPTH {
+            return PhpValue::Other("array nested too deep".to_owned());
+        }
+        let entries = array
+            .iter()
+            .map(|(key, value)| {
+                let key = match key {
+                    ArrayKey::Long(i) => Key::Int(i),
+                    ArrayKey::String(s) => Key::Str(s),
+                    ArrayKey::Str(s) => Key::Str(s.to_owned()),
+                    // Keys become JSON object keys, which must be UTF-8: a non-UTF-8 key is taken lossily.
+                    ArrayKey::ZendString(s) => Key::Str(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+                };
+                (key, copy_value(value, depth + 1))
+            })
+            .collect();
+        PhpValue::Array(PhpArray(entries))
+    } else {
+        PhpValue::Other(format!("{:?}", zval.get_type()).to_lowercase())
+    }
+}
+
+impl<'a> FromZval<'a> for PhpArray {
+    const TYPE: DataType = DataType::Array;
+
+    fn from_zval(zval: &'a Zval) -> Option<Self> {
+        zval.array()?;
+        match copy_value(zval, 0) {
+            PhpValue::Array(array) => Some(array),
+            _ => None,
+        }
+    }
+}
+
+impl StubLiteral for PhpArray {
+    fn stub_literal(&self) -> String {
+        "[]".to_owned()
+    }
+}
+
+impl PhpArray {
+    /// The empty array, the default of optional array parameters.
+    pub fn empty() -> Self {
+        PhpArray(Vec::new())
+    }
+
+    /// Whether the keys are 0, 1, 2, ... in order (a PHP "list").
+    pub fn is_list(&self) -> bool {
+        self.0
+            .iter()
+            .enumerate()
+            .all(|(i, (key, _))| matches!(key, Key::Int(k) if usize::try_from(*k) == Ok(i)))
+    }
+}
+
+impl PhpValue {
+    /// PHP's name of the value's type, for error messages.
+    pub fn type_name(&self) -> &str {
+        match self {
+            PhpValue::Null => "null",
+            PhpValue::Bool(_) => "bool",
+            PhpValue::Int(_) => "int",
+            PhpValue::Float(_) => "float",
+            PhpValue::Str(_) => "string",
+            PhpValue::Array(_) => "array",
+            PhpValue::Other(name) => name,
+        }
+    }
+}
+
+impl<'a> PhpStr<'a> {
+    /// The string for method `method`, or its `ValueError` naming `name`.
+    pub fn arg(&self, name: &str, method: &str) -> ext_php_rs::exception::PhpResult<&'a str> {
+        self.utf8(name).map_err(|e| crate::exceptions::to_php(e, method))
+    }
+}

@@ -1,0 +1,91 @@
+//! PHP values ↔ JSON: request bodies go out as JSON, answers come back as PHP arrays.
+
+use ext_php_rs::convert::IntoZval;
+use ext_php_rs::types::{ZendHashTable, Zval};
+use serde_json::{Map, Number, Value};
+
+use crate::args::{invalid_utf8, Key, PhpArray, PhpValue};
+
+/// A PHP array as JSON: a list becomes a JSON array, anything else an object. `name` is the
+/// argument's name for errors (`body[items][0]`).
+pub fn array_to_json(array: &PhpArray, name: &str) -> Result<Value, dingtalk_core::Error> {
+    let child = |key: &Key| format!("{name}[{key}]");
+    if array.is_list() && !array.0.is_empty() {
+        let items = array.0.iter().map(|(k, v)| value_to_json(v, &child(k)));
+        return items.collect::<Result<Vec<_>, _>>().map(Value::Array);
+    }
+    let mut map = Map::new();
+    for (key, value) in &array.0 {
+        map.insert(key.to_string(), value_to_json(value, &child(key))?);
+    }
+    Ok(Value::Object(map))
+}
+
+fn value_to_json(value: &PhpValue, name: &str) -> Result<Value, dingtalk_core::Error> {
+    Ok(match value {
+        PhpValue::Null => Value::Null,
+        PhpValue::Bool(b) => Value::Bool(*b),
+        PhpValue::Int(i) => Value::from(*i),
+        PhpValue::Float(f) => Number::from_f64(*f).map(Value::Number).ok_or_else(|| {
+            dingtalk_core::Error::InvalidArgument {
+                name: name.to_owned(),
+                reason: "must be a finite number (JSON has no NAN or INF)".to_owned(),
+            }
+        })?,
+        PhpValue::Str(bytes) => Value::String(std::str::from_utf8(bytes).map_err(|_| invalid_utf8(name))?.to_owned()),
+        PhpValue::Array(array) => array_to_json(array, name)?,
+        PhpValue::Other(type_name) => {
+            return Err(dingtalk_core::Error::InvalidArgument {
+                name: name.to_owned(),
+                reason: format!("must be null, bool, int, float, string or array, {type_name} given"),
+            })
+        }
+    })
+}
+
+/// A JSON value as a PHP value: objects become associative arrays, as `json_decode(..., true)`.
+pub fn json_to_zval(value: &Value) -> Zval {
+    let mut zval = Zval::new();
+    match value {
+        Value::Null => zval.set_null(),
+        Value::Bool(b) => zval.set_bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => zval.set_long(i),
+            None => zval.set_double(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => {
+            if zval.set_string(s, false).is_err() {
+                zval.set_null();
+            }
+        }
+        Value::Array(items) => {
+            let mut table = ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(u32::MAX));
+            for item in items {
+                // Pushing onto a fresh array fails only past the engine's size limit.
+                let _ = table.push(json_to_zval(item));
+            }
+            zval.set_hashtable(table);
+        }
+        Value::Object(map) => {
+            let mut table = ZendHashTable::with_capacity(u32::try_from(map.len()).unwrap_or(u32::MAX));
+            for (key, item) in map {
+                let _ = table.insert(key.as_str(), json_to_zval(item));
+            }
+            zval.set_hashtable(table);
+        }
+    }
+    zval
+}
+
+/// Returns a JSON value to PHP (the method's return value).
+pub struct JsonZval(pub Value);
+
+impl IntoZval for JsonZval {
+    const TYPE: ext_php_rs::flags::DataType = ext_php_rs::flags::DataType::Array;
+    const NULLABLE: bool = false;
+
+    fn set_zval(self, zv: &mut Zval, _persistent: bool) -> ext_php_rs::error::Result<()> {
+        *zv = json_to_zval(&self.0);
+        Ok(())
+    }
+}

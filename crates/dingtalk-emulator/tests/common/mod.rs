@@ -1,0 +1,155 @@
+//! Helpers shared by the integration tests: a running emulator and a blocking
+//! client that talks to it over real HTTP.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::time::Duration;
+
+use dingtalk_emulator::{spawn, Config, RunningEmulator};
+use reqwest::blocking::{Client, Response};
+use serde_json::{json, Value};
+
+pub const ADD: &str = "/topapi/workrecord/add";
+pub const UPDATE: &str = "/topapi/workrecord/update";
+pub const GET: &str = "/topapi/workrecord/getbyuserid";
+
+pub struct Harness {
+    pub emulator: RunningEmulator,
+    pub http: Client,
+}
+
+pub fn client() -> Client {
+    Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
+}
+
+pub fn start(config: Config) -> Harness {
+    let emulator = spawn(config).expect("emulator starts");
+    Harness {
+        emulator,
+        http: client(),
+    }
+}
+
+pub fn start_default() -> Harness {
+    start(Config::default())
+}
+
+/// Reads an answer as (status, JSON body), failing the test on a non-JSON body.
+pub fn read(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().expect("body");
+    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    (status, value)
+}
+
+/// Asserts an oapi error: HTTP 200, the errcode, an errmsg containing `needle`, a request id.
+#[track_caller]
+pub fn assert_errcode(answer: &(u16, Value), errcode: i64, needle: &str) {
+    let (status, body) = answer;
+    assert_eq!(*status, 200, "{body}");
+    assert_eq!(body["errcode"], errcode, "{body}");
+    let errmsg = body["errmsg"].as_str().unwrap_or_default();
+    assert!(
+        errmsg.contains(needle),
+        "errmsg {errmsg:?} should contain {needle:?}"
+    );
+    assert!(
+        body["request_id"].as_str().is_some_and(|s| !s.is_empty()),
+        "{body}"
+    );
+}
+
+impl Harness {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.emulator.base_url())
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        read(self.http.get(self.url(path)).send().expect("request"))
+    }
+
+    pub fn post_bytes(&self, path: &str, body: impl Into<reqwest::blocking::Body>) -> (u16, Value) {
+        read(
+            self.http
+                .post(self.url(path))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .expect("request"),
+        )
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.post_bytes(path, body.to_string())
+    }
+
+    pub fn gettoken_with(&self, key: &str, secret: &str) -> (u16, Value) {
+        read(
+            self.http
+                .get(self.url("/gettoken"))
+                .query(&[("appkey", key), ("appsecret", secret)])
+                .send()
+                .expect("request"),
+        )
+    }
+
+    /// A valid token of the demo app.
+    pub fn token(&self) -> String {
+        let (_, body) = self.gettoken_with("demo_app_key", "demo_app_secret");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// POST to an oapi path with `?access_token=`.
+    pub fn call(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        self.post(&format!("{path}?access_token={token}"), body)
+    }
+
+    pub fn call_bytes(
+        &self,
+        token: &str,
+        path: &str,
+        body: impl Into<reqwest::blocking::Body>,
+    ) -> (u16, Value) {
+        self.post_bytes(&format!("{path}?access_token={token}"), body)
+    }
+
+    /// Adds a valid record and returns its record id.
+    pub fn add(&self, token: &str, record: &Value) -> String {
+        let (_, body) = self.call(token, ADD, record);
+        assert_eq!(body["errcode"], 0, "{body}");
+        body["record_id"].as_str().expect("record_id").to_owned()
+    }
+
+    pub fn page(&self, token: &str, userid: &str, offset: i64, limit: i64, status: i64) -> Value {
+        let (_, body) = self.call(
+            token,
+            GET,
+            &json!({"userid": userid, "offset": offset, "limit": limit, "status": status}),
+        );
+        assert_eq!(body["errcode"], 0, "{body}");
+        body
+    }
+
+    pub fn control(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.post(&format!("/_emulator/{path}"), body)
+    }
+
+    pub fn stats(&self) -> Value {
+        self.get("/_emulator/stats").1
+    }
+}
+
+/// A valid `workrecord/add` body.
+pub fn record(userid: &str, title: &str) -> Value {
+    json!({
+        "userid": userid,
+        "create_time": 1_700_000_000_000_i64,
+        "title": title,
+        "url": "https://example.com/todo",
+        "formItemList": [{"title": "Amount", "content": "42"}],
+    })
+}

@@ -1,0 +1,52 @@
+# The two commands: `make test` (everything the CI runs) and `make demo` (the workflow example).
+# Both install what they need on a Debian machine when it is missing.
+
+CARGO     ?= cargo
+PHP       ?= php
+PHPUNIT   ?= /usr/bin/phpunit
+PROFILE   ?= debug
+TARGET    := target/$(PROFILE)
+EXT       := $(CURDIR)/$(TARGET)/libdingtalk.so
+EMULATOR  := $(CURDIR)/$(TARGET)/dingtalk-emulator
+CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
+
+export DINGTALK_EXTENSION := $(EXT)
+export DINGTALK_EMULATOR_BIN := $(EMULATOR)
+
+.PHONY: all deps build test test-rust test-php test-fpm lint demo bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh test
+
+build: deps
+	$(CARGO) build $(CARGO_PROFILE_FLAG) -p dingtalk-php -p dingtalk-emulator
+
+test: build test-rust test-php test-fpm
+
+test-rust:
+	$(CARGO) test --workspace --exclude dingtalk-php
+
+test-php: build
+	$(PHP) -d extension=$(EXT) $(PHPUNIT) -c php-tests/phpunit.xml
+
+test-fpm: build
+	php-tests/fpm/smoke.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@for f in stubs/*.php examples/*.php php-tests/*.php php-tests/*/*.php bench/*.php; do \
+	  [ -f "$$f" ] && { $(PHP) -l "$$f" >/dev/null || exit 1; }; done; echo "php -l: ok"
+
+demo:
+	@scripts/install-deps.sh demo
+	$(CARGO) build -p dingtalk-php -p dingtalk-emulator
+	scripts/demo.sh
+
+bench:
+	bench/run.sh
+
+clean:
+	$(CARGO) clean

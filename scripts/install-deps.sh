@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, when it is missing: quick when all is there.
+# Usage: scripts/install-deps.sh [test|demo|bench]
+set -euo pipefail
+
+want=(php8.2-dev php8.2-cli clang libclang-dev phpunit)
+case "${1:-test}" in
+  test) want+=(php8.2-fpm libfcgi-bin) ;;
+  demo) ;;
+  bench) want+=(php8.2-fpm libfcgi-bin nginx-light wrk php-guzzlehttp-guzzle php-apcu) ;;
+esac
+
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+((${#missing[@]})) || exit 0
+
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

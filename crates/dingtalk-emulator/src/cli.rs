@@ -60,6 +60,21 @@ fn parse_app(value: &str) -> Result<(String, String), String> {
     }
 }
 
+/// `HOST:PORT` (an IPv6 host in brackets); the host may be a name such as localhost.
+fn parse_listen(value: &str) -> Result<String, String> {
+    if value.parse::<std::net::SocketAddr>().is_ok() {
+        return Ok(value.to_owned());
+    }
+    match value.rsplit_once(':') {
+        Some((host, port))
+            if !host.is_empty() && !host.contains(':') && port.parse::<u16>().is_ok() =>
+        {
+            Ok(value.to_owned())
+        }
+        _ => Err(format!("--listen needs HOST:PORT, got {value:?}")),
+    }
+}
+
 fn parse_positive<T: std::str::FromStr + PartialOrd + Default>(
     flag: &str,
     value: &str,
@@ -111,7 +126,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
         match flag.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "-V" | "--version" => return Ok(Command::Version),
-            "--listen" => listen = value,
+            "--listen" => listen = parse_listen(&value)?,
             "--app" => {
                 let app = parse_app(&value)?;
                 if apps.iter().any(|(key, _)| *key == app.0) {
@@ -162,7 +177,7 @@ mod tests {
     #[test]
     fn every_option() {
         let parsed = run(&[
-            "--listen=127.0.0.1:0",
+            "--listen=localhost:0",
             "--app",
             "k1:s:with:colons",
             "--app=k2:s2",
@@ -177,7 +192,7 @@ mod tests {
         let Ok(Command::Run(options)) = parsed else {
             panic!("expected options, got {parsed:?}");
         };
-        assert_eq!(options.listen, "127.0.0.1:0");
+        assert_eq!(options.listen, "localhost:0");
         assert_eq!(
             options.config.apps,
             [
@@ -196,6 +211,10 @@ mod tests {
         for bad in [
             &["--nope"][..],
             &["--listen"],
+            &["--listen", "8080"],
+            &["--listen", "127.0.0.1"],
+            &["--listen", "::1:80"],
+            &["--listen", "host:99999"],
             &["--app", "nocolon"],
             &["--app", ":secret"],
             &["--app", "a:b", "--app", "a:c"],
@@ -209,6 +228,7 @@ mod tests {
             let error = run(bad).expect_err(&format!("{bad:?} should fail"));
             assert!(!error.contains('\n'), "{error}");
         }
+        assert!(matches!(run(&["--listen", "[::1]:0"]), Ok(Command::Run(_))));
         assert_eq!(run(&["--help"]), Ok(Command::Help));
         assert_eq!(run(&["-V"]), Ok(Command::Version));
     }

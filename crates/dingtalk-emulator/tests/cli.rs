@@ -1,0 +1,209 @@
+//! The `dingtalk-emulator` binary: help, bad options, the announced address, signals.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_dingtalk-emulator");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("binary runs")
+}
+
+/// A running emulator process, killed if the test fails before stopping it.
+struct Process {
+    child: Child,
+    url: String,
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl Process {
+    fn start(args: &[&str]) -> Process {
+        let mut child = Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("binary starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        // The first line announces the address: reading it is the readiness check.
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("first line");
+        let url = line
+            .trim_end()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Process {
+            child,
+            url,
+            _stdout: stdout,
+        }
+    }
+
+    /// Sends SIGTERM and returns the exit status code.
+    fn terminate(mut self) -> Option<i32> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        self.child.wait().expect("exits").code()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        // Only if still running (terminate() already waited otherwise).
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn help_explains_every_option() {
+    let output = run(&["--help"]);
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for option in [
+        "--listen",
+        "--app",
+        "--token-ttl",
+        "--qps-limit",
+        "--tls-self-signed",
+        "--cert-out",
+        "listening on",
+    ] {
+        assert!(help.contains(option), "help lacks {option}");
+    }
+    let output = run(&["--version"]);
+    assert!(output.status.success());
+    assert!(String::from_utf8(output.stdout)
+        .unwrap()
+        .starts_with("dingtalk-emulator "));
+}
+
+#[test]
+fn bad_options_exit_2_with_one_line() {
+    for args in [
+        &["--bogus"][..],
+        &["--app", "no-colon"],
+        &["--token-ttl", "soon"],
+        &["--qps-limit", "0"],
+        &["--listen"],
+        &["--listen", "nonsense"],
+        &["--cert-out", "x.pem"],
+    ] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("dingtalk-emulator: "), "{stderr}");
+    }
+}
+
+#[test]
+fn announces_the_address_serves_and_stops_on_sigterm() {
+    let process = Process::start(&["--app", "k:s&s", "--token-ttl", "60"]);
+    assert!(
+        process.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        process.url
+    );
+    let port: u16 = process.url.rsplit(':').next().unwrap().parse().unwrap();
+    assert_ne!(port, 0);
+    let body: Value = http()
+        .get(format!("{}/gettoken", process.url))
+        .query(&[("appkey", "k"), ("appsecret", "s&s")])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(body["errcode"], 0, "{body}");
+    assert_eq!(body["expires_in"], 60);
+    // The demo app is only there when no --app is given.
+    let body: Value = http()
+        .get(format!(
+            "{}/gettoken?appkey=demo_app_key&appsecret=demo_app_secret",
+            process.url
+        ))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(body["errcode"], 40096);
+    assert_eq!(process.terminate(), Some(0));
+}
+
+#[test]
+fn sigterm_with_an_idle_keep_alive_connection() {
+    let process = Process::start(&[]);
+    let client = http();
+    let status = client
+        .get(format!(
+            "{}/gettoken?appkey=demo_app_key&appsecret=demo_app_secret",
+            process.url
+        ))
+        .send()
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    // `client` keeps its connection open: shutdown must not wait for it.
+    assert_eq!(process.terminate(), Some(0));
+}
+
+#[test]
+fn tls_with_the_certificate_written_out() {
+    let cert = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("emulator-cert-{}.pem", std::process::id()));
+    let _ = std::fs::remove_file(&cert);
+    let process = Process::start(&["--tls-self-signed", "--cert-out", cert.to_str().unwrap()]);
+    assert!(
+        process.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        process.url
+    );
+    let pem = std::fs::read(&cert).expect("certificate written before the address is announced");
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    let body: Value = client
+        .get(format!(
+            "{}/gettoken?appkey=demo_app_key&appsecret=demo_app_secret",
+            process.url
+        ))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(body["errcode"], 0);
+    assert_eq!(process.terminate(), Some(0));
+    let _ = std::fs::remove_file(&cert);
+}
+
+#[test]
+fn an_address_in_use_fails_with_a_reason() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = run(&["--listen", &addr]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains(&addr), "{stderr}");
+}

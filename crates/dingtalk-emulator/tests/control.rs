@@ -1,0 +1,287 @@
+//! The control API: scripted faults of every kind, expire-tokens, stats, reset, records.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{json, Value};
+
+fn push(h: &Harness, faults: Value) {
+    let (status, body) = h.control("faults", &faults);
+    assert_eq!(status, 200, "{body}");
+}
+
+fn stored(h: &Harness, userid: &str) -> usize {
+    h.get(&format!("/_emulator/records?userid={userid}")).1["records"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn errcode_fault_answers_a_dingtalk_error_count_times() {
+    let h = start_default();
+    let token = h.token();
+    push(&h, json!([{"path": ADD, "errcode": -1, "count": 2}]));
+    for _ in 0..2 {
+        let (status, body) = h.call(&token, ADD, &record("u", "t"));
+        assert_eq!(status, 200);
+        assert_eq!(body["errcode"], -1);
+        assert_eq!(body["errmsg"], "系统繁忙");
+        assert!(body["request_id"].is_string());
+        assert!(body.get("sub_code").is_none());
+    }
+    assert_eq!(stored(&h, "u"), 0, "a faulted add stores nothing");
+    h.add(&token, &record("u", "t"));
+    assert_eq!(stored(&h, "u"), 1);
+    // Faulted requests are counted like any other.
+    assert_eq!(h.stats()["requests"][ADD], 3);
+}
+
+#[test]
+fn errcode_fault_with_sub_code() {
+    let h = start_default();
+    push(
+        &h,
+        json!([{"path": "/topapi/", "errcode": 88, "errmsg": "auth", "sub_code": "42001", "sub_msg": "token expired"}]),
+    );
+    let (_, body) = h.call("whatever", GET, &json!({}));
+    assert_eq!(body["errcode"], 88);
+    assert_eq!(body["errmsg"], "auth");
+    assert_eq!(body["sub_code"], "42001");
+    assert_eq!(body["sub_msg"], "token expired");
+    assert!(body["request_id"].is_string());
+}
+
+#[test]
+fn status_fault_answers_a_raw_body() {
+    let h = start_default();
+    let html = "<html><body>502 Bad Gateway</body></html>";
+    push(
+        &h,
+        json!([
+            {"path": "/gettoken", "status": 502, "body": html},
+            {"path": "/gettoken", "status": 200, "body": "{\"status\":1111,\"wait\":5}"},
+            {"path": "/gettoken", "status": 503},
+        ]),
+    );
+    let response = h
+        .http
+        .get(h.url("/gettoken?appkey=demo_app_key&appsecret=demo_app_secret"))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 502);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert_eq!(response.text().unwrap(), html);
+    let response = h.http.get(h.url("/gettoken")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    assert_eq!(response.text().unwrap(), r#"{"status":1111,"wait":5}"#);
+    let response = h.http.get(h.url("/gettoken")).send().unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.text().unwrap(), "");
+    // Then back to normal.
+    assert_eq!(
+        h.gettoken_with("demo_app_key", "demo_app_secret").1["errcode"],
+        0
+    );
+    assert_eq!(h.stats()["gettoken"], 4);
+}
+
+#[test]
+fn delay_fault_answers_normally_but_late() {
+    let h = start_default();
+    let token = h.token();
+    push(&h, json!([{"path": GET, "delay_ms": 300}]));
+    let started = Instant::now();
+    let page = h.page(&token, "u", 0, 10, 0);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(page["errcode"], 0);
+
+    // A client with a shorter timeout gives up.
+    push(&h, json!([{"path": GET, "delay_ms": 1000}]));
+    let impatient = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let error = impatient
+        .post(h.url(&format!("{GET}?access_token={token}")))
+        .body(json!({"userid": "u", "offset": 0, "limit": 1, "status": 0}).to_string())
+        .send()
+        .unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+
+    // A delay can come with an error.
+    push(&h, json!([{"path": GET, "delay_ms": 100, "errcode": -1}]));
+    let started = Instant::now();
+    let (_, body) = h.call(&token, GET, &json!({}));
+    assert!(started.elapsed() >= Duration::from_millis(100));
+    assert_eq!(body["errcode"], -1);
+}
+
+#[test]
+fn drop_fault_closes_the_connection_without_an_answer() {
+    let h = start_default();
+    let token = h.token();
+    push(&h, json!([{"path": ADD, "drop": true}]));
+    let fresh = client();
+    let started = Instant::now();
+    let error = fresh
+        .post(h.url(&format!("{ADD}?access_token={token}")))
+        .body(record("u", "t").to_string())
+        .send()
+        .expect_err("a dropped connection is an error, not an answer");
+    assert!(!error.is_timeout(), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(stored(&h, "u"), 0);
+    // The next request, on a new connection, is answered.
+    h.add(&token, &record("u", "t"));
+    assert_eq!(h.stats()["requests"][ADD], 2);
+
+    // Also when the delay comes first.
+    push(&h, json!([{"path": ADD, "drop": true, "delay_ms": 50}]));
+    assert!(client()
+        .post(h.url(&format!("{ADD}?access_token={token}")))
+        .body(record("u", "t").to_string())
+        .send()
+        .is_err());
+}
+
+#[test]
+fn faults_match_by_prefix_in_queue_order() {
+    let h = start_default();
+    let token = h.token();
+    push(
+        &h,
+        json!([
+            {"path": "/topapi/", "errcode": 1},
+            {"path": ADD, "errcode": 2},
+            {"path": "/gettoken", "errcode": 3},
+        ]),
+    );
+    let (_, pending) = h.get("/_emulator/faults");
+    assert_eq!(pending["faults"].as_array().unwrap().len(), 3);
+    assert_eq!(h.call(&token, ADD, &record("u", "t")).1["errcode"], 1);
+    assert_eq!(h.call(&token, ADD, &record("u", "t")).1["errcode"], 2);
+    assert_eq!(h.call(&token, ADD, &record("u", "t")).1["errcode"], 0);
+    assert_eq!(
+        h.get("/_emulator/faults").1["faults"],
+        json!([{"path": "/gettoken", "remaining": 1}])
+    );
+    assert_eq!(
+        h.gettoken_with("demo_app_key", "demo_app_secret").1["errcode"],
+        3
+    );
+    assert_eq!(h.get("/_emulator/faults").1["faults"], json!([]));
+}
+
+#[test]
+fn faults_never_touch_the_control_api() {
+    let h = start_default();
+    push(&h, json!([{"path": "/", "errcode": 7, "count": 1}]));
+    let (status, stats) = h.get("/_emulator/stats");
+    assert_eq!(status, 200);
+    assert!(stats["gettoken"].is_number());
+    assert_eq!(h.get("/_emulator/records?userid=u").0, 200);
+    // The unconsumed fault is still there for the next DingTalk path.
+    assert_eq!(h.get("/anything").1["errcode"], 7);
+    // And a fault cannot target the control API.
+    let (status, body) = h.control(
+        "faults",
+        &json!([{"path": "/_emulator/stats", "errcode": 1}]),
+    );
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("/_emulator/"));
+}
+
+#[test]
+fn bad_faults_are_refused_and_nothing_is_queued() {
+    let h = start_default();
+    for bad in [
+        json!([{"path": "/gettoken"}]),
+        json!([{"errcode": 1}]),
+        json!([{"path": "/gettoken", "errcode": 1, "drop": true}]),
+        json!([{"path": "/gettoken", "status": 99}]),
+        json!([{"path": "/gettoken", "status": 502, "delay": 1}]),
+        json!([{"path": "/gettoken", "errcode": 1, "count": 0}]),
+        json!([{"path": "/gettoken", "errcode": 1}, {"path": "/x"}]),
+        json!("nope"),
+    ] {
+        let (status, body) = h.control("faults", &bad);
+        assert_eq!(status, 400, "{bad}");
+        assert!(body["error"].is_string(), "{body}");
+    }
+    let (status, _) = h.post_bytes("/_emulator/faults", "not json");
+    assert_eq!(status, 400);
+    assert_eq!(h.get("/_emulator/faults").1["faults"], json!([]));
+    // A single object is accepted as a list of one.
+    let (status, body) = h.control("faults", &json!({"path": "/gettoken", "errcode": 1}));
+    assert_eq!((status, body), (200, json!({"queued": 1})));
+    let response = h.http.delete(h.url("/_emulator/faults")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(h.get("/_emulator/faults").1["faults"], json!([]));
+}
+
+#[test]
+fn stats_count_every_dingtalk_path() {
+    let h = start_default();
+    let token = h.token();
+    h.add(&token, &record("u", "t"));
+    h.call(&token, ADD, &json!({}));
+    h.call("bad", UPDATE, &json!({}));
+    h.page(&token, "u", 0, 1, 0);
+    h.get("/no/such/path");
+    h.get(ADD); // wrong method still counts
+    let stats = h.stats();
+    assert_eq!(
+        stats,
+        json!({
+            "gettoken": 1,
+            "requests": {
+                "/gettoken": 1,
+                ADD: 3,
+                UPDATE: 1,
+                GET: 1,
+                "/no/such/path": 1,
+            },
+        })
+    );
+}
+
+#[test]
+fn reset_returns_to_the_state_at_start() {
+    let h = start_default();
+    let token = h.token();
+    h.add(&token, &record("u", "t"));
+    push(&h, json!([{"path": "/gettoken", "errcode": 5}]));
+    let (status, body) = h.control("reset", &json!({}));
+    assert_eq!((status, body), (200, json!({"ok": true})));
+    assert_eq!(h.stats(), json!({"gettoken": 0, "requests": {}}));
+    assert_eq!(h.get("/_emulator/faults").1["faults"], json!([]));
+    assert_eq!(stored(&h, "u"), 0);
+    assert_errcode(&h.call(&token, GET, &json!({})), 40014, "access_token");
+    let fresh = h.token();
+    assert_ne!(fresh, token);
+    assert_eq!(h.page(&fresh, "u", 0, 50, 0)["records"]["list"], json!([]));
+}
+
+#[test]
+fn control_api_misuse() {
+    let h = start_default();
+    let (status, body) = h.get("/_emulator/records");
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("userid"));
+    assert_eq!(h.get("/_emulator/reset").0, 405);
+    assert_eq!(h.get("/_emulator/expire-tokens").0, 405);
+    assert_eq!(h.get("/_emulator/nope").0, 404);
+    // The control API is not counted.
+    assert_eq!(h.stats()["requests"], json!({}));
+}

@@ -92,7 +92,9 @@ fn copy_value(zval: &Zval, depth: usize) -> PhpValue {
                     ArrayKey::String(s) => Key::Str(s),
                     ArrayKey::Str(s) => Key::Str(s.to_owned()),
                     // Keys become JSON object keys, which must be UTF-8: a non-UTF-8 key is taken lossily.
-                    ArrayKey::ZendString(s) => Key::Str(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+                    ArrayKey::ZendString(s) => {
+                        Key::Str(String::from_utf8_lossy(s.as_bytes()).into_owned())
+                    }
                 };
                 (key, copy_value(value, depth + 1))
             })
@@ -154,6 +156,7 @@ impl PhpValue {
 impl<'a> PhpStr<'a> {
     /// The string for method `method`, or its `ValueError` naming `name`.
     pub fn arg(&self, name: &str, method: &str) -> ext_php_rs::exception::PhpResult<&'a str> {
-        self.utf8(name).map_err(|e| crate::exceptions::to_php(e, method))
+        self.utf8(name)
+            .map_err(|e| crate::exceptions::to_php(e, method))
     }
 }

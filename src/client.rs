@@ -40,7 +40,14 @@ fn query_pairs(query: &PhpArray) -> PhpResult<Vec<(String, String)>> {
                 PhpValue::Int(i) => i.to_string(),
                 PhpValue::Float(f) => f.to_string(),
                 PhpValue::Bool(b) => u8::from(*b).to_string(),
-                other => return Err(type_error(&m, &name, "string|int|float|bool", other.type_name())),
+                other => {
+                    return Err(type_error(
+                        &m,
+                        &name,
+                        "string|int|float|bool",
+                        other.type_name(),
+                    ))
+                }
             };
             let key = match key {
                 Key::Str(k) => k.clone(),
@@ -72,7 +79,8 @@ impl Client {
         let appKey = appKey.arg("appKey", &m)?;
         let appSecret = appSecret.arg("appSecret", &m)?;
         let options = crate::options::parse(&options)?;
-        let core = dingtalk_core::Client::new(appKey, appSecret, options).map_err(|e| to_php(e, &m))?;
+        let core =
+            dingtalk_core::Client::new(appKey, appSecret, options).map_err(|e| to_php(e, &m))?;
         Ok(Client { core })
     }
 
@@ -90,7 +98,10 @@ impl Client {
         let m = method("get");
         let path = path.arg("path", &m)?;
         let pairs = query_pairs(&query)?;
-        self.core.get(path, &pairs).map(JsonZval).map_err(|e| to_php(e, &m))
+        self.core
+            .get(path, &pairs)
+            .map(JsonZval)
+            .map_err(|e| to_php(e, &m))
     }
 
     /// Any oapi POST with a JSON body; returns the whole decoded body.
@@ -101,10 +112,15 @@ impl Client {
         let body = array_to_json(&body, "body").map_err(|e| to_php(e, &m))?;
         // An empty PHP array is an empty JSON object here: a body is always an object.
         let body = match body {
-            serde_json::Value::Array(items) if items.is_empty() => serde_json::Value::Object(Default::default()),
+            serde_json::Value::Array(items) if items.is_empty() => {
+                serde_json::Value::Object(Default::default())
+            }
             other => other,
         };
-        self.core.post(path, &body).map(JsonZval).map_err(|e| to_php(e, &m))
+        self.core
+            .post(path, &body)
+            .map(JsonZval)
+            .map_err(|e| to_php(e, &m))
     }
 
     /// The work-record API of this app.

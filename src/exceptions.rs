@@ -133,40 +133,55 @@ fn plain(name: &str, parent: (fn() -> &'static ClassEntry, &'static str)) -> Cla
 
 /// Registers the exception classes; called from module startup, in parent-first order.
 pub fn register() -> ext_php_rs::error::Result<()> {
-    plain("DingTalk\\Exception", (runtime_exception, "\\RuntimeException"))
-        .registration(|ce, _| EXCEPTION.set(ce))
-        .register()?;
-    plain("DingTalk\\ApiException", (exception_ce, "\\DingTalk\\Exception"))
-        .property(property(ERRMSG, Some("")))
-        .property(property(REQUEST_ID, None))
-        .property(property(SUB_CODE, None))
-        .method(
-            FunctionBuilder::new("getErrmsg", get_errmsg).returns(DataType::String, false, false),
-            MethodFlags::Public,
-        )
-        .method(
-            FunctionBuilder::new("getRequestId", get_request_id).returns(DataType::String, false, true),
-            MethodFlags::Public,
-        )
-        .method(
-            FunctionBuilder::new("getSubCode", get_sub_code).returns(DataType::String, false, true),
-            MethodFlags::Public,
-        )
-        .registration(|ce, tables| {
-            // The engine keeps pointers into the argument tables for the life of the process.
-            std::mem::forget(tables);
-            API_EXCEPTION.set(ce);
-        })
-        .register()?;
-    plain("DingTalk\\AuthenticationException", (api_exception_ce, "\\DingTalk\\ApiException"))
-        .registration(|ce, _| AUTHENTICATION_EXCEPTION.set(ce))
-        .register()?;
-    plain("DingTalk\\RateLimitException", (api_exception_ce, "\\DingTalk\\ApiException"))
-        .registration(|ce, _| RATE_LIMIT_EXCEPTION.set(ce))
-        .register()?;
-    plain("DingTalk\\TransportException", (exception_ce, "\\DingTalk\\Exception"))
-        .registration(|ce, _| TRANSPORT_EXCEPTION.set(ce))
-        .register()?;
+    plain(
+        "DingTalk\\Exception",
+        (runtime_exception, "\\RuntimeException"),
+    )
+    .registration(|ce, _| EXCEPTION.set(ce))
+    .register()?;
+    plain(
+        "DingTalk\\ApiException",
+        (exception_ce, "\\DingTalk\\Exception"),
+    )
+    .property(property(ERRMSG, Some("")))
+    .property(property(REQUEST_ID, None))
+    .property(property(SUB_CODE, None))
+    .method(
+        FunctionBuilder::new("getErrmsg", get_errmsg).returns(DataType::String, false, false),
+        MethodFlags::Public,
+    )
+    .method(
+        FunctionBuilder::new("getRequestId", get_request_id).returns(DataType::String, false, true),
+        MethodFlags::Public,
+    )
+    .method(
+        FunctionBuilder::new("getSubCode", get_sub_code).returns(DataType::String, false, true),
+        MethodFlags::Public,
+    )
+    .registration(|ce, tables| {
+        // The engine keeps pointers into the argument tables for the life of the process.
+        std::mem::forget(tables);
+        API_EXCEPTION.set(ce);
+    })
+    .register()?;
+    plain(
+        "DingTalk\\AuthenticationException",
+        (api_exception_ce, "\\DingTalk\\ApiException"),
+    )
+    .registration(|ce, _| AUTHENTICATION_EXCEPTION.set(ce))
+    .register()?;
+    plain(
+        "DingTalk\\RateLimitException",
+        (api_exception_ce, "\\DingTalk\\ApiException"),
+    )
+    .registration(|ce, _| RATE_LIMIT_EXCEPTION.set(ce))
+    .register()?;
+    plain(
+        "DingTalk\\TransportException",
+        (exception_ce, "\\DingTalk\\Exception"),
+    )
+    .registration(|ce, _| TRANSPORT_EXCEPTION.set(ce))
+    .register()?;
     Ok(())
 }
 
@@ -205,10 +220,28 @@ fn api_exception(error: &ApiError) -> PhpException {
     // Creating the object through the class runs `\Exception`'s initialisation: file, line, trace.
     let mut object = ZendObject::new(class);
     update(class, &mut object, "message", string_zval(&message));
-    update(class, &mut object, "code", error.errcode.into_zval(false).unwrap_or_else(|_| Zval::null()));
+    update(
+        class,
+        &mut object,
+        "code",
+        error
+            .errcode
+            .into_zval(false)
+            .unwrap_or_else(|_| Zval::null()),
+    );
     update(class, &mut object, ERRMSG, string_zval(&error.errmsg));
-    update(class, &mut object, REQUEST_ID, optional_zval(error.request_id.as_deref()));
-    update(class, &mut object, SUB_CODE, optional_zval(error.sub_code.as_deref()));
+    update(
+        class,
+        &mut object,
+        REQUEST_ID,
+        optional_zval(error.request_id.as_deref()),
+    );
+    update(
+        class,
+        &mut object,
+        SUB_CODE,
+        optional_zval(error.sub_code.as_deref()),
+    );
     let exception = PhpException::new(message, code, class);
     match object.into_zval(false) {
         Ok(zval) => exception.with_object(zval),
@@ -220,9 +253,11 @@ fn api_exception(error: &ApiError) -> PhpException {
 /// argument errors, as PHP's own `ValueError`s do.
 pub fn to_php(error: Error, method: &str) -> PhpException {
     match &error {
-        Error::InvalidArgument { name, reason } => {
-            PhpException::new(format!("{method}(): Argument ${name} {reason}"), 0, ce::value_error())
-        }
+        Error::InvalidArgument { name, reason } => PhpException::new(
+            format!("{method}(): Argument ${name} {reason}"),
+            0,
+            ce::value_error(),
+        ),
         Error::Api(api) => api_exception(api),
         Error::Transport(_) => PhpException::new(error.to_string(), 0, TRANSPORT_EXCEPTION.get()),
         Error::Internal(_) => PhpException::new(error.to_string(), 0, EXCEPTION.get()),

@@ -32,12 +32,18 @@ fn value_to_json(value: &PhpValue, name: &str) -> Result<Value, dingtalk_core::E
                 reason: "must be a finite number (JSON has no NAN or INF)".to_owned(),
             }
         })?,
-        PhpValue::Str(bytes) => Value::String(std::str::from_utf8(bytes).map_err(|_| invalid_utf8(name))?.to_owned()),
+        PhpValue::Str(bytes) => Value::String(
+            std::str::from_utf8(bytes)
+                .map_err(|_| invalid_utf8(name))?
+                .to_owned(),
+        ),
         PhpValue::Array(array) => array_to_json(array, name)?,
         PhpValue::Other(type_name) => {
             return Err(dingtalk_core::Error::InvalidArgument {
                 name: name.to_owned(),
-                reason: format!("must be null, bool, int, float, string or array, {type_name} given"),
+                reason: format!(
+                    "must be null, bool, int, float, string or array, {type_name} given"
+                ),
             })
         }
     })
@@ -59,7 +65,8 @@ pub fn json_to_zval(value: &Value) -> Zval {
             }
         }
         Value::Array(items) => {
-            let mut table = ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(u32::MAX));
+            let mut table =
+                ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(u32::MAX));
             for item in items {
                 // Pushing onto a fresh array fails only past the engine's size limit.
                 let _ = table.push(json_to_zval(item));
@@ -67,7 +74,8 @@ pub fn json_to_zval(value: &Value) -> Zval {
             zval.set_hashtable(table);
         }
         Value::Object(map) => {
-            let mut table = ZendHashTable::with_capacity(u32::try_from(map.len()).unwrap_or(u32::MAX));
+            let mut table =
+                ZendHashTable::with_capacity(u32::try_from(map.len()).unwrap_or(u32::MAX));
             for (key, item) in map {
                 let _ = table.insert(key.as_str(), json_to_zval(item));
             }

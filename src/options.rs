@@ -29,7 +29,12 @@ fn string<'a>(key: &str, value: &'a PhpValue) -> Result<&'a str, PhpException> {
     match value {
         PhpValue::Str(bytes) => std::str::from_utf8(bytes)
             .map_err(|_| to_php(crate::args::invalid_utf8(&name_of(key)), METHOD)),
-        other => Err(type_error(METHOD, &name_of(key), "string", other.type_name())),
+        other => Err(type_error(
+            METHOD,
+            &name_of(key),
+            "string",
+            other.type_name(),
+        )),
     }
 }
 
@@ -39,7 +44,12 @@ fn number(key: &str, value: &PhpValue) -> Result<f64, PhpException> {
         // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
         #[allow(clippy::cast_precision_loss)]
         PhpValue::Int(i) => Ok(*i as f64),
-        other => Err(type_error(METHOD, &name_of(key), "float", other.type_name())),
+        other => Err(type_error(
+            METHOD,
+            &name_of(key),
+            "float",
+            other.type_name(),
+        )),
     }
 }
 

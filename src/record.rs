@@ -21,7 +21,11 @@ pub const CREATE_OPTIONS: [&str; 6] = [
 ];
 
 fn value_error(message: String) -> PhpException {
-    PhpException::new(format!("{METHOD}(): Argument {message}"), 0, ce::value_error())
+    PhpException::new(
+        format!("{METHOD}(): Argument {message}"),
+        0,
+        ce::value_error(),
+    )
 }
 
 /// A form value must be a string: DingTalk shows text, and silently converting a number or a
@@ -30,13 +34,17 @@ fn form_text(value: &PhpValue, name: &str) -> Result<String, PhpException> {
     match value {
         PhpValue::Str(bytes) => String::from_utf8(bytes.clone())
             .map_err(|_| value_error(format!("${name} must be valid UTF-8"))),
-        other => Err(value_error(format!("${name} must be a string, {} given", other.type_name()))),
+        other => Err(value_error(format!(
+            "${name} must be a string, {} given",
+            other.type_name()
+        ))),
     }
 }
 
 /// `$forms`: a list of `['title' => ..., 'content' => ...]`, or a map `title => content`.
 pub fn forms(array: &PhpArray) -> Result<Vec<FormItem>, PhpException> {
-    let list_of_items = array.is_list() && array.0.iter().all(|(_, v)| matches!(v, PhpValue::Array(_)));
+    let list_of_items =
+        array.is_list() && array.0.iter().all(|(_, v)| matches!(v, PhpValue::Array(_)));
     if !list_of_items {
         return array
             .0
@@ -65,7 +73,9 @@ pub fn forms(array: &PhpArray) -> Result<Vec<FormItem>, PhpException> {
                     .iter()
                     .find(|(k, _)| *k == Key::Str(name.to_owned()))
                     .map(|(_, v)| form_text(v, &format!("forms[{index}][{name}]")))
-                    .unwrap_or_else(|| Err(value_error(format!("$forms[{index}] has no \"{name}\""))))
+                    .unwrap_or_else(|| {
+                        Err(value_error(format!("$forms[{index}] has no \"{name}\"")))
+                    })
             };
             Ok(FormItem {
                 title: field("title")?,

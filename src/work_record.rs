@@ -82,16 +82,27 @@ impl WorkRecord {
         let m = method("complete");
         let userId = userId.arg("userId", &m)?;
         let recordId = recordId.arg("recordId", &m)?;
-        self.api.complete(userId, recordId).map_err(|e| to_php(e, &m))
+        self.api
+            .complete(userId, recordId)
+            .map_err(|e| to_php(e, &m))
     }
 
     /// One page: `['has_more' => bool, 'records' => list]`.
     #[php(defaults(status = 0, offset = 0, limit = 50))]
-    pub fn list(&self, userId: PhpStr, status: i64, offset: i64, limit: i64) -> PhpResult<JsonZval> {
+    pub fn list(
+        &self,
+        userId: PhpStr,
+        status: i64,
+        offset: i64,
+        limit: i64,
+    ) -> PhpResult<JsonZval> {
         let m = method("list");
         let userId = userId.arg("userId", &m)?;
         let status = RecordStatus::from_code(status).map_err(|e| to_php(e, &m))?;
-        let page = self.api.list(userId, status, offset, limit).map_err(|e| to_php(e, &m))?;
+        let page = self
+            .api
+            .list(userId, status, offset, limit)
+            .map_err(|e| to_php(e, &m))?;
         Ok(JsonZval(page_json(&page)))
     }
 
@@ -102,7 +113,9 @@ impl WorkRecord {
         let userId = userId.arg("userId", &m)?;
         let status = RecordStatus::from_code(status).map_err(|e| to_php(e, &m))?;
         let records = self.api.all(userId, status).map_err(|e| to_php(e, &m))?;
-        Ok(JsonZval(serde_json::Value::Array(records.iter().map(record_json).collect())))
+        Ok(JsonZval(serde_json::Value::Array(
+            records.iter().map(record_json).collect(),
+        )))
     }
 
     /// The record, pending or done; `null` when the user has no such record.

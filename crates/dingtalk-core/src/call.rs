@@ -76,7 +76,10 @@ fn remaining(deadline: Instant, budget: Duration, path: &str) -> Result<Duration
         return Err(TransportError::new(
             path,
             TransportErrorKind::Timeout,
-            format!("time budget of {:.3} s used up (options[timeout])", budget.as_secs_f64()),
+            format!(
+                "time budget of {:.3} s used up (options[timeout])",
+                budget.as_secs_f64()
+            ),
         )
         .into());
     }
@@ -141,7 +144,9 @@ impl Client {
     /// The app's token, fetched under the single-flight lock when needed.
     fn token(&self, force: bool, deadline: Instant) -> Result<String> {
         let inner = &self.inner;
-        inner.app.token(force, inner.options.token_margin, || self.fetch_token(deadline))
+        inner.app.token(force, inner.options.token_margin, || {
+            self.fetch_token(deadline)
+        })
     }
 
     /// `GET /gettoken`: the token and its lifetime.
@@ -162,7 +167,10 @@ impl Client {
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unexpected(TOKEN_PATH, &response, "no access_token", &secrets))?;
-        let ttl = body.get("expires_in").and_then(Value::as_u64).unwrap_or(7200);
+        let ttl = body
+            .get("expires_in")
+            .and_then(Value::as_u64)
+            .unwrap_or(7200);
         Ok((token.to_owned(), Duration::from_secs(ttl)))
     }
 
@@ -182,8 +190,11 @@ impl Client {
         let request = match call.method {
             HttpMethod::Get => http.get(url),
             HttpMethod::Post => {
-                let body = serde_json::to_vec(call.body.unwrap_or(&Value::Object(Default::default())))
-                    .map_err(|e| Error::invalid("body", format!("cannot be encoded as JSON: {e}")))?;
+                let body =
+                    serde_json::to_vec(call.body.unwrap_or(&Value::Object(Default::default())))
+                        .map_err(|e| {
+                            Error::invalid("body", format!("cannot be encoded as JSON: {e}"))
+                        })?;
                 http.post(url)
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(body)
@@ -197,7 +208,8 @@ impl Client {
 
     fn url(&self, path: &str) -> Result<reqwest::Url> {
         let joined = format!("{}{}", self.inner.options.base_url, path);
-        reqwest::Url::parse(&joined).map_err(|e| Error::invalid("path", format!("does not form a valid URL: {e}")))
+        reqwest::Url::parse(&joined)
+            .map_err(|e| Error::invalid("path", format!("does not form a valid URL: {e}")))
     }
 }
 
@@ -258,7 +270,12 @@ fn decode(path: &str, response: &RawResponse, secrets: &[&str]) -> Result<Value>
         if (200..300).contains(&response.status) {
             return Ok(body);
         }
-        return Err(unexpected(path, response, "errcode 0 with an error status", secrets));
+        return Err(unexpected(
+            path,
+            response,
+            "errcode 0 with an error status",
+            secrets,
+        ));
     }
     let sub_code = text_field(&body, "sub_code");
     Err(ApiError {
@@ -290,12 +307,22 @@ mod tests {
         assert_eq!(ok["record_id"], "r");
         let Err(Error::Api(api)) = decode(
             "/p",
-            &raw(200, r#"{"errcode":88,"errmsg":"auth","sub_code":"42001","request_id":"q1"}"#),
+            &raw(
+                200,
+                r#"{"errcode":88,"errmsg":"auth","sub_code":"42001","request_id":"q1"}"#,
+            ),
             &[],
         ) else {
             panic!("expected an API error")
         };
-        assert_eq!((api.errcode, api.sub_code.as_deref(), api.request_id.as_deref()), (88, Some("42001"), Some("q1")));
+        assert_eq!(
+            (
+                api.errcode,
+                api.sub_code.as_deref(),
+                api.request_id.as_deref()
+            ),
+            (88, Some("42001"), Some("q1"))
+        );
         assert_eq!(api.kind, crate::ErrorKind::Authentication);
         let Err(Error::Api(api)) = decode("/p", &raw(200, r#"{"errcode":"90018"}"#), &[]) else {
             panic!("expected an API error")
@@ -306,7 +333,10 @@ mod tests {
     #[test]
     fn non_dingtalk_bodies_are_transport_errors() {
         let html = decode("/p", &raw(502, "<html>bad gateway</html>"), &[]).unwrap_err();
-        assert!(matches!(&html, Error::Transport(t) if t.kind == TransportErrorKind::Status(502)), "{html:?}");
+        assert!(
+            matches!(&html, Error::Transport(t) if t.kind == TransportErrorKind::Status(502)),
+            "{html:?}"
+        );
         let throttle = decode("/p", &raw(200, r#"{"status":1111,"wait":5}"#), &[]).unwrap_err();
         assert!(matches!(&throttle, Error::Transport(t) if t.kind == TransportErrorKind::Decode));
         let echoed = decode("/p", &raw(500, "token=tok123"), &["tok123"]).unwrap_err();

@@ -51,7 +51,10 @@ pub(crate) fn require(name: &str, value: &str) -> Result<()> {
 /// argument), no scheme or host (the host is `base_url`).
 fn check_path(path: &str) -> Result<()> {
     if !path.starts_with('/') || path.starts_with("//") {
-        return Err(Error::invalid("path", "must start with a single \"/\", e.g. \"/topapi/workrecord/add\""));
+        return Err(Error::invalid(
+            "path",
+            "must start with a single \"/\", e.g. \"/topapi/workrecord/add\"",
+        ));
     }
     if path.contains(['?', '#']) || path.chars().any(char::is_control) || path.contains(' ') {
         return Err(Error::invalid(
@@ -102,14 +105,26 @@ impl Client {
     /// the whole body.
     pub fn get(&self, path: &str, query: &[(String, String)]) -> Result<Value> {
         check_path(path)?;
-        self.execute(&ApiCall::new(HttpMethod::Get, path, query, None, Idempotency::Safe))
+        self.execute(&ApiCall::new(
+            HttpMethod::Get,
+            path,
+            query,
+            None,
+            Idempotency::Safe,
+        ))
     }
 
     /// Any oapi `POST` with a JSON body, same rules. It may not be safe to send twice, so it is
     /// retried only after failures that surely did not reach DingTalk (see [`crate::retry`]).
     pub fn post(&self, path: &str, body: &Value) -> Result<Value> {
         check_path(path)?;
-        self.execute(&ApiCall::new(HttpMethod::Post, path, &[], Some(body), Idempotency::Unsafe))
+        self.execute(&ApiCall::new(
+            HttpMethod::Post,
+            path,
+            &[],
+            Some(body),
+            Idempotency::Unsafe,
+        ))
     }
 
     /// The work-record API.

@@ -20,15 +20,21 @@ pub enum Error {
         /// What is wrong with it, phrased to follow the name.
         reason: String,
     },
-    /// DingTalk answered with an error code.
+    /// DingTalk answered with an error code (boxed: it is the largest variant by far).
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Api(Box<ApiError>),
     /// No usable answer: connection, TLS, timeout, HTTP status without a DingTalk body, bad JSON.
     #[error(transparent)]
     Transport(#[from] TransportError),
     /// Internal state could not be used (a lock poisoned by an earlier panic).
     #[error("dingtalk internal error: {0}")]
     Internal(String),
+}
+
+impl From<ApiError> for Error {
+    fn from(error: ApiError) -> Self {
+        Error::Api(Box::new(error))
+    }
 }
 
 impl Error {

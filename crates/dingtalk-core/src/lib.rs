@@ -21,7 +21,7 @@ pub mod workrecord;
 
 pub use client::Client;
 pub use error::{ApiError, Error, ErrorKind, Result, TransportError, TransportErrorKind};
-pub use options::Options;
+pub use options::{Backoff, Options};
 pub use stats::Stats;
 pub use workrecord::{FormItem, NewRecord, Record, RecordPage, RecordStatus, WorkRecords};
 

@@ -62,8 +62,15 @@ impl Default for Options {
 fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration> {
     let ok = value.is_finite() && (value > 0.0 || (allow_zero && value == 0.0));
     if !ok {
-        let bound = if allow_zero { "0 or more" } else { "greater than 0" };
-        return Err(Error::invalid(name, format!("must be a number of seconds {bound}, {value} given")));
+        let bound = if allow_zero {
+            "0 or more"
+        } else {
+            "greater than 0"
+        };
+        return Err(Error::invalid(
+            name,
+            format!("must be a number of seconds {bound}, {value} given"),
+        ));
     }
     Duration::try_from_secs_f64(value)
         .map_err(|_| Error::invalid(name, format!("is too large, {value} given")))
@@ -72,15 +79,17 @@ fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration> {
 impl Options {
     /// The DingTalk host to call: `http` or `https`, no query or fragment.
     pub fn base_url(mut self, url: &str) -> Result<Self> {
-        let parsed = reqwest::Url::parse(url)
-            .map_err(|e| Error::invalid("options[base_url]", format!("is not a valid URL ({e})")))?;
+        let parsed = reqwest::Url::parse(url).map_err(|e| {
+            Error::invalid("options[base_url]", format!("is not a valid URL ({e})"))
+        })?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::invalid(
                 "options[base_url]",
                 format!("must use http or https, \"{}\" given", parsed.scheme()),
             ));
         }
-        if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty() {
+        if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty()
+        {
             return Err(Error::invalid(
                 "options[base_url]",
                 "must not hold a query, a fragment or credentials",
@@ -107,7 +116,12 @@ impl Options {
         self.retries = u32::try_from(retries)
             .ok()
             .filter(|r| *r <= 10)
-            .ok_or_else(|| Error::invalid("options[retries]", format!("must be between 0 and 10, {retries} given")))?;
+            .ok_or_else(|| {
+                Error::invalid(
+                    "options[retries]",
+                    format!("must be between 0 and 10, {retries} given"),
+                )
+            })?;
         Ok(self)
     }
 
@@ -119,12 +133,18 @@ impl Options {
 
     /// A PEM file of certificates to trust besides the public roots.
     pub fn ca_file(mut self, path: &str) -> Result<Self> {
-        let pem = std::fs::read(path)
-            .map_err(|e| Error::invalid("options[ca_file]", format!("cannot be read: {path}: {e}")))?;
+        let pem = std::fs::read(path).map_err(|e| {
+            Error::invalid("options[ca_file]", format!("cannot be read: {path}: {e}"))
+        })?;
         reqwest::Certificate::from_pem_bundle(&pem)
             .ok()
             .filter(|certs| !certs.is_empty())
-            .ok_or_else(|| Error::invalid("options[ca_file]", format!("holds no PEM certificate: {path}")))?;
+            .ok_or_else(|| {
+                Error::invalid(
+                    "options[ca_file]",
+                    format!("holds no PEM certificate: {path}"),
+                )
+            })?;
         self.ca_pem = Some(pem);
         Ok(self)
     }
@@ -187,24 +207,50 @@ mod tests {
             Err(Error::InvalidArgument { name, .. }) => name,
             other => panic!("expected InvalidArgument, got {other:?}"),
         };
-        assert_eq!(name(Options::default().base_url("ftp://x")), "options[base_url]");
-        assert_eq!(name(Options::default().base_url("not a url")), "options[base_url]");
-        assert_eq!(name(Options::default().base_url("http://x/?a=b")), "options[base_url]");
+        assert_eq!(
+            name(Options::default().base_url("ftp://x")),
+            "options[base_url]"
+        );
+        assert_eq!(
+            name(Options::default().base_url("not a url")),
+            "options[base_url]"
+        );
+        assert_eq!(
+            name(Options::default().base_url("http://x/?a=b")),
+            "options[base_url]"
+        );
         assert_eq!(name(Options::default().timeout(0.0)), "options[timeout]");
-        assert_eq!(name(Options::default().timeout(f64::NAN)), "options[timeout]");
+        assert_eq!(
+            name(Options::default().timeout(f64::NAN)),
+            "options[timeout]"
+        );
         assert_eq!(name(Options::default().timeout(1e300)), "options[timeout]");
-        assert_eq!(name(Options::default().connect_timeout(-1.0)), "options[connect_timeout]");
+        assert_eq!(
+            name(Options::default().connect_timeout(-1.0)),
+            "options[connect_timeout]"
+        );
         assert_eq!(name(Options::default().retries(-1)), "options[retries]");
         assert_eq!(name(Options::default().retries(11)), "options[retries]");
-        assert_eq!(name(Options::default().token_margin(-5.0)), "options[token_margin]");
-        assert_eq!(name(Options::default().ca_file("/nonexistent.pem")), "options[ca_file]");
+        assert_eq!(
+            name(Options::default().token_margin(-5.0)),
+            "options[token_margin]"
+        );
+        assert_eq!(
+            name(Options::default().ca_file("/nonexistent.pem")),
+            "options[ca_file]"
+        );
         assert_eq!(name(Options::default().proxy("::")), "options[proxy]");
-        assert_eq!(name(Options::default().user_agent("a\nb")), "options[user_agent]");
+        assert_eq!(
+            name(Options::default().user_agent("a\nb")),
+            "options[user_agent]"
+        );
     }
 
     #[test]
     fn trims_the_trailing_slash_of_the_base_url() {
-        let o = Options::default().base_url("http://127.0.0.1:8080/").unwrap();
+        let o = Options::default()
+            .base_url("http://127.0.0.1:8080/")
+            .unwrap();
         assert_eq!(o.base_url, "http://127.0.0.1:8080");
         assert!(Options::default().token_margin(0.0).is_ok());
     }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::error::{ApiError, Error, ErrorKind, TransportErrorKind};
+use crate::error::{Error, ErrorKind, TransportErrorKind};
 use crate::options::Backoff;
 
 /// Codes that mean the token we sent is no longer good: drop it, fetch a new one, retry once.
@@ -74,10 +74,9 @@ pub fn decide(
 ) -> Decision {
     let may_repeat = idempotency == Idempotency::Safe || !request_sent;
     match error {
-        Error::Api(ApiError {
-            errcode, sub_code, ..
-        }) => {
-            if is_token_error(*errcode, sub_code.as_deref()) {
+        Error::Api(api) => {
+            let errcode = &api.errcode;
+            if is_token_error(*errcode, api.sub_code.as_deref()) {
                 // Refused before it was processed: safe to resend, but only once.
                 if refreshed {
                     Decision::Fail
@@ -116,10 +115,10 @@ pub fn delay(base: Duration, retry: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::TransportError;
+    use crate::error::{ApiError, TransportError};
 
     fn api(errcode: i64, sub_code: Option<&str>) -> Error {
-        Error::Api(ApiError {
+        Error::from(ApiError {
             path: "/x".into(),
             errcode,
             errmsg: String::new(),
@@ -141,44 +140,99 @@ mod tests {
 
     #[test]
     fn token_errors_refresh_once() {
-        for (code, sub) in [(40014, None), (42001, None), (40001, None), (88, Some("42001")), (88, Some("40014"))] {
+        for (code, sub) in [
+            (40014, None),
+            (42001, None),
+            (40001, None),
+            (88, Some("42001")),
+            (88, Some("40014")),
+        ] {
             let e = api(code, sub);
-            assert_eq!(decide(&e, Idempotency::Unsafe, true, false, &B), Decision::RefreshToken, "{code}");
-            assert_eq!(decide(&e, Idempotency::Unsafe, true, true, &B), Decision::Fail, "{code}");
+            assert_eq!(
+                decide(&e, Idempotency::Unsafe, true, false, &B),
+                Decision::RefreshToken,
+                "{code}"
+            );
+            assert_eq!(
+                decide(&e, Idempotency::Unsafe, true, true, &B),
+                Decision::Fail,
+                "{code}"
+            );
         }
-        assert_eq!(decide(&api(88, Some("60011")), Idempotency::Safe, true, false, &B), Decision::Fail);
+        assert_eq!(
+            decide(&api(88, Some("60011")), Idempotency::Safe, true, false, &B),
+            Decision::Fail
+        );
     }
 
     #[test]
     fn throttling_and_busy_back_off() {
         for code in [90018, 90002, 90006] {
-            assert_eq!(decide(&api(code, None), Idempotency::Unsafe, true, false, &B), Decision::Backoff(B.throttled));
+            assert_eq!(
+                decide(&api(code, None), Idempotency::Unsafe, true, false, &B),
+                Decision::Backoff(B.throttled)
+            );
         }
-        assert_eq!(decide(&api(-1, None), Idempotency::Safe, true, false, &B), Decision::Backoff(B.transient));
+        assert_eq!(
+            decide(&api(-1, None), Idempotency::Safe, true, false, &B),
+            Decision::Backoff(B.transient)
+        );
         // "busy" may have half-done an unsafe request.
-        assert_eq!(decide(&api(-1, None), Idempotency::Unsafe, true, false, &B), Decision::Fail);
+        assert_eq!(
+            decide(&api(-1, None), Idempotency::Unsafe, true, false, &B),
+            Decision::Fail
+        );
     }
 
     #[test]
     fn final_codes_fail_at_once() {
         for code in [40089, 40096, 60011, 90020, 41001, 40035, 90001, 90010] {
-            assert_eq!(decide(&api(code, None), Idempotency::Safe, true, false, &B), Decision::Fail, "{code}");
+            assert_eq!(
+                decide(&api(code, None), Idempotency::Safe, true, false, &B),
+                Decision::Fail,
+                "{code}"
+            );
         }
     }
 
     #[test]
     fn transport_failures_retry_only_when_safe() {
         let t = TransportErrorKind::Status(502);
-        assert_eq!(decide(&transport(t), Idempotency::Safe, true, false, &B), Decision::Backoff(B.transient));
-        assert_eq!(decide(&transport(t), Idempotency::Unsafe, true, false, &B), Decision::Fail);
-        assert_eq!(decide(&transport(t), Idempotency::Unsafe, false, false, &B), Decision::Backoff(B.transient));
+        assert_eq!(
+            decide(&transport(t), Idempotency::Safe, true, false, &B),
+            Decision::Backoff(B.transient)
+        );
+        assert_eq!(
+            decide(&transport(t), Idempotency::Unsafe, true, false, &B),
+            Decision::Fail
+        );
+        assert_eq!(
+            decide(&transport(t), Idempotency::Unsafe, false, false, &B),
+            Decision::Backoff(B.transient)
+        );
         let connect = transport(TransportErrorKind::Connect);
-        assert_eq!(decide(&connect, Idempotency::Unsafe, true, false, &B), Decision::Backoff(B.transient));
+        assert_eq!(
+            decide(&connect, Idempotency::Unsafe, true, false, &B),
+            Decision::Backoff(B.transient)
+        );
         let dropped = transport(TransportErrorKind::Request);
-        assert_eq!(decide(&dropped, Idempotency::Unsafe, true, false, &B), Decision::Fail);
-        assert_eq!(decide(&dropped, Idempotency::Safe, true, false, &B), Decision::Backoff(B.transient));
-        for kind in [TransportErrorKind::Timeout, TransportErrorKind::Decode, TransportErrorKind::Status(404)] {
-            assert_eq!(decide(&transport(kind), Idempotency::Safe, true, false, &B), Decision::Fail);
+        assert_eq!(
+            decide(&dropped, Idempotency::Unsafe, true, false, &B),
+            Decision::Fail
+        );
+        assert_eq!(
+            decide(&dropped, Idempotency::Safe, true, false, &B),
+            Decision::Backoff(B.transient)
+        );
+        for kind in [
+            TransportErrorKind::Timeout,
+            TransportErrorKind::Decode,
+            TransportErrorKind::Status(404),
+        ] {
+            assert_eq!(
+                decide(&transport(kind), Idempotency::Safe, true, false, &B),
+                Decision::Fail
+            );
         }
     }
 

@@ -125,9 +125,18 @@ mod tests {
     #[test]
     fn renews_with_margin_but_never_before_half_life() {
         let h = Duration::from_secs(3600);
-        assert_eq!(renew_after(Duration::from_secs(7200), Duration::from_secs(600)), Duration::from_secs(6600));
-        assert_eq!(renew_after(Duration::from_secs(7200), Duration::from_secs(7200)), h);
-        assert_eq!(renew_after(Duration::from_secs(7200), Duration::ZERO), 2 * h);
+        assert_eq!(
+            renew_after(Duration::from_secs(7200), Duration::from_secs(600)),
+            Duration::from_secs(6600)
+        );
+        assert_eq!(
+            renew_after(Duration::from_secs(7200), Duration::from_secs(7200)),
+            h
+        );
+        assert_eq!(
+            renew_after(Duration::from_secs(7200), Duration::ZERO),
+            2 * h
+        );
     }
 
     #[test]

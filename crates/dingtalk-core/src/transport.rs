@@ -43,8 +43,9 @@ impl TransportConfig {
             .gzip(true)
             .pool_idle_timeout(Duration::from_secs(60));
         if let Some(pem) = &self.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|_| Error::invalid("options[ca_file]", "holds no usable PEM certificate"))?;
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|_| {
+                Error::invalid("options[ca_file]", "holds no usable PEM certificate")
+            })?;
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
@@ -54,9 +55,9 @@ impl TransportConfig {
                 .map_err(|_| Error::invalid("options[proxy]", "is not a valid proxy URL"))?;
             builder = builder.proxy(proxy);
         }
-        builder
-            .build()
-            .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {}", e.without_url())))
+        builder.build().map_err(|e| {
+            Error::Internal(format!("cannot build the HTTP client: {}", e.without_url()))
+        })
     }
 }
 

@@ -53,7 +53,10 @@ impl RecordStatus {
         match code {
             0 => Ok(RecordStatus::Pending),
             1 => Ok(RecordStatus::Done),
-            _ => Err(Error::invalid("status", format!("must be 0 (PENDING) or 1 (DONE), {code} given"))),
+            _ => Err(Error::invalid(
+                "status",
+                format!("must be 0 (PENDING) or 1 (DONE), {code} given"),
+            )),
         }
     }
 }
@@ -134,11 +137,17 @@ impl NewRecord {
         if self.forms.len() > MAX_FORMS {
             return Err(Error::invalid(
                 "forms",
-                format!("must hold at most {MAX_FORMS} items, {} given", self.forms.len()),
+                format!(
+                    "must hold at most {MAX_FORMS} items, {} given",
+                    self.forms.len()
+                ),
             ));
         }
         if let Some(i) = self.forms.iter().position(|f| f.title.is_empty()) {
-            return Err(Error::invalid("forms", format!("item {i} has an empty title")));
+            return Err(Error::invalid(
+                "forms",
+                format!("item {i} has an empty title"),
+            ));
         }
         if let Some(kind) = self.pc_open_type.filter(|k| ![2, 4].contains(k)) {
             return Err(Error::invalid(
@@ -178,7 +187,10 @@ impl NewRecord {
             ("pcUrl", self.pc_url.clone().map(Value::from)),
             ("pc_open_type", self.pc_open_type.map(Value::from)),
             ("source_name", self.source_name.clone().map(Value::from)),
-            ("originator_user_id", self.originator_user_id.clone().map(Value::from)),
+            (
+                "originator_user_id",
+                self.originator_user_id.clone().map(Value::from),
+            ),
             ("biz_id", self.biz_id.clone().map(Value::from)),
         ];
         if let Value::Object(map) = &mut body {
@@ -201,16 +213,27 @@ pub struct WorkRecords {
 /// A field of a successful answer, or a decode error naming it.
 fn field<'a>(path: &str, body: &'a Value, name: &str) -> Result<&'a Value> {
     body.get(name).ok_or_else(|| {
-        TransportError::new(path, TransportErrorKind::Decode, format!("unexpected answer: no \"{name}\"")).into()
+        TransportError::new(
+            path,
+            TransportErrorKind::Decode,
+            format!("unexpected answer: no \"{name}\""),
+        )
+        .into()
     })
 }
 
 fn check_offset_limit(offset: i64, limit: i64) -> Result<()> {
     if offset < 0 {
-        return Err(Error::invalid("offset", format!("must be 0 or more, {offset} given")));
+        return Err(Error::invalid(
+            "offset",
+            format!("must be 0 or more, {offset} given"),
+        ));
     }
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::invalid("limit", format!("must be between 1 and {MAX_LIMIT}, {limit} given")));
+        return Err(Error::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}, {limit} given"),
+        ));
     }
     Ok(())
 }
@@ -230,13 +253,24 @@ impl WorkRecords {
         record.validate()?;
         let create_time = record.create_time.unwrap_or_else(now_ms);
         let body = record.body(create_time);
-        let idempotency = if record.biz_id.is_some() { Idempotency::Safe } else { Idempotency::Unsafe };
+        let idempotency = if record.biz_id.is_some() {
+            Idempotency::Safe
+        } else {
+            Idempotency::Unsafe
+        };
         let call = ApiCall::new(HttpMethod::Post, ADD, &[], Some(&body), idempotency);
         match self.client.execute(&call) {
             Ok(answer) => field(ADD, &answer, "record_id")?
                 .as_str()
                 .map(str::to_owned)
-                .ok_or_else(|| TransportError::new(ADD, TransportErrorKind::Decode, "record_id is not a string").into()),
+                .ok_or_else(|| {
+                    TransportError::new(
+                        ADD,
+                        TransportErrorKind::Decode,
+                        "record_id is not a string",
+                    )
+                    .into()
+                }),
             Err(Error::Api(api)) if api.errcode == DUPLICATE_BIZ_ID && call.maybe_landed.get() => {
                 match self.find_landed(record, create_time) {
                     Some(record_id) => Ok(record_id),
@@ -253,7 +287,9 @@ impl WorkRecords {
         pending
             .into_iter()
             .rev()
-            .find(|r| r.create_time == create_time && r.title == record.title && r.url == record.url)
+            .find(|r| {
+                r.create_time == create_time && r.title == record.title && r.url == record.url
+            })
             .map(|r| r.record_id)
     }
 
@@ -262,28 +298,52 @@ impl WorkRecords {
         require("userId", user_id)?;
         require("recordId", record_id)?;
         let body = json!({ "userid": user_id, "record_id": record_id });
-        let call = ApiCall::new(HttpMethod::Post, UPDATE, &[], Some(&body), Idempotency::Safe);
+        let call = ApiCall::new(
+            HttpMethod::Post,
+            UPDATE,
+            &[],
+            Some(&body),
+            Idempotency::Safe,
+        );
         let answer = self.client.execute(&call)?;
         Ok(field(UPDATE, &answer, "result")?.as_bool().unwrap_or(false))
     }
 
     /// One page of a user's records with `status`, from `offset` (counted in records).
-    pub fn list(&self, user_id: &str, status: RecordStatus, offset: i64, limit: i64) -> Result<RecordPage> {
+    pub fn list(
+        &self,
+        user_id: &str,
+        status: RecordStatus,
+        offset: i64,
+        limit: i64,
+    ) -> Result<RecordPage> {
         require("userId", user_id)?;
         check_offset_limit(offset, limit)?;
-        let body = json!({ "userid": user_id, "status": status as i64, "offset": offset, "limit": limit });
+        let body =
+            json!({ "userid": user_id, "status": status as i64, "offset": offset, "limit": limit });
         let call = ApiCall::new(HttpMethod::Post, LIST, &[], Some(&body), Idempotency::Safe);
         let answer = self.client.execute(&call)?;
         let records = field(LIST, &answer, "records")?;
         let decode_error = |e: serde_json::Error| -> Error {
-            TransportError::new(LIST, TransportErrorKind::Decode, format!("unexpected answer: {e}")).into()
+            TransportError::new(
+                LIST,
+                TransportErrorKind::Decode,
+                format!("unexpected answer: {e}"),
+            )
+            .into()
         };
-        let has_more = records.get("has_more").and_then(Value::as_bool).unwrap_or(false);
+        let has_more = records
+            .get("has_more")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let list = match records.get("list") {
             None | Some(Value::Null) => Vec::new(),
             Some(list) => Vec::<Record>::deserialize(list).map_err(decode_error)?,
         };
-        Ok(RecordPage { has_more, records: list })
+        Ok(RecordPage {
+            has_more,
+            records: list,
+        })
     }
 
     /// Every record of a user with `status`, page by page.
@@ -355,21 +415,41 @@ mod tests {
 
     #[test]
     fn limits_are_checked_before_sending() {
-        let item = FormItem { title: "a".into(), content: "b".into() };
+        let item = FormItem {
+            title: "a".into(),
+            content: "b".into(),
+        };
         let mut r = record();
         r.forms = vec![item.clone(); 20];
         assert!(r.validate().is_ok());
         r.forms.push(item);
         assert_eq!(bad_name(&r), "forms");
-        let r2 = NewRecord { user_id: String::new(), ..record() };
+        let r2 = NewRecord {
+            user_id: String::new(),
+            ..record()
+        };
         assert_eq!(bad_name(&r2), "userId");
-        let r3 = NewRecord { pc_open_type: Some(3), ..record() };
+        let r3 = NewRecord {
+            pc_open_type: Some(3),
+            ..record()
+        };
         assert_eq!(bad_name(&r3), "options[pc_open_type]");
-        let r4 = NewRecord { create_time: Some(1_700_000_000), ..record() };
+        let r4 = NewRecord {
+            create_time: Some(1_700_000_000),
+            ..record()
+        };
         assert_eq!(bad_name(&r4), "options[create_time]");
-        let r5 = NewRecord { forms: vec![FormItem { title: String::new(), content: "x".into() }], ..record() };
+        let r5 = NewRecord {
+            forms: vec![FormItem {
+                title: String::new(),
+                content: "x".into(),
+            }],
+            ..record()
+        };
         assert_eq!(bad_name(&r5), "forms");
-        assert!(matches!(RecordStatus::from_code(2), Err(Error::InvalidArgument { name, .. }) if name == "status"));
+        assert!(
+            matches!(RecordStatus::from_code(2), Err(Error::InvalidArgument { name, .. }) if name == "status")
+        );
         assert!(check_offset_limit(-1, 10).is_err());
         assert!(check_offset_limit(0, 0).is_err());
         assert!(check_offset_limit(0, 51).is_err());
@@ -382,7 +462,10 @@ mod tests {
             pc_url: Some("https://pc".into()),
             pc_open_type: Some(2),
             biz_id: Some("b1".into()),
-            forms: vec![FormItem { title: "k".into(), content: "v".into() }],
+            forms: vec![FormItem {
+                title: "k".into(),
+                content: "v".into(),
+            }],
             ..record()
         };
         let body = r.body(1_700_000_000_000);

@@ -1,0 +1,41 @@
+<?php
+
+declare(strict_types=1);
+
+/*
+ * PHPUnit bootstrap: checks that the extension under test is loaded, loads the test support
+ * classes and starts the emulator the whole suite shares (stopped at shutdown).
+ *
+ *   php -d extension=$DINGTALK_EXTENSION /usr/bin/phpunit -c php-tests/phpunit.xml
+ *
+ * with DINGTALK_EMULATOR_BIN naming the dingtalk-emulator binary.
+ */
+
+use DingTalk\Tests\Support\Emulator;
+
+if (!extension_loaded('dingtalk')) {
+    fwrite(STDERR, "php-tests: the dingtalk extension is not loaded.\n"
+        . "Run: php -d extension=\$PWD/target/debug/libdingtalk.so /usr/bin/phpunit -c php-tests/phpunit.xml\n"
+        . "(or `make test-php`).\n");
+    exit(1);
+}
+
+spl_autoload_register(static function (string $class): void {
+    $prefix = 'DingTalk\\Tests\\Support\\';
+    if (str_starts_with($class, $prefix)) {
+        $file = __DIR__ . '/support/' . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
+        if (is_file($file)) {
+            require $file;
+        }
+    }
+});
+
+register_shutdown_function([Emulator::class, 'stopAll']);
+
+try {
+    $emulator = Emulator::shared();
+} catch (Throwable $e) {
+    fwrite(STDERR, 'php-tests: cannot start the emulator: ' . $e->getMessage() . "\n");
+    exit(1);
+}
+fwrite(STDERR, 'php-tests: emulator at ' . $emulator->url() . "\n");

@@ -1,0 +1,148 @@
+<?php
+
+declare(strict_types=1);
+
+namespace DingTalk\Tests\Support;
+
+use DingTalk\Client;
+use Throwable;
+
+/**
+ * Base of every test: resets the shared emulator before each test, stops the emulators a test
+ * started, and hands out clients of fresh apps.
+ *
+ * The extension's token cache and counters are process-wide, keyed by (base_url, appKey,
+ * secret). A test that counts token fetches, requests or retries uses a pool app no other test
+ * used ({@see client()}), so its counts start at zero whatever ran before.
+ */
+abstract class TestCase extends \PHPUnit\Framework\TestCase
+{
+    protected Emulator $emulator;
+    /** @var list<Emulator> */
+    private array $ownEmulators = [];
+
+    protected function setUp(): void
+    {
+        parent::setUp();
+        $this->emulator = Emulator::shared();
+        $this->emulator->reset();
+    }
+
+    protected function tearDown(): void
+    {
+        foreach ($this->ownEmulators as $emulator) {
+            $emulator->stop();
+        }
+        $this->ownEmulators = [];
+        parent::tearDown();
+    }
+
+    /**
+     * An emulator of this test alone, with extra flags; stopped after the test.
+     *
+     * @param list<string> $args
+     */
+    protected function startEmulator(array $args = []): Emulator
+    {
+        $emulator = Emulator::start($args);
+        $this->ownEmulators[] = $emulator;
+        return $emulator;
+    }
+
+    /** `[appKey, appSecret]` of an app that no other test used. */
+    protected function freshApp(?Emulator $emulator = null): array
+    {
+        return ($emulator ?? $this->emulator)->freshApp();
+    }
+
+    /**
+     * A client of a fresh app (or of `$app`) on `$emulator` (default: the shared one).
+     *
+     * @param array<string, mixed> $options merged over `['base_url' => emulator URL]`
+     * @param array{0: string, 1: string}|null $app
+     */
+    protected function client(array $options = [], ?Emulator $emulator = null, ?array $app = null): Client
+    {
+        $emulator ??= $this->emulator;
+        [$key, $secret] = $app ?? $this->freshApp($emulator);
+        return new Client($key, $secret, $options + ['base_url' => $emulator->url()]);
+    }
+
+    /** A client of the demo app on the shared emulator. */
+    protected function demoClient(array $options = []): Client
+    {
+        return $this->client($options, null, [Emulator::DEMO_KEY, Emulator::DEMO_SECRET]);
+    }
+
+    /**
+     * Runs `$fn`, asserts it throws exactly `$class` (not a subclass) and returns the throwable.
+     *
+     * @template T of Throwable
+     * @param class-string<T> $class
+     * @return T
+     */
+    protected function throws(string $class, callable $fn): Throwable
+    {
+        try {
+            $fn();
+        } catch (Throwable $e) {
+            $this->assertSame(
+                $class,
+                get_class($e),
+                'unexpected ' . get_class($e) . ': ' . $e->getMessage()
+            );
+            return $e;
+        }
+        $this->fail("expected {$class}, nothing was thrown");
+    }
+
+    /** Asserts the emulator received no request at all (no token fetch, no API call). */
+    protected function assertNoRequestReached(?Emulator $emulator = null): void
+    {
+        $stats = ($emulator ?? $this->emulator)->stats();
+        $this->assertSame(0, $stats['gettoken'], 'token fetches: ' . json_encode($stats));
+        $this->assertSame([], $stats['requests'], 'requests: ' . json_encode($stats));
+    }
+
+    /** Asserts a client's counters. */
+    protected function assertClientStats(int $requests, int $tokenFetches, int $retries, Client $client): void
+    {
+        $this->assertSame(
+            ['requests' => $requests, 'token_fetches' => $tokenFetches, 'retries' => $retries],
+            $client->stats()
+        );
+    }
+
+    /** The path of the extension under test, for PHP subprocesses. */
+    protected static function extensionPath(): string
+    {
+        $path = getenv('DINGTALK_EXTENSION');
+        if ($path === false || $path === '') {
+            $path = dirname(__DIR__, 2) . '/target/debug/libdingtalk.so';
+        }
+        return $path;
+    }
+
+    /**
+     * Runs a PHP script in a fresh `php -n` process (no php.ini), with the extension loaded
+     * when `$withExtension`. Returns `[exit code, stdout, stderr]`.
+     *
+     * @param list<string> $args
+     */
+    protected static function runPhp(string $script, bool $withExtension, array $args = [], float $timeout = 30.0): array
+    {
+        $file = tempnam(sys_get_temp_dir(), 'dingtalk-php-');
+        file_put_contents($file, $script);
+        $command = [PHP_BINARY, '-n'];
+        if ($withExtension) {
+            array_push($command, '-d', 'extension=' . self::extensionPath());
+        }
+        $command[] = $file;
+        $command = array_merge($command, $args);
+        try {
+            return Process::run($command, $timeout);
+        } finally {
+            unlink($file);
+        }
+    }
+}

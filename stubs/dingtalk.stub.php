@@ -1,0 +1,239 @@
+<?php
+
+/**
+ * IDE stubs of the `dingtalk` extension. Never loaded at run time: the extension defines these
+ * classes natively. A test compares this file with the loaded extension, so they cannot drift.
+ *
+ * @generate-class-entries
+ */
+
+namespace DingTalk;
+
+/**
+ * A DingTalk app's client for the server API (the legacy "oapi" host).
+ *
+ * The access token is cached inside the PHP process, shared by every Client of the same app
+ * (same base_url, app key and secret), renewed `token_margin` seconds before it expires, and
+ * fetched by one caller at a time. In php-fpm it outlives requests: making a Client per request
+ * costs nothing. Connections are kept alive the same way.
+ *
+ * A Client cannot be serialized, and var_dump()/print_r() show none of its data.
+ */
+class Client
+{
+    /**
+     * @param string $appKey    The app's AppKey. Must not be empty.
+     * @param string $appSecret The app's AppSecret. Never shown in any message, trace or dump.
+     * @param array{
+     *     base_url?: string,
+     *     timeout?: float|int,
+     *     connect_timeout?: float|int,
+     *     retries?: int,
+     *     token_margin?: float|int,
+     *     ca_file?: string,
+     *     proxy?: string,
+     *     user_agent?: string
+     * } $options
+     *   - base_url: DingTalk host, http or https (default "https://oapi.dingtalk.com").
+     *   - timeout: seconds for a whole call, token fetch, retries and pauses included (default 10).
+     *   - connect_timeout: seconds to open a connection (default 3).
+     *   - retries: extra attempts after retryable failures, 0..10 (default 2).
+     *   - token_margin: seconds before expiry at which the token is renewed (default 600).
+     *   - ca_file: PEM file of certificates to trust besides the public roots.
+     *   - proxy: proxy URL for every request.
+     *   - user_agent: User-Agent header (default "dingtalk-php/VERSION").
+     *   A null value means the default.
+     *
+     * @throws \ValueError when an argument or option is invalid, or an option is unknown.
+     * @throws \TypeError  when an option has the wrong type.
+     */
+    public function __construct(string $appKey, string $appSecret, array $options = []) {}
+
+    /**
+     * A valid access token: the cached one, or a new one from /gettoken.
+     *
+     * @param bool $forceRefresh Fetch a new token even when the cached one is still fresh.
+     *
+     * @throws AuthenticationException when DingTalk refuses the app key or secret.
+     * @throws ApiException            for any other DingTalk error.
+     * @throws TransportException      when no usable answer arrives within the timeout.
+     */
+    public function getAccessToken(bool $forceRefresh = false): string {}
+
+    /**
+     * Any oapi GET: the token is added, the answer decoded and its errcode checked.
+     *
+     * @param string $path  API path starting with "/", without a query (e.g. "/topapi/v2/user/get").
+     * @param array<string, string|int|float|bool> $query Query parameters, URL-encoded for you.
+     *
+     * @return array The whole decoded body (errcode 0).
+     *
+     * @throws \ValueError         when the path or a query value is invalid.
+     * @throws ApiException        when DingTalk answers with an errcode (after the retries).
+     * @throws TransportException  when no usable answer arrives within the timeout.
+     */
+    public function get(string $path, array $query = []): array {}
+
+    /**
+     * Any oapi POST with a JSON body, same rules as get(). A POST may not be safe to repeat, so it
+     * is retried only after failures that surely did not reach DingTalk.
+     *
+     * @param string $path API path starting with "/".
+     * @param array  $body Sent as a JSON object (a list is sent as a JSON array).
+     *
+     * @return array The whole decoded body (errcode 0).
+     *
+     * @throws \ValueError         when the path or a body value cannot be sent (invalid UTF-8, NAN, objects).
+     * @throws ApiException        when DingTalk answers with an errcode (after the retries).
+     * @throws TransportException  when no usable answer arrives within the timeout.
+     */
+    public function post(string $path, array $body = []): array {}
+
+    /** The work-record (待办) API of this app. */
+    public function workRecords(): WorkRecord {}
+
+    /**
+     * This app's counters in this process, shared by all its Clients.
+     *
+     * @return array{requests: int, token_fetches: int, retries: int}
+     *   requests: API requests sent (every attempt); token_fetches: /gettoken calls;
+     *   retries: extra attempts after failures.
+     */
+    public function stats(): array {}
+}
+
+/**
+ * The work-record (待办) API: /topapi/workrecord/add, /update and /getbyuserid.
+ *
+ * Records are returned with DingTalk's field names:
+ * ['record_id' => string, 'create_time' => int (ms), 'title' => string, 'url' => string,
+ *  'forms' => list<array{title: string, content: string}>].
+ */
+class WorkRecord
+{
+    /** A record that is not done yet. */
+    public const PENDING = 0;
+
+    /** A record that is done. */
+    public const DONE = 1;
+
+    public function __construct(Client $client) {}
+
+    /**
+     * Creates a record for a user.
+     *
+     * An add is retried after a failure that may have reached DingTalk (system busy, HTTP 5xx, a
+     * dropped connection) only when it carries a biz_id, since DingTalk then rejects a duplicate.
+     *
+     * @param string $userId The assignee's userid.
+     * @param string $title  At most 50 characters (characters, not bytes).
+     * @param string $url    Opened on mobile.
+     * @param array  $forms  At most 20 lines: a list of ['title' => string, 'content' => string],
+     *                       or a map title => content. Values must be strings.
+     * @param array{
+     *     pc_url?: string,
+     *     pc_open_type?: int,
+     *     source_name?: string,
+     *     originator_user_id?: string,
+     *     biz_id?: string,
+     *     create_time?: int
+     * } $options
+     *   - pc_url: opened on PC (sent as pcUrl).
+     *   - pc_open_type: 2 = inside DingTalk's PC client, 4 = browser.
+     *   - source_name, originator_user_id: shown with the record.
+     *   - biz_id: your id for the record, unique per user; makes retries safe, and complete() accepts it.
+     *   - create_time: milliseconds since the epoch (default now).
+     *
+     * @return string The record_id.
+     *
+     * @throws \ValueError         when an argument breaks one of DingTalk's limits (checked before sending).
+     * @throws ApiException        when DingTalk refuses the record (e.g. errcode 854001: duplicate biz_id).
+     * @throws TransportException  when no usable answer arrives within the timeout.
+     */
+    public function create(string $userId, string $title, string $url, array $forms = [], array $options = []): string {}
+
+    /**
+     * Marks a record done (/topapi/workrecord/update). DingTalk has no delete: this is it.
+     *
+     * @param string $recordId The record_id, or the biz_id given to create().
+     *
+     * @return bool DingTalk's result.
+     *
+     * @throws \ValueError        when an argument is empty or not UTF-8.
+     * @throws ApiException       when DingTalk refuses.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function complete(string $userId, string $recordId): bool {}
+
+    /**
+     * One page of a user's records.
+     *
+     * @param int $status self::PENDING or self::DONE.
+     * @param int $offset Records to skip (0 or more); the next page starts at $offset + $limit.
+     * @param int $limit  Page size, 1..50.
+     *
+     * @return array{has_more: bool, records: list<array>}
+     *
+     * @throws \ValueError        when the status, offset or limit is out of range.
+     * @throws ApiException       when DingTalk refuses.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function list(string $userId, int $status = self::PENDING, int $offset = 0, int $limit = 50): array {}
+
+    /**
+     * Every record of a user with a status, all pages fetched.
+     *
+     * @return list<array>
+     *
+     * @throws \ValueError        when the status is not PENDING or DONE.
+     * @throws ApiException       when DingTalk refuses.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function all(string $userId, int $status = self::PENDING): array {}
+
+    /**
+     * One record, pending or done. DingTalk has no "get one record" API, so this pages through
+     * the user's pending, then done records.
+     *
+     * @return array|null The record, or null when the user has none with this id.
+     *
+     * @throws \ValueError        when an argument is empty or not UTF-8.
+     * @throws ApiException       when DingTalk refuses.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function find(string $userId, string $recordId): ?array {}
+}
+
+/** Everything the extension throws, except \ValueError and \TypeError for bad arguments. */
+class Exception extends \RuntimeException {}
+
+/**
+ * DingTalk answered with an error. getCode() is DingTalk's errcode; the message names the API
+ * path, the errcode and DingTalk's errmsg.
+ */
+class ApiException extends Exception
+{
+    /** DingTalk's errmsg ("" when it sent none). */
+    public function getErrmsg(): string {}
+
+    /** DingTalk's request_id, to quote to DingTalk's support. */
+    public function getRequestId(): ?string {}
+
+    /** The sub_code of an errcode 88 answer. */
+    public function getSubCode(): ?string {}
+}
+
+/** Bad app key or secret (40089, 40096), or a token still refused after a refresh. */
+class AuthenticationException extends ApiException {}
+
+/**
+ * Throttled: 90018, 90002 or 90006 still after the retries, or banned for a while (90001,
+ * 90003..90014, not retried).
+ */
+class RateLimitException extends ApiException {}
+
+/**
+ * No usable answer: connection, TLS or timeout failure, an HTTP status without DingTalk's body,
+ * or a body that is not the expected JSON.
+ */
+class TransportException extends Exception {}

@@ -2,6 +2,7 @@
 
 mod cli;
 
+use std::future::Future;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -59,8 +60,9 @@ fn run(options: Options) -> io::Result<()> {
                 io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
             })?;
         }
+        let shutdown = shutdown_signal()?;
         announce(emulator.scheme(), addr);
-        emulator.serve(listener, shutdown_signal()).await
+        emulator.serve(listener, shutdown).await
     })
 }
 
@@ -72,18 +74,25 @@ fn announce(scheme: &str, addr: SocketAddr) {
     let _ = stdout.flush();
 }
 
-/// Completes on SIGTERM or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = terminate.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-            return;
+/// A future that completes on SIGTERM or SIGINT. The handlers are installed here,
+/// before the address is announced, so a signal sent right after reading the first
+/// line is never missed (the default action would kill the process instead).
+#[cfg(unix)]
+fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
         }
-    }
-    let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

@@ -46,9 +46,13 @@ impl Process {
     }
 
     /// Sends SIGTERM and returns the exit status code.
-    fn terminate(mut self) -> Option<i32> {
+    fn terminate(self) -> Option<i32> {
+        self.signal("-TERM")
+    }
+
+    fn signal(mut self, signal: &str) -> Option<i32> {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([signal, &self.child.id().to_string()])
             .status()
             .expect("kill runs");
         assert!(status.success());
@@ -165,6 +169,12 @@ fn sigterm_with_an_idle_keep_alive_connection() {
     assert_eq!(status, 200);
     // `client` keeps its connection open: shutdown must not wait for it.
     assert_eq!(process.terminate(), Some(0));
+}
+
+#[test]
+fn sigint_stops_it_too() {
+    let process = Process::start(&[]);
+    assert_eq!(process.signal("-INT"), Some(0));
 }
 
 #[test]

@@ -50,3 +50,21 @@ bench:
 
 clean:
 	$(CARGO) clean
+
+# Debian-style install: the release build into PHP's extension dir, and an .ini enabled for every SAPI.
+PHP_CONFIG ?= php-config
+PHP_EXT_DIR = $(shell $(PHP_CONFIG) --extension-dir)
+PHP_VERSION_MM = $(shell $(PHP) -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')
+PHP_MODS_DIR ?= /etc/php/$(PHP_VERSION_MM)/mods-available
+
+.PHONY: install uninstall
+install: deps
+	$(CARGO) build --release -p dingtalk-php
+	install -D -m 0755 target/release/libdingtalk.so $(DESTDIR)$(PHP_EXT_DIR)/dingtalk.so
+	install -D -m 0644 dingtalk.ini $(DESTDIR)$(PHP_MODS_DIR)/dingtalk.ini
+	@if [ -z "$(DESTDIR)" ] && command -v phpenmod >/dev/null; then phpenmod dingtalk; fi
+	@$(PHP) -m | grep -qx dingtalk && echo "dingtalk $$($(PHP) -r 'echo phpversion("dingtalk");') installed" || true
+
+uninstall:
+	@if command -v phpdismod >/dev/null; then phpdismod dingtalk || true; fi
+	rm -f $(DESTDIR)$(PHP_EXT_DIR)/dingtalk.so $(DESTDIR)$(PHP_MODS_DIR)/dingtalk.ini

@@ -281,6 +281,22 @@ final class ClientTest extends TestCase
         $this->assertSame([['title' => 'k', 'content' => 'v']], $page['records']['list'][0]['forms']);
     }
 
+    public function testPostSendsANestedEmptyArrayAsAJsonList(): void
+    {
+        // As json_encode() does: [] is a JSON list. DingTalk's list fields (formItemList here)
+        // refuse an object.
+        $client = $this->client();
+        $answer = $client->post('/topapi/workrecord/add', [
+            'userid' => 'u-empty',
+            'create_time' => 1_700_000_000_000,
+            'title' => 'no forms',
+            'url' => 'https://example.com',
+            'formItemList' => [],
+        ]);
+        $this->assertSame(0, $answer['errcode']);
+        $this->assertSame([], $this->emulator->records('u-empty')[0]['forms']);
+    }
+
     public function testPostWithoutBodySendsAnEmptyObject(): void
     {
         $client = $this->client();

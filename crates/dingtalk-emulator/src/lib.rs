@@ -5,12 +5,14 @@
 //! everything in memory, and adds a control API under `/_emulator/` to script
 //! faults, expire tokens and inspect what was stored. See the crate README.
 //!
-//! ```no_run
+//! ```
 //! let emulator = dingtalk_emulator::spawn(dingtalk_emulator::Config::default()).unwrap();
 //! let url = format!("{}/gettoken?appkey=demo_app_key&appsecret=demo_app_secret", emulator.base_url());
 //! # let _ = url;
 //! emulator.stop();
 //! ```
+
+#![warn(missing_docs)]
 
 mod config;
 mod connection;

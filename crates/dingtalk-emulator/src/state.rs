@@ -43,8 +43,9 @@ impl AppState {
     /// The index of the app with this key and secret.
     pub fn find_app(&self, key: &str, secret: &str) -> Option<usize> {
         // The first entry with the key decides, so a repeated key cannot add a second secret.
-        let index = self.apps.iter().position(|(k, _)| k == key)?;
-        (self.apps[index].1 == secret).then_some(index)
+        let (index, (_, known_secret)) =
+            self.apps.iter().enumerate().find(|(_, (k, _))| k == key)?;
+        (known_secret == secret).then_some(index)
     }
 
     /// Back to the state at start: no tokens, records, faults, counts or QPS windows.

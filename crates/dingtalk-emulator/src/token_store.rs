@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use crate::ids::Ids;
 
+/// Long enough to outlive any test run, small enough to add to any `Instant`.
+const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 struct Issued {
     app: usize,
     expires_at: Instant,
@@ -33,7 +36,11 @@ pub enum TokenCheck {
 impl TokenStore {
     /// The app's valid token with its expiry moved to `now + ttl`, or a new one.
     pub fn issue(&mut self, app: usize, ttl: Duration, now: Instant, ids: &Ids) -> String {
-        let expires_at = now.checked_add(ttl).unwrap_or(now);
+        // A TTL too large for the clock (e.g. `--token-ttl` near u64::MAX) means "never expires".
+        let expires_at = now
+            .checked_add(ttl)
+            .or_else(|| now.checked_add(FOREVER))
+            .unwrap_or(now);
         if let Some(token) = self.current.get(&app) {
             if let Some(issued) = self.by_token.get_mut(token) {
                 if issued.expires_at > now {
@@ -96,6 +103,18 @@ mod tests {
         assert_ne!(a, c);
         assert_ne!(store.issue(1, ttl, t0, &ids), c);
         assert_eq!(store.check("nope", t0), TokenCheck::Unknown);
+    }
+
+    #[test]
+    fn a_huge_ttl_does_not_overflow() {
+        let ids = Ids::new();
+        let mut store = TokenStore::default();
+        let now = Instant::now();
+        let token = store.issue(0, Duration::MAX, now, &ids);
+        assert_eq!(
+            store.check(&token, now + Duration::from_secs(1)),
+            TokenCheck::Valid(0)
+        );
     }
 
     #[test]

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make bench`: installs what is missing, builds the release binaries, then runs every
+# benchmark scenario with every contender (bench/run.py) and writes bench/results.md.
+# BENCH_QUICK=1 makes a short smoke run. See bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh bench
+# Guzzle's usual handler is curl, which php-guzzlehttp-guzzle only suggests: without PHP's
+# curl extension Guzzle falls back to PHP streams and would not be the Guzzle apps run.
+if ! dpkg-query -W -f='${Status}' php8.2-curl 2>/dev/null | grep -q "install ok installed"; then
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    echo "installing: php8.2-curl"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends php8.2-curl >/dev/null
+fi
+
+cargo build --release -p dingtalk-php -p dingtalk-emulator -p dingtalk-bench-floor
+
+for f in bench/lib/*.php bench/cli/*.php bench/web/*.php; do
+    php -n -l "$f" >/dev/null
+done
+
+# run.py stops every process it started (php-fpm, nginx, the emulators, the floor) when it
+# ends or is signalled; the trap passes a signal on and waits for that.
+runner=""
+stop() {
+    if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then
+        kill -TERM "$runner" 2>/dev/null || true
+        wait "$runner" 2>/dev/null || true
+    fi
+}
+trap stop EXIT
+trap 'stop; exit 130' INT TERM
+python3 bench/run.py &
+runner=$!
+wait "$runner"

@@ -318,6 +318,19 @@ class Fpm:
         PROCS.stop(self.proc)
 
 
+def cpu_seconds(pids):
+    """User + system CPU time of processes (all their threads), in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         return int(re.search(r"^VmRSS:\s+(\d+)", f.read(), re.M).group(1))
@@ -461,9 +474,13 @@ def scenario_web(tmp, emulators):
             else:
                 url, body = nginx.url(f"/{c}/{transport}"), None
             wrk(url, WARMUP_SECONDS, body)
-            before = emulator.stats()
+            pids = ([emulator.proc.pid] if c == "loopback" else [floor.pid] if c == "floor"
+                    else fpms[c].workers())
+            before, cpu = emulator.stats(), cpu_seconds(pids)
             result = wrk(url, WEB_SECONDS, body)
+            cpu = cpu_seconds(pids) - cpu
             delta = stats_delta(before, emulator.stats())
+            result["cpu_ms_per_request"] = cpu * 1e3 / max(1, result["requests"])
             calls = delta["requests"].get("/topapi/workrecord/getbyuserid", 0)
             result["gettoken"] = delta["gettoken"]
             result["getbyuserid"] = calls
@@ -645,8 +662,8 @@ def ratio(ext, other):
 
 def web_table(per, headline=False):
     ext = med(per["extension"], "rate")
-    lines = ["| contender | requests/s | p50 ms | p99 ms | extension ÷ this | gettoken calls | checks |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+    lines = ["| contender | requests/s | p50 ms | p99 ms | extension ÷ this | CPU ms per request | gettoken calls | checks |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
     for c in CONTENDERS + ["empty", "loopback"]:
         if c not in per:
             continue
@@ -659,7 +676,7 @@ def web_table(per, headline=False):
         check = "ok" if ok else "**FAILED**: " + ", ".join(
             f"{r['errors']} errors, {r['getbyuserid']} calls for {r['requests']} answers" for r in rs if not r["ok"])
         lines.append(f"| {LABELS[c]} | {rate:,.0f} | {ms(med(rs, 'p50_ms'))} | {ms(med(rs, 'p99_ms'))} | {rel} | "
-                     f"{tokens} in {requests:,} requests | {check} |")
+                     f"{med(rs, 'cpu_ms_per_request'):.2f} | {tokens} in {requests:,} requests | {check} |")
     return "\n".join(lines)
 
 
@@ -760,9 +777,11 @@ def report(res, info):
         "as many getbyuserid (50 records) for at most as long. Every answer is checked (see README).",
         "",
     ]
+    cpu_note = ("CPU ms per request: user + system CPU time of the php-fpm workers (for the floor its server "
+                "process, for the loopback row the emulator), all threads, divided by the requests answered.")
     if "web" in res:
         out += ["## Headline: php-fpm, one DingTalk call per web request, over HTTPS", "",
-                web_table(res["web"]["https"]), ""]
+                web_table(res["web"]["https"]), "", cpu_note, ""]
     out += ["## Targets", ""]
     mem_text, cost, growth = (memory_section(res["memory"]) if "memory" in res else ("", None, None))
     out += [targets(res, cost, growth), ""]
@@ -771,7 +790,7 @@ def report(res, info):
         with open(notes) as f:
             out += [f.read().strip(), ""]
     if "web" in res:
-        out += ["## php-fpm over HTTP", "", web_table(res["web"]["http"]), ""]
+        out += ["## php-fpm over HTTP", "", web_table(res["web"]["http"]), "", cpu_note, ""]
     if "cli" in res:
         for transport in ("http", "https"):
             out += [f"## CLI loop over {transport.upper()} (one process: N adds, then N getbyuserid)", "",

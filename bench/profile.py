@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Where the extension's time goes: samples it with `perf record --call-graph dwarf` and prints
+how the samples split over the stages of a call.
+
+    bench/profile.py [cli-list|cli-add|fpm-https|fpm-http]...   (default: all four)
+
+cli-list / cli-add: one PHP CLI process with the extension calling getbyuserid (50 records) or
+add in a loop; fpm-https / fpm-http: the php-fpm workers of the web scenario (one getbyuserid of
+10 records per request) under wrk. Needs perf and the release binaries (bench/run.sh builds
+them). Writes bench/out/profile-<target>.txt and prints it. Not part of `make bench`.
+"""
+
+import collections
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as R  # noqa: E402  (bench/run.py: emulator, php-fpm and nginx helpers)
+
+SECONDS = float(os.environ.get("PROFILE_SECONDS", "5"))
+
+# Stages of a call: label, frames that must be on the stack (any of), frames that must not.
+STAGES = [
+    ("DingTalk\\Client::__construct (per script / web request)", ["dingtalk::client::<impl ext_php_rs::internal::class::PhpClassImpl<dingtalk::client::Client> for ext_php_rs::internal::class::PhpClassImplCollector<dingtalk::client::Client>>::get_constructor"], []),
+    ("  Options::ca_file: reads and parses the PEM file", ["dingtalk_core::options::Options::ca_file"], []),
+    ("  token::entry / CacheKey (secret hashed)", ["dingtalk_core::token::entry", "dingtalk_core::token::CacheKey::new"], []),
+    ("WorkRecord::create (binding, whole call)", ["dingtalk::work_record::WorkRecord::create"], []),
+    ("WorkRecord::list (binding, whole call)", ["dingtalk::work_record::WorkRecord::list"], []),
+    ("  core Client::execute (token, request, wait, decode)", ["dingtalk_core::call::<impl dingtalk_core::client::Client>::execute"], []),
+    ("    transport::client_for (pool lookup: hashes the config)", ["dingtalk_core::transport::client_for"], []),
+    ("    transport::send (hand-off to reqwest's thread, wait)", ["dingtalk_core::transport::send"], []),
+    ("    call::decode (answer bytes → serde_json::Value)", ["dingtalk_core::call::decode"], []),
+    ("  core list: Value → Vec<Record> (serde flatten)", ["dingtalk_core::workrecord::WorkRecords::list"],
+     ["dingtalk_core::call::<impl dingtalk_core::client::Client>::execute"]),
+    ("  binding record_json: Record → Value again", ["dingtalk::work_record::record_json"], []),
+    ("  binding: JSON Value → PHP array (json_to_zval)", ["dingtalk::json::json_to_zval"], []),
+    ("reqwest's runtime thread (HTTP, TLS, socket I/O)", ["@thread:reqwest-interna"], []),
+    ("PHP request start-up + shutdown (php-fpm)", ["php_request_startup", "php_request_shutdown"], []),
+]
+ALLOCATOR = {"_int_malloc", "_int_free", "malloc", "cfree@GLIBC_2.2.5", "free", "malloc_consolidate",
+             "unlink_chunk.constprop.0", "_int_realloc", "realloc", "__libc_malloc", "__libc_free"}
+
+HEADER = re.compile(r"^(\S.*?)\s+(\d+)\s+[\d.]+:\s+\d+\s+\S+")
+FRAME = re.compile(r"^\s+[0-9a-f]+\s+(.*?)(?:\+0x[0-9a-f]+)?\s+\((.*)\)$")
+
+
+def samples(data):
+    """(thread name, [frames leaf first]) for each sample of a perf.data file."""
+    text = subprocess.run(["perf", "script", "-i", data], capture_output=True, text=True, errors="replace").stdout
+    out, thread, frames = [], None, []
+    for line in text.splitlines():
+        if not line.strip():
+            if thread is not None:
+                out.append((thread, frames))
+            thread, frames = None, []
+            continue
+        if thread is None:
+            m = HEADER.match(line)
+            thread = m.group(1) if m else "?"
+            continue
+        m = FRAME.match(line)
+        if m:
+            frames.append(m.group(1))
+    if thread is not None:
+        out.append((thread, frames))
+    return out
+
+
+def on_stack(thread, frames, names):
+    for name in names:
+        if name.startswith("@thread:"):
+            if thread.startswith(name[len("@thread:"):]):
+                return True
+        elif any(f.startswith(name) for f in frames):
+            return True
+    return False
+
+
+def summarize(title, data):
+    all_samples = samples(data)
+    total = len(all_samples) or 1
+    lines = [f"# {title}", f"{len(all_samples)} samples (perf record -F 999 --call-graph dwarf); "
+             "shares are of all samples of the profiled process(es), inclusive of callees.", ""]
+    threads = collections.Counter(t for t, _ in all_samples)
+    lines.append("threads: " + ", ".join(f"{t} {n * 100 / total:.1f} %" for t, n in threads.most_common()))
+    lines.append("")
+    for label, want, unwanted in STAGES:
+        n = sum(1 for t, f in all_samples if on_stack(t, f, want) and not on_stack(t, f, unwanted))
+        if n:
+            lines.append(f"{n * 100 / total:6.1f} %  {label}")
+    alloc = sum(1 for _, f in all_samples if f and f[0] in ALLOCATOR)
+    lines += [f"{alloc * 100 / total:6.1f} %  glibc malloc/free (self time, any caller)", ""]
+    leaf = collections.Counter(f[0] for _, f in all_samples if f)
+    lines.append("top self symbols:")
+    for sym, n in leaf.most_common(20):
+        lines.append(f"{n * 100 / total:6.1f} %  {sym[:150]}")
+    return "\n".join(lines) + "\n"
+
+
+def record(argv_or_pids, data, seconds):
+    base = ["perf", "record", "-F", "999", "--call-graph", "dwarf,16384", "-o", data, "--quiet"]
+    if isinstance(argv_or_pids, str):
+        cmd = base + ["-p", argv_or_pids, "--", "sleep", str(seconds)]
+    else:
+        cmd = base + ["--"] + argv_or_pids
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def profile_cli(tmp, target):
+    emulator = R.Emulator(tmp, tls=False)
+    op = target.split("-")[1]
+    user = f"profile-{op}"
+    emulator.add_records(user, 50)
+    script = os.path.join(tmp, f"{op}.php")
+    with open(script, "w") as f:
+        f.write(f"""<?php
+$c = new DingTalk\\Client(getenv('DT_KEY'), getenv('DT_SECRET'), ['base_url' => getenv('DT_BASE_URL')]);
+$w = $c->workRecords();
+$end = hrtime(true) + (int) ({SECONDS} * 1e9); $n = 0;
+while (hrtime(true) < $end && $n < 1000000) {{
+    {"$w->list(getenv('DT_USER'), 0, 0, 50);" if op == "list" else "$w->create(getenv('DT_USER'), 'Expense claim', 'https://example.com/claims/1', ['Applicant' => 'bench', 'Amount' => '42.00']);"}
+    $n++;
+}}
+fwrite(STDERR, "$n calls\\n");
+""")
+    os.environ.update(R.cli_env(emulator, user))
+    data = os.path.join(tmp, f"{target}.data")
+    record([R.PHP] + R.php_ini("extension", fpm=False) + [script], data, SECONDS)
+    return summarize(f"{target}: one CLI process, extension, {'getbyuserid (50 records)' if op == 'list' else 'add'} in a loop for {SECONDS:g} s", data)
+
+
+def profile_fpm(tmp, target):
+    transport = target.split("-")[1]
+    emulator = R.Emulator(tmp, tls=transport == "https")
+    emulator.add_records(R.WEB_USER, R.WEB_LIMIT * 2)
+    fpm = R.Fpm(tmp, "extension", "extension")
+    params = {"DT_BASE_URL": emulator.url, "DT_KEY": R.KEY, "DT_SECRET": R.SECRET, "DT_USER": R.WEB_USER,
+              "DT_CA_FILE": emulator.cert or "", "DT_LIMIT": str(R.WEB_LIMIT)}
+    nginx = R.Nginx(tmp, [R.fastcgi_location("/call", fpm.sock, os.path.join(R.BENCH, "web", "extension.php"), params)])
+    status, body = nginx.get("/call")
+    if status != 200:
+        raise RuntimeError(f"HTTP {status}: {body}")
+    load = R.PROCS.start("wrk", [R.WRK, f"-t{R.WRK_THREADS}", f"-c{R.WRK_CONNECTIONS}", f"-d{int(SECONDS) + 3}s",
+                                 nginx.url("/call")])
+    time.sleep(1)
+    data = os.path.join(tmp, f"{target}.data")
+    record(",".join(map(str, fpm.workers())), data, SECONDS)
+    load.wait(timeout=SECONDS + 30)
+    return summarize(f"{target}: the 2 php-fpm workers (extension) under wrk -t{R.WRK_THREADS} -c{R.WRK_CONNECTIONS}, "
+                     f"one getbyuserid ({R.WEB_LIMIT} records) per request over {transport.upper()}", data)
+
+
+def main():
+    if not shutil.which("perf"):
+        raise SystemExit("perf is not installed")
+    targets = sys.argv[1:] or ["cli-list", "cli-add", "fpm-https", "fpm-http"]
+    out_dir = os.path.join(R.BENCH, "out")
+    os.makedirs(out_dir, exist_ok=True)
+    import tempfile
+    for target in targets:
+        tmp = tempfile.mkdtemp(prefix="dingtalk-profile.")
+        os.chmod(tmp, 0o755)
+        try:
+            if target.startswith("cli-"):
+                text = profile_cli(tmp, target)
+            elif target.startswith("fpm-"):
+                text = profile_fpm(tmp, target)
+            else:
+                raise SystemExit(f"unknown target {target}")
+        finally:
+            R.PROCS.stop_all()
+            shutil.rmtree(tmp, ignore_errors=True)
+        with open(os.path.join(out_dir, f"profile-{target}.txt"), "w") as f:
+            f.write(text)
+        print(text)
+
+
+if __name__ == "__main__":
+    main()

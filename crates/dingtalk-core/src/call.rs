@@ -21,13 +21,15 @@ pub(crate) enum HttpMethod {
     Post,
 }
 
-/// What to send. A call with `path` = [`TOKEN_PATH`] only fetches the token.
+/// What to send, or (built by [`ApiCall::token`]) only a token to fetch.
 pub(crate) struct ApiCall<'a> {
     method: HttpMethod,
     path: &'a str,
     query: &'a [(String, String)],
     body: Option<&'a Value>,
     idempotency: Idempotency,
+    /// A call that only yields the token (the caller's own `get("/gettoken")` is an API call).
+    token_only: bool,
     /// For a token-only call: fetch a new token even if the cached one is fresh.
     force_token: bool,
     /// Set when an attempt failed after it may have reached DingTalk (a retried add then learns
@@ -51,6 +53,7 @@ impl<'a> ApiCall<'a> {
             query,
             body,
             idempotency,
+            token_only: false,
             force_token: false,
             maybe_landed: Cell::new(false),
         }
@@ -59,13 +62,10 @@ impl<'a> ApiCall<'a> {
     /// A call that only yields the token (as a JSON string); `force` fetches a new one.
     pub(crate) fn token(force: bool) -> ApiCall<'static> {
         ApiCall {
+            token_only: true,
             force_token: force,
             ..ApiCall::new(HttpMethod::Get, TOKEN_PATH, &[], None, Idempotency::Safe)
         }
-    }
-
-    fn is_token_only(&self) -> bool {
-        self.path == TOKEN_PATH
     }
 }
 
@@ -100,7 +100,7 @@ impl Client {
             let mut sent = false;
             let mut used_token = None;
             let result = self.token(force, deadline).and_then(|token| {
-                if call.is_token_only() {
+                if call.token_only {
                     return Ok(Value::String(token));
                 }
                 sent = true;

@@ -147,3 +147,20 @@ fn generic_get_and_post_return_the_whole_body() {
         "{err:?}"
     );
 }
+
+#[test]
+fn get_of_the_gettoken_path_is_an_ordinary_call() {
+    let emu = Emu::start();
+    let answer = emu
+        .client()
+        .get(
+            "/gettoken",
+            &[
+                ("appkey".into(), common::KEY.into()),
+                ("appsecret".into(), common::SECRET.into()),
+            ],
+        )
+        .unwrap();
+    assert_eq!(answer["errcode"], 0);
+    assert!(answer["access_token"].is_string());
+}

@@ -1,0 +1,214 @@
+<?php
+
+declare(strict_types=1);
+
+namespace DingTalk\Tests;
+
+use DingTalk\ApiException;
+use DingTalk\AuthenticationException;
+use DingTalk\Exception;
+use DingTalk\RateLimitException;
+use DingTalk\Tests\Support\TestCase;
+use DingTalk\TransportException;
+use DingTalk\WorkRecord;
+use ReflectionClass;
+use RuntimeException;
+
+/** The exception classes: hierarchy, the data they carry, and where they say they come from. */
+final class ExceptionTest extends TestCase
+{
+    /** @return iterable<string, array{0: class-string, 1: class-string}> */
+    public static function parents(): iterable
+    {
+        yield 'Exception' => [Exception::class, RuntimeException::class];
+        yield 'ApiException' => [ApiException::class, Exception::class];
+        yield 'AuthenticationException' => [AuthenticationException::class, ApiException::class];
+        yield 'RateLimitException' => [RateLimitException::class, ApiException::class];
+        yield 'TransportException' => [TransportException::class, Exception::class];
+    }
+
+    /** @dataProvider parents */
+    public function testExactParent(string $class, string $parent): void
+    {
+        $this->assertTrue(class_exists($class), $class);
+        $this->assertSame($parent, get_parent_class($class));
+        $reflection = new ReflectionClass($class);
+        $this->assertFalse($reflection->isAbstract());
+        $this->assertFalse($reflection->isInterface());
+        $this->assertSame('dingtalk', $reflection->getExtensionName());
+    }
+
+    public function testApiExceptionMethods(): void
+    {
+        $reflection = new ReflectionClass(ApiException::class);
+        foreach (['getErrmsg' => 'string', 'getRequestId' => '?string', 'getSubCode' => '?string'] as $name => $type) {
+            $method = $reflection->getMethod($name);
+            $this->assertTrue($method->isPublic(), $name);
+            $this->assertSame(0, $method->getNumberOfParameters(), $name);
+            $this->assertSame($type, (string) $method->getReturnType(), $name);
+        }
+        // Transport errors carry no DingTalk answer.
+        $this->assertFalse(method_exists(TransportException::class, 'getErrmsg'));
+    }
+
+    public function testApiErrorData(): void
+    {
+        $client = $this->client();
+        $this->emulator->faults([['path' => '/topapi/workrecord/getbyuserid', 'errcode' => 60011, 'errmsg' => '没有调用该接口的权限']]);
+        $line = __LINE__ + 2;
+        try {
+            $client->workRecords()->list('u1');
+            $this->fail('no exception');
+        } catch (ApiException $e) {
+            $this->assertSame(ApiException::class, get_class($e));
+            $this->assertSame(60011, $e->getCode());
+            $this->assertSame('没有调用该接口的权限', $e->getErrmsg());
+            $this->assertMatchesRegularExpression('/^[0-9a-f]{16}$/', (string) $e->getRequestId());
+            $this->assertNull($e->getSubCode());
+            $this->assertStringContainsString('/topapi/workrecord/getbyuserid', $e->getMessage());
+            $this->assertStringContainsString('60011', $e->getMessage());
+            $this->assertStringContainsString('没有调用该接口的权限', $e->getMessage());
+            $this->assertStringContainsString((string) $e->getRequestId(), $e->getMessage());
+            $this->assertSame(__FILE__, $e->getFile());
+            $this->assertSame($line, $e->getLine());
+            $this->assertNull($e->getPrevious());
+        }
+    }
+
+    public function testSubCode(): void
+    {
+        $client = $this->client();
+        $this->emulator->faults([['path' => '/topapi/workrecord/add', 'errcode' => 88, 'errmsg' => 'auth error', 'sub_code' => '60011', 'sub_msg' => 'no permission']]);
+        $e = $this->throws(ApiException::class, fn () => $client->workRecords()->create('u1', 't', 'https://example.com'));
+        $this->assertSame(88, $e->getCode());
+        $this->assertSame('60011', $e->getSubCode());
+        $this->assertSame('auth error', $e->getErrmsg());
+        $this->assertStringContainsString('60011', $e->getMessage());
+    }
+
+    public function testAnswerWithoutRequestIdOrErrmsg(): void
+    {
+        $client = $this->client();
+        $this->emulator->faults([['path' => '/topapi/workrecord/getbyuserid', 'status' => 200, 'body' => '{"errcode":"60020"}']]);
+        $e = $this->throws(ApiException::class, fn () => $client->workRecords()->list('u1'));
+        $this->assertSame(60020, $e->getCode(), 'an errcode sent as a numeric string');
+        $this->assertSame('', $e->getErrmsg());
+        $this->assertNull($e->getRequestId());
+        $this->assertNull($e->getSubCode());
+    }
+
+    public function testAuthenticationExceptionData(): void
+    {
+        [$key] = $this->freshApp();
+        $client = new \DingTalk\Client($key, 'wrong secret', ['base_url' => $this->emulator->url()]);
+        $e = $this->throws(AuthenticationException::class, fn () => $client->getAccessToken());
+        $this->assertInstanceOf(ApiException::class, $e);
+        $this->assertSame(40096, $e->getCode());
+        $this->assertSame('invalid appkey or appsecret', $e->getErrmsg());
+        $this->assertNotNull($e->getRequestId());
+        $this->assertStringContainsString('/gettoken', $e->getMessage());
+    }
+
+    public function testRateLimitExceptionData(): void
+    {
+        $client = $this->client(['retries' => 0]);
+        $this->emulator->faults([['path' => '/topapi/workrecord/getbyuserid', 'errcode' => 90018, 'errmsg' => 'too many']]);
+        $e = $this->throws(RateLimitException::class, fn () => $client->workRecords()->list('u1'));
+        $this->assertInstanceOf(ApiException::class, $e);
+        $this->assertSame(90018, $e->getCode());
+        $this->assertSame('too many', $e->getErrmsg());
+    }
+
+    public function testTransportExceptionLocationAndMessage(): void
+    {
+        $client = $this->client(['retries' => 0]);
+        $this->emulator->faults([['path' => '/topapi/workrecord/update', 'status' => 502, 'body' => '<html>bad gateway</html>']]);
+        $line = __LINE__ + 2;
+        try {
+            $client->workRecords()->complete('u1', 'r1');
+            $this->fail('no exception');
+        } catch (TransportException $e) {
+            $this->assertSame(0, $e->getCode());
+            $this->assertStringContainsString('/topapi/workrecord/update', $e->getMessage());
+            $this->assertStringContainsString('502', $e->getMessage());
+            $this->assertStringContainsString('bad gateway', $e->getMessage(), 'a snippet of the body helps');
+            $this->assertSame(__FILE__, $e->getFile());
+            $this->assertSame($line, $e->getLine());
+        }
+    }
+
+    public function testTraceStartsAtTheCallingMethod(): void
+    {
+        $client = $this->client();
+        $records = $client->workRecords();
+        $e = $this->throwFromHelper($records);
+        $trace = $e->getTrace();
+        $this->assertNotEmpty($trace);
+        $this->assertSame(WorkRecord::class, $trace[0]['class']);
+        $this->assertSame('complete', $trace[0]['function']);
+        $this->assertSame(__FILE__, $trace[0]['file']);
+        $this->assertSame(__CLASS__, $trace[1]['class']);
+        $this->assertSame('throwFromHelper', $trace[1]['function']);
+        $this->assertStringContainsString('throwFromHelper', $e->getTraceAsString());
+        $this->assertStringContainsString(__FILE__, (string) $e);
+    }
+
+    public function testValueErrorPointsAtTheCaller(): void
+    {
+        $records = $this->client()->workRecords();
+        $line = __LINE__ + 2;
+        try {
+            $records->list('u1', 7);
+            $this->fail('no exception');
+        } catch (\ValueError $e) {
+            $this->assertSame(__FILE__, $e->getFile());
+            $this->assertSame($line, $e->getLine());
+        }
+    }
+
+    public function testCatchableAsRuntimeException(): void
+    {
+        $client = $this->client(['retries' => 0]);
+        $this->emulator->faults([['path' => '/topapi/workrecord/getbyuserid', 'errcode' => -1]]);
+        try {
+            $client->workRecords()->list('u1');
+            $this->fail('no exception');
+        } catch (RuntimeException $e) {
+            $this->assertInstanceOf(Exception::class, $e);
+        }
+    }
+
+    public function testUserCodeCanConstructAndThrowThem(): void
+    {
+        // For tests of code that uses the extension: the classes behave as ordinary exceptions.
+        $previous = new \LogicException('cause');
+        $e = new RateLimitException('throttled', 90018, $previous);
+        $this->assertSame('throttled', $e->getMessage());
+        $this->assertSame(90018, $e->getCode());
+        $this->assertSame($previous, $e->getPrevious());
+        $this->assertSame('', $e->getErrmsg());
+        $this->assertNull($e->getRequestId());
+        $this->assertNull($e->getSubCode());
+        $this->assertSame(__LINE__ - 7, $e->getLine());
+        $this->expectException(ApiException::class);
+        throw $e;
+    }
+
+    public function testSubclassInheritsTheGetters(): void
+    {
+        $e = new class ('m', 1) extends AuthenticationException {
+        };
+        $this->assertSame('', $e->getErrmsg());
+        $this->assertNull($e->getRequestId());
+    }
+
+    private function throwFromHelper(WorkRecord $records): \Throwable
+    {
+        try {
+            $records->complete('u1', 'missing-record');
+        } catch (ApiException $e) {
+            return $e;
+        }
+        $this->fail('no exception');
+    }
+}

@@ -2,12 +2,14 @@
 """Where the extension's time goes: samples it with `perf record --call-graph dwarf` and prints
 how the samples split over the stages of a call.
 
-    bench/profile.py [cli-list|cli-add|fpm-https|fpm-http]...   (default: all four)
+    bench/profile.py [cli-list|cli-add|fpm-https|fpm-http|callgrind-list|callgrind-add]...
+                                                   (default: all)
 
 cli-list / cli-add: one PHP CLI process with the extension calling getbyuserid (50 records) or
 add in a loop; fpm-https / fpm-http: the php-fpm workers of the web scenario (one getbyuserid of
-10 records per request) under wrk. Needs perf and the release binaries (bench/run.sh builds
-them). Writes bench/out/profile-<target>.txt and prints it. Not part of `make bench`.
+10 records per request) under wrk; callgrind-*: instructions per call counted by valgrind
+(exact, unlike time on a shared machine). Needs perf, valgrind and the release binaries
+(bench/run.sh builds them). Writes bench/out/profile-<target>.txt and prints it. Not part of `make bench`.
 """
 
 import collections
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as R  # noqa: E402  (bench/run.py: emulator, php-fpm and nginx helpers)
 
@@ -154,10 +157,67 @@ def profile_fpm(tmp, target):
                      f"one getbyuserid ({R.WEB_LIMIT} records) per request over {transport.upper()}", data)
 
 
+# Functions whose inclusive instruction count callgrind reports, per call.
+CALLGRIND_FUNCTIONS = [
+    ("WorkRecord::create (binding, whole call)", "dingtalk::work_record::WorkRecord::create"),
+    ("WorkRecord::list (binding, whole call)", "dingtalk::work_record::WorkRecord::list"),
+    ("  core WorkRecords::create", "dingtalk_core::workrecord::WorkRecords::create"),
+    ("  core WorkRecords::list", "dingtalk_core::workrecord::WorkRecords::list"),
+    ("    core Client::execute", "dingtalk_core::call::<impl dingtalk_core::client::Client>::execute"),
+    ("      transport::send", "dingtalk_core::transport::send"),
+    ("      call::decode (bytes → Value)", "dingtalk_core::call::decode"),
+    ("  binding record_json (Record → Value)", "dingtalk::work_record::record_json"),
+    ("  binding json_to_zval (Value → PHP array)", "dingtalk::json::json_to_zval"),
+    ("IndexMap::insert_full (serde_json preserve_order)", "indexmap::map::IndexMap<K,V,S>::insert_full"),
+    ("malloc", "malloc"),
+    ("free", "free"),
+]
+
+
+def profile_callgrind(tmp, target):
+    if not shutil.which("valgrind"):
+        raise SystemExit("valgrind is not installed")
+    emulator = R.Emulator(tmp, tls=False)
+    op = target.split("-")[1]
+    calls = 300
+    user = f"callgrind-{op}"
+    emulator.add_records(user, 50)
+    script = os.path.join(tmp, f"{op}.php")
+    call = ("$w->list(getenv('DT_USER'), 0, 0, 50);" if op == "list" else
+            "$w->create(getenv('DT_USER'), 'Expense claim', 'https://example.com/claims/1', "
+            "['Applicant' => 'bench', 'Amount' => '42.00']);")
+    with open(script, "w") as f:
+        f.write(f"""<?php
+$c = new DingTalk\Client(getenv('DT_KEY'), getenv('DT_SECRET'), ['base_url' => getenv('DT_BASE_URL')]);
+$w = $c->workRecords();
+for ($i = 0; $i < {calls}; $i++) {{ {call} }}
+""")
+    out = os.path.join(tmp, "callgrind.out")
+    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", R.PHP]
+                   + R.php_ini("extension", fpm=False) + [script],
+                   env=R.cli_env(emulator, user), check=True, capture_output=True, timeout=600)
+    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", out],
+                          capture_output=True, text=True).stdout
+    inclusive = collections.defaultdict(int)
+    for line in text.splitlines():
+        m = re.match(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+\S*?:(.*?)(?:'\d+)? \[", line)
+        if m:
+            name = m.group(2)
+            inclusive[name] = max(inclusive[name], int(m.group(1).replace(",", "")))
+    what = "getbyuserid (50 records)" if op == "list" else "add"
+    lines = [f"# {target}: one CLI process, extension, {calls} × {what}, counted by valgrind --tool=callgrind",
+             "instructions per call, inclusive of callees (the client's set-up and the token fetch are spread over the calls)", ""]
+    for label, name in CALLGRIND_FUNCTIONS:
+        n = inclusive.get(name, 0)
+        if n:
+            lines.append(f"{n / calls:12,.0f}  {label}")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     if not shutil.which("perf"):
         raise SystemExit("perf is not installed")
-    targets = sys.argv[1:] or ["cli-list", "cli-add", "fpm-https", "fpm-http"]
+    targets = sys.argv[1:] or ["cli-list", "cli-add", "fpm-https", "fpm-http", "callgrind-list", "callgrind-add"]
     out_dir = os.path.join(R.BENCH, "out")
     os.makedirs(out_dir, exist_ok=True)
     import tempfile
@@ -169,6 +229,8 @@ def main():
                 text = profile_cli(tmp, target)
             elif target.startswith("fpm-"):
                 text = profile_fpm(tmp, target)
+            elif target.startswith("callgrind-"):
+                text = profile_callgrind(tmp, target)
             else:
                 raise SystemExit(f"unknown target {target}")
         finally:

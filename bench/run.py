@@ -72,6 +72,9 @@ COLD_RUNS = 1 if QUICK else 5
 FPM_MEMORY_CALLS = 1_000 if QUICK else 10_000
 CLI_MEMORY_CALLS = (1_000, 10_000) if QUICK else (10_000, 100_000)
 MEMORY_MAX_SECONDS = 300  # bounds each memory run whatever happens
+# What the report needs to know about how the figures were taken (saved with them).
+SETTINGS = ["QUICK", "ROUNDS", "WEB_SECONDS", "WARMUP_SECONDS", "CLI_SECONDS", "COLD_RUNS", "FPM_MEMORY_CALLS",
+            "CLI_MEMORY_CALLS", "WRK_THREADS", "WRK_CONNECTIONS", "FPM_WORKERS", "WEB_LIMIT"]
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(","))) or {"web", "cli", "cold", "memory"}
 
 
@@ -762,7 +765,7 @@ def report(res, info):
         "How to reproduce and what each contender and scenario is: [README.md](README.md).",
         "",
         f"**Machine**: {v['cores']} cores, {v['cpu']}, {v['memory_gib']} GiB, Linux {v['kernel']}; "
-        f"load average at start {v['loadavg_start'][0]:.2f}, at end {os.getloadavg()[0]:.2f} "
+        f"load average at start {v['loadavg_start'][0]:.2f}, at end {v['loadavg_end'][0]:.2f} "
         "(wrk, nginx, php-fpm, the emulator and the contender all share these cores).",
         "",
         f"**Versions**: PHP {v['php']} (php-fpm {v['php_fpm']}), extension dingtalk {v['extension']} "
@@ -805,7 +808,21 @@ def report(res, info):
     return "\n".join(out)
 
 
+def rerender():
+    """`run.py --report`: writes bench/results.md again from the last full run's raw figures
+    (bench/out/results.json), e.g. after bench/results-notes.md changed."""
+    with open(os.path.join(BENCH, "out", "results.json")) as f:
+        saved = json.load(f)
+    for name, value in saved["info"]["settings"].items():
+        globals()[name] = tuple(value) if isinstance(value, list) else value
+    with open(os.path.join(BENCH, "results.md"), "w") as f:
+        f.write(report(saved["results"], saved["info"]) + "\n")
+
+
 def main():
+    if sys.argv[1:] == ["--report"]:
+        rerender()
+        return
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     for path in (EXT, EMULATOR, FLOOR):
@@ -827,17 +844,20 @@ def main():
             res["cold"] = scenario_cold(emulators)
         if "memory" in ONLY:
             res["memory"] = scenario_memory(tmp, emulators["http"])
+        info["loadavg_end"] = os.getloadavg()
+        info["settings"] = {name: globals()[name] for name in SETTINGS}
+        info["seconds"] = time.monotonic() - started
+        full = ONLY == {"web", "cli", "cold", "memory"} and not QUICK
         out_dir = os.path.join(BENCH, "out")
         os.makedirs(out_dir, exist_ok=True)
-        with open(os.path.join(out_dir, "results.json"), "w") as f:
+        with open(os.path.join(out_dir, "results.json" if full else "results-partial.json"), "w") as f:
             json.dump({"info": info, "results": res}, f, indent=1)
         text = report(res, info)
-        full = ONLY == {"web", "cli", "cold", "memory"} and not QUICK
         target = os.path.join(BENCH, "results.md") if full or os.environ.get("BENCH_WRITE") == "1" \
             else os.path.join(out_dir, "results.md")
         with open(target, "w") as f:
             f.write(text + "\n")
-        log(f"done in {time.monotonic() - started:.0f} s; wrote {os.path.relpath(target, ROOT)}")
+        log(f"done in {info['seconds']:.0f} s; wrote {os.path.relpath(target, ROOT)}")
         print(text)
     finally:
         PROCS.stop_all()

@@ -86,6 +86,16 @@ final class WorkRecordTest extends TestCase
         $this->assertSame(2, $stored['pc_open_type']);
     }
 
+    public function testMapWithNumericTitles(): void
+    {
+        // PHP turns the key '2024' into the int 2024; in a map (not a list) it is still a title.
+        $this->records->create('user-1', 't', 'https://example.com', ['2024' => 'budget year', 'Amount' => '5']);
+        $this->assertSame([
+            ['title' => '2024', 'content' => 'budget year'],
+            ['title' => 'Amount', 'content' => '5'],
+        ], $this->emulator->records('user-1')[0]['forms']);
+    }
+
     public function testCreateWithoutFormsOrOptions(): void
     {
         $before = (int) floor(microtime(true) * 1000);

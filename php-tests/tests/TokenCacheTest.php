@@ -86,18 +86,22 @@ final class TokenCacheTest extends TestCase
 
     public function testCacheIsPerBaseUrl(): void
     {
-        $other = $this->startEmulator();
-        $app = [Emulator::DEMO_KEY, Emulator::DEMO_SECRET];
-        $here = $this->client([], $this->emulator, $app);
-        $there = $this->client([], $other, $app);
+        // The same app (key and secret) on two servers, new to this process.
+        $app = ['iso-' . bin2hex(random_bytes(4)), 'secret-' . bin2hex(random_bytes(4))];
+        $one = $this->startEmulator(['--app', implode(':', $app)]);
+        $two = $this->startEmulator(['--app', implode(':', $app)]);
+        $here = $this->client([], $one, $app);
+        $there = $this->client([], $two, $app);
         $here->workRecords()->list('u1');
         $there->workRecords()->list('u1');
+        $here->workRecords()->list('u1');
         // Each emulator issued its own token and accepted it at once: no token was sent to the
         // wrong server.
-        $this->assertSame(1, $this->emulator->tokenFetches());
-        $this->assertSame(1, $other->tokenFetches());
-        $this->assertSame(1, $this->emulator->requests('/topapi/workrecord/getbyuserid'));
-        $this->assertSame(1, $other->requests('/topapi/workrecord/getbyuserid'));
+        $this->assertSame(1, $one->tokenFetches());
+        $this->assertSame(1, $two->tokenFetches());
+        $this->assertSame(2, $one->requests('/topapi/workrecord/getbyuserid'));
+        $this->assertSame(1, $two->requests('/topapi/workrecord/getbyuserid'));
+        $this->assertSame(0, $here->stats()['retries'] + $there->stats()['retries']);
         $this->assertNotSame($here->getAccessToken(), $there->getAccessToken());
     }
 

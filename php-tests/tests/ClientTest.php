@@ -223,6 +223,27 @@ final class ClientTest extends TestCase
         $this->assertClientStats(1, 1, 0, $client);
     }
 
+    public function testAnswersDecodeLikeJsonDecode(): void
+    {
+        $body = '{"errcode":0,"big":12345678901234567890,"f":1.5,"i":-3,"n":null,"t":true,"e":{},"l":[],'
+            . '"map":{"1":"a","x":"b","-5":"c","01":"d"},"deep":[[{"k":[1,{"z":0}]}]],"s":"\u00e9\ud83c\udf89"}';
+        $this->emulator->faults([['path' => '/topapi/json', 'status' => 200, 'body' => $body]]);
+        $answer = $this->client()->get('/topapi/json');
+        $this->assertSame(json_decode($body, true), $answer);
+        $this->assertSame('a', $answer['map'][1], 'numeric keys are integer keys, as in PHP arrays');
+    }
+
+    public function testProxyOptionIsUsed(): void
+    {
+        // The emulator serves absolute-form requests too, so it can stand in for an HTTP proxy:
+        // the base URL's host does not resolve, only the proxy makes the calls work.
+        $client = $this->client(['base_url' => 'http://oapi.dingtalk.invalid', 'proxy' => $this->emulator->url(), 'retries' => 0]);
+        $this->assertMatchesRegularExpression('/^[0-9a-f]{32}$/', $client->getAccessToken());
+        $id = $client->workRecords()->create('u-proxy', 't', 'https://example.com');
+        $this->assertSame($id, $this->emulator->records('u-proxy')[0]['record_id']);
+        $this->assertSame(1, $this->emulator->tokenFetches());
+    }
+
     public function testGetChecksTheErrcode(): void
     {
         $this->emulator->faults([['path' => '/topapi/v2/user/get', 'errcode' => 60121, 'errmsg' => 'user not found']]);

@@ -158,21 +158,22 @@ final class TokenCacheTest extends TestCase
         $emulator = $this->startEmulator(['--token-ttl', '2']);
         $capped = $this->client(['retries' => 0], $emulator);
         $zero = $this->client(['retries' => 0, 'token_margin' => 0], $emulator);
-        $start = microtime(true);
 
         $capped->workRecords()->list('u1');
         $capped->workRecords()->list('u1');
+        $cappedFetched = microtime(true); // its token was fetched before this
         $zero->workRecords()->list('u1');
+        $zeroFetched = microtime(true);
         $this->assertSame(1, $capped->stats()['token_fetches'], 'a margin past half the lifetime must not renew at once');
         $this->assertSame(1, $zero->stats()['token_fetches']);
 
-        self::sleepUntil($start + 1.3);
+        self::sleepUntil($cappedFetched + 1.2);
         $capped->workRecords()->list('u1');
         $zero->workRecords()->list('u1');
         $this->assertSame(2, $capped->stats()['token_fetches'], 'renewed after half the lifetime');
         $this->assertSame(1, $zero->stats()['token_fetches'], 'margin 0: still the first token');
 
-        self::sleepUntil($start + 2.3);
+        self::sleepUntil($zeroFetched + 2.2);
         $zero->workRecords()->list('u1');
         $this->assertSame(2, $zero->stats()['token_fetches'], 'margin 0: renewed at expiry');
         // retries => 0: any 42001 would have thrown; none was needed.

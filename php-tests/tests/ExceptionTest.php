@@ -97,6 +97,44 @@ final class ExceptionTest extends TestCase
         $this->assertNull($e->getSubCode());
     }
 
+    public function testErrcodeBeyond32Bits(): void
+    {
+        $client = $this->client();
+        $this->emulator->faults([['path' => '/topapi/workrecord/getbyuserid', 'errcode' => 4_294_967_297]]);
+        $e = $this->throws(ApiException::class, fn () => $client->workRecords()->list('u1'));
+        $this->assertSame(4_294_967_297, $e->getCode());
+    }
+
+    /** @return iterable<string, array{0: string}> */
+    public static function unexpectedAnswers(): iterable
+    {
+        yield 'errcode not a number' => ['{"errcode":"abc"}'];
+        yield 'errcode a fraction' => ['{"errcode":1.5}'];
+        yield 'no errcode' => ['{"records":{"has_more":false,"list":[]}}'];
+        yield 'a JSON list' => ['[1,2]'];
+        yield 'success without records' => ['{"errcode":0}'];
+        yield 'record_id not a string' => ['{"errcode":0,"records":{"has_more":false,"list":[{"record_id":5,"create_time":1,"title":"t","url":"u"}]}}'];
+        yield 'truncated JSON' => ['{"errcode":0,"records":{"has_mo'];
+        yield 'empty body' => [''];
+    }
+
+    /** @dataProvider unexpectedAnswers */
+    public function testUnexpectedAnswerIsATransportException(string $body): void
+    {
+        $client = $this->client();
+        $this->emulator->faults([['path' => '/topapi/workrecord/getbyuserid', 'status' => 200, 'body' => $body, 'content_type' => 'application/json']]);
+        $e = $this->throws(TransportException::class, fn () => $client->workRecords()->list('u1'));
+        $this->assertStringContainsString('/topapi/workrecord/getbyuserid', $e->getMessage());
+    }
+
+    public function testUnknownRecordFieldsAreKept(): void
+    {
+        $client = $this->client();
+        $body = '{"errcode":0,"records":{"has_more":false,"list":[{"record_id":"r","create_time":1700000000000,"title":"t","url":"u","forms":[],"status_text":"new"}]}}';
+        $this->emulator->faults([['path' => '/topapi/workrecord/getbyuserid', 'status' => 200, 'body' => $body]]);
+        $this->assertSame('new', $client->workRecords()->list('u1')['records'][0]['status_text']);
+    }
+
     public function testAuthenticationExceptionData(): void
     {
         [$key] = $this->freshApp();

@@ -31,6 +31,16 @@ spl_autoload_register(static function (string $class): void {
 });
 
 register_shutdown_function([Emulator::class, 'stopAll']);
+// Ctrl-C or a kill would end PHP without shutdown functions and leave emulators running:
+// turn those signals into an exit, which runs them.
+if (function_exists('pcntl_async_signals')) {
+    pcntl_async_signals(true);
+    foreach ([SIGINT => 130, SIGTERM => 143, SIGHUP => 129] as $signal => $status) {
+        pcntl_signal($signal, static function () use ($status): void {
+            exit($status);
+        });
+    }
+}
 
 try {
     $emulator = Emulator::shared();

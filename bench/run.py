@@ -781,7 +781,9 @@ def report(res, info):
         "",
     ]
     cpu_note = ("CPU ms per request: user + system CPU time of the php-fpm workers (for the floor its server "
-                "process, for the loopback row the emulator), all threads, divided by the requests answered.")
+                "process, for the loopback row the emulator), all threads, divided by the requests answered. "
+                "gettoken calls: counted by the emulator over the measured window (requests in flight at its "
+                "edges make the seed style's count differ slightly from its requests).")
     if "web" in res:
         out += ["## Headline: php-fpm, one DingTalk call per web request, over HTTPS", "",
                 web_table(res["web"]["https"]), "", cpu_note, ""]

@@ -3,7 +3,7 @@
 
 use ext_php_rs::convert::{FromZval, StubLiteral};
 use ext_php_rs::flags::DataType;
-use ext_php_rs::types::{ArrayKey, Zval};
+use ext_php_rs::types::Zval;
 
 /// A PHP `string` argument, kept as bytes until [`PhpStr::utf8`] checks it.
 pub struct PhpStr<'a>(&'a [u8]);
@@ -49,13 +49,29 @@ pub enum PhpValue {
 pub enum Key {
     Int(i64),
     Str(String),
+    /// A string key that is not valid UTF-8, shown lossily; refused by [`Key::text`].
+    NonUtf8(String),
+}
+
+impl Key {
+    /// The key as text (ints in decimal), or an error naming `name` for a non-UTF-8 key.
+    pub fn text(&self, name: &str) -> Result<String, dingtalk_core::Error> {
+        match self {
+            Key::Int(i) => Ok(i.to_string()),
+            Key::Str(s) => Ok(s.clone()),
+            Key::NonUtf8(_) => Err(dingtalk_core::Error::InvalidArgument {
+                name: name.to_owned(),
+                reason: "has a key that is not valid UTF-8".to_owned(),
+            }),
+        }
+    }
 }
 
 impl std::fmt::Display for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Key::Int(i) => write!(f, "{i}"),
-            Key::Str(s) => write!(f, "{s}"),
+            Key::Str(s) | Key::NonUtf8(s) => write!(f, "{s}"),
         }
     }
 }
@@ -84,21 +100,20 @@ fn copy_value(zval: &Zval, depth: usize) -> PhpValue {
         if depth >= MAX_DEPTH {
             return PhpValue::Other("array nested too deep".to_owned());
         }
-        let entries = array
-            .iter()
-            .map(|(key, value)| {
-                let key = match key {
-                    ArrayKey::Long(i) => Key::Int(i),
-                    ArrayKey::String(s) => Key::Str(s),
-                    ArrayKey::Str(s) => Key::Str(s.to_owned()),
-                    // Keys become JSON object keys, which must be UTF-8: a non-UTF-8 key is taken lossily.
-                    ArrayKey::ZendString(s) => {
-                        Key::Str(String::from_utf8_lossy(s.as_bytes()).into_owned())
-                    }
-                };
-                (key, copy_value(value, depth + 1))
-            })
-            .collect();
+        let mut entries = Vec::with_capacity(array.len());
+        // `next_zval` rather than `iter()`: the latter panics on a key that is not UTF-8.
+        let mut iter = array.iter();
+        while let Some((key, value)) = iter.next_zval() {
+            let key = match (key.long(), key.zend_str()) {
+                (Some(i), _) => Key::Int(i),
+                (None, Some(s)) => match std::str::from_utf8(s.as_bytes()) {
+                    Ok(text) => Key::Str(text.to_owned()),
+                    Err(_) => Key::NonUtf8(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+                },
+                (None, None) => continue,
+            };
+            entries.push((key, copy_value(value, depth + 1)));
+        }
         PhpValue::Array(PhpArray(entries))
     } else {
         PhpValue::Other(format!("{:?}", zval.get_type()).to_lowercase())

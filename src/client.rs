@@ -7,7 +7,7 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::args::{Key, PhpArray, PhpStr, PhpValue};
+use crate::args::{PhpArray, PhpStr, PhpValue};
 use crate::exceptions::{to_php, type_error};
 use crate::json::{array_to_json, JsonZval};
 use crate::work_record::WorkRecord;
@@ -49,10 +49,7 @@ fn query_pairs(query: &PhpArray) -> PhpResult<Vec<(String, String)>> {
                     ))
                 }
             };
-            let key = match key {
-                Key::Str(k) => k.clone(),
-                Key::Int(i) => i.to_string(),
-            };
+            let key = key.text("query").map_err(|e| to_php(e, &m))?;
             Ok((key, text))
         })
         .collect()
@@ -75,6 +72,7 @@ impl Client {
     /// `new Client(string $appKey, string $appSecret, array $options = [])`.
     #[php(defaults(options = PhpArray::empty()))]
     pub fn __construct(appKey: PhpStr, appSecret: PhpStr, options: PhpArray) -> PhpResult<Self> {
+        crate::sensitive::mark_once("DingTalk\\Client", "__construct", 1);
         let m = method("__construct");
         let appKey = appKey.arg("appKey", &m)?;
         let appSecret = appSecret.arg("appSecret", &m)?;

@@ -10,13 +10,14 @@ use crate::args::{invalid_utf8, Key, PhpArray, PhpValue};
 /// argument's name for errors (`body[items][0]`).
 pub fn array_to_json(array: &PhpArray, name: &str) -> Result<Value, dingtalk_core::Error> {
     let child = |key: &Key| format!("{name}[{key}]");
-    if array.is_list() && !array.0.is_empty() {
+    // As json_encode(): an empty array is a list (the caller makes a top-level body an object).
+    if array.is_list() {
         let items = array.0.iter().map(|(k, v)| value_to_json(v, &child(k)));
         return items.collect::<Result<Vec<_>, _>>().map(Value::Array);
     }
     let mut map = Map::new();
     for (key, value) in &array.0 {
-        map.insert(key.to_string(), value_to_json(value, &child(key))?);
+        map.insert(key.text(name)?, value_to_json(value, &child(key))?);
     }
     Ok(Value::Object(map))
 }

@@ -9,6 +9,7 @@ mod exceptions;
 mod json;
 mod options;
 mod record;
+mod sensitive;
 mod work_record;
 
 use ext_php_rs::prelude::*;

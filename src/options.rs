@@ -64,6 +64,7 @@ fn integer(key: &str, value: &PhpValue) -> Result<i64, PhpException> {
 pub fn parse(array: &PhpArray) -> Result<Options, PhpException> {
     let mut options = Options::default();
     for (key, value) in &array.0 {
+        key.text("options").map_err(|e| to_php(e, METHOD))?;
         let key = match key {
             Key::Str(key) if OPTION_NAMES.contains(&key.as_str()) => key.as_str(),
             other => {

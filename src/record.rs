@@ -43,20 +43,16 @@ fn form_text(value: &PhpValue, name: &str) -> Result<String, PhpException> {
 
 /// `$forms`: a list of `['title' => ..., 'content' => ...]`, or a map `title => content`.
 pub fn forms(array: &PhpArray) -> Result<Vec<FormItem>, PhpException> {
-    let list_of_items =
-        array.is_list() && array.0.iter().all(|(_, v)| matches!(v, PhpValue::Array(_)));
-    if !list_of_items {
+    if !array.is_list() {
+        // A map title => content. PHP turns a numeric title such as '2024' into an int key:
+        // it is still a title.
         return array
             .0
             .iter()
             .map(|(key, value)| {
-                let title = match key {
-                    Key::Str(title) => title.clone(),
-                    Key::Int(_) => return Err(value_error(format!(
-                        "$forms must be a list of ['title' => ..., 'content' => ...] or a map of title => content; item {key} is neither"
-                    ))),
-                };
-                Ok(FormItem { content: form_text(value, &format!("forms[{title}]"))?, title })
+                let title = key.text("forms").map_err(|e| to_php(e, METHOD))?;
+                let content = form_text(value, &format!("forms[{title}]"))?;
+                Ok(FormItem { title, content })
             })
             .collect();
     }
@@ -65,7 +61,10 @@ pub fn forms(array: &PhpArray) -> Result<Vec<FormItem>, PhpException> {
         .iter()
         .map(|(index, item)| {
             let PhpValue::Array(fields) = item else {
-                return Err(value_error(format!("$forms[{index}] must be an array")));
+                return Err(value_error(format!(
+                    "$forms must be a list of ['title' => ..., 'content' => ...] or a map of title => content; item {index} is a {}",
+                    item.type_name()
+                )));
             };
             let field = |name: &str| {
                 fields
@@ -88,6 +87,7 @@ pub fn forms(array: &PhpArray) -> Result<Vec<FormItem>, PhpException> {
 /// Applies `$options` to `record`.
 pub fn apply_options(record: &mut NewRecord, options: &PhpArray) -> Result<(), PhpException> {
     for (key, value) in &options.0 {
+        key.text("options").map_err(|e| to_php(e, METHOD))?;
         let key = match key {
             Key::Str(key) if CREATE_OPTIONS.contains(&key.as_str()) => key.as_str(),
             other => {

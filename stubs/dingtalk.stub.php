@@ -47,7 +47,7 @@ class Client
      * @throws \ValueError when an argument or option is invalid, or an option is unknown.
      * @throws \TypeError  when an option has the wrong type.
      */
-    public function __construct(string $appKey, string $appSecret, array $options = []) {}
+    public function __construct(string $appKey, #[\SensitiveParameter] string $appSecret, array $options = []) {}
 
     /**
      * A valid access token: the cached one, or a new one from /gettoken.

@@ -116,17 +116,19 @@ impl Client {
             if sent && may_have_landed(&error) {
                 call.maybe_landed.set(true);
             }
+            if let (Error::Api(api), Some(token)) = (&error, &used_token) {
+                if retry::is_token_error(api.errcode, api.sub_code.as_deref()) {
+                    // Dropped whether or not this call retries: no later call may reuse it.
+                    self.inner.app.invalidate(token);
+                }
+            }
             if retries >= options.retries {
                 return Err(error);
             }
             match retry::decide(&error, call.idempotency, sent, refreshed, &options.backoff) {
                 Decision::Fail => return Err(error),
-                Decision::RefreshToken => {
-                    if let Some(token) = used_token {
-                        self.inner.app.invalidate(&token);
-                    }
-                    refreshed = true;
-                }
+                // The refused token was dropped above: the next attempt fetches a new one.
+                Decision::RefreshToken => refreshed = true,
                 Decision::Backoff(base) => {
                     let pause = retry::delay(base, retries);
                     if Instant::now() + pause >= deadline {

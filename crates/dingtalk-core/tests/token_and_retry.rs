@@ -232,6 +232,19 @@ fn retries_zero_disables_retrying() {
         -1
     );
     assert_eq!(emu.count("/topapi/workrecord/getbyuserid"), 1);
+    // Without retries a refused token still leaves the cache, so the next call recovers.
+    client.access_token(false).unwrap();
+    emu.expire_tokens();
+    let err = client
+        .work_records()
+        .list("u", RecordStatus::Pending, 0, 1)
+        .unwrap_err();
+    assert_eq!(api_code(&err), 42001);
+    client
+        .work_records()
+        .list("u", RecordStatus::Pending, 0, 1)
+        .unwrap();
+    assert_eq!(emu.gettoken_calls(), 2);
 }
 
 #[test]

@@ -5,6 +5,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Long steps run in the background so that a signal reaches them: the trap stops the step in
+# progress by its process id (run.py in turn stops every process it started) and waits for it.
+child=""
+stop() {
+    if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+        kill -TERM "$child" 2>/dev/null || true
+        wait "$child" 2>/dev/null || true
+    fi
+}
+trap stop EXIT
+trap 'stop; exit 130' INT TERM
+step() {
+    "$@" &
+    child=$!
+    wait "$child"
+    child=""
+}
+
 scripts/install-deps.sh bench
 # Guzzle's usual handler is curl, which php-guzzlehttp-guzzle only suggests: without PHP's
 # curl extension Guzzle falls back to PHP streams and would not be the Guzzle apps run.
@@ -15,23 +33,10 @@ if ! dpkg-query -W -f='${Status}' php8.2-curl 2>/dev/null | grep -q "install ok 
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends php8.2-curl >/dev/null
 fi
 
-cargo build --release -p dingtalk-php -p dingtalk-emulator -p dingtalk-bench-floor
+step cargo build --release -p dingtalk-php -p dingtalk-emulator -p dingtalk-bench-floor
 
 for f in bench/lib/*.php bench/cli/*.php bench/web/*.php; do
     php -n -l "$f" >/dev/null
 done
 
-# run.py stops every process it started (php-fpm, nginx, the emulators, the floor) when it
-# ends or is signalled; the trap passes a signal on and waits for that.
-runner=""
-stop() {
-    if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then
-        kill -TERM "$runner" 2>/dev/null || true
-        wait "$runner" 2>/dev/null || true
-    fi
-}
-trap stop EXIT
-trap 'stop; exit 130' INT TERM
-python3 bench/run.py &
-runner=$!
-wait "$runner"
+step python3 bench/run.py

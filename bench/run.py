@@ -679,7 +679,7 @@ def web_table(per, headline=False):
         check = "ok" if ok else "**FAILED**: " + ", ".join(
             f"{r['errors']} errors, {r['getbyuserid']} calls for {r['requests']} answers" for r in rs if not r["ok"])
         lines.append(f"| {LABELS[c]} | {rate:,.0f} | {ms(med(rs, 'p50_ms'))} | {ms(med(rs, 'p99_ms'))} | {rel} | "
-                     f"{med(rs, 'cpu_ms_per_request'):.2f} | {tokens} in {requests:,} requests | {check} |")
+                     f"{med(rs, 'cpu_ms_per_request'):.2f} | {tokens:,} in {requests:,} requests | {check} |")
     return "\n".join(lines)
 
 

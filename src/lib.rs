@@ -9,6 +9,7 @@ mod exceptions;
 mod json;
 mod options;
 mod record;
+mod records;
 mod sensitive;
 mod work_record;
 

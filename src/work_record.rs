@@ -2,14 +2,14 @@
 // PHP parameter names are the Rust names: camelCase, as PHP code spells them.
 #![allow(non_snake_case)]
 
-use dingtalk_core::{NewRecord, Record, RecordPage, RecordStatus, WorkRecords};
+use dingtalk_core::{NewRecord, RecordStatus, WorkRecords};
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 
 use crate::args::{PhpArray, PhpStr};
 use crate::client::Client;
 use crate::exceptions::to_php;
-use crate::json::JsonZval;
+use crate::records::{page_array, record_array, records_array, PhpArrayOut};
 
 /// The work-record (待办) API of one app.
 #[php_class]
@@ -20,18 +20,6 @@ pub struct WorkRecord {
 
 fn method(name: &str) -> String {
     format!("DingTalk\\WorkRecord::{name}")
-}
-
-fn record_json(record: &Record) -> serde_json::Value {
-    // A Record is plain data: serialising it cannot fail.
-    serde_json::to_value(record).unwrap_or_default()
-}
-
-fn page_json(page: &RecordPage) -> serde_json::Value {
-    serde_json::json!({
-        "has_more": page.has_more,
-        "records": page.records.iter().map(record_json).collect::<Vec<_>>(),
-    })
 }
 
 impl WorkRecord {
@@ -95,7 +83,7 @@ impl WorkRecord {
         status: i64,
         offset: i64,
         limit: i64,
-    ) -> PhpResult<JsonZval> {
+    ) -> PhpResult<PhpArrayOut> {
         let m = method("list");
         let userId = userId.arg("userId", &m)?;
         let status = RecordStatus::from_code(status).map_err(|e| to_php(e, &m))?;
@@ -103,27 +91,25 @@ impl WorkRecord {
             .api
             .list(userId, status, offset, limit)
             .map_err(|e| to_php(e, &m))?;
-        Ok(JsonZval(page_json(&page)))
+        Ok(page_array(&page))
     }
 
     /// Every record with `$status`, all pages.
     #[php(defaults(status = 0))]
-    pub fn all(&self, userId: PhpStr, status: i64) -> PhpResult<JsonZval> {
+    pub fn all(&self, userId: PhpStr, status: i64) -> PhpResult<PhpArrayOut> {
         let m = method("all");
         let userId = userId.arg("userId", &m)?;
         let status = RecordStatus::from_code(status).map_err(|e| to_php(e, &m))?;
         let records = self.api.all(userId, status).map_err(|e| to_php(e, &m))?;
-        Ok(JsonZval(serde_json::Value::Array(
-            records.iter().map(record_json).collect(),
-        )))
+        Ok(records_array(&records))
     }
 
     /// The record, pending or done; `null` when the user has no such record.
-    pub fn find(&self, userId: PhpStr, recordId: PhpStr) -> PhpResult<Option<JsonZval>> {
+    pub fn find(&self, userId: PhpStr, recordId: PhpStr) -> PhpResult<Option<PhpArrayOut>> {
         let m = method("find");
         let userId = userId.arg("userId", &m)?;
         let recordId = recordId.arg("recordId", &m)?;
         let found = self.api.find(userId, recordId).map_err(|e| to_php(e, &m))?;
-        Ok(found.map(|r| JsonZval(record_json(&r))))
+        Ok(found.map(|r| PhpArrayOut(record_array(&r))))
     }
 }

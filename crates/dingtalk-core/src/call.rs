@@ -6,6 +6,8 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::client::Client;
@@ -21,17 +23,13 @@ pub(crate) enum HttpMethod {
     Post,
 }
 
-/// What to send, or (built by [`ApiCall::token`]) only a token to fetch.
+/// An API request to send.
 pub(crate) struct ApiCall<'a> {
     method: HttpMethod,
     path: &'a str,
     query: &'a [(String, String)],
     body: Option<&'a Value>,
     idempotency: Idempotency,
-    /// A call that only yields the token (the caller's own `get("/gettoken")` is an API call).
-    token_only: bool,
-    /// For a token-only call: fetch a new token even if the cached one is fresh.
-    force_token: bool,
     /// Set when an attempt failed after it may have reached DingTalk (a retried add then learns
     /// that a "duplicate" answer can mean its own first attempt).
     pub(crate) maybe_landed: Cell<bool>,
@@ -53,18 +51,7 @@ impl<'a> ApiCall<'a> {
             query,
             body,
             idempotency,
-            token_only: false,
-            force_token: false,
             maybe_landed: Cell::new(false),
-        }
-    }
-
-    /// A call that only yields the token (as a JSON string); `force` fetches a new one.
-    pub(crate) fn token(force: bool) -> ApiCall<'static> {
-        ApiCall {
-            token_only: true,
-            force_token: force,
-            ..ApiCall::new(HttpMethod::Get, TOKEN_PATH, &[], None, Idempotency::Safe)
         }
     }
 }
@@ -87,24 +74,46 @@ fn remaining(deadline: Instant, budget: Duration, path: &str) -> Result<Duration
 }
 
 impl Client {
-    /// Runs a call with the retry policy; see the module docs.
-    pub(crate) fn execute(&self, call: &ApiCall<'_>) -> Result<Value> {
+    /// Runs an API call with the retry policy and decodes its successful answer as `T`.
+    pub(crate) fn execute<T: DeserializeOwned>(&self, call: &ApiCall<'_>) -> Result<T> {
+        self.with_retries(
+            call.idempotency,
+            false,
+            &call.maybe_landed,
+            |token, deadline| self.send_api(call, token, deadline),
+        )
+    }
+
+    /// The token alone, with the same retries for a failing token fetch.
+    pub(crate) fn token_with_retries(&self, force: bool) -> Result<String> {
+        let landed = Cell::new(false);
+        self.with_retries(Idempotency::Safe, force, &landed, |token, _| {
+            Ok(token.to_owned())
+        })
+    }
+
+    /// The retry loop (see the module docs): each attempt gets the token, then runs `attempt`
+    /// with it, within one deadline. `maybe_landed` is set when an attempt failed after it may
+    /// have reached DingTalk.
+    fn with_retries<T>(
+        &self,
+        idempotency: Idempotency,
+        force_token: bool,
+        maybe_landed: &Cell<bool>,
+        mut attempt: impl FnMut(&str, Instant) -> Result<T>,
+    ) -> Result<T> {
         let options = &self.inner.options;
-        let budget = options.timeout;
-        let deadline = Instant::now() + budget;
+        let deadline = Instant::now() + options.timeout;
         let mut retries = 0;
         let mut refreshed = false;
         // A forced token fetch skips the cache on the first attempt only.
-        let mut force = call.force_token;
+        let mut force = force_token;
         loop {
             let mut sent = false;
             let mut used_token = None;
             let result = self.token(force, deadline).and_then(|token| {
-                if call.token_only {
-                    return Ok(Value::String(token));
-                }
                 sent = true;
-                let outcome = self.send_api(call, &token, deadline);
+                let outcome = attempt(&token, deadline);
                 used_token = Some(token);
                 outcome
             });
@@ -114,7 +123,7 @@ impl Client {
                 Err(error) => error,
             };
             if sent && may_have_landed(&error) {
-                call.maybe_landed.set(true);
+                maybe_landed.set(true);
             }
             if let (Error::Api(api), Some(token)) = (&error, &used_token) {
                 if retry::is_token_error(api.errcode, api.sub_code.as_deref()) {
@@ -125,7 +134,7 @@ impl Client {
             if retries >= options.retries {
                 return Err(error);
             }
-            match retry::decide(&error, call.idempotency, sent, refreshed, &options.backoff) {
+            match retry::decide(&error, idempotency, sent, refreshed, &options.backoff) {
                 Decision::Fail => return Err(error),
                 // The refused token was dropped above: the next attempt fetches a new one.
                 Decision::RefreshToken => refreshed = true,
@@ -163,21 +172,26 @@ impl Client {
         inner.app.counters.token_fetch();
         let secrets = [inner.app_secret.as_str()];
         let response = transport::send(http.get(url), timeout, TOKEN_PATH, &secrets)?;
-        let body = decode(TOKEN_PATH, &response, &secrets)?;
-        let token = body
-            .get("access_token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unexpected(TOKEN_PATH, &response, "no access_token", &secrets))?;
-        let ttl = body
-            .get("expires_in")
-            .and_then(Value::as_u64)
-            .unwrap_or(7200);
-        Ok((token.to_owned(), Duration::from_secs(ttl)))
+        let answer: TokenAnswer = decode(TOKEN_PATH, &response, &secrets)?;
+        if answer.access_token.is_empty() {
+            return Err(unexpected(
+                TOKEN_PATH,
+                &response,
+                "empty access_token",
+                &secrets,
+            ));
+        }
+        let ttl = answer.expires_in.unwrap_or(7200);
+        Ok((answer.access_token, Duration::from_secs(ttl)))
     }
 
     /// Sends the API request once with `token`.
-    fn send_api(&self, call: &ApiCall<'_>, token: &str, deadline: Instant) -> Result<Value> {
+    fn send_api<T: DeserializeOwned>(
+        &self,
+        call: &ApiCall<'_>,
+        token: &str,
+        deadline: Instant,
+    ) -> Result<T> {
         let inner = &self.inner;
         let timeout = remaining(deadline, inner.options.timeout, call.path)?;
         let mut url = self.url(call.path)?;
@@ -242,36 +256,77 @@ fn unexpected(path: &str, response: &RawResponse, what: &str, secrets: &[&str]) 
     TransportError::new(path, kind, redact(&detail, secrets)).into()
 }
 
-/// An errcode as DingTalk sends it: a number, sometimes a numeric string.
-fn errcode_of(body: &Value) -> Option<i64> {
-    match body.get("errcode")? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
+/// A scalar DingTalk sends as a number or as a string, depending on the API and its age.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl Scalar {
+    fn code(&self) -> Option<i64> {
+        match self {
+            Scalar::Int(i) => Some(*i),
+            Scalar::Text(s) => s.trim().parse().ok(),
+            Scalar::Float(_) => None,
+        }
+    }
+
+    fn text(self) -> String {
+        match self {
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Text(s) => s,
+        }
     }
 }
 
-fn text_field(body: &Value, name: &str) -> Option<String> {
-    match body.get(name)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+/// The fields every oapi answer shares; the rest of the body is skipped here.
+#[derive(Deserialize)]
+struct Envelope {
+    errcode: Option<Scalar>,
+    errmsg: Option<Scalar>,
+    request_id: Option<Scalar>,
+    sub_code: Option<Scalar>,
+    sub_msg: Option<Scalar>,
 }
 
-/// Turns an oapi answer into its JSON body, an [`ApiError`], or a transport error for anything
-/// that is not DingTalk's JSON (an HTML error page, a throttling page, a truncated body).
-fn decode(path: &str, response: &RawResponse, secrets: &[&str]) -> Result<Value> {
-    let Ok(body) = serde_json::from_slice::<Value>(&response.body) else {
-        return Err(unexpected(path, response, "not JSON", secrets));
+/// `/gettoken`'s answer.
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    expires_in: Option<u64>,
+}
+
+/// Turns an oapi answer into `T`, an [`ApiError`], or a transport error for anything that is
+/// not DingTalk's JSON (an HTML error page, a throttling page, a truncated body). The body is
+/// parsed straight into `T`: no intermediate JSON tree.
+fn decode<T: DeserializeOwned>(path: &str, response: &RawResponse, secrets: &[&str]) -> Result<T> {
+    let Ok(envelope) = serde_json::from_slice::<Envelope>(&response.body) else {
+        return Err(unexpected(path, response, "not a JSON object", secrets));
     };
-    let Some(errcode) = body.is_object().then(|| errcode_of(&body)).flatten() else {
+    let Some(errcode) = envelope.errcode.as_ref().and_then(Scalar::code) else {
         return Err(unexpected(path, response, "no errcode", secrets));
     };
-    if errcode == 0 {
-        if (200..300).contains(&response.status) {
-            return Ok(body);
+    if errcode != 0 {
+        let sub_code = envelope.sub_code.map(Scalar::text);
+        return Err(ApiError {
+            path: path.to_owned(),
+            errcode,
+            errmsg: redact(
+                &envelope.errmsg.map(Scalar::text).unwrap_or_default(),
+                secrets,
+            ),
+            request_id: envelope.request_id.map(Scalar::text),
+            sub_msg: envelope.sub_msg.map(|m| redact(&m.text(), secrets)),
+            kind: retry::classify(errcode, sub_code.as_deref()),
+            sub_code,
         }
+        .into());
+    }
+    if !(200..300).contains(&response.status) {
         return Err(unexpected(
             path,
             response,
@@ -279,17 +334,8 @@ fn decode(path: &str, response: &RawResponse, secrets: &[&str]) -> Result<Value>
             secrets,
         ));
     }
-    let sub_code = text_field(&body, "sub_code");
-    Err(ApiError {
-        path: path.to_owned(),
-        errcode,
-        errmsg: redact(&text_field(&body, "errmsg").unwrap_or_default(), secrets),
-        request_id: text_field(&body, "request_id"),
-        sub_msg: text_field(&body, "sub_msg").map(|m| redact(&m, secrets)),
-        kind: retry::classify(errcode, sub_code.as_deref()),
-        sub_code,
-    }
-    .into())
+    serde_json::from_slice(&response.body)
+        .map_err(|e| unexpected(path, response, &e.to_string(), secrets))
 }
 
 #[cfg(test)]
@@ -305,9 +351,9 @@ mod tests {
 
     #[test]
     fn decodes_success_and_errors() {
-        let ok = decode("/p", &raw(200, r#"{"errcode":0,"record_id":"r"}"#), &[]).unwrap();
+        let ok = decode::<Value>("/p", &raw(200, r#"{"errcode":0,"record_id":"r"}"#), &[]).unwrap();
         assert_eq!(ok["record_id"], "r");
-        let Err(Error::Api(api)) = decode(
+        let Err(Error::Api(api)) = decode::<Value>(
             "/p",
             &raw(
                 200,
@@ -326,7 +372,8 @@ mod tests {
             (88, Some("42001"), Some("q1"))
         );
         assert_eq!(api.kind, crate::ErrorKind::Authentication);
-        let Err(Error::Api(api)) = decode("/p", &raw(200, r#"{"errcode":"90018"}"#), &[]) else {
+        let Err(Error::Api(api)) = decode::<Value>("/p", &raw(200, r#"{"errcode":"90018"}"#), &[])
+        else {
             panic!("expected an API error")
         };
         assert_eq!(api.errcode, 90018);
@@ -334,14 +381,15 @@ mod tests {
 
     #[test]
     fn non_dingtalk_bodies_are_transport_errors() {
-        let html = decode("/p", &raw(502, "<html>bad gateway</html>"), &[]).unwrap_err();
+        let html = decode::<Value>("/p", &raw(502, "<html>bad gateway</html>"), &[]).unwrap_err();
         assert!(
             matches!(&html, Error::Transport(t) if t.kind == TransportErrorKind::Status(502)),
             "{html:?}"
         );
-        let throttle = decode("/p", &raw(200, r#"{"status":1111,"wait":5}"#), &[]).unwrap_err();
+        let throttle =
+            decode::<Value>("/p", &raw(200, r#"{"status":1111,"wait":5}"#), &[]).unwrap_err();
         assert!(matches!(&throttle, Error::Transport(t) if t.kind == TransportErrorKind::Decode));
-        let echoed = decode("/p", &raw(500, "token=tok123"), &["tok123"]).unwrap_err();
+        let echoed = decode::<Value>("/p", &raw(500, "token=tok123"), &["tok123"]).unwrap_err();
         assert!(!echoed.to_string().contains("tok123"), "{echoed}");
     }
 }

@@ -94,11 +94,7 @@ impl Client {
 
     /// A valid access token: the cached one, or a new one (`force_refresh` always fetches).
     pub fn access_token(&self, force_refresh: bool) -> Result<String> {
-        self.execute(&ApiCall::token(force_refresh))
-            .and_then(|v| match v {
-                Value::String(token) => Ok(token),
-                _ => Err(Error::Internal("token call returned no token".into())),
-            })
+        self.token_with_retries(force_refresh)
     }
 
     /// Any oapi `GET`: the token is added, the answer decoded and its errcode checked; returns

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::ca::CaBundle;
 use crate::error::{Error, Result};
 
 /// DingTalk's legacy ("oapi") host.
@@ -16,8 +17,8 @@ pub struct Options {
     pub(crate) connect_timeout: Duration,
     pub(crate) retries: u32,
     pub(crate) token_margin: Duration,
-    /// PEM bytes of the extra CA(s) to trust (read when the option is set).
-    pub(crate) ca_pem: Option<Vec<u8>>,
+    /// The extra CA(s) to trust, checked when the option is set.
+    pub(crate) ca: Option<CaBundle>,
     pub(crate) proxy: Option<String>,
     pub(crate) user_agent: String,
     /// Base delays of the backoff; tests set them to zero.
@@ -50,7 +51,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(3),
             retries: 2,
             token_margin: Duration::from_secs(600),
-            ca_pem: None,
+            ca: None,
             proxy: None,
             user_agent: format!("dingtalk-php/{}", crate::VERSION),
             backoff: Backoff::default(),
@@ -133,19 +134,7 @@ impl Options {
 
     /// A PEM file of certificates to trust besides the public roots.
     pub fn ca_file(mut self, path: &str) -> Result<Self> {
-        let pem = std::fs::read(path).map_err(|e| {
-            Error::invalid("options[ca_file]", format!("cannot be read: {path}: {e}"))
-        })?;
-        reqwest::Certificate::from_pem_bundle(&pem)
-            .ok()
-            .filter(|certs| !certs.is_empty())
-            .ok_or_else(|| {
-                Error::invalid(
-                    "options[ca_file]",
-                    format!("holds no PEM certificate: {path}"),
-                )
-            })?;
-        self.ca_pem = Some(pem);
+        self.ca = Some(crate::ca::load(path)?);
         Ok(self)
     }
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use reqwest::blocking::Client as HttpClient;
 
+use crate::ca::CaBundle;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 use crate::options::Options;
 use crate::redact::redact;
@@ -19,7 +20,7 @@ use crate::redact::redact;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct TransportConfig {
     connect_timeout: Duration,
-    ca_pem: Option<Vec<u8>>,
+    ca: Option<CaBundle>,
     proxy: Option<String>,
     user_agent: String,
 }
@@ -28,7 +29,7 @@ impl TransportConfig {
     pub(crate) fn from_options(options: &Options) -> Self {
         TransportConfig {
             connect_timeout: options.connect_timeout,
-            ca_pem: options.ca_pem.clone(),
+            ca: options.ca.clone(),
             proxy: options.proxy.clone(),
             user_agent: options.user_agent.clone(),
         }
@@ -42,8 +43,8 @@ impl TransportConfig {
             .user_agent(self.user_agent.clone())
             .gzip(true)
             .pool_idle_timeout(Duration::from_secs(60));
-        if let Some(pem) = &self.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|_| {
+        if let Some(ca) = &self.ca {
+            let certs = reqwest::Certificate::from_pem_bundle(ca.pem()).map_err(|_| {
                 Error::invalid("options[ca_file]", "holds no usable PEM certificate")
             })?;
             for cert in certs {

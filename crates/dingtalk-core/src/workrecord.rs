@@ -6,12 +6,14 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use std::fmt;
 
 use crate::call::{ApiCall, HttpMethod};
 use crate::client::{require, Client};
-use crate::error::{Error, Result, TransportError, TransportErrorKind};
+use crate::error::{Error, Result};
 use crate::retry::Idempotency;
 
 const ADD: &str = "/topapi/workrecord/add";
@@ -86,8 +88,8 @@ pub struct NewRecord {
     pub create_time: Option<i64>,
 }
 
-/// A record as DingTalk returns it. Fields DingTalk may add later are kept in `extra`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A record as DingTalk returns it. Fields DingTalk adds later are kept in `extra`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     /// DingTalk's id of the record.
     pub record_id: String,
@@ -98,11 +100,112 @@ pub struct Record {
     /// The mobile URL.
     pub url: String,
     /// The form lines.
-    #[serde(default)]
     pub forms: Vec<FormItem>,
-    /// Any other field of the answer.
-    #[serde(flatten)]
+    /// Any other field of the answer, as DingTalk sent it.
     pub extra: Map<String, Value>,
+}
+
+/// Decodes a record field by field: the known fields straight into their types, the others
+/// into `extra`. (`#[serde(flatten)]` would buffer every record first, which profiles showed
+/// on the listing path.)
+impl<'de> Deserialize<'de> for Record {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_map(RecordVisitor)
+    }
+}
+
+enum RecordField {
+    RecordId,
+    CreateTime,
+    Title,
+    Url,
+    Forms,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for RecordField {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = RecordField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> std::result::Result<RecordField, E> {
+                Ok(match name {
+                    "record_id" => RecordField::RecordId,
+                    "create_time" => RecordField::CreateTime,
+                    "title" => RecordField::Title,
+                    "url" => RecordField::Url,
+                    "forms" => RecordField::Forms,
+                    other => RecordField::Other(other.to_owned()),
+                })
+            }
+        }
+        deserializer.deserialize_identifier(FieldVisitor)
+    }
+}
+
+struct RecordVisitor;
+
+impl<'de> Visitor<'de> for RecordVisitor {
+    type Value = Record;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a work record")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Record, A::Error> {
+        let (mut record_id, mut create_time, mut title, mut url, mut forms) =
+            (None, None, None, None, None);
+        let mut extra = Map::new();
+        while let Some(field) = map.next_key::<RecordField>()? {
+            match field {
+                RecordField::RecordId => record_id = Some(map.next_value()?),
+                RecordField::CreateTime => create_time = Some(map.next_value()?),
+                RecordField::Title => title = Some(map.next_value()?),
+                RecordField::Url => url = Some(map.next_value()?),
+                RecordField::Forms => forms = map.next_value::<Option<Vec<FormItem>>>()?,
+                RecordField::Other(name) => {
+                    extra.insert(name, map.next_value()?);
+                }
+            }
+        }
+        Ok(Record {
+            record_id: record_id.ok_or_else(|| de::Error::missing_field("record_id"))?,
+            create_time: create_time.ok_or_else(|| de::Error::missing_field("create_time"))?,
+            title: title.ok_or_else(|| de::Error::missing_field("title"))?,
+            url: url.ok_or_else(|| de::Error::missing_field("url"))?,
+            forms: forms.unwrap_or_default(),
+            extra,
+        })
+    }
+}
+
+/// `workrecord/add`'s answer.
+#[derive(Deserialize)]
+struct AddAnswer {
+    record_id: String,
+}
+
+/// `workrecord/update`'s answer.
+#[derive(Deserialize)]
+struct UpdateAnswer {
+    result: bool,
+}
+
+/// `workrecord/getbyuserid`'s answer.
+#[derive(Deserialize)]
+struct ListAnswer {
+    records: ListRecords,
+}
+
+#[derive(Deserialize)]
+struct ListRecords {
+    #[serde(default)]
+    has_more: bool,
+    #[serde(default)]
+    list: Option<Vec<Record>>,
 }
 
 /// One page of `getbyuserid`.
@@ -210,18 +313,6 @@ pub struct WorkRecords {
     client: Client,
 }
 
-/// A field of a successful answer, or a decode error naming it.
-fn field<'a>(path: &str, body: &'a Value, name: &str) -> Result<&'a Value> {
-    body.get(name).ok_or_else(|| {
-        TransportError::new(
-            path,
-            TransportErrorKind::Decode,
-            format!("unexpected answer: no \"{name}\""),
-        )
-        .into()
-    })
-}
-
 fn check_offset_limit(offset: i64, limit: i64) -> Result<()> {
     if offset < 0 {
         return Err(Error::invalid(
@@ -259,18 +350,8 @@ impl WorkRecords {
             Idempotency::Unsafe
         };
         let call = ApiCall::new(HttpMethod::Post, ADD, &[], Some(&body), idempotency);
-        match self.client.execute(&call) {
-            Ok(answer) => field(ADD, &answer, "record_id")?
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    TransportError::new(
-                        ADD,
-                        TransportErrorKind::Decode,
-                        "record_id is not a string",
-                    )
-                    .into()
-                }),
+        match self.client.execute::<AddAnswer>(&call) {
+            Ok(answer) => Ok(answer.record_id),
             Err(Error::Api(api)) if api.errcode == DUPLICATE_BIZ_ID && call.maybe_landed.get() => {
                 match self.find_landed(record, create_time) {
                     Some(record_id) => Ok(record_id),
@@ -305,8 +386,7 @@ impl WorkRecords {
             Some(&body),
             Idempotency::Safe,
         );
-        let answer = self.client.execute(&call)?;
-        Ok(field(UPDATE, &answer, "result")?.as_bool().unwrap_or(false))
+        Ok(self.client.execute::<UpdateAnswer>(&call)?.result)
     }
 
     /// One page of a user's records with `status`, from `offset` (counted in records).
@@ -322,27 +402,10 @@ impl WorkRecords {
         let body =
             json!({ "userid": user_id, "status": status as i64, "offset": offset, "limit": limit });
         let call = ApiCall::new(HttpMethod::Post, LIST, &[], Some(&body), Idempotency::Safe);
-        let answer = self.client.execute(&call)?;
-        let records = field(LIST, &answer, "records")?;
-        let decode_error = |e: serde_json::Error| -> Error {
-            TransportError::new(
-                LIST,
-                TransportErrorKind::Decode,
-                format!("unexpected answer: {e}"),
-            )
-            .into()
-        };
-        let has_more = records
-            .get("has_more")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let list = match records.get("list") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(list) => Vec::<Record>::deserialize(list).map_err(decode_error)?,
-        };
+        let answer = self.client.execute::<ListAnswer>(&call)?.records;
         Ok(RecordPage {
-            has_more,
-            records: list,
+            has_more: answer.has_more,
+            records: answer.list.unwrap_or_default(),
         })
     }
 
@@ -454,6 +517,24 @@ mod tests {
         assert!(check_offset_limit(0, 0).is_err());
         assert!(check_offset_limit(0, 51).is_err());
         assert!(check_offset_limit(0, 50).is_ok());
+    }
+
+    #[test]
+    fn records_keep_unknown_fields_and_require_known_ones() {
+        let record: Record = serde_json::from_str(
+            r#"{"record_id":"r","create_time":1700000000000,"title":"t","url":"u","status_text":"new","forms":[{"title":"k","content":"v"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(record.record_id, "r");
+        assert_eq!(record.forms[0].content, "v");
+        assert_eq!(record.extra["status_text"], "new");
+        let no_forms: Record = serde_json::from_str(
+            r#"{"record_id":"r","create_time":1,"title":"t","url":"u","forms":null}"#,
+        )
+        .unwrap();
+        assert!(no_forms.forms.is_empty() && no_forms.extra.is_empty());
+        let missing = serde_json::from_str::<Record>(r#"{"create_time":1,"title":"t","url":"u"}"#);
+        assert!(missing.unwrap_err().to_string().contains("record_id"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ want=(php8.2-dev php8.2-cli clang libclang-dev phpunit)
 case "${1:-test}" in
   test) want+=(php8.2-fpm libfcgi-bin) ;;
   demo) ;;
-  bench) want+=(php8.2-fpm libfcgi-bin nginx-light wrk php-guzzlehttp-guzzle php-apcu) ;;
+  bench) want+=(php8.2-fpm libfcgi-bin nginx-light wrk php-guzzlehttp-guzzle php8.2-curl php-apcu) ;;
 esac
 
 missing=()

@@ -1,13 +1,60 @@
 //! The two work-record calls and the token, sent the way `dingtalk-core` sends them (same
 //! reqwest client settings, JSON bodies, token in the query) but with nothing else: no retry
-//! policy, no error mapping, no PHP conversion.
+//! policy, no error mapping, no PHP conversion. Answers are decoded straight into typed structs,
+//! the cheapest way serde offers.
 
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::blocking::Client;
 use reqwest::Url;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::{json, Value};
+
+/// The errcode every answer carries.
+#[derive(Deserialize)]
+struct Status {
+    errcode: i64,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+}
+
+#[derive(Deserialize)]
+struct AddAnswer {
+    record_id: String,
+}
+
+#[derive(Deserialize)]
+struct ListAnswer {
+    records: ListRecords,
+}
+
+#[derive(Deserialize)]
+struct ListRecords {
+    list: Vec<Record>,
+}
+
+/// A listed record: the fields DingTalk documents.
+#[derive(Deserialize)]
+#[allow(dead_code)] // decoded as the extension decodes them; only the count is checked
+pub struct Record {
+    record_id: String,
+    create_time: i64,
+    title: String,
+    url: String,
+    forms: Vec<Form>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Form {
+    title: String,
+    content: String,
+}
 
 /// One app on one DingTalk base URL, with its token cached for the life of the process.
 pub struct Api {
@@ -82,18 +129,18 @@ impl Api {
             .token_fetches
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
-        let body = self.send(self.http.get(url))?;
-        let token = body
-            .get("access_token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or("gettoken: no access_token")?
-            .to_owned();
+        let token = self.send::<TokenAnswer>(self.http.get(url))?.access_token;
+        if token.is_empty() {
+            return Err("gettoken: empty access_token".into());
+        }
         *cached = Some(token.clone());
         Ok(token)
     }
 
-    fn send(&self, request: reqwest::blocking::RequestBuilder) -> Result<Value, Fail> {
+    fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+    ) -> Result<T, Fail> {
         let response = request
             .timeout(Duration::from_secs(10))
             .send()
@@ -102,15 +149,16 @@ impl Api {
         let bytes = response
             .bytes()
             .map_err(|e| format!("cannot read the answer: {e}"))?;
-        let body: Value =
-            serde_json::from_slice(&bytes).map_err(|e| format!("answer is not JSON: {e}"))?;
-        match body.get("errcode").and_then(Value::as_i64) {
-            Some(0) if status.is_success() => Ok(body),
-            code => Err(format!("HTTP {status}, errcode {code:?}: {body}")),
+        let fail = || format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes));
+        match serde_json::from_slice::<Status>(&bytes) {
+            Ok(Status { errcode: 0 }) if status.is_success() => {
+                serde_json::from_slice(&bytes).map_err(|e| format!("{e}: {}", fail()))
+            }
+            _ => Err(fail()),
         }
     }
 
-    fn post(&self, path: &str, body: &Value) -> Result<Value, Fail> {
+    fn post<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T, Fail> {
         let token = self.token()?;
         let mut url = self.url(path)?;
         url.query_pairs_mut().append_pair("access_token", &token);
@@ -145,22 +193,19 @@ impl Api {
             "url": url,
             "formItemList": forms,
         });
-        let answer = self.post("/topapi/workrecord/add", &body)?;
-        answer
-            .get("record_id")
-            .and_then(Value::as_str)
-            .filter(|id| !id.is_empty())
-            .map(str::to_owned)
-            .ok_or_else(|| format!("add: no record_id in {answer}"))
+        let id = self
+            .post::<AddAnswer>("/topapi/workrecord/add", &body)?
+            .record_id;
+        if id.is_empty() {
+            return Err("add: empty record_id".into());
+        }
+        Ok(id)
     }
 
     /// `workrecord/getbyuserid` (pending records): returns the page's records.
-    pub fn list(&self, user: &str, offset: u32, limit: u32) -> Result<Vec<Value>, Fail> {
+    pub fn list(&self, user: &str, offset: u32, limit: u32) -> Result<Vec<Record>, Fail> {
         let body = json!({ "userid": user, "offset": offset, "limit": limit, "status": 0 });
-        let mut answer = self.post("/topapi/workrecord/getbyuserid", &body)?;
-        match answer.pointer_mut("/records/list").map(Value::take) {
-            Some(Value::Array(list)) => Ok(list),
-            _ => Err(format!("getbyuserid: no records.list in {answer}")),
-        }
+        let answer: ListAnswer = self.post("/topapi/workrecord/getbyuserid", &body)?;
+        Ok(answer.records.list)
     }
 }

@@ -32,6 +32,43 @@ interface Contender
     public function tokenFetches(): int;
 }
 
+/**
+ * The two work-record calls as plain HTTP contenders write them by hand: the same JSON bodies
+ * (create_time in ms, formItemList of {title, content}) whatever sends them.
+ */
+trait HandWrittenWorkRecordCalls
+{
+    /** Sends an oapi POST with the token added; returns the decoded answer (errcode 0). */
+    abstract private function post(string $path, array $body): array;
+
+    public function create(string $user): string
+    {
+        $forms = [];
+        foreach (FORMS as $title => $content) {
+            $forms[] = ['title' => $title, 'content' => $content];
+        }
+        $answer = $this->post('/topapi/workrecord/add', [
+            'userid' => $user,
+            'create_time' => (int) (microtime(true) * 1000),
+            'title' => TITLE,
+            'url' => URL,
+            'formItemList' => $forms,
+        ]);
+        return (string) ($answer['record_id'] ?? '');
+    }
+
+    public function listPending(string $user, int $limit): array
+    {
+        $answer = $this->post('/topapi/workrecord/getbyuserid', [
+            'userid' => $user,
+            'offset' => 0,
+            'limit' => $limit,
+            'status' => 0,
+        ]);
+        return $answer['records']['list'] ?? [];
+    }
+}
+
 /** Where to call and as whom. */
 final class Config
 {

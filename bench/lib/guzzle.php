@@ -14,6 +14,8 @@ require_once 'GuzzleHttp/autoload.php';
 
 final class GuzzleContender implements Contender
 {
+    use HandWrittenWorkRecordCalls;
+
     /** Token errors after which a fresh token is worth one retry. */
     private const TOKEN_ERRORS = [40001, 40014, 42001];
 
@@ -101,33 +103,6 @@ final class GuzzleContender implements Contender
                 $this->forgetToken();
             }
         }
-    }
-
-    public function create(string $user): string
-    {
-        $forms = [];
-        foreach (FORMS as $title => $content) {
-            $forms[] = ['title' => $title, 'content' => $content];
-        }
-        $answer = $this->post('/topapi/workrecord/add', [
-            'userid' => $user,
-            'create_time' => (int) (microtime(true) * 1000),
-            'title' => TITLE,
-            'url' => URL,
-            'formItemList' => $forms,
-        ]);
-        return (string) ($answer['record_id'] ?? '');
-    }
-
-    public function listPending(string $user, int $limit): array
-    {
-        $answer = $this->post('/topapi/workrecord/getbyuserid', [
-            'userid' => $user,
-            'offset' => 0,
-            'limit' => $limit,
-            'status' => 0,
-        ]);
-        return $answer['records']['list'] ?? [];
     }
 
     public function tokenFetches(): int

@@ -11,6 +11,8 @@ namespace Bench;
 
 final class SeedContender implements Contender
 {
+    use HandWrittenWorkRecordCalls;
+
     private ?string $token = null;
     private int $fetches = 0;
 
@@ -55,33 +57,6 @@ final class SeedContender implements Contender
     private function post(string $path, array $body): array
     {
         return $this->call($this->config->baseUrl . $path . '?access_token=' . urlencode($this->token()), $body);
-    }
-
-    public function create(string $user): string
-    {
-        $forms = [];
-        foreach (FORMS as $title => $content) {
-            $forms[] = ['title' => $title, 'content' => $content];
-        }
-        $answer = $this->post('/topapi/workrecord/add', [
-            'userid' => $user,
-            'create_time' => (int) (microtime(true) * 1000),
-            'title' => TITLE,
-            'url' => URL,
-            'formItemList' => $forms,
-        ]);
-        return (string) ($answer['record_id'] ?? '');
-    }
-
-    public function listPending(string $user, int $limit): array
-    {
-        $answer = $this->post('/topapi/workrecord/getbyuserid', [
-            'userid' => $user,
-            'offset' => 0,
-            'limit' => $limit,
-            'status' => 0,
-        ]);
-        return $answer['records']['list'] ?? [];
     }
 
     public function tokenFetches(): int

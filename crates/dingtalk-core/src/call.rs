@@ -6,29 +6,28 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use serde_json::Value;
+use serde::Serialize;
 
+use crate::answer::{decode, missing, reply, Reply};
 use crate::client::Client;
-use crate::error::{ApiError, Error, Result, TransportError, TransportErrorKind};
-use crate::redact::{redact, snippet};
+use crate::error::{Error, Result, TransportError, TransportErrorKind};
 use crate::retry::{self, Decision, Idempotency};
-use crate::transport::{self, RawResponse};
+use crate::transport;
 
-/// The HTTP method of an API call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum HttpMethod {
-    Get,
-    Post,
-}
+reply!(
+    /// `/gettoken`'s answer.
+    TokenAnswer {
+        access_token: String,
+        expires_in: u64,
+    }
+);
 
 /// An API request to send.
 pub(crate) struct ApiCall<'a> {
-    method: HttpMethod,
     path: &'a str,
     query: &'a [(String, String)],
-    body: Option<&'a Value>,
+    /// The JSON body of a POST, encoded once for every attempt; `None` for a GET.
+    body: Option<Vec<u8>>,
     idempotency: Idempotency,
     /// Set when an attempt failed after it may have reached DingTalk (a retried add then learns
     /// that a "duplicate" answer can mean its own first attempt).
@@ -38,21 +37,33 @@ pub(crate) struct ApiCall<'a> {
 const TOKEN_PATH: &str = "/gettoken";
 
 impl<'a> ApiCall<'a> {
-    pub(crate) fn new(
-        method: HttpMethod,
+    /// A GET with `query` (the token is added).
+    pub(crate) fn get(
         path: &'a str,
         query: &'a [(String, String)],
-        body: Option<&'a Value>,
         idempotency: Idempotency,
     ) -> Self {
         ApiCall {
-            method,
             path,
             query,
-            body,
+            body: None,
             idempotency,
             maybe_landed: Cell::new(false),
         }
+    }
+
+    /// A POST with `body` as JSON.
+    pub(crate) fn post(
+        path: &'a str,
+        body: &impl Serialize,
+        idempotency: Idempotency,
+    ) -> Result<Self> {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid("body", format!("cannot be encoded as JSON: {e}")))?;
+        Ok(ApiCall {
+            body: Some(body),
+            ..ApiCall::get(path, &[], idempotency)
+        })
     }
 }
 
@@ -75,7 +86,7 @@ fn remaining(deadline: Instant, budget: Duration, path: &str) -> Result<Duration
 
 impl Client {
     /// Runs an API call with the retry policy and decodes its successful answer as `T`.
-    pub(crate) fn execute<T: DeserializeOwned>(&self, call: &ApiCall<'_>) -> Result<T> {
+    pub(crate) fn execute<T: Reply>(&self, call: &ApiCall<'_>) -> Result<T> {
         self.with_retries(
             call.idempotency,
             false,
@@ -173,25 +184,16 @@ impl Client {
         let secrets = [inner.app_secret.as_str()];
         let response = transport::send(http.get(url), timeout, TOKEN_PATH, &secrets)?;
         let answer: TokenAnswer = decode(TOKEN_PATH, &response, &secrets)?;
-        if answer.access_token.is_empty() {
-            return Err(unexpected(
-                TOKEN_PATH,
-                &response,
-                "empty access_token",
-                &secrets,
-            ));
-        }
+        let token = answer
+            .access_token
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| missing(TOKEN_PATH, "access_token"))?;
         let ttl = answer.expires_in.unwrap_or(7200);
-        Ok((answer.access_token, Duration::from_secs(ttl)))
+        Ok((token, Duration::from_secs(ttl)))
     }
 
     /// Sends the API request once with `token`.
-    fn send_api<T: DeserializeOwned>(
-        &self,
-        call: &ApiCall<'_>,
-        token: &str,
-        deadline: Instant,
-    ) -> Result<T> {
+    fn send_api<T: Reply>(&self, call: &ApiCall<'_>, token: &str, deadline: Instant) -> Result<T> {
         let inner = &self.inner;
         let timeout = remaining(deadline, inner.options.timeout, call.path)?;
         let mut url = self.url(call.path)?;
@@ -203,18 +205,12 @@ impl Client {
             pairs.append_pair("access_token", token);
         }
         let http = transport::client_for(&inner.transport)?;
-        let request = match call.method {
-            HttpMethod::Get => http.get(url),
-            HttpMethod::Post => {
-                let body =
-                    serde_json::to_vec(call.body.unwrap_or(&Value::Object(Default::default())))
-                        .map_err(|e| {
-                            Error::invalid("body", format!("cannot be encoded as JSON: {e}"))
-                        })?;
-                http.post(url)
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body)
-            }
+        let request = match &call.body {
+            None => http.get(url),
+            Some(body) => http
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone()),
         };
         inner.app.counters.request();
         let secrets = [inner.app_secret.as_str(), token];
@@ -239,157 +235,5 @@ fn may_have_landed(error: &Error) -> bool {
             TransportErrorKind::Connect | TransportErrorKind::Decode => false,
         },
         _ => false,
-    }
-}
-
-fn unexpected(path: &str, response: &RawResponse, what: &str, secrets: &[&str]) -> Error {
-    let kind = if response.status >= 300 {
-        TransportErrorKind::Status(response.status)
-    } else {
-        TransportErrorKind::Decode
-    };
-    let detail = format!(
-        "unexpected answer ({what}): HTTP {}, body: {}",
-        response.status,
-        snippet(&response.body)
-    );
-    TransportError::new(path, kind, redact(&detail, secrets)).into()
-}
-
-/// A scalar DingTalk sends as a number or as a string, depending on the API and its age.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
-
-impl Scalar {
-    fn code(&self) -> Option<i64> {
-        match self {
-            Scalar::Int(i) => Some(*i),
-            Scalar::Text(s) => s.trim().parse().ok(),
-            Scalar::Float(_) => None,
-        }
-    }
-
-    fn text(self) -> String {
-        match self {
-            Scalar::Int(i) => i.to_string(),
-            Scalar::Float(f) => f.to_string(),
-            Scalar::Text(s) => s,
-        }
-    }
-}
-
-/// The fields every oapi answer shares; the rest of the body is skipped here.
-#[derive(Deserialize)]
-struct Envelope {
-    errcode: Option<Scalar>,
-    errmsg: Option<Scalar>,
-    request_id: Option<Scalar>,
-    sub_code: Option<Scalar>,
-    sub_msg: Option<Scalar>,
-}
-
-/// `/gettoken`'s answer.
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    expires_in: Option<u64>,
-}
-
-/// Turns an oapi answer into `T`, an [`ApiError`], or a transport error for anything that is
-/// not DingTalk's JSON (an HTML error page, a throttling page, a truncated body). The body is
-/// parsed straight into `T`: no intermediate JSON tree.
-fn decode<T: DeserializeOwned>(path: &str, response: &RawResponse, secrets: &[&str]) -> Result<T> {
-    let Ok(envelope) = serde_json::from_slice::<Envelope>(&response.body) else {
-        return Err(unexpected(path, response, "not a JSON object", secrets));
-    };
-    let Some(errcode) = envelope.errcode.as_ref().and_then(Scalar::code) else {
-        return Err(unexpected(path, response, "no errcode", secrets));
-    };
-    if errcode != 0 {
-        let sub_code = envelope.sub_code.map(Scalar::text);
-        return Err(ApiError {
-            path: path.to_owned(),
-            errcode,
-            errmsg: redact(
-                &envelope.errmsg.map(Scalar::text).unwrap_or_default(),
-                secrets,
-            ),
-            request_id: envelope.request_id.map(Scalar::text),
-            sub_msg: envelope.sub_msg.map(|m| redact(&m.text(), secrets)),
-            kind: retry::classify(errcode, sub_code.as_deref()),
-            sub_code,
-        }
-        .into());
-    }
-    if !(200..300).contains(&response.status) {
-        return Err(unexpected(
-            path,
-            response,
-            "errcode 0 with an error status",
-            secrets,
-        ));
-    }
-    serde_json::from_slice(&response.body)
-        .map_err(|e| unexpected(path, response, &e.to_string(), secrets))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn raw(status: u16, body: &str) -> RawResponse {
-        RawResponse {
-            status,
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
-    #[test]
-    fn decodes_success_and_errors() {
-        let ok = decode::<Value>("/p", &raw(200, r#"{"errcode":0,"record_id":"r"}"#), &[]).unwrap();
-        assert_eq!(ok["record_id"], "r");
-        let Err(Error::Api(api)) = decode::<Value>(
-            "/p",
-            &raw(
-                200,
-                r#"{"errcode":88,"errmsg":"auth","sub_code":"42001","request_id":"q1"}"#,
-            ),
-            &[],
-        ) else {
-            panic!("expected an API error")
-        };
-        assert_eq!(
-            (
-                api.errcode,
-                api.sub_code.as_deref(),
-                api.request_id.as_deref()
-            ),
-            (88, Some("42001"), Some("q1"))
-        );
-        assert_eq!(api.kind, crate::ErrorKind::Authentication);
-        let Err(Error::Api(api)) = decode::<Value>("/p", &raw(200, r#"{"errcode":"90018"}"#), &[])
-        else {
-            panic!("expected an API error")
-        };
-        assert_eq!(api.errcode, 90018);
-    }
-
-    #[test]
-    fn non_dingtalk_bodies_are_transport_errors() {
-        let html = decode::<Value>("/p", &raw(502, "<html>bad gateway</html>"), &[]).unwrap_err();
-        assert!(
-            matches!(&html, Error::Transport(t) if t.kind == TransportErrorKind::Status(502)),
-            "{html:?}"
-        );
-        let throttle =
-            decode::<Value>("/p", &raw(200, r#"{"status":1111,"wait":5}"#), &[]).unwrap_err();
-        assert!(matches!(&throttle, Error::Transport(t) if t.kind == TransportErrorKind::Decode));
-        let echoed = decode::<Value>("/p", &raw(500, "token=tok123"), &["tok123"]).unwrap_err();
-        assert!(!echoed.to_string().contains("tok123"), "{echoed}");
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::call::{ApiCall, HttpMethod};
+use crate::call::ApiCall;
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::retry::Idempotency;
@@ -101,26 +101,14 @@ impl Client {
     /// the whole body.
     pub fn get(&self, path: &str, query: &[(String, String)]) -> Result<Value> {
         check_path(path)?;
-        self.execute(&ApiCall::new(
-            HttpMethod::Get,
-            path,
-            query,
-            None,
-            Idempotency::Safe,
-        ))
+        self.execute(&ApiCall::get(path, query, Idempotency::Safe))
     }
 
     /// Any oapi `POST` with a JSON body, same rules. It may not be safe to send twice, so it is
     /// retried only after failures that surely did not reach DingTalk (see [`crate::retry`]).
     pub fn post(&self, path: &str, body: &Value) -> Result<Value> {
         check_path(path)?;
-        self.execute(&ApiCall::new(
-            HttpMethod::Post,
-            path,
-            &[],
-            Some(body),
-            Idempotency::Unsafe,
-        ))
+        self.execute(&ApiCall::post(path, body, Idempotency::Unsafe)?)
     }
 
     /// The work-record API.

@@ -8,6 +8,7 @@
 //! - [`Client`]: composes them into one call; [`WorkRecords`] is the typed work-record API.
 //! - [`Error`]: the one error type, whose messages never hold the app secret or a token.
 
+mod answer;
 mod ca;
 mod call;
 mod client;

@@ -8,10 +8,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::fmt;
 
-use crate::call::{ApiCall, HttpMethod};
+use crate::answer::{missing, reply};
+use crate::call::ApiCall;
 use crate::client::{require, Client};
 use crate::error::{Error, Result};
 use crate::retry::Idempotency;
@@ -182,26 +183,60 @@ impl<'de> Visitor<'de> for RecordVisitor {
     }
 }
 
-/// `workrecord/add`'s answer.
-#[derive(Deserialize)]
-struct AddAnswer {
-    record_id: String,
+/// `workrecord/add`'s body, with DingTalk's field names; optional fields left out when unset.
+#[derive(Serialize)]
+struct AddBody<'a> {
+    userid: &'a str,
+    create_time: i64,
+    title: &'a str,
+    url: &'a str,
+    #[serde(rename = "formItemList")]
+    form_item_list: &'a [FormItem],
+    #[serde(rename = "pcUrl", skip_serializing_if = "Option::is_none")]
+    pc_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pc_open_type: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    originator_user_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    biz_id: Option<&'a str>,
 }
 
-/// `workrecord/update`'s answer.
-#[derive(Deserialize)]
-struct UpdateAnswer {
-    result: bool,
+/// `workrecord/update`'s body.
+#[derive(Serialize)]
+struct UpdateBody<'a> {
+    userid: &'a str,
+    record_id: &'a str,
 }
 
-/// `workrecord/getbyuserid`'s answer.
-#[derive(Deserialize)]
-struct ListAnswer {
-    records: ListRecords,
+/// `workrecord/getbyuserid`'s body.
+#[derive(Serialize)]
+struct ListBody<'a> {
+    userid: &'a str,
+    offset: i64,
+    limit: i64,
+    status: i64,
 }
 
+reply!(
+    /// `workrecord/add`'s answer.
+    AddAnswer { record_id: String }
+);
+
+reply!(
+    /// `workrecord/update`'s answer.
+    UpdateAnswer { result: bool }
+);
+
+reply!(
+    /// `workrecord/getbyuserid`'s answer.
+    ListAnswer { records: ListRecords }
+);
+
 #[derive(Deserialize)]
-struct ListRecords {
+pub(crate) struct ListRecords {
     #[serde(default)]
     has_more: bool,
     #[serde(default)]
@@ -277,33 +312,20 @@ impl NewRecord {
         Ok(())
     }
 
-    /// The JSON body of `workrecord/add`, with DingTalk's field names.
-    fn body(&self, create_time: i64) -> Value {
-        let mut body = json!({
-            "userid": self.user_id,
-            "create_time": create_time,
-            "title": self.title,
-            "url": self.url,
-            "formItemList": self.forms,
-        });
-        let optional = [
-            ("pcUrl", self.pc_url.clone().map(Value::from)),
-            ("pc_open_type", self.pc_open_type.map(Value::from)),
-            ("source_name", self.source_name.clone().map(Value::from)),
-            (
-                "originator_user_id",
-                self.originator_user_id.clone().map(Value::from),
-            ),
-            ("biz_id", self.biz_id.clone().map(Value::from)),
-        ];
-        if let Value::Object(map) = &mut body {
-            for (name, value) in optional {
-                if let Some(value) = value {
-                    map.insert(name.to_owned(), value);
-                }
-            }
+    /// The body of `workrecord/add`.
+    fn body(&self, create_time: i64) -> AddBody<'_> {
+        AddBody {
+            userid: &self.user_id,
+            create_time,
+            title: &self.title,
+            url: &self.url,
+            form_item_list: &self.forms,
+            pc_url: self.pc_url.as_deref(),
+            pc_open_type: self.pc_open_type,
+            source_name: self.source_name.as_deref(),
+            originator_user_id: self.originator_user_id.as_deref(),
+            biz_id: self.biz_id.as_deref(),
         }
-        body
     }
 }
 
@@ -349,9 +371,9 @@ impl WorkRecords {
         } else {
             Idempotency::Unsafe
         };
-        let call = ApiCall::new(HttpMethod::Post, ADD, &[], Some(&body), idempotency);
+        let call = ApiCall::post(ADD, &body, idempotency)?;
         match self.client.execute::<AddAnswer>(&call) {
-            Ok(answer) => Ok(answer.record_id),
+            Ok(answer) => answer.record_id.ok_or_else(|| missing(ADD, "record_id")),
             Err(Error::Api(api)) if api.errcode == DUPLICATE_BIZ_ID && call.maybe_landed.get() => {
                 match self.find_landed(record, create_time) {
                     Some(record_id) => Ok(record_id),
@@ -378,15 +400,13 @@ impl WorkRecords {
     pub fn complete(&self, user_id: &str, record_id: &str) -> Result<bool> {
         require("userId", user_id)?;
         require("recordId", record_id)?;
-        let body = json!({ "userid": user_id, "record_id": record_id });
-        let call = ApiCall::new(
-            HttpMethod::Post,
-            UPDATE,
-            &[],
-            Some(&body),
-            Idempotency::Safe,
-        );
-        Ok(self.client.execute::<UpdateAnswer>(&call)?.result)
+        let body = UpdateBody {
+            userid: user_id,
+            record_id,
+        };
+        let call = ApiCall::post(UPDATE, &body, Idempotency::Safe)?;
+        let answer = self.client.execute::<UpdateAnswer>(&call)?;
+        answer.result.ok_or_else(|| missing(UPDATE, "result"))
     }
 
     /// One page of a user's records with `status`, from `offset` (counted in records).
@@ -399,10 +419,18 @@ impl WorkRecords {
     ) -> Result<RecordPage> {
         require("userId", user_id)?;
         check_offset_limit(offset, limit)?;
-        let body =
-            json!({ "userid": user_id, "status": status as i64, "offset": offset, "limit": limit });
-        let call = ApiCall::new(HttpMethod::Post, LIST, &[], Some(&body), Idempotency::Safe);
-        let answer = self.client.execute::<ListAnswer>(&call)?.records;
+        let body = ListBody {
+            userid: user_id,
+            offset,
+            limit,
+            status: status as i64,
+        };
+        let call = ApiCall::post(LIST, &body, Idempotency::Safe)?;
+        let answer = self
+            .client
+            .execute::<ListAnswer>(&call)?
+            .records
+            .ok_or_else(|| missing(LIST, "records"))?;
         Ok(RecordPage {
             has_more: answer.has_more,
             records: answer.list.unwrap_or_default(),
@@ -549,7 +577,7 @@ mod tests {
             }],
             ..record()
         };
-        let body = r.body(1_700_000_000_000);
+        let body = serde_json::to_value(r.body(1_700_000_000_000)).unwrap();
         assert_eq!(body["create_time"], 1_700_000_000_000_i64);
         assert_eq!(body["pcUrl"], "https://pc");
         assert_eq!(body["formItemList"][0]["title"], "k");

@@ -116,7 +116,18 @@ fn copy_value(zval: &Zval, depth: usize) -> PhpValue {
         }
         PhpValue::Array(PhpArray(entries))
     } else {
-        PhpValue::Other(format!("{:?}", zval.get_type()).to_lowercase())
+        PhpValue::Other(php_type_name(zval.get_type()).to_owned())
+    }
+}
+
+/// PHP's own name of a type that an array argument cannot carry.
+fn php_type_name(data_type: DataType) -> &'static str {
+    match data_type {
+        DataType::Object(_) => "object",
+        DataType::Resource => "resource",
+        DataType::Callable => "callable",
+        DataType::Iterable => "iterable",
+        _ => "unsupported value",
     }
 }
 

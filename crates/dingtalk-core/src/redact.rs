@@ -1,12 +1,19 @@
 //! Removes secrets from text that is about to leave the crate in an error message.
 
-/// Replaces every occurrence of each non-empty secret in `text` with `***`.
+/// Secrets shorter than this are not searched for: a one-letter "secret" would turn every
+/// message into asterisks, and real app secrets and tokens are dozens of characters long.
+const MIN_SECRET_CHARS: usize = 4;
+
+/// Replaces every occurrence of each secret in `text` with `***`.
 ///
 /// Reqwest errors are already stripped of their URL; this is the second line of defence for
 /// texts that echo a request (a proxy's error page, a server that repeats the query).
 pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+    for secret in secrets
+        .iter()
+        .filter(|s| s.chars().count() >= MIN_SECRET_CHARS)
+    {
         if out.contains(secret) {
             out = out.replace(secret, "***");
         }
@@ -36,6 +43,7 @@ mod tests {
             redact(text, &["s3cr3t", "9f86d081", ""]),
             "url ?appsecret=***&access_token=*** and *** again"
         );
+        assert_eq!(redact("connection refused", &["s"]), "connection refused");
     }
 
     #[test]

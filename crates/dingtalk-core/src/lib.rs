@@ -13,7 +13,9 @@ mod ca;
 mod call;
 mod client;
 pub mod error;
+mod new_record;
 mod options;
+mod record;
 mod redact;
 pub mod retry;
 mod stats;
@@ -23,9 +25,11 @@ pub mod workrecord;
 
 pub use client::Client;
 pub use error::{ApiError, Error, ErrorKind, Result, TransportError, TransportErrorKind};
+pub use new_record::NewRecord;
 pub use options::{Backoff, Options};
+pub use record::{FormItem, Record, RecordPage, RecordStatus};
 pub use stats::Stats;
-pub use workrecord::{FormItem, NewRecord, Record, RecordPage, RecordStatus, WorkRecords};
+pub use workrecord::WorkRecords;
 
 /// The version reported in the default `User-Agent`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -188,7 +188,8 @@ impl Client {
             .access_token
             .filter(|token| !token.is_empty())
             .ok_or_else(|| missing(TOKEN_PATH, "access_token"))?;
-        let ttl = answer.expires_in.unwrap_or(7200);
+        // DingTalk says 7200; an absurd lifetime from a broken server is capped at a day.
+        let ttl = answer.expires_in.unwrap_or(7200).min(86_400);
         Ok((token, Duration::from_secs(ttl)))
     }
 

@@ -59,8 +59,18 @@ impl Default for Options {
     }
 }
 
-/// A count of seconds that must be finite, positive and fit a `Duration`.
+/// The longest duration any option accepts: a day. Longer would be a mistake (and past some
+/// point a deadline that cannot be represented).
+const MAX_SECONDS: f64 = 86_400.0;
+
+/// A count of seconds that must be finite, positive and at most [`MAX_SECONDS`].
 fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration> {
+    if value > MAX_SECONDS {
+        return Err(Error::invalid(
+            name,
+            format!("must be at most {MAX_SECONDS} seconds, {value} given"),
+        ));
+    }
     let ok = value.is_finite() && (value > 0.0 || (allow_zero && value == 0.0));
     if !ok {
         let bound = if allow_zero {
@@ -214,6 +224,15 @@ mod tests {
             "options[timeout]"
         );
         assert_eq!(name(Options::default().timeout(1e300)), "options[timeout]");
+        assert_eq!(
+            name(Options::default().timeout(86_400.5)),
+            "options[timeout]"
+        );
+        assert!(Options::default().timeout(86_400.0).is_ok());
+        assert_eq!(
+            name(Options::default().token_margin(1e18)),
+            "options[token_margin]"
+        );
         assert_eq!(
             name(Options::default().connect_timeout(-1.0)),
             "options[connect_timeout]"

@@ -96,6 +96,18 @@ fn short_lived_tokens_are_renewed_before_expiry() {
 }
 
 #[test]
+fn an_absurd_token_lifetime_is_survived() {
+    let emu = Emu::with(Config {
+        token_ttl: Duration::from_secs(u64::MAX / 2),
+        ..Config::default()
+    });
+    let client = emu.client();
+    client.access_token(false).unwrap();
+    client.access_token(false).unwrap();
+    assert_eq!(emu.gettoken_calls(), 1);
+}
+
+#[test]
 fn every_token_code_refreshes_once() {
     for fault in [
         json!({"errcode": 40014}),

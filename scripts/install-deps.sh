@@ -3,11 +3,13 @@
 # Usage: scripts/install-deps.sh [test|demo|bench]
 set -euo pipefail
 
-want=(php8.2-dev php8.2-cli clang libclang-dev phpunit)
+# The PHP already installed decides the packages' version; Debian 12's 8.2 otherwise.
+php_ver=$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;' 2>/dev/null || echo 8.2)
+want=("php$php_ver-dev" "php$php_ver-cli" clang libclang-dev phpunit)
 case "${1:-test}" in
-  test) want+=(php8.2-fpm libfcgi-bin) ;;
+  test) want+=("php$php_ver-fpm" libfcgi-bin) ;;
   demo) ;;
-  bench) want+=(php8.2-fpm libfcgi-bin nginx-light wrk php-guzzlehttp-guzzle php8.2-curl php-apcu) ;;
+  bench) want+=("php$php_ver-fpm" libfcgi-bin nginx-light wrk php-guzzlehttp-guzzle "php$php_ver-curl" php-apcu) ;;
 esac
 
 missing=()

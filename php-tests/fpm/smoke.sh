@@ -15,8 +15,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 ext="${DINGTALK_EXTENSION:-$root/target/debug/libdingtalk.so}"
 emulator="${DINGTALK_EMULATOR_BIN:-$root/target/debug/dingtalk-emulator}"
-fpm="${PHP_FPM:-/usr/sbin/php-fpm8.2}"
 php="${PHP:-php}"
+fpm="${PHP_FPM:-/usr/sbin/php-fpm$("$php" -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;' 2>/dev/null)}"
 requests=20
 max_tokens=2
 

@@ -2,8 +2,11 @@
 //! that bad input becomes a `ValueError` naming the argument rather than a generic `TypeError`.
 
 use ext_php_rs::convert::{FromZval, StubLiteral};
+use ext_php_rs::exception::PhpResult;
 use ext_php_rs::flags::DataType;
 use ext_php_rs::types::Zval;
+
+use crate::exceptions::{to_php, type_error, value_error};
 
 /// A PHP `string` argument, kept as bytes until [`PhpStr::utf8`] checks it.
 pub struct PhpStr<'a>(&'a [u8]);
@@ -17,18 +20,14 @@ impl<'a> FromZval<'a> for PhpStr<'a> {
 }
 
 impl<'a> PhpStr<'a> {
-    /// The string, or an error naming `name` when it is not valid UTF-8.
-    pub fn utf8(&self, name: &str) -> Result<&'a str, dingtalk_core::Error> {
-        std::str::from_utf8(self.0).map_err(|_| invalid_utf8(name))
+    /// The string for argument `name` of `method`, or a `ValueError` when it is not UTF-8.
+    pub fn arg(&self, name: &str, method: &str) -> PhpResult<&'a str> {
+        std::str::from_utf8(self.0).map_err(|_| value_error(method, name, NOT_UTF8))
     }
 }
 
-pub fn invalid_utf8(name: &str) -> dingtalk_core::Error {
-    dingtalk_core::Error::InvalidArgument {
-        name: name.to_owned(),
-        reason: "must be valid UTF-8".to_owned(),
-    }
-}
+/// The reason given for a string that is not UTF-8.
+pub const NOT_UTF8: &str = "must be valid UTF-8";
 
 /// A PHP value copied out of an array argument.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,10 +178,47 @@ impl PhpValue {
     }
 }
 
-impl<'a> PhpStr<'a> {
-    /// The string for method `method`, or its `ValueError` naming `name`.
-    pub fn arg(&self, name: &str, method: &str) -> ext_php_rs::exception::PhpResult<&'a str> {
-        self.utf8(name)
-            .map_err(|e| crate::exceptions::to_php(e, method))
+impl PhpValue {
+    /// The string held, for argument `name` of `method`: a `TypeError` for another type, a
+    /// `ValueError` for bytes that are not UTF-8.
+    pub fn text(&self, name: &str, method: &str) -> PhpResult<&str> {
+        match self {
+            PhpValue::Str(bytes) => {
+                std::str::from_utf8(bytes).map_err(|_| value_error(method, name, NOT_UTF8))
+            }
+            other => Err(type_error(method, name, "string", other.type_name())),
+        }
+    }
+
+    /// The int held, for argument `name` of `method`: a `TypeError` for another type.
+    pub fn int(&self, name: &str, method: &str) -> PhpResult<i64> {
+        match self {
+            PhpValue::Int(i) => Ok(*i),
+            other => Err(type_error(method, name, "int", other.type_name())),
+        }
+    }
+}
+
+impl PhpArray {
+    /// The entries of `method`'s `$options`, each key one of `known` (a `ValueError` otherwise);
+    /// entries set to `null`, which means "the default", are left out.
+    pub fn options<'s>(
+        &'s self,
+        known: &[&'static str],
+        method: &str,
+    ) -> PhpResult<Vec<(&'static str, &'s PhpValue)>> {
+        let mut entries = Vec::with_capacity(self.0.len());
+        for (key, value) in &self.0 {
+            key.text("options").map_err(|e| to_php(e, method))?;
+            let name = known.iter().find(|k| matches!(key, Key::Str(s) if s == *k));
+            let Some(name) = name else {
+                let reason = format!("has an unknown key \"{key}\" (known: {})", known.join(", "));
+                return Err(value_error(method, "options", &reason));
+            };
+            if *value != PhpValue::Null {
+                entries.push((*name, value));
+            }
+        }
+        Ok(entries)
     }
 }

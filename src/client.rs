@@ -3,13 +3,14 @@
 #![allow(non_snake_case)]
 
 use dingtalk_core::Stats;
+use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
 use crate::args::{PhpArray, PhpStr, PhpValue};
 use crate::exceptions::{to_php, type_error};
-use crate::json::{array_to_json, JsonZval};
+use crate::json::{array_to_json, json_array};
 use crate::work_record::WorkRecord;
 
 /// A DingTalk app's client. The token cache and the connections are shared by every client of
@@ -35,8 +36,7 @@ fn query_pairs(query: &PhpArray) -> PhpResult<Vec<(String, String)>> {
         .map(|(key, value)| {
             let name = format!("query[{key}]");
             let text = match value {
-                PhpValue::Str(bytes) => String::from_utf8(bytes.clone())
-                    .map_err(|_| to_php(crate::args::invalid_utf8(&name), &m))?,
+                PhpValue::Str(_) => value.text(&name, &m)?.to_owned(),
                 PhpValue::Int(i) => i.to_string(),
                 PhpValue::Float(f) => f.to_string(),
                 PhpValue::Bool(b) => u8::from(*b).to_string(),
@@ -55,7 +55,7 @@ fn query_pairs(query: &PhpArray) -> PhpResult<Vec<(String, String)>> {
         .collect()
 }
 
-fn stats_array(stats: Stats) -> PhpResult<ext_php_rs::boxed::ZBox<ZendHashTable>> {
+fn stats_array(stats: Stats) -> PhpResult<ZBox<ZendHashTable>> {
     let mut table = ZendHashTable::new();
     for (key, value) in [
         ("requests", stats.requests),
@@ -92,19 +92,19 @@ impl Client {
 
     /// Any oapi GET; returns the whole decoded body.
     #[php(defaults(query = PhpArray::empty()))]
-    pub fn get(&self, path: PhpStr, query: PhpArray) -> PhpResult<JsonZval> {
+    pub fn get(&self, path: PhpStr, query: PhpArray) -> PhpResult<ZBox<ZendHashTable>> {
         let m = method("get");
         let path = path.arg("path", &m)?;
         let pairs = query_pairs(&query)?;
         self.core
             .get(path, &pairs)
-            .map(JsonZval)
+            .map(|answer| json_array(&answer))
             .map_err(|e| to_php(e, &m))
     }
 
     /// Any oapi POST with a JSON body; returns the whole decoded body.
     #[php(defaults(body = PhpArray::empty()))]
-    pub fn post(&self, path: PhpStr, body: PhpArray) -> PhpResult<JsonZval> {
+    pub fn post(&self, path: PhpStr, body: PhpArray) -> PhpResult<ZBox<ZendHashTable>> {
         let m = method("post");
         let path = path.arg("path", &m)?;
         let body = array_to_json(&body, "body").map_err(|e| to_php(e, &m))?;
@@ -117,7 +117,7 @@ impl Client {
         };
         self.core
             .post(path, &body)
-            .map(JsonZval)
+            .map(|answer| json_array(&answer))
             .map_err(|e| to_php(e, &m))
     }
 
@@ -127,7 +127,7 @@ impl Client {
     }
 
     /// This app's counters in this process.
-    pub fn stats(&self) -> PhpResult<ext_php_rs::boxed::ZBox<ZendHashTable>> {
+    pub fn stats(&self) -> PhpResult<ZBox<ZendHashTable>> {
         stats_array(self.core.stats())
     }
 }

@@ -253,15 +253,20 @@ fn api_exception(error: &ApiError) -> PhpException {
 /// argument errors, as PHP's own `ValueError`s do.
 pub fn to_php(error: Error, method: &str) -> PhpException {
     match &error {
-        Error::InvalidArgument { name, reason } => PhpException::new(
-            format!("{method}(): Argument ${name} {reason}"),
-            0,
-            ce::value_error(),
-        ),
+        Error::InvalidArgument { name, reason } => value_error(method, name, reason),
         Error::Api(api) => api_exception(api),
         Error::Transport(_) => PhpException::new(error.to_string(), 0, TRANSPORT_EXCEPTION.get()),
         Error::Internal(_) => PhpException::new(error.to_string(), 0, EXCEPTION.get()),
     }
+}
+
+/// A `ValueError` naming the argument, worded as PHP's own: `m(): Argument $name reason`.
+pub fn value_error(method: &str, name: &str, reason: &str) -> PhpException {
+    PhpException::new(
+        format!("{method}(): Argument ${name} {reason}"),
+        0,
+        ce::value_error(),
+    )
 }
 
 /// A `TypeError` for an argument of the wrong type.

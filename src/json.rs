@@ -1,10 +1,10 @@
 //! PHP values ↔ JSON: request bodies go out as JSON, answers come back as PHP arrays.
 
-use ext_php_rs::convert::IntoZval;
+use ext_php_rs::boxed::ZBox;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use serde_json::{Map, Number, Value};
 
-use crate::args::{invalid_utf8, Key, PhpArray, PhpValue};
+use crate::args::{Key, PhpArray, PhpValue, NOT_UTF8};
 
 /// A PHP array as JSON: a list becomes a JSON array, anything else an object. `name` is the
 /// argument's name for errors (`body[items][0]`).
@@ -35,7 +35,10 @@ fn value_to_json(value: &PhpValue, name: &str) -> Result<Value, dingtalk_core::E
         })?,
         PhpValue::Str(bytes) => Value::String(
             std::str::from_utf8(bytes)
-                .map_err(|_| invalid_utf8(name))?
+                .map_err(|_| dingtalk_core::Error::InvalidArgument {
+                    name: name.to_owned(),
+                    reason: NOT_UTF8.to_owned(),
+                })?
                 .to_owned(),
         ),
         PhpValue::Array(array) => array_to_json(array, name)?,
@@ -48,6 +51,38 @@ fn value_to_json(value: &PhpValue, name: &str) -> Result<Value, dingtalk_core::E
             })
         }
     })
+}
+
+/// A new PHP array with room for `capacity` elements.
+pub fn new_array(capacity: usize) -> ZBox<ZendHashTable> {
+    ZendHashTable::with_capacity(u32::try_from(capacity).unwrap_or(u32::MAX))
+}
+
+/// A JSON array or object as a PHP array, as `json_decode($json, true)` makes it (a scalar
+/// becomes a one-element list, which the core never returns: its answers are objects).
+pub fn json_array(value: &Value) -> ZBox<ZendHashTable> {
+    match value {
+        Value::Array(items) => {
+            let mut array = new_array(items.len());
+            for item in items {
+                // Pushing onto a fresh array fails only past the engine's size limit.
+                let _ = array.push(json_to_zval(item));
+            }
+            array
+        }
+        Value::Object(map) => {
+            let mut array = new_array(map.len());
+            for (key, item) in map {
+                let _ = array.insert(key.as_str(), json_to_zval(item));
+            }
+            array
+        }
+        scalar => {
+            let mut array = new_array(1);
+            let _ = array.push(json_to_zval(scalar));
+            array
+        }
+    }
 }
 
 /// A JSON value as a PHP value: objects become associative arrays, as `json_decode(..., true)`.
@@ -65,36 +100,7 @@ pub fn json_to_zval(value: &Value) -> Zval {
                 zval.set_null();
             }
         }
-        Value::Array(items) => {
-            let mut table =
-                ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(u32::MAX));
-            for item in items {
-                // Pushing onto a fresh array fails only past the engine's size limit.
-                let _ = table.push(json_to_zval(item));
-            }
-            zval.set_hashtable(table);
-        }
-        Value::Object(map) => {
-            let mut table =
-                ZendHashTable::with_capacity(u32::try_from(map.len()).unwrap_or(u32::MAX));
-            for (key, item) in map {
-                let _ = table.insert(key.as_str(), json_to_zval(item));
-            }
-            zval.set_hashtable(table);
-        }
+        Value::Array(_) | Value::Object(_) => zval.set_hashtable(json_array(value)),
     }
     zval
-}
-
-/// Returns a JSON value to PHP (the method's return value).
-pub struct JsonZval(pub Value);
-
-impl IntoZval for JsonZval {
-    const TYPE: ext_php_rs::flags::DataType = ext_php_rs::flags::DataType::Array;
-    const NULLABLE: bool = false;
-
-    fn set_zval(self, zv: &mut Zval, _persistent: bool) -> ext_php_rs::error::Result<()> {
-        *zv = json_to_zval(&self.0);
-        Ok(())
-    }
 }

@@ -5,11 +5,11 @@
 
 mod args;
 mod client;
+mod create_args;
 mod exceptions;
 mod json;
 mod options;
-mod record;
-mod records;
+mod record_arrays;
 mod sensitive;
 mod work_record;
 

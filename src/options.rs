@@ -2,9 +2,9 @@
 //! types a `TypeError`; the values themselves are checked by the core.
 
 use dingtalk_core::Options;
-use ext_php_rs::exception::PhpException;
+use ext_php_rs::exception::PhpResult;
 
-use crate::args::{Key, PhpArray, PhpValue};
+use crate::args::{PhpArray, PhpValue};
 use crate::exceptions::{to_php, type_error};
 
 const METHOD: &str = "DingTalk\\Client::__construct";
@@ -25,20 +25,8 @@ fn name_of(key: &str) -> String {
     format!("options[{key}]")
 }
 
-fn string<'a>(key: &str, value: &'a PhpValue) -> Result<&'a str, PhpException> {
-    match value {
-        PhpValue::Str(bytes) => std::str::from_utf8(bytes)
-            .map_err(|_| to_php(crate::args::invalid_utf8(&name_of(key)), METHOD)),
-        other => Err(type_error(
-            METHOD,
-            &name_of(key),
-            "string",
-            other.type_name(),
-        )),
-    }
-}
-
-fn number(key: &str, value: &PhpValue) -> Result<f64, PhpException> {
+/// Seconds: an int or a float.
+fn seconds(key: &str, value: &PhpValue) -> PhpResult<f64> {
     match value {
         PhpValue::Float(f) => Ok(*f),
         // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
@@ -53,43 +41,20 @@ fn number(key: &str, value: &PhpValue) -> Result<f64, PhpException> {
     }
 }
 
-fn integer(key: &str, value: &PhpValue) -> Result<i64, PhpException> {
-    match value {
-        PhpValue::Int(i) => Ok(*i),
-        other => Err(type_error(METHOD, &name_of(key), "int", other.type_name())),
-    }
-}
-
 /// Builds the options; `null` for a key means its default.
-pub fn parse(array: &PhpArray) -> Result<Options, PhpException> {
+pub fn parse(array: &PhpArray) -> PhpResult<Options> {
     let mut options = Options::default();
-    for (key, value) in &array.0 {
-        key.text("options").map_err(|e| to_php(e, METHOD))?;
-        let key = match key {
-            Key::Str(key) if OPTION_NAMES.contains(&key.as_str()) => key.as_str(),
-            other => {
-                return Err(PhpException::new(
-                    format!(
-                        "{METHOD}(): Argument $options has an unknown key \"{other}\" (known: {})",
-                        OPTION_NAMES.join(", ")
-                    ),
-                    0,
-                    ext_php_rs::zend::ce::value_error(),
-                ))
-            }
-        };
-        if *value == PhpValue::Null {
-            continue;
-        }
+    for (key, value) in array.options(&OPTION_NAMES, METHOD)? {
+        let text = || value.text(&name_of(key), METHOD);
         let set = match key {
-            "base_url" => options.base_url(string(key, value)?),
-            "timeout" => options.timeout(number(key, value)?),
-            "connect_timeout" => options.connect_timeout(number(key, value)?),
-            "retries" => options.retries(integer(key, value)?),
-            "token_margin" => options.token_margin(number(key, value)?),
-            "ca_file" => options.ca_file(string(key, value)?),
-            "proxy" => options.proxy(string(key, value)?),
-            _ => options.user_agent(string(key, value)?),
+            "base_url" => options.base_url(text()?),
+            "timeout" => options.timeout(seconds(key, value)?),
+            "connect_timeout" => options.connect_timeout(seconds(key, value)?),
+            "retries" => options.retries(value.int(&name_of(key), METHOD)?),
+            "token_margin" => options.token_margin(seconds(key, value)?),
+            "ca_file" => options.ca_file(text()?),
+            "proxy" => options.proxy(text()?),
+            _ => options.user_agent(text()?),
         };
         options = set.map_err(|e| to_php(e, METHOD))?;
     }

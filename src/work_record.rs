@@ -3,13 +3,15 @@
 #![allow(non_snake_case)]
 
 use dingtalk_core::{NewRecord, RecordStatus, WorkRecords};
+use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
+use ext_php_rs::types::ZendHashTable;
 
 use crate::args::{PhpArray, PhpStr};
 use crate::client::Client;
 use crate::exceptions::to_php;
-use crate::records::{page_array, record_array, records_array, PhpArrayOut};
+use crate::record_arrays::{page_array, record_array, records_array};
 
 /// The work-record (待办) API of one app.
 #[php_class]
@@ -58,10 +60,10 @@ impl WorkRecord {
             user_id: utf8(&userId, "userId")?,
             title: utf8(&title, "title")?,
             url: utf8(&url, "url")?,
-            forms: crate::record::forms(&forms)?,
+            forms: crate::create_args::forms(&forms)?,
             ..NewRecord::default()
         };
-        crate::record::apply_options(&mut record, &options)?;
+        crate::create_args::apply_options(&mut record, &options)?;
         self.api.create(&record).map_err(|e| to_php(e, &m))
     }
 
@@ -83,7 +85,7 @@ impl WorkRecord {
         status: i64,
         offset: i64,
         limit: i64,
-    ) -> PhpResult<PhpArrayOut> {
+    ) -> PhpResult<ZBox<ZendHashTable>> {
         let m = method("list");
         let userId = userId.arg("userId", &m)?;
         let status = RecordStatus::from_code(status).map_err(|e| to_php(e, &m))?;
@@ -96,7 +98,7 @@ impl WorkRecord {
 
     /// Every record with `$status`, all pages.
     #[php(defaults(status = 0))]
-    pub fn all(&self, userId: PhpStr, status: i64) -> PhpResult<PhpArrayOut> {
+    pub fn all(&self, userId: PhpStr, status: i64) -> PhpResult<ZBox<ZendHashTable>> {
         let m = method("all");
         let userId = userId.arg("userId", &m)?;
         let status = RecordStatus::from_code(status).map_err(|e| to_php(e, &m))?;
@@ -105,11 +107,11 @@ impl WorkRecord {
     }
 
     /// The record, pending or done; `null` when the user has no such record.
-    pub fn find(&self, userId: PhpStr, recordId: PhpStr) -> PhpResult<Option<PhpArrayOut>> {
+    pub fn find(&self, userId: PhpStr, recordId: PhpStr) -> PhpResult<Option<ZBox<ZendHashTable>>> {
         let m = method("find");
         let userId = userId.arg("userId", &m)?;
         let recordId = recordId.arg("recordId", &m)?;
         let found = self.api.find(userId, recordId).map_err(|e| to_php(e, &m))?;
-        Ok(found.map(|r| PhpArrayOut(record_array(&r))))
+        Ok(found.map(|r| record_array(&r)))
     }
 }

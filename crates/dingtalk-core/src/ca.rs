@@ -18,12 +18,13 @@ pub(crate) struct CaBundle(Arc<Loaded>);
 struct Loaded {
     path: String,
     stamp: (Option<SystemTime>, u64),
-    pem: Vec<u8>,
+    certificates: Vec<reqwest::Certificate>,
 }
 
 impl CaBundle {
-    pub(crate) fn pem(&self) -> &[u8] {
-        &self.0.pem
+    /// The certificates, parsed when the file was read.
+    pub(crate) fn certificates(&self) -> &[reqwest::Certificate] {
+        &self.0.certificates
     }
 }
 
@@ -63,14 +64,14 @@ pub(crate) fn load(path: &str) -> Result<CaBundle> {
     }
     let pem = std::fs::read(path)
         .map_err(|e| Error::invalid(NAME, format!("cannot be read: {path}: {e}")))?;
-    reqwest::Certificate::from_pem_bundle(&pem)
+    let certificates = reqwest::Certificate::from_pem_bundle(&pem)
         .ok()
         .filter(|certs| !certs.is_empty())
         .ok_or_else(|| Error::invalid(NAME, format!("holds no PEM certificate: {path}")))?;
     let bundle = CaBundle(Arc::new(Loaded {
         path: path.to_owned(),
         stamp,
-        pem,
+        certificates,
     }));
     loaded.insert(path.to_owned(), bundle.clone());
     Ok(bundle)

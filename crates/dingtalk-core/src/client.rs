@@ -82,16 +82,6 @@ impl Client {
         })
     }
 
-    /// The app key.
-    pub fn app_key(&self) -> &str {
-        &self.inner.app_key
-    }
-
-    /// The options in force.
-    pub fn options(&self) -> &Options {
-        &self.inner.options
-    }
-
     /// A valid access token: the cached one, or a new one (`force_refresh` always fetches).
     pub fn access_token(&self, force_refresh: bool) -> Result<String> {
         self.token_with_retries(force_refresh)

@@ -2,8 +2,8 @@
 //!
 //! The pieces, each in its own module:
 //! - [`Options`]: validated settings of a client.
-//! - [`token`]: the process-wide access-token cache (single-flight, renewed with a margin).
-//! - [`transport`]: one pooled HTTP client per process and configuration, rebuilt after a fork.
+//! - `token`: the process-wide access-token cache (single-flight, renewed with a margin).
+//! - `transport`: one pooled HTTP client per process and configuration, rebuilt after a fork.
 //! - [`retry`]: which failures are retried, how, and how long to wait.
 //! - [`Client`]: composes them into one call; [`WorkRecords`] is the typed work-record API.
 //! - [`Error`]: the one error type, whose messages never hold the app secret or a token.
@@ -19,8 +19,8 @@ mod record;
 mod redact;
 pub mod retry;
 mod stats;
-pub mod token;
-pub mod transport;
+mod token;
+mod transport;
 pub mod workrecord;
 
 pub use client::Client;

@@ -173,16 +173,6 @@ impl Options {
         self.backoff = backoff;
         self
     }
-
-    /// The time budget of one call.
-    pub fn call_timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    /// The configured base URL, without a trailing slash.
-    pub fn base_url_str(&self) -> &str {
-        &self.base_url
-    }
 }
 
 #[cfg(test)]

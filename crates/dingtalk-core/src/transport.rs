@@ -43,13 +43,8 @@ impl TransportConfig {
             .user_agent(self.user_agent.clone())
             .gzip(true)
             .pool_idle_timeout(Duration::from_secs(60));
-        if let Some(ca) = &self.ca {
-            let certs = reqwest::Certificate::from_pem_bundle(ca.pem()).map_err(|_| {
-                Error::invalid("options[ca_file]", "holds no usable PEM certificate")
-            })?;
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
+        for cert in self.ca.iter().flat_map(CaBundle::certificates) {
+            builder = builder.add_root_certificate(cert.clone());
         }
         if let Some(proxy) = &self.proxy {
             let proxy = reqwest::Proxy::all(proxy)

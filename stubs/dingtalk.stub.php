@@ -68,7 +68,8 @@ class Client
      *
      * @return array The whole decoded body (errcode 0).
      *
-     * @throws \ValueError         when the path or a query value is invalid.
+     * @throws \ValueError         when the path is invalid or a query value is not UTF-8.
+     * @throws \TypeError          when a query value is not a string, int, float or bool.
      * @throws ApiException        when DingTalk answers with an errcode (after the retries).
      * @throws TransportException  when no usable answer arrives within the timeout.
      */

@@ -9,7 +9,7 @@ use std::ffi::c_char;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use dingtalk_core::{ApiError, Error, ErrorKind};
+use dingtalk_core::{ApiError, Code, Error, ErrorClass};
 use ext_php_rs::builders::{ClassBuilder, ClassProperty, FunctionBuilder};
 use ext_php_rs::convert::IntoZval;
 use ext_php_rs::exception::PhpException;
@@ -210,13 +210,20 @@ fn optional_zval(text: Option<&str>) -> Zval {
 
 /// An `ApiException` (or subclass) object carrying DingTalk's answer.
 fn api_exception(error: &ApiError) -> PhpException {
-    let class = match error.kind {
-        ErrorKind::Authentication => AUTHENTICATION_EXCEPTION.get(),
-        ErrorKind::RateLimit => RATE_LIMIT_EXCEPTION.get(),
-        ErrorKind::Other => API_EXCEPTION.get(),
+    let class = match error.class {
+        ErrorClass::TokenRejected | ErrorClass::BadCredentials => AUTHENTICATION_EXCEPTION.get(),
+        ErrorClass::Throttled | ErrorClass::Banned | ErrorClass::QuotaExhausted => {
+            RATE_LIMIT_EXCEPTION.get()
+        }
+        _ => API_EXCEPTION.get(),
     };
     let message = error.to_string();
-    let code = i32::try_from(error.errcode).unwrap_or(0);
+    // getCode(): the oapi errcode, or the HTTP status of a v1.0 error.
+    let code_number = match error.code {
+        Code::Number(errcode) => errcode,
+        Code::Text(_) => i64::from(error.http_status),
+    };
+    let code = i32::try_from(code_number).unwrap_or(0);
     // Creating the object through the class runs `\Exception`'s initialisation: file, line, trace.
     let mut object = ZendObject::new(class);
     update(class, &mut object, "message", string_zval(&message));
@@ -224,12 +231,11 @@ fn api_exception(error: &ApiError) -> PhpException {
         class,
         &mut object,
         "code",
-        error
-            .errcode
+        code_number
             .into_zval(false)
             .unwrap_or_else(|_| Zval::null()),
     );
-    update(class, &mut object, ERRMSG, string_zval(&error.errmsg));
+    update(class, &mut object, ERRMSG, string_zval(&error.message));
     update(
         class,
         &mut object,
@@ -255,6 +261,7 @@ pub fn to_php(error: Error, method: &str) -> PhpException {
     match &error {
         Error::InvalidArgument { name, reason } => value_error(method, name, reason),
         Error::Api(api) => api_exception(api),
+        Error::Conflict(conflict) => api_exception(&conflict.answer),
         Error::Transport(_) => PhpException::new(error.to_string(), 0, TRANSPORT_EXCEPTION.get()),
         Error::Internal(_) => PhpException::new(error.to_string(), 0, EXCEPTION.get()),
     }

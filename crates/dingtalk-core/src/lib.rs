@@ -1,35 +1,44 @@
-//! A client for DingTalk's server API, above all its work records (待办).
+//! A client for DingTalk's server API: the legacy "oapi" family (work records) and the v1.0
+//! family (to-dos), behind one call pipeline.
 //!
-//! The pieces, each in its own module:
-//! - [`Options`]: validated settings of a client.
-//! - `token`: the process-wide access-token cache (single-flight, renewed with a margin).
-//! - `transport`: one pooled HTTP client per process and configuration, rebuilt after a fork.
-//! - [`retry`]: which failures are retried, how, and how long to wait.
-//! - [`Client`]: composes them into one call; [`WorkRecords`] is the typed work-record API.
-//! - [`Error`]: the one error type, whose messages never hold the app secret or a token.
+//! Dependencies point one way: `api → exec → {auth, http, dialect} → error`.
+//! - [`Client`] (`client.rs`): an app's credentials and options; hands out the APIs.
+//! - `api/`: the typed APIs ([`WorkRecords`]), the raw calls, and paging written once.
+//! - `exec/`: the executor, which owns the pipeline (token → send → judge → classify → retry)
+//!   within one deadline; `exec::retry` decides from an [`ErrorClass`] alone.
+//! - `dialect/`: what differs per family (how the token is attached, how an answer is judged
+//!   and its codes classified): `oapi.rs`, `acs.rs` (v1.0).
+//! - `auth/`: the process-wide token cache (single-flight, one token per app for both families).
+//! - `http/`: the fork-aware client pool, sending one request, redaction of secrets.
+//! - `config/`: validated [`Options`]. [`Error`]: the one error type, whose messages never hold
+//!   the app secret or a token.
 
-mod answer;
-mod ca;
-mod call;
+mod api;
+mod app_id;
+mod auth;
 mod client;
+pub mod config;
+mod dialect;
 pub mod error;
-mod new_record;
-mod options;
-mod record;
-mod redact;
-pub mod retry;
+mod exec;
+mod http;
+mod per_process;
 mod stats;
-mod token;
-mod transport;
-pub mod workrecord;
+mod time;
+mod validate;
 
+pub use api::workrecord::{
+    FormItem, NewRecord, Record, RecordPage, RecordStatus, WorkRecords, DUPLICATE_BIZ_ID,
+    MAX_FORMS, MAX_LIMIT, MAX_TITLE_CHARS,
+};
 pub use client::Client;
-pub use error::{ApiError, Error, ErrorKind, Result, TransportError, TransportErrorKind};
-pub use new_record::NewRecord;
-pub use options::{Backoff, Options};
-pub use record::{FormItem, Record, RecordPage, RecordStatus};
+pub use config::{Backoff, Options};
+pub use dialect::Family;
+pub use error::{
+    ApiError, Code, Conflict, Error, ErrorClass, Result, TransportError, TransportErrorKind,
+};
+pub use exec::Repeat;
 pub use stats::Stats;
-pub use workrecord::WorkRecords;
 
 /// The version reported in the default `User-Agent`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,6 +1,10 @@
 //! Counters of one app in this process, shared by every client of that app.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+use crate::app_id::AppId;
 
 /// A snapshot of the counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,4 +44,14 @@ impl Counters {
             retries: self.retries.load(Ordering::Relaxed),
         }
     }
+}
+
+static APPS: LazyLock<Mutex<HashMap<AppId, Arc<Counters>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The counters of an app in this process, created on first use.
+pub(crate) fn counters_of(app: &AppId) -> Arc<Counters> {
+    // The map only ever gains finished entries, so a poisoned lock still guards valid data.
+    let mut apps = APPS.lock().unwrap_or_else(PoisonError::into_inner);
+    Arc::clone(apps.entry(app.clone()).or_default())
 }

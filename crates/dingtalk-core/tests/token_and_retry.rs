@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Emu, KEY, SECRET};
-use dingtalk_core::{Client, Error, ErrorKind, NewRecord, RecordStatus, TransportErrorKind};
+use dingtalk_core::{Client, Error, ErrorClass, NewRecord, RecordStatus, TransportErrorKind};
 use dingtalk_emulator::Config;
 use serde_json::json;
 
@@ -22,7 +22,7 @@ fn record(biz_id: Option<&str>) -> NewRecord {
 
 fn api_code(error: &Error) -> i64 {
     match error {
-        Error::Api(api) => api.errcode,
+        Error::Api(api) => api.errcode().expect("an oapi error"),
         other => panic!("expected an API error, got {other:?}"),
     }
 }
@@ -55,7 +55,7 @@ fn one_token_for_every_client_of_the_app() {
     let other = Client::new(KEY, "wrong", emu.options()).unwrap();
     let err = other.access_token(false).unwrap_err();
     assert_eq!(api_code(&err), 40096);
-    assert!(matches!(&err, Error::Api(api) if api.kind == ErrorKind::Authentication));
+    assert!(matches!(&err, Error::Api(api) if api.class == ErrorClass::BadCredentials));
 }
 
 #[test]
@@ -129,7 +129,7 @@ fn every_token_code_refreshes_once() {
         emu.faults(json!([fault.clone()]));
         let err = client.work_records().create(&record(None)).unwrap_err();
         assert!(
-            matches!(&err, Error::Api(api) if api.kind == ErrorKind::Authentication),
+            matches!(&err, Error::Api(api) if api.class == ErrorClass::TokenRejected),
             "{err:?}"
         );
         assert_eq!(emu.count("/topapi/workrecord/add"), 4, "{fault}");
@@ -205,7 +205,7 @@ fn throttling_backs_off_then_gives_up_as_rate_limit() {
         .list("u", RecordStatus::Pending, 0, 1)
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Api(api) if api.kind == ErrorKind::RateLimit && api.errcode == 90018)
+        matches!(&err, Error::Api(api) if api.class == ErrorClass::Throttled && api.errcode() == Some(90018))
     );
     assert_eq!(
         emu.count("/topapi/workrecord/getbyuserid"),

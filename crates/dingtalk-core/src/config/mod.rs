@@ -2,17 +2,24 @@
 
 use std::time::Duration;
 
-use crate::ca::CaBundle;
+pub(crate) mod ca;
+
 use crate::error::{Error, Result};
+use ca::CaBundle;
 
 /// DingTalk's legacy ("oapi") host.
 pub const DEFAULT_BASE_URL: &str = "https://oapi.dingtalk.com";
+/// DingTalk's v1.0 host.
+pub const DEFAULT_API_BASE_URL: &str = "https://api.dingtalk.com";
 
 /// Settings of a [`crate::Client`]. Build with [`Options::default`] and the setters, which check
 /// each value and name the option in their error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
+    /// The oapi host (and the token endpoint's).
     pub(crate) base_url: String,
+    /// The v1.0 host.
+    pub(crate) api_base_url: String,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) retries: u32,
@@ -47,6 +54,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             base_url: DEFAULT_BASE_URL.to_owned(),
+            api_base_url: DEFAULT_API_BASE_URL.to_owned(),
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(3),
             retries: 2,
@@ -62,6 +70,26 @@ impl Default for Options {
 /// The longest duration any option accepts: a day. Longer would be a mistake (and past some
 /// point a deadline that cannot be represented).
 const MAX_SECONDS: f64 = 86_400.0;
+
+/// A host URL option: `http` or `https`, no query, fragment or credentials; without its
+/// trailing slash, so that an API path can be appended.
+fn host_url(name: &str, url: &str) -> Result<String> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::invalid(name, format!("is not a valid URL ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::invalid(
+            name,
+            format!("must use http or https, \"{}\" given", parsed.scheme()),
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty() {
+        return Err(Error::invalid(
+            name,
+            "must not hold a query, a fragment or credentials",
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
 
 /// A count of seconds that must be finite, positive and at most [`MAX_SECONDS`].
 fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration> {
@@ -88,25 +116,15 @@ fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration> {
 }
 
 impl Options {
-    /// The DingTalk host to call: `http` or `https`, no query or fragment.
+    /// The oapi host (`/gettoken`, `/topapi/...`): `http` or `https`, no query or fragment.
     pub fn base_url(mut self, url: &str) -> Result<Self> {
-        let parsed = reqwest::Url::parse(url).map_err(|e| {
-            Error::invalid("options[base_url]", format!("is not a valid URL ({e})"))
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::invalid(
-                "options[base_url]",
-                format!("must use http or https, \"{}\" given", parsed.scheme()),
-            ));
-        }
-        if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty()
-        {
-            return Err(Error::invalid(
-                "options[base_url]",
-                "must not hold a query, a fragment or credentials",
-            ));
-        }
-        self.base_url = url.trim_end_matches('/').to_owned();
+        self.base_url = host_url("options[base_url]", url)?;
+        Ok(self)
+    }
+
+    /// The v1.0 host (`/v1.0/...`), same rules as [`Options::base_url`].
+    pub fn api_base_url(mut self, url: &str) -> Result<Self> {
+        self.api_base_url = host_url("options[api_base_url]", url)?;
         Ok(self)
     }
 
@@ -144,7 +162,7 @@ impl Options {
 
     /// A PEM file of certificates to trust besides the public roots.
     pub fn ca_file(mut self, path: &str) -> Result<Self> {
-        self.ca = Some(crate::ca::load(path)?);
+        self.ca = Some(ca::load(path)?);
         Ok(self)
     }
 

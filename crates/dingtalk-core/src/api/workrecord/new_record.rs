@@ -1,13 +1,11 @@
 //! A record to create: its fields, DingTalk's limits on them, and the body of
 //! `workrecord/add`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde::Serialize;
 
-use crate::client::require;
+use super::record::FormItem;
 use crate::error::{Error, Result};
-use crate::record::FormItem;
+use crate::validate::require;
 
 /// Longest title DingTalk accepts, in characters.
 pub const MAX_TITLE_CHARS: usize = 50;
@@ -60,13 +58,6 @@ pub(crate) struct AddBody<'a> {
     originator_user_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     biz_id: Option<&'a str>,
-}
-
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 impl NewRecord {
@@ -224,6 +215,6 @@ mod tests {
         assert_eq!(body["biz_id"], "b1");
         assert!(body.get("pc_url").is_none());
         assert!(body.get("source_name").is_none());
-        assert!(now_ms() > MIN_CREATE_TIME_MS);
+        assert!(crate::time::now_ms() > MIN_CREATE_TIME_MS);
     }
 }

@@ -4,15 +4,22 @@
 //! There is no `workrecord/get` and no delete: [`WorkRecords::find`] pages `getbyuserid` over
 //! both statuses, and "deleting" is [`WorkRecords::complete`].
 
+mod new_record;
+mod record;
+
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
-use crate::answer::{missing, reply};
-use crate::call::ApiCall;
-use crate::client::{require, Client};
+pub use new_record::{NewRecord, MAX_FORMS, MAX_TITLE_CHARS};
+pub use record::{FormItem, Record, RecordPage, RecordStatus};
+
+use crate::api::page::{self, Page};
+use crate::dialect::{missing, Family};
 use crate::error::{Error, Result};
-use crate::new_record::{now_ms, NewRecord};
-use crate::record::{Record, RecordPage, RecordStatus};
-use crate::retry::Idempotency;
+use crate::exec::{ApiRequest, Deadline, Executor, Failure, Repeat};
+use crate::time::now_ms;
+use crate::validate::require;
 
 const ADD: &str = "/topapi/workrecord/add";
 const UPDATE: &str = "/topapi/workrecord/update";
@@ -39,23 +46,26 @@ struct ListBody<'a> {
     status: i64,
 }
 
-reply!(
-    /// `workrecord/add`'s answer.
-    AddAnswer { record_id: String }
-);
+/// `workrecord/add`'s answer.
+#[derive(Deserialize)]
+struct AddAnswer {
+    record_id: Option<String>,
+}
 
-reply!(
-    /// `workrecord/update`'s answer.
-    UpdateAnswer { result: bool }
-);
+/// `workrecord/update`'s answer.
+#[derive(Deserialize)]
+struct UpdateAnswer {
+    result: Option<bool>,
+}
 
-reply!(
-    /// `workrecord/getbyuserid`'s answer.
-    ListAnswer { records: ListRecords }
-);
+/// `workrecord/getbyuserid`'s answer.
+#[derive(Deserialize)]
+struct ListAnswer {
+    records: Option<ListRecords>,
+}
 
 #[derive(Deserialize)]
-pub(crate) struct ListRecords {
+struct ListRecords {
     #[serde(default)]
     has_more: bool,
     #[serde(default)]
@@ -63,9 +73,15 @@ pub(crate) struct ListRecords {
 }
 
 /// The work-record API of one app.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WorkRecords {
-    client: Client,
+    exec: Arc<Executor>,
+}
+
+impl std::fmt::Debug for WorkRecords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkRecords").finish_non_exhaustive()
+    }
 }
 
 fn check_offset_limit(offset: i64, limit: i64) -> Result<()> {
@@ -85,9 +101,8 @@ fn check_offset_limit(offset: i64, limit: i64) -> Result<()> {
 }
 
 impl WorkRecords {
-    /// The work-record API of `client`'s app.
-    pub fn new(client: Client) -> Self {
-        WorkRecords { client }
+    pub(crate) fn new(exec: Arc<Executor>) -> Self {
+        WorkRecords { exec }
     }
 
     /// Creates a record; returns its `record_id`.
@@ -98,28 +113,38 @@ impl WorkRecords {
     pub fn create(&self, record: &NewRecord) -> Result<String> {
         record.validate()?;
         let create_time = record.create_time.unwrap_or_else(now_ms);
-        let body = record.body(create_time);
-        let idempotency = if record.biz_id.is_some() {
-            Idempotency::Safe
+        let repeat = if record.biz_id.is_some() {
+            Repeat::Safe
         } else {
-            Idempotency::Unsafe
+            Repeat::Unsafe
         };
-        let call = ApiCall::post(ADD, &body, idempotency)?;
-        match self.client.execute::<AddAnswer>(&call) {
+        let request = ApiRequest::post(Family::Oapi, ADD, &record.body(create_time), repeat)?;
+        let deadline = self.exec.deadline();
+        match self.exec.execute::<AddAnswer>(&request, &deadline) {
             Ok(answer) => answer.record_id.ok_or_else(|| missing(ADD, "record_id")),
-            Err(Error::Api(api)) if api.errcode == DUPLICATE_BIZ_ID && call.maybe_landed.get() => {
-                match self.find_landed(record, create_time) {
+            Err(Failure {
+                error: Error::Api(api),
+                maybe_delivered: true,
+            }) if api.errcode() == Some(DUPLICATE_BIZ_ID) => {
+                match self.find_landed(record, create_time, &deadline) {
                     Some(record_id) => Ok(record_id),
                     None => Err(Error::Api(api)),
                 }
             }
-            Err(error) => Err(error),
+            Err(failure) => Err(failure.error),
         }
     }
 
     /// The id of the pending record an earlier attempt of `record` created, if it can be found.
-    fn find_landed(&self, record: &NewRecord, create_time: i64) -> Option<String> {
-        let pending = self.all(&record.user_id, RecordStatus::Pending).ok()?;
+    fn find_landed(
+        &self,
+        record: &NewRecord,
+        create_time: i64,
+        deadline: &Deadline,
+    ) -> Option<String> {
+        let pending = self
+            .collect(&record.user_id, RecordStatus::Pending, deadline)
+            .ok()?;
         pending
             .into_iter()
             .rev()
@@ -137,8 +162,8 @@ impl WorkRecords {
             userid: user_id,
             record_id,
         };
-        let call = ApiCall::post(UPDATE, &body, Idempotency::Safe)?;
-        let answer = self.client.execute::<UpdateAnswer>(&call)?;
+        let request = ApiRequest::post(Family::Oapi, UPDATE, &body, Repeat::Safe)?;
+        let answer: UpdateAnswer = self.exec.execute(&request, &self.exec.deadline())?;
         answer.result.ok_or_else(|| missing(UPDATE, "result"))
     }
 
@@ -152,16 +177,27 @@ impl WorkRecords {
     ) -> Result<RecordPage> {
         require("userId", user_id)?;
         check_offset_limit(offset, limit)?;
+        self.page(user_id, status, offset, limit, &self.exec.deadline())
+    }
+
+    fn page(
+        &self,
+        user_id: &str,
+        status: RecordStatus,
+        offset: i64,
+        limit: i64,
+        deadline: &Deadline,
+    ) -> Result<RecordPage> {
         let body = ListBody {
             userid: user_id,
             offset,
             limit,
             status: status as i64,
         };
-        let call = ApiCall::post(LIST, &body, Idempotency::Safe)?;
+        let request = ApiRequest::post(Family::Oapi, LIST, &body, Repeat::Safe)?;
         let answer = self
-            .client
-            .execute::<ListAnswer>(&call)?
+            .exec
+            .execute::<ListAnswer>(&request, deadline)?
             .records
             .ok_or_else(|| missing(LIST, "records"))?;
         Ok(RecordPage {
@@ -170,38 +206,57 @@ impl WorkRecords {
         })
     }
 
-    /// Every record of a user with `status`, page by page.
-    pub fn all(&self, user_id: &str, status: RecordStatus) -> Result<Vec<Record>> {
-        let mut records = Vec::new();
-        let mut offset = 0;
-        loop {
-            let page = self.list(user_id, status, offset, MAX_LIMIT)?;
-            let count = page.records.len();
-            records.extend(page.records);
-            // An empty page that claims more would loop forever: stop there.
-            if !page.has_more || count == 0 {
-                return Ok(records);
-            }
-            offset += MAX_LIMIT;
-        }
+    /// Pages through a user's records with `status` within `deadline`, handing each page to
+    /// `visit` until it returns a result.
+    fn walk<R>(
+        &self,
+        user_id: &str,
+        status: RecordStatus,
+        deadline: &Deadline,
+        visit: impl FnMut(Vec<Record>) -> Option<R>,
+    ) -> Result<Option<R>> {
+        let fetch = |offset: &i64| {
+            let page = self.page(user_id, status, *offset, MAX_LIMIT, deadline)?;
+            Ok(Page {
+                next: page.has_more.then_some(offset + MAX_LIMIT),
+                items: page.records,
+            })
+        };
+        page::walk(LIST, 0, fetch, visit)
     }
 
-    /// The record `record_id` of a user, pending or done; `None` when absent.
+    fn collect(
+        &self,
+        user_id: &str,
+        status: RecordStatus,
+        deadline: &Deadline,
+    ) -> Result<Vec<Record>> {
+        let mut records = Vec::new();
+        self.walk(user_id, status, deadline, |page| {
+            records.extend(page);
+            None::<()>
+        })?;
+        Ok(records)
+    }
+
+    /// Every record of a user with `status`, page by page, within one time budget.
+    pub fn all(&self, user_id: &str, status: RecordStatus) -> Result<Vec<Record>> {
+        require("userId", user_id)?;
+        self.collect(user_id, status, &self.exec.deadline())
+    }
+
+    /// The record `record_id` of a user, pending or done; `None` when absent. One time budget
+    /// for the whole search.
     pub fn find(&self, user_id: &str, record_id: &str) -> Result<Option<Record>> {
         require("userId", user_id)?;
         require("recordId", record_id)?;
+        let deadline = self.exec.deadline();
         for status in [RecordStatus::Pending, RecordStatus::Done] {
-            let mut offset = 0;
-            loop {
-                let page = self.list(user_id, status, offset, MAX_LIMIT)?;
-                let count = page.records.len();
-                if let Some(found) = page.records.into_iter().find(|r| r.record_id == record_id) {
-                    return Ok(Some(found));
-                }
-                if !page.has_more || count == 0 {
-                    break;
-                }
-                offset += MAX_LIMIT;
+            let found = self.walk(user_id, status, &deadline, |page| {
+                page.into_iter().find(|r| r.record_id == record_id)
+            })?;
+            if found.is_some() {
+                return Ok(found);
             }
         }
         Ok(None)

@@ -1,0 +1,91 @@
+//! What differs between DingTalk's two API families, behind one seam.
+//!
+//! - oapi (`oapi.dingtalk.com`, [`oapi`]): token in the query, every answer HTTP 200 with an
+//!   `errcode` envelope.
+//! - v1.0 (`api.dingtalk.com`, [`acs`]): token in a header, errors as HTTP 4xx/5xx with a
+//!   string `code`.
+//!
+//! A dialect attaches the token and judges an answer (success, DingTalk's error with its
+//! [`ErrorClass`](crate::error::ErrorClass), or a transport error for anything that is not
+//! DingTalk's shape). The API layer then decodes a judged answer into its own type.
+
+pub(crate) mod acs;
+pub(crate) mod oapi;
+
+use reqwest::blocking::RequestBuilder;
+use serde::de::DeserializeOwned;
+
+use crate::config::Options;
+use crate::error::{Error, Result, TransportError, TransportErrorKind};
+use crate::http::redact::{redact, snippet};
+use crate::http::RawResponse;
+
+/// DingTalk's API families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// The legacy family on `base_url`: `/gettoken`, `/topapi/...`.
+    Oapi,
+    /// The v1.0 family on `api_base_url`: `/v1.0/...`.
+    V1,
+}
+
+impl Family {
+    pub(crate) fn dialect(self) -> &'static dyn Dialect {
+        match self {
+            Family::Oapi => &oapi::Oapi,
+            Family::V1 => &acs::Acs,
+        }
+    }
+}
+
+/// The seam between the families.
+pub(crate) trait Dialect: Sync {
+    /// The host this family's calls go to.
+    fn base_url<'o>(&self, options: &'o Options) -> &'o str;
+    /// Attaches the token to a request.
+    fn authorize(&self, request: RequestBuilder, token: &str) -> RequestBuilder;
+    /// Query keys a caller may not set (the dialect sets them).
+    fn reserved_query_keys(&self) -> &'static [&'static str];
+    /// Success, DingTalk's error (classified), or a transport error for a foreign answer.
+    fn judge(&self, path: &str, raw: &RawResponse, secrets: &[&str]) -> Result<()>;
+}
+
+/// Decodes a judged answer into the API's own type; an empty body reads as `{}` (v1.0 calls
+/// may answer 204).
+pub(crate) fn decode<T: DeserializeOwned>(
+    path: &str,
+    raw: &RawResponse,
+    secrets: &[&str],
+) -> Result<T> {
+    let body: &[u8] = if raw.body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        &raw.body
+    };
+    serde_json::from_slice(body).map_err(|e| unexpected(path, raw, &e.to_string(), secrets))
+}
+
+/// A transport error for an answer that is not what DingTalk sends.
+pub(crate) fn unexpected(path: &str, raw: &RawResponse, what: &str, secrets: &[&str]) -> Error {
+    let kind = if raw.status >= 300 {
+        TransportErrorKind::Status(raw.status)
+    } else {
+        TransportErrorKind::Decode
+    };
+    let detail = format!(
+        "unexpected answer ({what}): HTTP {}, body: {}",
+        raw.status,
+        snippet(&raw.body)
+    );
+    TransportError::new(path, kind, redact(&detail, secrets)).into()
+}
+
+/// The error for a successful answer that lacks one of its API's fields.
+pub(crate) fn missing(path: &str, field: &str) -> Error {
+    TransportError::new(
+        path,
+        TransportErrorKind::Decode,
+        format!("unexpected answer: no \"{field}\""),
+    )
+    .into()
+}

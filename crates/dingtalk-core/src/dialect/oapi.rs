@@ -1,0 +1,226 @@
+//! The legacy "oapi" family: `?access_token=` in the query, and every answer an HTTP 200 with an
+//! `{"errcode", "errmsg", "request_id"}` envelope (errcode 0 on success). Its code tables live
+//! here and nowhere else.
+//!
+//! Codes are matched as sets, not one by one, because DingTalk has changed over the years which
+//! code it sends for an expired token.
+
+use reqwest::blocking::RequestBuilder;
+use serde::Deserialize;
+
+use super::{unexpected, Dialect};
+use crate::config::Options;
+use crate::error::{ApiError, Code, ErrorClass, Result};
+use crate::http::redact::redact;
+use crate::http::RawResponse;
+
+/// Codes that mean the token we sent is no longer good.
+const TOKEN_CODES: [i64; 3] = [40014, 42001, 40001];
+/// `sub_code`s of errcode 88 that mean the same.
+const TOKEN_SUB_CODES: [&str; 2] = ["40014", "42001"];
+/// Bad app key or secret.
+const CREDENTIAL_CODES: [i64; 2] = [40089, 40096];
+/// Throttling that a pause cures.
+const THROTTLE_CODES: [i64; 3] = [90018, 90002, 90006];
+/// "System busy".
+const BUSY: i64 = -1;
+
+/// The oapi dialect.
+pub(crate) struct Oapi;
+
+/// What an oapi errcode means.
+pub(crate) fn classify(errcode: i64, sub_code: Option<&str>) -> ErrorClass {
+    let token = TOKEN_CODES.contains(&errcode)
+        || (errcode == 88 && sub_code.is_some_and(|s| TOKEN_SUB_CODES.contains(&s)));
+    if token {
+        ErrorClass::TokenRejected
+    } else if CREDENTIAL_CODES.contains(&errcode) {
+        ErrorClass::BadCredentials
+    } else if THROTTLE_CODES.contains(&errcode) {
+        ErrorClass::Throttled
+    } else if errcode == 90001 || (90003..=90014).contains(&errcode) {
+        ErrorClass::Banned
+    } else if errcode == BUSY {
+        ErrorClass::Busy
+    } else {
+        // 90020 (monthly quota) included: DingTalk calls it final, and it is reported as a
+        // plain API error, as it always was.
+        ErrorClass::Final
+    }
+}
+
+/// A scalar DingTalk sends as a number or as a string, depending on the API and its age.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl Scalar {
+    fn code(&self) -> Option<i64> {
+        match self {
+            Scalar::Int(i) => Some(*i),
+            Scalar::Text(s) => s.trim().parse().ok(),
+            Scalar::Float(_) => None,
+        }
+    }
+
+    fn text(self) -> String {
+        match self {
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Text(s) => s,
+        }
+    }
+}
+
+/// The fields every oapi answer shares; the API's own fields are skipped here and decoded by
+/// the API layer.
+#[derive(Debug, Default, Deserialize)]
+struct Envelope {
+    errcode: Option<Scalar>,
+    errmsg: Option<Scalar>,
+    request_id: Option<Scalar>,
+    sub_code: Option<Scalar>,
+    sub_msg: Option<Scalar>,
+}
+
+impl Dialect for Oapi {
+    fn base_url<'o>(&self, options: &'o Options) -> &'o str {
+        &options.base_url
+    }
+
+    fn authorize(&self, request: RequestBuilder, token: &str) -> RequestBuilder {
+        request.query(&[("access_token", token)])
+    }
+
+    fn reserved_query_keys(&self) -> &'static [&'static str] {
+        &["access_token"]
+    }
+
+    fn judge(&self, path: &str, raw: &RawResponse, secrets: &[&str]) -> Result<()> {
+        let Ok(envelope) = serde_json::from_slice::<Envelope>(&raw.body) else {
+            return Err(unexpected(path, raw, "not a JSON object", secrets));
+        };
+        let Some(errcode) = envelope.errcode.as_ref().and_then(Scalar::code) else {
+            return Err(unexpected(path, raw, "no errcode", secrets));
+        };
+        if errcode != 0 {
+            let sub_code = envelope.sub_code.map(Scalar::text);
+            let message = envelope.errmsg.map(Scalar::text).unwrap_or_default();
+            return Err(ApiError {
+                path: path.to_owned(),
+                http_status: raw.status,
+                code: Code::Number(errcode),
+                message: redact(&message, secrets),
+                request_id: envelope.request_id.map(Scalar::text),
+                sub_msg: envelope.sub_msg.map(|m| redact(&m.text(), secrets)),
+                required_scopes: Vec::new(),
+                class: classify(errcode, sub_code.as_deref()),
+                sub_code,
+            }
+            .into());
+        }
+        if !(200..300).contains(&raw.status) {
+            return Err(unexpected(
+                path,
+                raw,
+                "errcode 0 with an error status",
+                secrets,
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{Error, TransportErrorKind};
+
+    fn raw(status: u16, body: &str) -> RawResponse {
+        RawResponse {
+            status,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn judge(status: u16, body: &str) -> Result<()> {
+        Oapi.judge("/p", &raw(status, body), &[])
+    }
+
+    #[test]
+    fn judges_success_and_errors() {
+        judge(200, r#"{"errcode":0,"record_id":"r"}"#).unwrap();
+        let Err(Error::Api(api)) = judge(
+            200,
+            r#"{"errcode":88,"errmsg":"auth","sub_code":"42001","request_id":"q1"}"#,
+        ) else {
+            panic!("expected an API error")
+        };
+        assert_eq!(
+            (
+                api.errcode(),
+                api.sub_code.as_deref(),
+                api.request_id.as_deref()
+            ),
+            (Some(88), Some("42001"), Some("q1"))
+        );
+        assert_eq!(api.class, ErrorClass::TokenRejected);
+        let Err(Error::Api(api)) = judge(200, r#"{"errcode":"90018"}"#) else {
+            panic!("expected an API error")
+        };
+        assert_eq!(api.errcode(), Some(90018));
+        // An error answer whose other fields do not fit any API type is still DingTalk's error.
+        let Err(Error::Api(api)) = judge(200, r#"{"errcode":-1,"n":"busy"}"#) else {
+            panic!("expected an API error")
+        };
+        assert_eq!(api.class, ErrorClass::Busy);
+    }
+
+    #[test]
+    fn non_dingtalk_bodies_are_transport_errors() {
+        let html = judge(502, "<html>bad gateway</html>").unwrap_err();
+        assert!(
+            matches!(&html, Error::Transport(t) if t.kind == TransportErrorKind::Status(502)),
+            "{html:?}"
+        );
+        let throttle = judge(200, r#"{"status":1111,"wait":5}"#).unwrap_err();
+        assert!(matches!(&throttle, Error::Transport(t) if t.kind == TransportErrorKind::Decode));
+        let echoed = Oapi
+            .judge("/p", &raw(500, "token=tok123"), &["tok123"])
+            .unwrap_err();
+        assert!(!echoed.to_string().contains("tok123"), "{echoed}");
+        let zero_with_500 = judge(500, r#"{"errcode":0}"#).unwrap_err();
+        assert!(matches!(&zero_with_500, Error::Transport(_)));
+    }
+
+    #[test]
+    fn classifies_codes() {
+        use ErrorClass::*;
+        for (errcode, sub_code, class) in [
+            (40014, None, TokenRejected),
+            (42001, None, TokenRejected),
+            (40001, None, TokenRejected),
+            (88, Some("42001"), TokenRejected),
+            (88, Some("40014"), TokenRejected),
+            (88, Some("60011"), Final),
+            (40096, None, BadCredentials),
+            (40089, None, BadCredentials),
+            (90018, None, Throttled),
+            (90002, None, Throttled),
+            (90006, None, Throttled),
+            (90001, None, Banned),
+            (90010, None, Banned),
+            (90014, None, Banned),
+            (90020, None, Final),
+            (-1, None, Busy),
+            (41001, None, Final),
+            (40035, None, Final),
+        ] {
+            assert_eq!(classify(errcode, sub_code), class, "{errcode} {sub_code:?}");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! An API request, owned and `Send`: built once by an API handle, sent by the executor as many
+//! times as the retry rules allow (bulk sends hand such requests to other threads).
+
+use reqwest::Method;
+use serde::Serialize;
+
+use crate::dialect::Family;
+use crate::error::{Error, Result};
+
+/// Whether a request may be sent twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    /// Sending it twice does no harm (reads, updates to a state, a create that carries the
+    /// caller's id, which DingTalk refuses twice).
+    Safe,
+    /// Sending it twice could do it twice: resent only when the first attempt surely did not
+    /// reach DingTalk's business logic.
+    Unsafe,
+}
+
+/// One API call to make.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiRequest {
+    pub(crate) family: Family,
+    pub(crate) method: Method,
+    /// The path, ids already percent-encoded; it names the call in errors.
+    pub(crate) path: String,
+    /// Query parameters besides the token.
+    pub(crate) query: Vec<(String, String)>,
+    /// The JSON body, encoded once for every attempt.
+    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) repeat: Repeat,
+}
+
+impl ApiRequest {
+    /// A request without a body.
+    pub(crate) fn new(
+        family: Family,
+        method: Method,
+        path: impl Into<String>,
+        repeat: Repeat,
+    ) -> Self {
+        ApiRequest {
+            family,
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            repeat,
+        }
+    }
+
+    /// A POST of `body` as JSON.
+    pub(crate) fn post(
+        family: Family,
+        path: impl Into<String>,
+        body: &impl Serialize,
+        repeat: Repeat,
+    ) -> Result<Self> {
+        ApiRequest::new(family, Method::POST, path, repeat).json(body)
+    }
+
+    /// With `body` as the JSON body.
+    pub(crate) fn json(mut self, body: &impl Serialize) -> Result<Self> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid("body", format!("cannot be encoded as JSON: {e}")))?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    /// With these query parameters.
+    pub(crate) fn query(mut self, query: Vec<(String, String)>) -> Self {
+        self.query = query;
+        self
+    }
+}

@@ -1,0 +1,61 @@
+//! Values that belong to one process and must be rebuilt in a child after `fork()`.
+//!
+//! php-fpm forks its workers after module startup, and a forked child inherits memory but not
+//! threads: an HTTP client whose runtime thread lives in the parent is dead in the child. A
+//! [`PerProcess`] remembers which process built its value and builds a new one in any other.
+//! The parent's value is leaked in the child on purpose: dropping it would wait for a thread
+//! that only exists in the parent.
+
+use std::sync::{Mutex, PoisonError};
+
+/// A lazily built value, rebuilt once in each process that uses it.
+pub(crate) struct PerProcess<T> {
+    slot: Mutex<Option<(u32, T)>>,
+}
+
+impl<T: Clone> PerProcess<T> {
+    pub(crate) const fn new() -> Self {
+        PerProcess {
+            slot: Mutex::new(None),
+        }
+    }
+
+    /// The value of this process, built with `build` on first use here.
+    pub(crate) fn get<E>(&self, build: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        // The slot only ever holds a finished value, so a poisoned lock still guards valid data.
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        let pid = std::process::id();
+        if let Some((built_by, value)) = slot.as_ref() {
+            if *built_by == pid {
+                return Ok(value.clone());
+            }
+        }
+        if let Some((_, stale)) = slot.take() {
+            // Built before a fork: see the module docs.
+            std::mem::forget(stale);
+        }
+        let value = build()?;
+        *slot = Some((pid, value.clone()));
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_once_per_process() {
+        let cell = PerProcess::<u32>::new();
+        let mut builds = 0;
+        for _ in 0..3 {
+            let value = cell.get::<()>(|| {
+                builds += 1;
+                Ok(7)
+            });
+            assert_eq!(value, Ok(7));
+        }
+        assert_eq!(builds, 1);
+        assert_eq!(PerProcess::<u32>::new().get(|| Err("no")), Err("no"));
+    }
+}

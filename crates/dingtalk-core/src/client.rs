@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::api::raw;
+use crate::api::todo::Todos;
 use crate::api::workrecord::WorkRecords;
+use crate::api::{raw, user};
 use crate::config::Options;
 use crate::error::Result;
 use crate::exec::Executor;
@@ -67,6 +68,16 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<Value> {
         raw::v1_request(&self.exec, method, path, query, body)
+    }
+
+    /// The unionId of the user `user_id`, cached per app and process (it never changes).
+    pub fn union_id(&self, user_id: &str) -> Result<String> {
+        user::union_id(&self.exec, user_id)
+    }
+
+    /// The v1.0 to-do API.
+    pub fn todos(&self) -> Todos {
+        Todos::new(Arc::clone(&self.exec))
     }
 
     /// The work-record API.

@@ -3,7 +3,8 @@
 //!
 //! Dependencies point one way: `api → exec → {auth, http, dialect} → error`.
 //! - [`Client`] (`client.rs`): an app's credentials and options; hands out the APIs.
-//! - `api/`: the typed APIs ([`WorkRecords`]), the raw calls, and paging written once.
+//! - `api/`: the typed APIs ([`WorkRecords`], [`Todos`]), identity, the raw calls, and
+//!   paging written once.
 //! - `exec/`: the executor, which owns the pipeline (token → send → judge → classify → retry)
 //!   within one deadline; `exec::retry` decides from an [`ErrorClass`] alone.
 //! - `dialect/`: what differs per family (how the token is attached, how an answer is judged
@@ -27,6 +28,11 @@ mod stats;
 mod time;
 mod validate;
 
+pub use api::todo::{
+    ContentField, DetailUrl, NewTask, Role, Task, TaskChanges, TaskPage, Todos, CHANGE_KEYS,
+    MAX_DESCRIPTION_CHARS, MAX_PEOPLE_CREATE, MAX_PEOPLE_UPDATE, MAX_SUBJECT_CHARS, MAX_URL_BYTES,
+    PRIORITIES, TASK_KEYS,
+};
 pub use api::workrecord::{
     FormItem, NewRecord, Record, RecordPage, RecordStatus, WorkRecords, DUPLICATE_BIZ_ID,
     MAX_FORMS, MAX_LIMIT, MAX_TITLE_CHARS,

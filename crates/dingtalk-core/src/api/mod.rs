@@ -2,4 +2,6 @@
 
 pub(crate) mod page;
 pub(crate) mod raw;
+pub(crate) mod todo;
+pub(crate) mod user;
 pub(crate) mod workrecord;

@@ -29,6 +29,7 @@ use crate::stats::{self, Counters, Stats};
 
 /// Runs calls for one app: its credentials, options, HTTP client, token slot and counters.
 pub(crate) struct Executor {
+    app: AppId,
     app_key: String,
     app_secret: String,
     options: Options,
@@ -46,8 +47,14 @@ impl Executor {
             http: pool::entry(TransportConfig::from_options(&options)),
             tokens: auth::slot_of(&app),
             counters: stats::counters_of(&app),
+            app,
             options,
         }
+    }
+
+    /// The app this executor calls for.
+    pub(crate) fn app_id(&self) -> &AppId {
+        &self.app
     }
 
     pub(crate) fn app_key(&self) -> &str {

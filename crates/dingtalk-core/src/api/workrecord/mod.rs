@@ -217,8 +217,10 @@ impl WorkRecords {
     ) -> Result<Option<R>> {
         let fetch = |offset: &i64| {
             let page = self.page(user_id, status, *offset, MAX_LIMIT, deadline)?;
+            // An empty page that claims more is taken as the end.
+            let more = page.has_more && !page.records.is_empty();
             Ok(Page {
-                next: page.has_more.then_some(offset + MAX_LIMIT),
+                next: more.then_some(offset + MAX_LIMIT),
                 items: page.records,
             })
         };

@@ -205,3 +205,140 @@ pub fn record(userid: &str, title: &str) -> Value {
         "formItemList": [{"title": "Amount", "content": "42"}],
     })
 }
+
+pub fn tasks_path(union_id: &str) -> String {
+    format!("/v1.0/todo/users/{}/tasks", segment(union_id))
+}
+
+pub fn task_path(union_id: &str, task_id: &str) -> String {
+    format!("{}/{}", tasks_path(union_id), segment(task_id))
+}
+
+pub fn query_path(union_id: &str) -> String {
+    format!("/v1.0/todo/users/{}/org/tasks/query", segment(union_id))
+}
+
+/// A valid create body, listed (it has a detailUrl).
+pub fn task(subject: &str) -> Value {
+    json!({
+        "subject": subject,
+        "detailUrl": {"appUrl": "dingtalk://app/todo", "pcUrl": "https://example.com/todo"},
+    })
+}
+
+/// The to-do API, called with a valid token of the demo app.
+pub struct Todos<'a> {
+    pub h: &'a Harness,
+    pub token: String,
+}
+
+impl Harness {
+    pub fn todos(&self) -> Todos<'_> {
+        Todos {
+            h: self,
+            token: self.token(),
+        }
+    }
+}
+
+fn with_operator(path: String, operator: Option<&str>) -> String {
+    match operator {
+        Some(operator) => format!("{path}?operatorId={}", segment(operator)),
+        None => path,
+    }
+}
+
+impl Todos<'_> {
+    fn call(&self, method: Method, path: &str, body: Option<&Value>) -> (u16, Value) {
+        self.h.v1(method, Some(&self.token), path, body)
+    }
+
+    pub fn create(&self, union_id: &str, body: &Value) -> (u16, Value) {
+        self.create_as(union_id, body, None)
+    }
+
+    pub fn create_as(&self, union_id: &str, body: &Value, operator: Option<&str>) -> (u16, Value) {
+        let path = with_operator(tasks_path(union_id), operator);
+        self.call(Method::POST, &path, Some(body))
+    }
+
+    /// Creates a task and returns the task object.
+    #[track_caller]
+    pub fn created(&self, union_id: &str, body: &Value) -> Value {
+        let (status, task) = self.create(union_id, body);
+        assert_eq!(status, 200, "{task}");
+        task
+    }
+
+    pub fn get(&self, union_id: &str, task_id: &str) -> (u16, Value) {
+        self.call(Method::GET, &task_path(union_id, task_id), None)
+    }
+
+    pub fn by_source(&self, union_id: &str, source_id: &str) -> (u16, Value) {
+        let path = format!("{}/sources/{}", tasks_path(union_id), segment(source_id));
+        self.call(Method::GET, &path, None)
+    }
+
+    pub fn update(
+        &self,
+        union_id: &str,
+        task_id: &str,
+        body: &Value,
+        operator: Option<&str>,
+    ) -> (u16, Value) {
+        let path = with_operator(task_path(union_id, task_id), operator);
+        self.call(Method::PUT, &path, Some(body))
+    }
+
+    pub fn executor_status(
+        &self,
+        union_id: &str,
+        task_id: &str,
+        body: &Value,
+        operator: Option<&str>,
+    ) -> (u16, Value) {
+        let path = with_operator(
+            format!("{}/executorStatus", task_path(union_id, task_id)),
+            operator,
+        );
+        self.call(Method::PUT, &path, Some(body))
+    }
+
+    pub fn delete(&self, union_id: &str, task_id: &str, operator: Option<&str>) -> (u16, Value) {
+        let path = with_operator(task_path(union_id, task_id), operator);
+        self.call(Method::DELETE, &path, None)
+    }
+
+    pub fn list(&self, union_id: &str, body: &Value) -> (u16, Value) {
+        self.call(Method::POST, &query_path(union_id), Some(body))
+    }
+
+    /// Every page of a list query, following nextToken; returns the pages.
+    #[track_caller]
+    pub fn pages(&self, union_id: &str, query: &Value) -> Vec<Value> {
+        let mut pages = Vec::new();
+        let mut body = query.clone();
+        loop {
+            let (status, page) = self.list(union_id, &body);
+            assert_eq!(status, 200, "{page}");
+            let next = page["nextToken"].clone();
+            pages.push(page);
+            match next {
+                Value::Null => return pages,
+                Value::String(token) => body["nextToken"] = json!(token),
+                other => panic!("nextToken must be a string or null, got {other}"),
+            }
+            assert!(pages.len() < 100, "paging never ends");
+        }
+    }
+
+    /// The subjects of every card of every page, in order.
+    #[track_caller]
+    pub fn subjects(&self, union_id: &str, query: &Value) -> Vec<String> {
+        self.pages(union_id, query)
+            .iter()
+            .flat_map(|page| page["todoCards"].as_array().cloned().unwrap_or_default())
+            .map(|card| card["subject"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+}

@@ -39,6 +39,7 @@ type PathIds = Result<Path<Vec<(String, String)>>, PathRejection>;
 enum Op {
     Create,
     Get,
+    GetBySource,
     Update,
     ExecutorStatus,
     Delete,
@@ -51,6 +52,7 @@ impl Op {
         match self {
             Op::Create => "todo.create",
             Op::Get => "todo.get",
+            Op::GetBySource => "todo.getBySource",
             Op::Update => "todo.update",
             Op::ExecutorStatus => "todo.executorStatus",
             Op::Delete => "todo.delete",
@@ -62,7 +64,7 @@ impl Op {
     fn param_error(self) -> &'static str {
         match self {
             Op::Create => "todo.taskCreate.paramError",
-            Op::Get => "todo.taskQuery.paramError",
+            Op::Get | Op::GetBySource => "todo.taskQuery.paramError",
             Op::Update => "todo.taskUpdate.paramError",
             Op::ExecutorStatus => "todo.taskExecutorStatusUpdate.paramError",
             Op::Delete => "todo.taskDelete.paramError",
@@ -246,7 +248,7 @@ pub async fn get_by_source(
     RawQuery(query): RawQuery,
     path: PathIds,
 ) -> Response {
-    let op = Op::Get;
+    let op = Op::GetBySource;
     let call = call_or_answer!(prelude(&state, op, &headers, query.as_deref(), path, None));
     let task = lock(&state.todos)
         .by_source(call.id("source_id"))

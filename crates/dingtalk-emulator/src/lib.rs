@@ -4,7 +4,7 @@
 //! legacy work records, the identity calls and the v1.0 to-do API) with DingTalk's
 //! field names, limits and error codes, keeps everything in memory, and adds a
 //! control API under `/_emulator/` to script faults, expire tokens and inspect what
-//! was stored. See the crate README. With the `testing` feature, [`testing`] holds a
+//! was stored. See the crate README. With the `testing` feature, module `testing` holds a
 //! client for that control API.
 //!
 //! ```

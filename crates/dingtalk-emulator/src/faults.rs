@@ -1,7 +1,9 @@
 //! Scripted faults: a queue of misbehaviours for the next matching requests.
 //!
 //! Each queued fault applies to the next `count` requests whose path starts with its
-//! `path`; the first matching fault in the queue is the one consumed.
+//! `path`; the first matching fault in the queue is the one consumed. A fault answers
+//! in either family's shape: `errcode` (oapi, HTTP 200) or `status` with `code`
+//! (v1.0, `{code, message, requestid}`), or a raw `status` and `body`.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,6 +28,10 @@ pub struct FaultSpec {
     status: Option<u16>,
     body: Option<String>,
     content_type: Option<String>,
+    /// With `status`: a v1.0 error `{code, message, requestid}`.
+    code: Option<String>,
+    message: Option<String>,
+    required_scopes: Option<Vec<String>>,
     delay_ms: Option<u64>,
     drop: Option<bool>,
 }
@@ -41,6 +47,13 @@ pub enum FaultAction {
         errmsg: String,
         sub_code: Option<String>,
         sub_msg: Option<String>,
+    },
+    /// A v1.0 error body with this status.
+    V1Error {
+        status: StatusCode,
+        code: String,
+        message: String,
+        required_scopes: Option<Vec<String>>,
     },
     /// This status and body, as they are.
     Raw {
@@ -115,6 +128,12 @@ fn validate(spec: FaultSpec) -> Result<Queued, String> {
     if spec.status.is_none() && (spec.body.is_some() || spec.content_type.is_some()) {
         return Err("body and content_type need status".to_owned());
     }
+    if spec.code.is_none() && (spec.message.is_some() || spec.required_scopes.is_some()) {
+        return Err("message and required_scopes need code".to_owned());
+    }
+    if spec.code.is_some() && (spec.body.is_some() || spec.content_type.is_some()) {
+        return Err("code (a v1.0 error) excludes body and content_type".to_owned());
+    }
     let action = if drop {
         FaultAction::Drop
     } else if let Some(errcode) = spec.errcode {
@@ -123,6 +142,20 @@ fn validate(spec: FaultSpec) -> Result<Queued, String> {
             errmsg: spec.errmsg.unwrap_or_else(|| default_errmsg(errcode)),
             sub_code: spec.sub_code,
             sub_msg: spec.sub_msg,
+        }
+    } else if let (Some(status), Some(code)) = (spec.status, spec.code) {
+        // A v1.0 error is always an HTTP error.
+        let status = StatusCode::from_u16(status)
+            .ok()
+            .filter(|s| (400..=599).contains(&s.as_u16()))
+            .ok_or_else(|| format!("a fault with code needs status 400 to 599, not {status}"))?;
+        FaultAction::V1Error {
+            status,
+            message: spec
+                .message
+                .unwrap_or_else(|| format!("injected fault {code}")),
+            code,
+            required_scopes: spec.required_scopes,
         }
     } else if let Some(status) = spec.status {
         let status = StatusCode::from_u16(status)
@@ -250,6 +283,26 @@ mod tests {
     }
 
     #[test]
+    fn a_v1_fault_is_a_status_with_a_code() {
+        let q = FaultQueue::default();
+        q.push_json(
+            br#"{"path":"/v1.0/","status":403,"code":"Forbidden.AccessDenied.AccessTokenPermissionDenied","required_scopes":["Todo.Todo.Write"]}"#,
+        )
+        .unwrap();
+        let fault = q.take("/v1.0/todo/users/u/tasks").unwrap();
+        assert_eq!(
+            fault.action,
+            FaultAction::V1Error {
+                status: StatusCode::FORBIDDEN,
+                code: "Forbidden.AccessDenied.AccessTokenPermissionDenied".to_owned(),
+                message: "injected fault Forbidden.AccessDenied.AccessTokenPermissionDenied"
+                    .to_owned(),
+                required_scopes: Some(vec!["Todo.Todo.Write".to_owned()]),
+            }
+        );
+    }
+
+    #[test]
     fn bad_faults_are_refused_whole() {
         let q = FaultQueue::default();
         for bad in [
@@ -262,6 +315,10 @@ mod tests {
             br#"[{"path":"/a","delay":5}]"#,
             br#"[{"path":"/_emulator/stats","errcode":1}]"#,
             br#"[{"path":"/a","errcode":1},{"path":"/b"}]"#,
+            br#"[{"path":"/a","code":"x"}]"#,
+            br#"[{"path":"/a","status":200,"code":"x"}]"#,
+            br#"[{"path":"/a","status":403,"code":"x","body":"b"}]"#,
+            br#"[{"path":"/a","status":403,"message":"m"}]"#,
             br#"42"#,
         ] {
             assert!(

@@ -1,20 +1,22 @@
 //! Shared set-up of the core's integration tests: an emulator per test on a free loopback port
-//! (so every test has its own token-cache key), its control API, and clients without backoff.
+//! (so every test has its own token-cache key), its control client (the emulator's shared
+//! `testing::Control`), and clients without backoff.
 
 #![allow(dead_code)]
 
 use std::time::Duration;
 
 use dingtalk_core::{Backoff, Client, Options};
+use dingtalk_emulator::testing::{Control, Fault};
 use dingtalk_emulator::{Config, RunningEmulator};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub const KEY: &str = "demo_app_key";
 pub const SECRET: &str = "demo_app_secret";
 
 pub struct Emu {
     pub server: RunningEmulator,
-    http: reqwest::blocking::Client,
+    pub control: Control,
 }
 
 impl Emu {
@@ -23,67 +25,59 @@ impl Emu {
     }
 
     pub fn with(config: Config) -> Emu {
-        Emu {
-            server: dingtalk_emulator::spawn(config).expect("emulator starts"),
-            http: reqwest::blocking::Client::new(),
-        }
+        let server = dingtalk_emulator::spawn(config).expect("emulator starts");
+        let control = Control::new(&server);
+        Emu { server, control }
     }
 
     pub fn url(&self) -> &str {
         self.server.base_url()
     }
 
-    fn control(&self, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}/_emulator/{path}", self.url());
-        let request = match body {
-            Some(body) => self.http.post(url).json(&body),
-            None => self.http.get(url),
-        };
-        request
-            .send()
-            .expect("control call")
-            .json()
-            .expect("control answer is JSON")
+    /// Queues faults written as the control API's JSON (a list or one object).
+    pub fn faults(&self, faults: Value) {
+        if let Err(reason) = self.control.try_faults(&faults) {
+            panic!("faults refused: {reason}");
+        }
     }
 
-    pub fn faults(&self, faults: Value) {
-        self.control("faults", Some(faults));
+    /// Queues typed faults.
+    pub fn fault(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.control.faults(faults);
     }
 
     pub fn expire_tokens(&self) {
-        self.control("expire-tokens", Some(json!({})));
-    }
-
-    pub fn stats(&self) -> Value {
-        self.control("stats", None)
+        self.control.expire_tokens();
     }
 
     /// How often `path` was requested.
     pub fn count(&self, path: &str) -> u64 {
-        self.stats()["requests"][path].as_u64().unwrap_or(0)
+        self.control.count(path)
+    }
+
+    /// Requests of every path starting with `prefix`.
+    pub fn count_prefix(&self, prefix: &str) -> u64 {
+        self.control.stats().count_prefix(prefix)
     }
 
     pub fn gettoken_calls(&self) -> u64 {
-        self.stats()["gettoken"].as_u64().unwrap_or(0)
+        self.control.gettoken_calls()
     }
 
     pub fn records(&self, user: &str) -> Vec<Value> {
-        let url = format!("{}/_emulator/records", self.url());
-        let answer: Value = self
-            .http
-            .get(url)
-            .query(&[("userid", user)])
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        answer["records"].as_array().cloned().unwrap_or_default()
+        self.control.records(user)
     }
 
-    /// Options pointing at this emulator, with no pause between retries.
+    pub fn todos(&self, union_id: &str) -> Vec<Value> {
+        self.control.todos(union_id)
+    }
+
+    /// Options pointing both families at this emulator, with no pause between retries.
     pub fn options(&self) -> Options {
         Options::default()
             .base_url(self.url())
+            .unwrap()
+            .api_base_url(self.url())
             .unwrap()
             .backoff(Backoff {
                 transient: Duration::ZERO,

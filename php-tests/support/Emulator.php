@@ -260,8 +260,9 @@ final class Emulator
 
     /**
      * Queues faults, e.g. `[['path' => '/topapi/workrecord/add', 'errcode' => -1]]`.
-     * Fields: path, count, errcode, errmsg, sub_code, sub_msg, status, body, content_type,
-     * delay_ms, drop. Returns how many were queued.
+     * Fields: path, count, errcode, errmsg, sub_code, sub_msg, request_id, status, body,
+     * content_type, delay_ms, drop, redirect, body_bytes, gzip, trickle_ms, processed ("{query}"
+     * in a text is the request's raw query). Returns how many were queued.
      *
      * @param list<array<string, mixed>> $list
      */

@@ -22,6 +22,7 @@ mod faults;
 mod ids;
 mod params;
 mod qps;
+mod raw_body;
 mod record_store;
 mod routes;
 mod server;

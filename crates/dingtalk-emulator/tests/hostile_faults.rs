@@ -19,6 +19,8 @@ fn raw_client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
+        // In a workspace build another crate may switch reqwest's gzip on.
+        .no_gzip()
         .timeout(Duration::from_secs(20))
         .build()
         .unwrap()

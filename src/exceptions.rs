@@ -57,6 +57,7 @@ static EXCEPTION: Registered = Registered::new();
 static API_EXCEPTION: Registered = Registered::new();
 static AUTHENTICATION_EXCEPTION: Registered = Registered::new();
 static RATE_LIMIT_EXCEPTION: Registered = Registered::new();
+static CONFLICT_EXCEPTION: Registered = Registered::new();
 static TRANSPORT_EXCEPTION: Registered = Registered::new();
 
 fn runtime_exception() -> &'static ClassEntry {
@@ -177,6 +178,12 @@ pub fn register() -> ext_php_rs::error::Result<()> {
     .registration(|ce, _| RATE_LIMIT_EXCEPTION.set(ce))
     .register()?;
     plain(
+        "DingTalk\\ConflictException",
+        (api_exception_ce, "\\DingTalk\\ApiException"),
+    )
+    .registration(|ce, _| CONFLICT_EXCEPTION.set(ce))
+    .register()?;
+    plain(
         "DingTalk\\TransportException",
         (exception_ce, "\\DingTalk\\Exception"),
     )
@@ -213,6 +220,7 @@ fn api_exception(error: &ApiError) -> PhpException {
     let class = match error.kind {
         ErrorKind::Authentication => AUTHENTICATION_EXCEPTION.get(),
         ErrorKind::RateLimit => RATE_LIMIT_EXCEPTION.get(),
+        ErrorKind::Conflict => CONFLICT_EXCEPTION.get(),
         ErrorKind::Other => API_EXCEPTION.get(),
     };
     let message = error.to_string();

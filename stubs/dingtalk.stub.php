@@ -32,16 +32,23 @@ class Client
      *     token_margin?: float|int,
      *     ca_file?: string,
      *     proxy?: string,
-     *     user_agent?: string
+     *     user_agent?: string,
+     *     max_answer_bytes?: int
      * } $options
      *   - base_url: DingTalk host, http or https (default "https://oapi.dingtalk.com").
-     *   - timeout: seconds for a whole call, token fetch, retries and pauses included (default 10).
+     *   - timeout: seconds for a whole call, token fetch, retries and pauses included (default 10);
+     *     all() and find() are one call, every page included.
      *   - connect_timeout: seconds to open a connection (default 3).
-     *   - retries: extra attempts after retryable failures, 0..10 (default 2).
+     *   - retries: extra attempts after retryable failures, 0..10 (default 2). A refused
+     *     (expired) token is renewed and the call resent once even with 0.
      *   - token_margin: seconds before expiry at which the token is renewed (default 600).
-     *   - ca_file: PEM file of certificates to trust besides the public roots.
-     *   - proxy: proxy URL for every request.
+     *   - ca_file: PEM file (a regular file of at most 4 MiB) of certificates to trust besides
+     *     the public roots.
+     *   - proxy: proxy URL for every request: http://, https://, socks5:// or socks5h://.
+     *     Without it no proxy is used; http_proxy and the like are ignored.
      *   - user_agent: User-Agent header (default "dingtalk-php/VERSION").
+     *   - max_answer_bytes: the most one answer may hold, decoded, 1024..1073741824 (default
+     *     4194304); the pages of all()/find() count together. More is a TransportException.
      *   A null value means the default.
      *
      * @throws \ValueError when an argument or option is invalid, or an option is unknown.
@@ -63,12 +70,15 @@ class Client
     /**
      * Any oapi GET: the token is added, the answer decoded and its errcode checked.
      *
-     * @param string $path  API path starting with "/", without a query (e.g. "/topapi/v2/user/get").
+     * @param string $path  API path starting with "/", without a query (e.g. "/topapi/v2/user/get"),
+     *                      "." or ".." segments.
      * @param array<string, string|int|float|bool> $query Query parameters, URL-encoded for you.
+     *                      "access_token" (in any letter case) is reserved: the token is added.
      *
      * @return array The whole decoded body (errcode 0).
      *
-     * @throws \ValueError         when the path is invalid or a query value is not UTF-8.
+     * @throws \ValueError         when the path is invalid, a query key is reserved or a query
+     *                             value is not UTF-8.
      * @throws \TypeError          when a query value is not a string, int, float or bool.
      * @throws ApiException        when DingTalk answers with an errcode (after the retries).
      * @throws TransportException  when no usable answer arrives within the timeout.
@@ -125,6 +135,10 @@ class WorkRecord
      *
      * An add is retried after a failure that may have reached DingTalk (system busy, HTTP 5xx, a
      * dropped connection) only when it carries a biz_id, since DingTalk then rejects a duplicate.
+     * If the retry is told "duplicate biz_id", the record is looked up: its id is returned only
+     * when it is provably this call's (create_time left to the extension, and exactly one pending
+     * record with everything that was sent); otherwise a ConflictException says the outcome of
+     * the first attempt is unknown.
      *
      * @param string $userId The assignee's userid.
      * @param string $title  At most 50 characters (characters, not bytes).
@@ -149,6 +163,8 @@ class WorkRecord
      *
      * @throws \ValueError         when an argument breaks one of DingTalk's limits (checked before sending).
      * @throws ApiException        when DingTalk refuses the record (e.g. errcode 854001: duplicate biz_id).
+     * @throws ConflictException   when a retried add met its own biz_id and the record cannot be
+     *                             proven to be this call's: the outcome is unknown.
      * @throws TransportException  when no usable answer arrives within the timeout.
      */
     public function create(string $userId, string $title, string $url, array $forms = [], array $options = []): string {}
@@ -182,7 +198,8 @@ class WorkRecord
     public function list(string $userId, int $status = self::PENDING, int $offset = 0, int $limit = 50): array {}
 
     /**
-     * Every record of a user with a status, all pages fetched.
+     * Every record of a user with a status, all pages fetched: one call, within one timeout,
+     * at most 1000 pages and max_answer_bytes for all of them.
      *
      * @return list<array>
      *
@@ -194,7 +211,7 @@ class WorkRecord
 
     /**
      * One record, pending or done. DingTalk has no "get one record" API, so this pages through
-     * the user's pending, then done records.
+     * the user's pending, then done records: one call, within one timeout, at most 1000 pages.
      *
      * @return array|null The record, or null when the user has none with this id.
      *
@@ -234,7 +251,16 @@ class AuthenticationException extends ApiException {}
 class RateLimitException extends ApiException {}
 
 /**
- * No usable answer: connection, TLS or timeout failure, an HTTP status without DingTalk's body,
- * or a body that is not the expected JSON.
+ * A retried create() was answered "duplicate biz_id" (errcode 854001) after its first attempt's
+ * answer was lost, and the existing record cannot be proven to be the one that attempt created:
+ * the outcome of the first attempt is unknown. The biz_id is taken either way; look for the
+ * record (all()) before creating it again under another biz_id.
+ */
+class ConflictException extends ApiException {}
+
+/**
+ * No usable answer: connection, TLS or timeout failure, an HTTP status without DingTalk's body
+ * (a redirect included: DingTalk's API never redirects), an answer over max_answer_bytes, or a
+ * body that is not the expected JSON.
  */
 class TransportException extends Exception {}

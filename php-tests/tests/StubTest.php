@@ -70,6 +70,7 @@ final class StubTest extends TestCase
             'DingTalk\\ApiException',
             'DingTalk\\AuthenticationException',
             'DingTalk\\Client',
+            'DingTalk\\ConflictException',
             'DingTalk\\Exception',
             'DingTalk\\RateLimitException',
             'DingTalk\\TransportException',

@@ -1,18 +1,23 @@
 //! One API call from start to end: token, request, decoding, retries, all within one time budget.
 //!
 //! Retries wrap the whole call including the token, so a retry after a token error is sent with
-//! the new token.
+//! the new token. A refused token is renewed once per call whatever `retries` says: DingTalk
+//! refused it before doing anything, so resending is not a retry of a failure.
+//!
+//! A call spends one [`Budget`]: its deadline, and the answer bytes it may keep. A paged call
+//! (`all`, `find`, the duplicate lookup of `create`) passes the same budget to every page.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::answer::{decode, missing, reply, Reply};
+use crate::answer::{decode, missing, reply, token_values, Disclosure, Reply};
 use crate::client::Client;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
+use crate::redact::mentions;
 use crate::retry::{self, Decision, Idempotency};
-use crate::transport;
+use crate::transport::{self, AnswerLimit, Exchange};
 
 reply!(
     /// `/gettoken`'s answer.
@@ -35,6 +40,8 @@ pub(crate) struct ApiCall<'a> {
 }
 
 const TOKEN_PATH: &str = "/gettoken";
+/// The query key that carries the token; a caller's own query may not use it.
+pub(crate) const ACCESS_TOKEN: &str = "access_token";
 
 impl<'a> ApiCall<'a> {
     /// A GET with `query` (the token is added).
@@ -67,6 +74,20 @@ impl<'a> ApiCall<'a> {
     }
 }
 
+/// What one call may spend: time until `deadline`, and answer bytes kept.
+pub(crate) struct Budget {
+    pub(crate) deadline: Instant,
+    bytes_left: Cell<usize>,
+}
+
+impl Budget {
+    /// Uses `bytes` of the allowance (those of an answer the call keeps).
+    fn charge(&self, bytes: usize) {
+        self.bytes_left
+            .set(self.bytes_left.get().saturating_sub(bytes));
+    }
+}
+
 /// The time left before `deadline`, or a timeout error naming `path`.
 fn remaining(deadline: Instant, budget: Duration, path: &str) -> Result<Duration> {
     let left = deadline.saturating_duration_since(Instant::now());
@@ -85,36 +106,56 @@ fn remaining(deadline: Instant, budget: Duration, path: &str) -> Result<Duration
 }
 
 impl Client {
-    /// Runs an API call with the retry policy and decodes its successful answer as `T`.
+    /// A fresh budget: `options[timeout]` from now, `options[max_answer_bytes]`.
+    pub(crate) fn budget(&self) -> Budget {
+        let options = &self.inner.options;
+        Budget {
+            deadline: Instant::now() + options.timeout,
+            bytes_left: Cell::new(options.max_answer_bytes),
+        }
+    }
+
+    /// Runs an API call with a budget of its own and decodes its successful answer as `T`.
     pub(crate) fn execute<T: Reply>(&self, call: &ApiCall<'_>) -> Result<T> {
+        self.execute_within(call, &self.budget())
+    }
+
+    /// Runs an API call within `budget` (shared with other calls of a paged walk).
+    pub(crate) fn execute_within<T: Reply>(
+        &self,
+        call: &ApiCall<'_>,
+        budget: &Budget,
+    ) -> Result<T> {
         self.with_retries(
             call.idempotency,
             false,
             &call.maybe_landed,
-            |token, deadline| self.send_api(call, token, deadline),
+            budget.deadline,
+            |token| self.send_api(call, token, budget),
         )
     }
 
     /// The token alone, with the same retries for a failing token fetch.
     pub(crate) fn token_with_retries(&self, force: bool) -> Result<String> {
         let landed = Cell::new(false);
-        self.with_retries(Idempotency::Safe, force, &landed, |token, _| {
+        let deadline = self.budget().deadline;
+        self.with_retries(Idempotency::Safe, force, &landed, deadline, |token| {
             Ok(token.to_owned())
         })
     }
 
     /// The retry loop (see the module docs): each attempt gets the token, then runs `attempt`
-    /// with it, within one deadline. `maybe_landed` is set when an attempt failed after it may
+    /// with it, until `deadline`. `maybe_landed` is set when an attempt failed after it may
     /// have reached DingTalk.
     fn with_retries<T>(
         &self,
         idempotency: Idempotency,
         force_token: bool,
         maybe_landed: &Cell<bool>,
-        mut attempt: impl FnMut(&str, Instant) -> Result<T>,
+        deadline: Instant,
+        mut attempt: impl FnMut(&str) -> Result<T>,
     ) -> Result<T> {
         let options = &self.inner.options;
-        let deadline = Instant::now() + options.timeout;
         let mut retries = 0;
         let mut refreshed = false;
         // A forced token fetch skips the cache on the first attempt only.
@@ -124,7 +165,7 @@ impl Client {
             let mut used_token = None;
             let result = self.token(force, deadline).and_then(|token| {
                 sent = true;
-                let outcome = attempt(&token, deadline);
+                let outcome = attempt(&token);
                 used_token = Some(token);
                 outcome
             });
@@ -138,27 +179,28 @@ impl Client {
             }
             if let (Error::Api(api), Some(token)) = (&error, &used_token) {
                 if retry::is_token_error(api.errcode, api.sub_code.as_deref()) {
-                    // Dropped whether or not this call retries: no later call may reuse it.
+                    // Dropped whether or not this call resends: no later call may reuse it.
                     self.inner.app.invalidate(token);
                 }
             }
-            if retries >= options.retries {
-                return Err(error);
-            }
             match retry::decide(&error, idempotency, sent, refreshed, &options.backoff) {
                 Decision::Fail => return Err(error),
-                // The refused token was dropped above: the next attempt fetches a new one.
+                // The refused token was dropped above: the next attempt fetches a new one. Not
+                // counted against `retries` (see the module docs), but shown in the stats.
                 Decision::RefreshToken => refreshed = true,
                 Decision::Backoff(base) => {
+                    if retries >= options.retries {
+                        return Err(error);
+                    }
                     let pause = retry::delay(base, retries);
                     if Instant::now() + pause >= deadline {
                         // Waiting would spend the whole budget: the last error is the answer.
                         return Err(error);
                     }
                     std::thread::sleep(pause);
+                    retries += 1;
                 }
             }
-            retries += 1;
             self.inner.app.counters.retry();
         }
     }
@@ -182,8 +224,24 @@ impl Client {
         let http = transport::client_for(&inner.transport)?;
         inner.app.counters.token_fetch();
         let secrets = [inner.app_secret.as_str()];
-        let response = transport::send(http.get(url), timeout, TOKEN_PATH, &secrets)?;
-        let answer: TokenAnswer = decode(TOKEN_PATH, &response, &secrets)?;
+        let exchange = Exchange {
+            path: TOKEN_PATH,
+            timeout,
+            user_agent: &inner.options.user_agent,
+            // The token's answer is not kept: it has the whole allowance.
+            limit: self.answer_limit(inner.options.max_answer_bytes),
+            secrets: &secrets,
+        };
+        let response = transport::send(http.get(url), &exchange)?;
+        // Whatever token the answer holds is a secret from here on, even if the answer is refused.
+        let issued = token_values(&response.body);
+        let mut secrets = vec![inner.app_secret.as_str()];
+        secrets.extend(issued.iter().map(String::as_str));
+        let disclosure = Disclosure {
+            secrets: &secrets,
+            quote_body: !mentions(&response.body, ACCESS_TOKEN),
+        };
+        let answer: TokenAnswer = decode(TOKEN_PATH, &response, disclosure)?;
         let token = answer
             .access_token
             .filter(|token| !token.is_empty())
@@ -193,17 +251,24 @@ impl Client {
         Ok((token, Duration::from_secs(ttl)))
     }
 
-    /// Sends the API request once with `token`.
-    fn send_api<T: Reply>(&self, call: &ApiCall<'_>, token: &str, deadline: Instant) -> Result<T> {
+    fn answer_limit(&self, left: usize) -> AnswerLimit {
+        AnswerLimit {
+            left,
+            option: self.inner.options.max_answer_bytes,
+        }
+    }
+
+    /// Sends the API request once with `token`; a successful answer is charged to `budget`.
+    fn send_api<T: Reply>(&self, call: &ApiCall<'_>, token: &str, budget: &Budget) -> Result<T> {
         let inner = &self.inner;
-        let timeout = remaining(deadline, inner.options.timeout, call.path)?;
+        let timeout = remaining(budget.deadline, inner.options.timeout, call.path)?;
         let mut url = self.url(call.path)?;
         {
             let mut pairs = url.query_pairs_mut();
             for (name, value) in call.query {
                 pairs.append_pair(name, value);
             }
-            pairs.append_pair("access_token", token);
+            pairs.append_pair(ACCESS_TOKEN, token);
         }
         let http = transport::client_for(&inner.transport)?;
         let request = match &call.body {
@@ -215,14 +280,43 @@ impl Client {
         };
         inner.app.counters.request();
         let secrets = [inner.app_secret.as_str(), token];
-        let response = transport::send(request, timeout, call.path, &secrets)?;
-        decode(call.path, &response, &secrets)
+        let exchange = Exchange {
+            path: call.path,
+            timeout,
+            user_agent: &inner.options.user_agent,
+            limit: self.answer_limit(budget.bytes_left.get()),
+            secrets: &secrets,
+        };
+        let response = transport::send(request, &exchange)?;
+        let disclosure = Disclosure {
+            secrets: &secrets,
+            quote_body: true,
+        };
+        let answer = decode(call.path, &response, disclosure)?;
+        budget.charge(response.body.len());
+        Ok(answer)
     }
 
+    /// The URL of an API path under `base_url`. The path was checked (no dot segments); the
+    /// prefix check is the second line: nothing may leave a `base_url` path prefix.
     fn url(&self, path: &str) -> Result<reqwest::Url> {
-        let joined = format!("{}{}", self.inner.options.base_url, path);
-        reqwest::Url::parse(&joined)
-            .map_err(|e| Error::invalid("path", format!("does not form a valid URL: {e}")))
+        let base = &self.inner.options.base_url;
+        let invalid = |reason: String| Error::invalid("path", reason);
+        let url = reqwest::Url::parse(&format!("{base}{path}"))
+            .map_err(|e| invalid(format!("does not form a valid URL: {e}")))?;
+        let prefix = reqwest::Url::parse(base)
+            .map(|b| b.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        let inside = url
+            .path()
+            .strip_prefix(prefix.as_str())
+            .is_some_and(|rest| rest.starts_with('/'));
+        if !inside {
+            return Err(invalid(format!(
+                "must stay under the base_url path \"{prefix}/\""
+            )));
+        }
+        Ok(url)
     }
 }
 
@@ -231,7 +325,11 @@ fn may_have_landed(error: &Error) -> bool {
     match error {
         Error::Api(api) => api.errcode == -1,
         Error::Transport(t) => match t.kind {
-            TransportErrorKind::Timeout | TransportErrorKind::Request => true,
+            // A too large answer is still an answer: the request was processed.
+            TransportErrorKind::Timeout
+            | TransportErrorKind::Request
+            | TransportErrorKind::TooLarge => true,
+            // A redirect (3xx) was refused by whoever answered, before doing anything.
             TransportErrorKind::Status(status) => status >= 500,
             TransportErrorKind::Connect | TransportErrorKind::Decode => false,
         },

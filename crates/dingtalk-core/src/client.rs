@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::call::ApiCall;
+use crate::call::{ApiCall, ACCESS_TOKEN};
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::retry::Idempotency;
@@ -47,8 +47,16 @@ pub(crate) fn require(name: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether a path segment means "this" or "parent" (`.`, `..`, in any percent-encoding): the
+/// URL parser would resolve it, and `/../` would leave a `base_url` path prefix.
+fn is_dot_segment(segment: &str) -> bool {
+    let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+    decoded == "." || decoded == ".."
+}
+
 /// Checks an API path given by the caller: absolute, no query or fragment (those have their own
-/// argument), no scheme or host (the host is `base_url`).
+/// argument), no scheme or host (the host is `base_url`), nothing that would resolve to another
+/// path (dot segments, backslashes, which the URL parser reads as slashes).
 fn check_path(path: &str) -> Result<()> {
     if !path.starts_with('/') || path.starts_with("//") {
         return Err(Error::invalid(
@@ -62,7 +70,27 @@ fn check_path(path: &str) -> Result<()> {
             "must not hold a query, a fragment, spaces or control characters (pass the query as an array)",
         ));
     }
+    if path.contains('\\') || path.split('/').any(is_dot_segment) {
+        return Err(Error::invalid(
+            "path",
+            "must not hold \".\" or \"..\" segments or backslashes",
+        ));
+    }
     Ok(())
+}
+
+/// Checks the caller's query: the keys the extension sets itself are reserved.
+fn check_query(query: &[(String, String)]) -> Result<()> {
+    match query
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(ACCESS_TOKEN))
+    {
+        Some((key, _)) => Err(Error::invalid(
+            format!("query[{key}]"),
+            "is reserved: the token is added to every call",
+        )),
+        None => Ok(()),
+    }
 }
 
 impl Client {
@@ -88,9 +116,10 @@ impl Client {
     }
 
     /// Any oapi `GET`: the token is added, the answer decoded and its errcode checked; returns
-    /// the whole body.
+    /// the whole body. `access_token` (in any letter case) is reserved in `query`.
     pub fn get(&self, path: &str, query: &[(String, String)]) -> Result<Value> {
         check_path(path)?;
+        check_query(query)?;
         self.execute(&ApiCall::get(path, query, Idempotency::Safe))
     }
 
@@ -109,5 +138,61 @@ impl Client {
     /// This app's counters in this process.
     pub fn stats(&self) -> Stats {
         self.inner.app.counters.snapshot()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused_name(result: Result<()>) -> String {
+        match result {
+            Err(Error::InvalidArgument { name, .. }) => name,
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn paths_that_would_resolve_elsewhere_are_refused() {
+        for bad in [
+            "/../gettoken",
+            "/topapi/../../gettoken",
+            "/%2e%2e/gettoken",
+            "/%2E%2e/x",
+            "/.%2e/x",
+            "/./x",
+            "/x/..",
+            "/x\\..\\y",
+        ] {
+            assert_eq!(refused_name(check_path(bad)), "path", "{bad}");
+        }
+        for good in [
+            "/topapi/v2/user/get",
+            "/a..b/c",
+            "/...",
+            "/x/.hidden",
+            "/%2e%2e%2e",
+        ] {
+            assert!(check_path(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn the_token_key_is_reserved_in_a_query() {
+        let query = |key: &str| {
+            vec![
+                ("a".to_owned(), "1".to_owned()),
+                (key.to_owned(), "x".to_owned()),
+            ]
+        };
+        assert_eq!(
+            refused_name(check_query(&query("access_token"))),
+            "query[access_token]"
+        );
+        assert_eq!(
+            refused_name(check_query(&query("ACCESS_TOKEN"))),
+            "query[ACCESS_TOKEN]"
+        );
+        assert!(check_query(&query("access_token_2")).is_ok());
     }
 }

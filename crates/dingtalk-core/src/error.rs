@@ -53,9 +53,21 @@ pub enum ErrorKind {
     Authentication,
     /// Throttled or banned (90018, 90002, 90006, 90001, 90003..90014), after the retries.
     RateLimit,
+    /// A retried create was answered "duplicate `biz_id`" and the record that holds the
+    /// `biz_id` cannot be proven to be the one this call's earlier attempt created: whether
+    /// that attempt landed is unknown.
+    Conflict,
     /// Any other error code.
     Other,
 }
+
+/// What a [`ErrorKind::Conflict`] message adds to DingTalk's answer: what is unknown, and what
+/// the caller can do about it.
+const CONFLICT_ADVICE: &str = "outcome unknown: this create was retried after its first \
+     attempt's answer was lost, and DingTalk already holds a record with this biz_id, but that \
+     record cannot be proven to be the one the first attempt created. The biz_id is taken either \
+     way: look for the record among the user's pending records (all()) before creating it again \
+     under another biz_id; complete() accepts the biz_id";
 
 /// DingTalk's error answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,6 +103,9 @@ impl fmt::Display for ApiError {
         if let Some(request_id) = &self.request_id {
             write!(f, " [request_id {request_id}]")?;
         }
+        if self.kind == ErrorKind::Conflict {
+            write!(f, ": {CONFLICT_ADVICE}")?;
+        }
         Ok(())
     }
 }
@@ -108,6 +123,8 @@ pub enum TransportErrorKind {
     Decode,
     /// The connection failed after the request may have been sent.
     Request,
+    /// The answer was larger than `max_answer_bytes` allows (decoded): not read further.
+    TooLarge,
 }
 
 /// A failure below DingTalk's error codes.

@@ -3,13 +3,19 @@
 //!
 //! There is no `workrecord/get` and no delete: [`WorkRecords::find`] pages `getbyuserid` over
 //! both statuses, and "deleting" is [`WorkRecords::complete`].
+//!
+//! Every walk over pages (`all`, `find`, the duplicate lookup of `create`) is one call: one
+//! deadline (`options[timeout]`), one allowance of answer bytes (`options[max_answer_bytes]`),
+//! and at most [`MAX_PAGES`] pages, whatever a server says about `has_more`.
+
+use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
 use crate::answer::{missing, reply};
-use crate::call::ApiCall;
+use crate::call::{ApiCall, Budget};
 use crate::client::{require, Client};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result, TransportError, TransportErrorKind};
 use crate::new_record::{now_ms, NewRecord};
 use crate::record::{Record, RecordPage, RecordStatus};
 use crate::retry::Idempotency;
@@ -22,6 +28,8 @@ const LIST: &str = "/topapi/workrecord/getbyuserid";
 pub const MAX_LIMIT: i64 = 50;
 /// The errcode DingTalk gives a second add with the same `biz_id` for the same user.
 pub const DUPLICATE_BIZ_ID: i64 = 854001;
+/// The most pages one walk reads (50,000 records at 50 a page).
+pub const MAX_PAGES: usize = 1000;
 
 /// `workrecord/update`'s body.
 #[derive(Serialize)]
@@ -94,9 +102,12 @@ impl WorkRecords {
     ///
     /// An add is retried after a failure that may have reached DingTalk only when it carries a
     /// `biz_id` (DingTalk rejects the duplicate). If such a retry is answered "duplicate", the
-    /// first attempt landed: its record is looked up and its id returned.
+    /// first attempt may have landed: its record is looked up, within the same budget, and its
+    /// id returned only when it is provably this call's (see [`Self::find_landed`]); otherwise the
+    /// error is an [`ErrorKind::Conflict`]: the outcome is unknown.
     pub fn create(&self, record: &NewRecord) -> Result<String> {
         record.validate()?;
+        let budget = self.client.budget();
         let create_time = record.create_time.unwrap_or_else(now_ms);
         let body = record.body(create_time);
         let idempotency = if record.biz_id.is_some() {
@@ -105,28 +116,52 @@ impl WorkRecords {
             Idempotency::Unsafe
         };
         let call = ApiCall::post(ADD, &body, idempotency)?;
-        match self.client.execute::<AddAnswer>(&call) {
+        match self.client.execute_within::<AddAnswer>(&call, &budget) {
             Ok(answer) => answer.record_id.ok_or_else(|| missing(ADD, "record_id")),
-            Err(Error::Api(api)) if api.errcode == DUPLICATE_BIZ_ID && call.maybe_landed.get() => {
-                match self.find_landed(record, create_time) {
+            Err(Error::Api(mut api))
+                if api.errcode == DUPLICATE_BIZ_ID && call.maybe_landed.get() =>
+            {
+                match self.find_landed(record, create_time, &budget) {
                     Some(record_id) => Ok(record_id),
-                    None => Err(Error::Api(api)),
+                    None => {
+                        api.kind = ErrorKind::Conflict;
+                        Err(Error::Api(api))
+                    }
                 }
             }
             Err(error) => Err(error),
         }
     }
 
-    /// The id of the pending record an earlier attempt of `record` created, if it can be found.
-    fn find_landed(&self, record: &NewRecord, create_time: i64) -> Option<String> {
-        let pending = self.all(&record.user_id, RecordStatus::Pending).ok()?;
-        pending
-            .into_iter()
-            .rev()
-            .find(|r| {
-                r.create_time == create_time && r.title == record.title && r.url == record.url
-            })
-            .map(|r| r.record_id)
+    /// The id of the record an earlier attempt of this call created, when it can be proven.
+    ///
+    /// The listing shows no `biz_id`, so the proof is the content: the `create_time` must have
+    /// been made by this call (to the millisecond; a caller's own `create_time` may be shared by
+    /// a whole batch), and exactly one pending record must match everything that was sent and
+    /// is listed (title, url, forms, create_time). Anything less, or a lookup that fails, proves
+    /// nothing.
+    fn find_landed(&self, record: &NewRecord, create_time: i64, budget: &Budget) -> Option<String> {
+        if record.create_time.is_some() {
+            return None;
+        }
+        let mut matches = Vec::new();
+        let walk = self.walk(&record.user_id, &[RecordStatus::Pending], budget, |page| {
+            matches.extend(page.into_iter().filter(|r| {
+                r.create_time == create_time
+                    && r.title == record.title
+                    && r.url == record.url
+                    && r.forms == record.forms
+            }));
+            if matches.len() > 1 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        match (walk, matches.as_slice()) {
+            (Ok(None), [only]) => Some(only.record_id.clone()),
+            _ => None,
+        }
     }
 
     /// Marks a record done (`workrecord/update`); `record_id` may also be the record's `biz_id`.
@@ -150,6 +185,17 @@ impl WorkRecords {
         offset: i64,
         limit: i64,
     ) -> Result<RecordPage> {
+        self.page(user_id, status, offset, limit, &self.client.budget())
+    }
+
+    fn page(
+        &self,
+        user_id: &str,
+        status: RecordStatus,
+        offset: i64,
+        limit: i64,
+        budget: &Budget,
+    ) -> Result<RecordPage> {
         require("userId", user_id)?;
         check_offset_limit(offset, limit)?;
         let body = ListBody {
@@ -161,7 +207,7 @@ impl WorkRecords {
         let call = ApiCall::post(LIST, &body, Idempotency::Safe)?;
         let answer = self
             .client
-            .execute::<ListAnswer>(&call)?
+            .execute_within::<ListAnswer>(&call, budget)?
             .records
             .ok_or_else(|| missing(LIST, "records"))?;
         Ok(RecordPage {
@@ -170,34 +216,39 @@ impl WorkRecords {
         })
     }
 
-    /// Every record of a user with `status`, page by page.
-    pub fn all(&self, user_id: &str, status: RecordStatus) -> Result<Vec<Record>> {
-        let mut records = Vec::new();
-        let mut offset = 0;
-        loop {
-            let page = self.list(user_id, status, offset, MAX_LIMIT)?;
-            let count = page.records.len();
-            records.extend(page.records);
-            // An empty page that claims more would loop forever: stop there.
-            if !page.has_more || count == 0 {
-                return Ok(records);
-            }
-            offset += MAX_LIMIT;
-        }
-    }
-
-    /// The record `record_id` of a user, pending or done; `None` when absent.
-    pub fn find(&self, user_id: &str, record_id: &str) -> Result<Option<Record>> {
+    /// Hands every page of a user's records with each of `statuses`, in order, to `visit`,
+    /// until it breaks (its value is returned) or the pages end. Within `budget`, and at most
+    /// [`MAX_PAGES`] pages in all: a server that always claims more ends in a transport error.
+    fn walk<B>(
+        &self,
+        user_id: &str,
+        statuses: &[RecordStatus],
+        budget: &Budget,
+        mut visit: impl FnMut(Vec<Record>) -> ControlFlow<B>,
+    ) -> Result<Option<B>> {
         require("userId", user_id)?;
-        require("recordId", record_id)?;
-        for status in [RecordStatus::Pending, RecordStatus::Done] {
+        let mut pages = 0;
+        for &status in statuses {
             let mut offset = 0;
             loop {
-                let page = self.list(user_id, status, offset, MAX_LIMIT)?;
-                let count = page.records.len();
-                if let Some(found) = page.records.into_iter().find(|r| r.record_id == record_id) {
-                    return Ok(Some(found));
+                if pages == MAX_PAGES {
+                    return Err(TransportError::new(
+                        LIST,
+                        TransportErrorKind::Decode,
+                        format!(
+                            "still more records after {MAX_PAGES} pages ({} records): refused",
+                            MAX_PAGES as i64 * MAX_LIMIT
+                        ),
+                    )
+                    .into());
                 }
+                pages += 1;
+                let page = self.page(user_id, status, offset, MAX_LIMIT, budget)?;
+                let count = page.records.len();
+                if let ControlFlow::Break(value) = visit(page.records) {
+                    return Ok(Some(value));
+                }
+                // An empty page that claims more would loop forever: stop there.
                 if !page.has_more || count == 0 {
                     break;
                 }
@@ -205,6 +256,31 @@ impl WorkRecords {
             }
         }
         Ok(None)
+    }
+
+    /// Every record of a user with `status`, page by page, as one call (see the module docs).
+    pub fn all(&self, user_id: &str, status: RecordStatus) -> Result<Vec<Record>> {
+        let mut records = Vec::new();
+        self.walk(user_id, &[status], &self.client.budget(), |page| {
+            records.extend(page);
+            ControlFlow::<()>::Continue(())
+        })?;
+        Ok(records)
+    }
+
+    /// The record `record_id` of a user, pending or done; `None` when absent. One call (see the
+    /// module docs).
+    pub fn find(&self, user_id: &str, record_id: &str) -> Result<Option<Record>> {
+        require("userId", user_id)?;
+        require("recordId", record_id)?;
+        let statuses = [RecordStatus::Pending, RecordStatus::Done];
+        self.walk(user_id, &statuses, &self.client.budget(), |page| match page
+            .into_iter()
+            .find(|r| r.record_id == record_id)
+        {
+            Some(found) => ControlFlow::Break(found),
+            None => ControlFlow::Continue(()),
+        })
     }
 }
 

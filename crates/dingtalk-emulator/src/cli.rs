@@ -18,8 +18,13 @@ OPTIONS:
     --app KEY:SECRET     an app that may fetch tokens; repeat for more (split at the
                          first ':') [default: demo_app_key:demo_app_secret]
     --token-ttl SECS     access-token lifetime in seconds [default: 7200]
-    --qps-limit N        answer errcode 90018 past N calls per second per app per API
-                         [default: no limit]
+    --qps-limit N        answer errcode 90018 (v1.0: HTTP 403) past N calls per second
+                         per app per API [default: no limit]
+    --user USERID:UNIONID
+                         a user with this unionId; repeat for more. Without
+                         --strict-users every other userid exists too, with the
+                         unionId `union-USERID`
+    --strict-users       only the --user users exist; others answer errcode 60121
     --tls-self-signed    serve HTTPS with a certificate for 127.0.0.1, ::1 and
                          localhost, made at start
     --cert-out FILE      write that certificate (PEM) to FILE, for clients to trust
@@ -30,8 +35,9 @@ The first line on stdout is `listening on http://HOST:PORT` (or https://).
 SIGTERM or SIGINT stops the server (exit 0). Bad options exit 2.
 
 DingTalk endpoints: GET /gettoken, POST /v1.0/oauth2/accessToken,
-POST /topapi/workrecord/{add,update,getbyuserid}.
-Control API for tests: /_emulator/{faults,expire-tokens,stats,reset,records}.
+POST /topapi/workrecord/{add,update,getbyuserid}, POST /topapi/v2/user/get,
+POST /topapi/user/getbyunionid, /v1.0/todo/users/{unionId}/tasks... (to-dos).
+Control API for tests: /_emulator/{faults,expire-tokens,stats,reset,records,todos}.
 ";
 
 /// What the command line asks for.
@@ -49,13 +55,12 @@ pub struct Options {
     pub cert_out: Option<PathBuf>,
 }
 
-fn parse_app(value: &str) -> Result<(String, String), String> {
+/// `A:B` split at the first `:`, both parts non-empty.
+fn parse_pair(flag: &str, shape: &str, value: &str) -> Result<(String, String), String> {
     match value.split_once(':') {
-        Some((key, secret)) if !key.is_empty() && !secret.is_empty() => {
-            Ok((key.to_owned(), secret.to_owned()))
-        }
+        Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_owned(), b.to_owned())),
         _ => Err(format!(
-            "--app needs KEY:SECRET with both parts non-empty, got {value:?}"
+            "{flag} needs {shape} with both parts non-empty, got {value:?}"
         )),
     }
 }
@@ -91,6 +96,7 @@ fn parse_positive<T: std::str::FromStr + PartialOrd + Default>(
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
     let mut listen = String::from("127.0.0.1:8080");
     let mut apps: Vec<(String, String)> = Vec::new();
+    let mut users: Vec<(String, String)> = Vec::new();
     let mut config = Config::default();
     let mut cert_out = None;
     let mut args = args.into_iter();
@@ -107,7 +113,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
         };
         let takes_value = matches!(
             flag.as_str(),
-            "--listen" | "--app" | "--token-ttl" | "--qps-limit" | "--cert-out"
+            "--listen" | "--app" | "--token-ttl" | "--qps-limit" | "--cert-out" | "--user"
         );
         let value = if takes_value {
             match inline {
@@ -128,7 +134,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
             "-V" | "--version" => return Ok(Command::Version),
             "--listen" => listen = parse_listen(&value)?,
             "--app" => {
-                let app = parse_app(&value)?;
+                let app = parse_pair(&flag, "KEY:SECRET", &value)?;
                 if apps.iter().any(|(key, _)| *key == app.0) {
                     return Err(format!("--app {} given twice", app.0));
                 }
@@ -138,6 +144,17 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
                 config.token_ttl = Duration::from_secs(parse_positive(&flag, &value)?);
             }
             "--qps-limit" => config.qps_limit = Some(parse_positive(&flag, &value)?),
+            "--user" => {
+                let user = parse_pair(&flag, "USERID:UNIONID", &value)?;
+                if users.iter().any(|(userid, _)| *userid == user.0) {
+                    return Err(format!("--user {} given twice", user.0));
+                }
+                if users.iter().any(|(_, union_id)| *union_id == user.1) {
+                    return Err(format!("unionId {} given to two --user", user.1));
+                }
+                users.push(user);
+            }
+            "--strict-users" => config.strict_users = true,
             "--tls-self-signed" => config.tls = true,
             "--cert-out" => cert_out = Some(PathBuf::from(value)),
             other => return Err(format!("unknown option {other}")),
@@ -149,6 +166,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
     if !apps.is_empty() {
         config.apps = apps;
     }
+    config.users = users;
     Ok(Command::Run(Options {
         listen,
         config,
@@ -188,6 +206,10 @@ mod tests {
             "--tls-self-signed",
             "--cert-out",
             "/tmp/c.pem",
+            "--user",
+            "boss:U1",
+            "--user=clerk:U2:x",
+            "--strict-users",
         ]);
         let Ok(Command::Run(options)) = parsed else {
             panic!("expected options, got {parsed:?}");
@@ -203,6 +225,14 @@ mod tests {
         assert_eq!(options.config.token_ttl, Duration::from_secs(3));
         assert_eq!(options.config.qps_limit, Some(5));
         assert!(options.config.tls);
+        assert_eq!(
+            options.config.users,
+            [
+                ("boss".to_owned(), "U1".to_owned()),
+                ("clerk".to_owned(), "U2:x".to_owned())
+            ]
+        );
+        assert!(options.config.strict_users);
         assert_eq!(options.cert_out, Some(PathBuf::from("/tmp/c.pem")));
     }
 
@@ -223,6 +253,11 @@ mod tests {
             &["--qps-limit", "many"],
             &["--cert-out", "x.pem"],
             &["--tls-self-signed=yes"],
+            &["--strict-users=1"],
+            &["--user", "nounion"],
+            &["--user", ":U1"],
+            &["--user", "a:U1", "--user", "a:U2"],
+            &["--user", "a:U1", "--user", "b:U1"],
             &["positional"],
         ] {
             let error = run(bad).expect_err(&format!("{bad:?} should fail"));

@@ -13,6 +13,12 @@ pub struct Config {
     pub qps_limit: Option<u32>,
     /// Serve HTTPS with a self-signed certificate made at start.
     pub tls: bool,
+    /// Users as `(userid, unionId)`, for the identity calls. The first entry wins if a
+    /// userid or a unionId repeats.
+    pub users: Vec<(String, String)>,
+    /// Only the users above exist; without it every userid exists, with a unionId
+    /// derived from it (see the crate README).
+    pub strict_users: bool,
 }
 
 /// The app that exists when none is configured.
@@ -27,6 +33,8 @@ impl Default for Config {
             token_ttl: Duration::from_secs(7200),
             qps_limit: None,
             tls: false,
+            users: Vec::new(),
+            strict_users: false,
         }
     }
 }

@@ -22,7 +22,7 @@ use tokio::sync::{watch, Notify};
 use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
-use crate::errors::{self, oapi_error_body};
+use crate::errors::{self, oapi_error_body, v1_error_body, v1_json};
 use crate::faults::{is_control_path, FaultAction};
 use crate::raw_body::fill;
 use crate::state::AppState;
@@ -156,6 +156,21 @@ async fn handle(
                 &request_id,
             );
             Ok(errors::json(StatusCode::OK, body))
+        }
+        FaultAction::V1Error {
+            status,
+            code,
+            message,
+            required_scopes,
+        } => {
+            let request_id = state.ids.request_id();
+            let body = v1_error_body(
+                &fill(&code, &query),
+                &fill(&message, &query),
+                required_scopes.as_deref(),
+                &request_id,
+            );
+            Ok(v1_json(status, body, &request_id))
         }
         FaultAction::Raw {
             status,

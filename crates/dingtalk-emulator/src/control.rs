@@ -1,5 +1,5 @@
 //! The control API under `/_emulator/`, for tests: faults, token expiry, counts,
-//! reset and a look at stored records. Its errors are plain `{"error": "..."}` with
+//! reset and a look at stored records and to-dos. Its errors are plain `{"error": "..."}` with
 //! HTTP 400: they are the test's mistakes, not DingTalk behaviour.
 
 use std::sync::Arc;
@@ -87,4 +87,12 @@ pub async fn records(State(state): State<Arc<AppState>>, RawQuery(query): RawQue
     };
     let records = lock(&state.records).dump_json(&userid);
     json(StatusCode::OK, format!(r#"{{"records":{records}}}"#))
+}
+
+/// `GET /_emulator/todos?unionId=U`: every task U takes part in (every task without
+/// `unionId`), deleted ones included and marked.
+pub async fn todos(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let union_id = query_param(query.as_deref(), "unionId");
+    let todos = lock(&state.todos).dump(union_id.as_deref());
+    answer(StatusCode::OK, &json!({ "todos": todos }))
 }

@@ -81,24 +81,50 @@ struct V1Error<'a> {
     code: &'a str,
     message: &'a str,
     requestid: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accessdenieddetail: Option<AccessDeniedDetail<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccessDeniedDetail<'a> {
+    required_scopes: &'a [String],
+}
+
+/// The body of a v1.0 error; `required_scopes` adds DingTalk's `accessdenieddetail`.
+pub fn v1_error_body(
+    code: &str,
+    message: &str,
+    required_scopes: Option<&[String]>,
+    request_id: &str,
+) -> String {
+    let body = V1Error {
+        code,
+        message,
+        requestid: request_id,
+        accessdenieddetail: required_scopes
+            .map(|required_scopes| AccessDeniedDetail { required_scopes }),
+    };
+    serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"))
+}
+
+/// A v1.0 answer: JSON, with the request id also in the `x-acs-request-id` header.
+pub fn v1_json(status: StatusCode, body: String, request_id: &str) -> Response {
+    let mut response = json(status, body);
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-acs-request-id", value);
+    }
+    response
 }
 
 /// A v1.0 error: 4xx with `{code, message, requestid}`.
 pub fn v1_error(state: &AppState, status: StatusCode, code: &str, message: &str) -> Response {
     let request_id = state.ids.request_id();
-    let body = V1Error {
-        code,
-        message,
-        requestid: &request_id,
-    };
-    let mut response = json(
+    v1_json(
         status,
-        serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}")),
-    );
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-acs-request-id", value);
-    }
-    response
+        v1_error_body(code, message, None, &request_id),
+        &request_id,
+    )
 }
 
 fn is_v1(path: &str) -> bool {
@@ -106,40 +132,41 @@ fn is_v1(path: &str) -> bool {
 }
 
 /// Fallback for paths no route knows.
-pub async fn not_found(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
+pub async fn not_found(State(state): State<Arc<AppState>>, method: Method, uri: Uri) -> Response {
     let path = uri.path();
     if is_v1(path) {
-        let message = format!("Specified api is not found: {path}");
-        v1_error(
-            &state,
-            StatusCode::NOT_FOUND,
-            "InvalidAction.NotFound",
-            &message,
-        )
+        v1_not_found(&state, &method, path)
     } else {
         let message = format!("not found: {path}");
         oapi_error_with_status(&state, StatusCode::NOT_FOUND, 404, &message)
     }
 }
 
-/// Fallback for a known path called with the wrong method.
+/// Fallback for a known path called with the wrong method. DingTalk's v1.0 gateway
+/// routes by method and path, so there a wrong method is an unknown API (404).
 pub async fn method_not_allowed(
     State(state): State<Arc<AppState>>,
     method: Method,
     uri: Uri,
 ) -> Response {
     let path = uri.path();
-    let message = format!("method {method} not allowed for {path}");
     if is_v1(path) {
-        v1_error(
-            &state,
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            &message,
-        )
+        v1_not_found(&state, &method, path)
     } else {
+        let message = format!("method {method} not allowed for {path}");
         oapi_error_with_status(&state, StatusCode::METHOD_NOT_ALLOWED, 405, &message)
     }
+}
+
+fn v1_not_found(state: &AppState, method: &Method, path: &str) -> Response {
+    let message =
+        format!("Specified api is not found, please check your url and method: {method} {path}");
+    v1_error(
+        state,
+        StatusCode::NOT_FOUND,
+        "InvalidAction.NotFound",
+        &message,
+    )
 }
 
 /// The answer for a body over [`crate::BODY_LIMIT`]; the connection is closed after it

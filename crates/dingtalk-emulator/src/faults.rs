@@ -1,7 +1,9 @@
 //! Scripted faults: a queue of misbehaviours for the next matching requests.
 //!
 //! Each queued fault applies to the next `count` requests whose path starts with its
-//! `path`; the first matching fault in the queue is the one consumed.
+//! `path`; the first matching fault in the queue is the one consumed. A fault answers
+//! in either family's shape: `errcode` (oapi, HTTP 200) or `status` with `code`
+//! (v1.0, `{code, message, requestid}`), or a raw `status` and `body`.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +30,10 @@ pub struct FaultSpec {
     status: Option<u16>,
     body: Option<String>,
     content_type: Option<String>,
+    /// With `status`: a v1.0 error `{code, message, requestid}`.
+    code: Option<String>,
+    message: Option<String>,
+    required_scopes: Option<Vec<String>>,
     delay_ms: Option<u64>,
     drop: Option<bool>,
     // A hostile server's answers (see raw_body.rs) and a lost answer.
@@ -51,6 +57,13 @@ pub enum FaultAction {
         sub_code: Option<String>,
         sub_msg: Option<String>,
         request_id: Option<String>,
+    },
+    /// A v1.0 error body with this status.
+    V1Error {
+        status: StatusCode,
+        code: String,
+        message: String,
+        required_scopes: Option<Vec<String>>,
     },
     /// This status and body, as they are (and a `Location` for a redirect).
     Raw {
@@ -154,6 +167,15 @@ fn validate(spec: FaultSpec) -> Result<Queued, String> {
     if processed && kinds == 0 {
         return Err("processed needs errcode, status or drop".to_owned());
     }
+    if spec.code.is_none() && (spec.message.is_some() || spec.required_scopes.is_some()) {
+        return Err("message and required_scopes need code".to_owned());
+    }
+    if spec.code.is_some() && (shaped || spec.redirect.is_some()) {
+        return Err(
+            "code (a v1.0 error) excludes body, body_bytes, content_type, gzip, trickle_ms and redirect"
+                .to_owned(),
+        );
+    }
     let action = if drop {
         FaultAction::Drop
     } else if let Some(errcode) = spec.errcode {
@@ -163,6 +185,20 @@ fn validate(spec: FaultSpec) -> Result<Queued, String> {
             sub_code: spec.sub_code,
             sub_msg: spec.sub_msg,
             request_id: spec.request_id,
+        }
+    } else if let (Some(status), Some(code)) = (status, spec.code) {
+        // A v1.0 error is always an HTTP error.
+        let status = StatusCode::from_u16(status)
+            .ok()
+            .filter(|s| (400..=599).contains(&s.as_u16()))
+            .ok_or_else(|| format!("a fault with code needs status 400 to 599, not {status}"))?;
+        FaultAction::V1Error {
+            status,
+            message: spec
+                .message
+                .unwrap_or_else(|| format!("injected fault {code}")),
+            code,
+            required_scopes: spec.required_scopes,
         }
     } else if let Some(status) = status {
         let status = StatusCode::from_u16(status)
@@ -300,6 +336,26 @@ mod tests {
     }
 
     #[test]
+    fn a_v1_fault_is_a_status_with_a_code() {
+        let q = FaultQueue::default();
+        q.push_json(
+            br#"{"path":"/v1.0/","status":403,"code":"Forbidden.AccessDenied.AccessTokenPermissionDenied","required_scopes":["Todo.Todo.Write"]}"#,
+        )
+        .unwrap();
+        let fault = q.take("/v1.0/todo/users/u/tasks").unwrap();
+        assert_eq!(
+            fault.action,
+            FaultAction::V1Error {
+                status: StatusCode::FORBIDDEN,
+                code: "Forbidden.AccessDenied.AccessTokenPermissionDenied".to_owned(),
+                message: "injected fault Forbidden.AccessDenied.AccessTokenPermissionDenied"
+                    .to_owned(),
+                required_scopes: Some(vec!["Todo.Todo.Write".to_owned()]),
+            }
+        );
+    }
+
+    #[test]
     fn bad_faults_are_refused_whole() {
         let q = FaultQueue::default();
         for bad in [
@@ -318,6 +374,10 @@ mod tests {
             br#"[{"path":"/a","status":200,"body_bytes":3}]"#,
             br#"[{"path":"/a","processed":true}]"#,
             br#"[{"path":"/a","status":502,"request_id":"r"}]"#,
+            br#"[{"path":"/a","code":"x"}]"#,
+            br#"[{"path":"/a","status":200,"code":"x"}]"#,
+            br#"[{"path":"/a","status":403,"code":"x","body":"b"}]"#,
+            br#"[{"path":"/a","status":403,"message":"m"}]"#,
             br#"42"#,
         ] {
             assert!(

@@ -55,6 +55,29 @@ impl Ids {
         format!("{unique:016x}{noise:016x}")
     }
 
+    /// An opaque page cursor for a position: 24 hex characters, the position hidden
+    /// by a keyed xor and followed by a keyed check, so a made-up or damaged cursor
+    /// is refused rather than read as some other position.
+    pub fn cursor(&self, position: u64) -> String {
+        let hidden = position ^ self.offset;
+        format!("{hidden:016x}{:08x}", self.cursor_check(position))
+    }
+
+    /// The position behind a cursor made by [`Ids::cursor`], or `None`.
+    pub fn cursor_position(&self, cursor: &str) -> Option<u64> {
+        if cursor.len() != 24 || !cursor.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let position = u64::from_str_radix(cursor.get(..16)?, 16).ok()? ^ self.offset;
+        let check = u32::from_str_radix(cursor.get(16..)?, 16).ok()?;
+        (check == self.cursor_check(position)).then_some(position)
+    }
+
+    fn cursor_check(&self, position: u64) -> u32 {
+        // The low half of a keyed hash: enough that guessing one is hopeless in a test.
+        (self.hashers[0].hash_one(position) & u64::from(u32::MAX)) as u32
+    }
+
     /// 16 hex characters, distinct for the process's first 2^64 answers.
     pub fn request_id(&self) -> String {
         let n = self.draw();
@@ -78,6 +101,27 @@ mod tests {
             assert!(seen.insert(r));
         }
         assert_eq!(ids.token().len(), 32);
+        for position in [0, 1, 42, u64::MAX] {
+            let cursor = ids.cursor(position);
+            assert_eq!(cursor.len(), 24);
+            assert_eq!(ids.cursor_position(&cursor), Some(position));
+        }
+        let cursor = ids.cursor(7);
+        let damaged = format!("{}0", &cursor[..23]);
+        if damaged != cursor {
+            assert_eq!(ids.cursor_position(&damaged), None);
+        }
+        for bad in [
+            "",
+            "0",
+            "15",
+            "zzzzzzzzzzzzzzzzzzzzzzzz",
+            "+00000000000000000000000",
+        ] {
+            assert_eq!(ids.cursor_position(bad), None, "{bad}");
+        }
+        // Another emulator's cursors mean nothing here.
+        assert_eq!(ids.cursor_position(&Ids::new().cursor(7)), None);
         assert_eq!(ids.request_id().len(), 16);
     }
 }

@@ -1,9 +1,11 @@
 //! A local DingTalk server for tests, demos and benchmarks.
 //!
 //! It speaks the parts of DingTalk's server API this project uses (access tokens,
-//! legacy work records) with DingTalk's field names, limits and error codes, keeps
-//! everything in memory, and adds a control API under `/_emulator/` to script
-//! faults, expire tokens and inspect what was stored. See the crate README.
+//! legacy work records, the identity calls and the v1.0 to-do API) with DingTalk's
+//! field names, limits and error codes, keeps everything in memory, and adds a
+//! control API under `/_emulator/` to script faults, expire tokens and inspect what
+//! was stored. See the crate README. With the `testing` feature, module `testing` holds a
+//! client for that control API.
 //!
 //! ```
 //! let emulator = dingtalk_emulator::spawn(dingtalk_emulator::Config::default()).unwrap();
@@ -19,7 +21,9 @@ mod connection;
 mod control;
 mod errors;
 mod faults;
+mod identity;
 mod ids;
+mod oapi;
 mod params;
 mod qps;
 mod raw_body;
@@ -29,14 +33,23 @@ mod server;
 mod spawn;
 mod state;
 mod stats;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tls;
+mod todo;
+mod todo_events;
+mod todo_fields;
+mod todo_store;
 mod token;
 mod token_store;
+mod users;
+mod v1;
 mod workrecord;
 
 pub use config::{Config, DEMO_APP_KEY, DEMO_APP_SECRET};
 pub use server::{serve, Emulator};
 pub use spawn::{spawn, RunningEmulator};
+pub use todo_events::{TodoEvent, TodoEventKind};
 
 /// Largest request body accepted; larger ones are refused with HTTP 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;

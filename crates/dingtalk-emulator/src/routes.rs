@@ -3,13 +3,15 @@
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
+use crate::identity::{GET_BY_UNIONID, USER_GET};
 use crate::state::AppState;
+use crate::todo::{EXECUTOR_STATUS, QUERY, TASK, TASKS, TASK_BY_SOURCE};
 use crate::token::{GETTOKEN, V1_ACCESS_TOKEN};
 use crate::workrecord::{ADD, GET_BY_USERID, UPDATE};
-use crate::{control, errors, token, workrecord, BODY_LIMIT};
+use crate::{control, errors, identity, todo, token, workrecord, BODY_LIMIT};
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -20,6 +22,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(ADD, post(workrecord::add))
         .route(UPDATE, post(workrecord::update))
         .route(GET_BY_USERID, post(workrecord::getbyuserid))
+        .route(USER_GET, post(identity::user_get))
+        .route(GET_BY_UNIONID, post(identity::get_by_unionid))
+        .route(TASKS, post(todo::create))
+        .route(TASK, get(todo::get).put(todo::update).delete(todo::delete))
+        .route(TASK_BY_SOURCE, get(todo::get_by_source))
+        .route(EXECUTOR_STATUS, put(todo::executor_status))
+        .route(QUERY, post(todo::list))
         .route(
             "/_emulator/faults",
             post(control::push_faults)
@@ -30,6 +39,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_emulator/stats", get(control::stats))
         .route("/_emulator/reset", post(control::reset))
         .route("/_emulator/records", get(control::records))
+        .route("/_emulator/todos", get(control::todos))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
 use crate::config::Config;
 use crate::state::AppState;
 use crate::tls::{self, TlsIdentity};
+use crate::todo_events::TodoEvent;
 use crate::{connection, routes};
 
 /// How long requests in flight may finish after shutdown is asked for.
@@ -22,7 +23,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 /// A configured emulator, not yet serving. Made first so that the TLS certificate
 /// exists (and can be written out) before the address is announced.
 pub struct Emulator {
-    state: Arc<AppState>,
+    pub(crate) state: Arc<AppState>,
     tls: Option<TlsIdentity>,
 }
 
@@ -43,6 +44,11 @@ impl Emulator {
     /// The certificate (PEM) clients must trust, when serving HTTPS.
     pub fn cert_pem(&self) -> Option<&str> {
         self.tls.as_ref().map(|t| t.cert_pem.as_str())
+    }
+
+    /// Every change of a to-do task from now on (create, update, delete), in order.
+    pub fn subscribe_todo_events(&self) -> broadcast::Receiver<TodoEvent> {
+        self.state.todo_events.subscribe()
     }
 
     /// `"https"` or `"http"`.

@@ -2,18 +2,22 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use tokio::sync::oneshot;
+use tokio::sync::{broadcast, oneshot};
 
 use crate::config::Config;
 use crate::server::Emulator;
+use crate::state::AppState;
+use crate::todo_events::TodoEvent;
 
 /// An emulator serving on 127.0.0.1 in a background thread. Stops when dropped.
 pub struct RunningEmulator {
     base_url: String,
     addr: SocketAddr,
     cert_pem: Option<String>,
+    state: Arc<AppState>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -32,6 +36,13 @@ impl RunningEmulator {
     /// The self-signed certificate (PEM) to trust, when started with `tls`.
     pub fn cert_pem(&self) -> Option<&str> {
         self.cert_pem.as_deref()
+    }
+
+    /// Every change of a to-do task from now on, in order. Outside an async runtime,
+    /// read it with `try_recv` (the event of a call is sent before its answer) or
+    /// `blocking_recv`.
+    pub fn subscribe_todo_events(&self) -> broadcast::Receiver<TodoEvent> {
+        self.state.todo_events.subscribe()
     }
 
     /// Stops serving and waits for the thread to end (requests in flight get a
@@ -71,6 +82,7 @@ pub fn spawn(config: Config) -> io::Result<RunningEmulator> {
     };
     let base_url = format!("{}://{addr}", emulator.scheme());
     let cert_pem = emulator.cert_pem().map(str::to_owned);
+    let state = Arc::clone(&emulator.state);
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("dingtalk-emulator".to_owned())
@@ -85,6 +97,7 @@ pub fn spawn(config: Config) -> io::Result<RunningEmulator> {
         base_url,
         addr,
         cert_pem,
+        state,
         stop: Some(stop_tx),
         thread: Some(thread),
     })

@@ -12,7 +12,10 @@ use crate::ids::Ids;
 use crate::qps::Qps;
 use crate::record_store::RecordStore;
 use crate::stats::Stats;
+use crate::todo_events::TodoEvents;
+use crate::todo_store::TodoStore;
 use crate::token_store::TokenStore;
+use crate::users::Users;
 
 pub struct AppState {
     /// `(app_key, app_secret)`; an app is named by its index here.
@@ -21,6 +24,9 @@ pub struct AppState {
     pub ids: Ids,
     pub tokens: Mutex<TokenStore>,
     pub records: Mutex<RecordStore>,
+    pub todos: Mutex<TodoStore>,
+    pub todo_events: TodoEvents,
+    pub users: Users,
     pub faults: FaultQueue,
     pub stats: Stats,
     pub qps: Qps,
@@ -34,6 +40,9 @@ impl AppState {
             ids: Ids::new(),
             tokens: Mutex::new(TokenStore::default()),
             records: Mutex::new(RecordStore::default()),
+            todos: Mutex::new(TodoStore::default()),
+            todo_events: TodoEvents::new(),
+            users: Users::new(config),
             faults: FaultQueue::default(),
             stats: Stats::default(),
             qps: Qps::new(config.qps_limit),
@@ -48,10 +57,12 @@ impl AppState {
         (known_secret == secret).then_some(index)
     }
 
-    /// Back to the state at start: no tokens, records, faults, counts or QPS windows.
+    /// Back to the state at start: no tokens, records, to-dos, faults, counts or QPS
+    /// windows.
     pub fn reset(&self) {
         lock(&self.tokens).clear();
         lock(&self.records).clear();
+        lock(&self.todos).clear();
         self.faults.clear();
         self.stats.clear();
         self.qps.clear();

@@ -1,5 +1,5 @@
 //! Access-token endpoints (`/gettoken`, `/v1.0/oauth2/accessToken`) and the token
-//! check every oapi call starts with.
+//! checks calls start with: `?access_token=` for oapi, a header for v1.0.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,11 +7,11 @@ use std::time::Instant;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::errors::{self, json, oapi_error, v1_error, INVALID_PARAMETER};
+use crate::errors::{self, json, oapi_error, v1_error, v1_json, INVALID_PARAMETER};
 use crate::params::{json_object, query_param};
 use crate::state::{lock, AppState};
 use crate::token_store::TokenCheck;
@@ -31,6 +31,16 @@ pub fn qps_limited(state: &AppState) -> Response {
     oapi_error(
         state,
         QPS_LIMITED,
+        "api calls per second of this app exceed the limit",
+    )
+}
+
+/// The v1.0 answer past the QPS limit: 403, not 429.
+pub fn v1_qps_limited(state: &AppState) -> Response {
+    v1_error(
+        state,
+        StatusCode::FORBIDDEN,
+        "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
         "api calls per second of this app exceed the limit",
     )
 }
@@ -67,7 +77,8 @@ pub async fn gettoken(State(state): State<Arc<AppState>>, RawQuery(query): RawQu
 struct V1Token<'a> {
     access_token: &'a str,
     expire_in: u64,
-    requestid: &'a str,
+    /// Success bodies spell it `requestId`; only errors use `requestid`.
+    request_id: &'a str,
 }
 
 /// `POST /v1.0/oauth2/accessToken` with `{"appKey","appSecret"}`: the same tokens as gettoken.
@@ -111,32 +122,24 @@ pub async fn access_token(
         );
     };
     if !state.qps.allow(app, V1_ACCESS_TOKEN) {
-        return v1_error(
-            &state,
-            StatusCode::FORBIDDEN,
-            "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
-            "api calls per second of this app exceed the limit",
-        );
+        return v1_qps_limited(&state);
     }
     let token = lock(&state.tokens).issue(app, state.token_ttl, Instant::now(), &state.ids);
     let request_id = state.ids.request_id();
     let body = V1Token {
         access_token: &token,
         expire_in: state.token_ttl.as_secs(),
-        requestid: &request_id,
+        request_id: &request_id,
     };
-    let mut response = json(
+    v1_json(
         StatusCode::OK,
         serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}")),
-    );
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-acs-request-id", value);
-    }
-    response
+        &request_id,
+    )
 }
 
 /// DingTalk's gateway names a missing parameter in the code itself.
-fn v1_missing(state: &AppState, name: &str) -> Response {
+pub fn v1_missing(state: &AppState, name: &str) -> Response {
     v1_error(
         state,
         StatusCode::BAD_REQUEST,
@@ -162,15 +165,52 @@ impl TokenRefusal {
             TokenRefusal::Expired => oapi_error(state, TOKEN_EXPIRED, "access_token expired"),
         }
     }
+
+    /// The v1.0 answer for this refusal: the gateway reads only the header.
+    pub fn v1_response(self, state: &AppState) -> Response {
+        match self {
+            TokenRefusal::Missing => v1_error(
+                state,
+                StatusCode::BAD_REQUEST,
+                "AuthenticationFailed.MissingParameter",
+                &format!("缺少参数：{V1_TOKEN_HEADER}"),
+            ),
+            TokenRefusal::Invalid | TokenRefusal::Expired => v1_error(
+                state,
+                StatusCode::BAD_REQUEST,
+                "InvalidAuthentication",
+                "不合法的access_token",
+            ),
+        }
+    }
 }
 
-/// The app behind `?access_token=`.
-pub fn authorize(state: &AppState, query: Option<&str>) -> Result<usize, TokenRefusal> {
-    let token = query_param(query, "access_token").ok_or(TokenRefusal::Missing)?;
-    let check = lock(&state.tokens).check(&token, Instant::now());
+/// The header that carries the token of a v1.0 call (and nothing else does).
+pub const V1_TOKEN_HEADER: &str = "x-acs-dingtalk-access-token";
+
+fn check(state: &AppState, token: &str) -> Result<usize, TokenRefusal> {
+    let check = lock(&state.tokens).check(token, Instant::now());
     match check {
         TokenCheck::Valid(app) => Ok(app),
         TokenCheck::Unknown => Err(TokenRefusal::Invalid),
         TokenCheck::Expired => Err(TokenRefusal::Expired),
     }
+}
+
+/// The app behind the `x-acs-dingtalk-access-token` header; `?access_token=` does not count.
+pub fn authorize_v1(state: &AppState, headers: &HeaderMap) -> Result<usize, TokenRefusal> {
+    let token = headers
+        .get(V1_TOKEN_HEADER)
+        .map(HeaderValue::as_bytes)
+        .filter(|token| !token.is_empty())
+        .ok_or(TokenRefusal::Missing)?;
+    // A token that is not even text is one no one issued.
+    let token = std::str::from_utf8(token).map_err(|_| TokenRefusal::Invalid)?;
+    check(state, token)
+}
+
+/// The app behind `?access_token=`.
+pub fn authorize(state: &AppState, query: Option<&str>) -> Result<usize, TokenRefusal> {
+    let token = query_param(query, "access_token").ok_or(TokenRefusal::Missing)?;
+    check(state, &token)
 }

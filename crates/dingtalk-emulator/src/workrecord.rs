@@ -1,8 +1,8 @@
 //! The legacy work-record endpoints: `/topapi/workrecord/{add,update,getbyuserid}`.
 //!
 //! Every call checks, in order: the body could be read, the access token, the QPS
-//! limit, then the JSON fields with the reference's limits. A refused field answers
-//! errcode 40035 with an errmsg that names it.
+//! limit (see `oapi.rs`), then the JSON fields with the reference's limits. A refused
+//! field answers errcode 40035 with an errmsg that names it.
 
 use std::sync::Arc;
 
@@ -13,11 +13,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use crate::errors::{self, json, oapi_error, INVALID_PARAMETER};
-use crate::params::{json_object, optional_int, optional_str, required_int, required_str};
+use crate::errors::{json, oapi_error, INVALID_PARAMETER};
+use crate::oapi::prelude;
+use crate::params::{optional_int, optional_str, required_int, required_str};
 use crate::record_store::{AddError, Form, NewRecord};
 use crate::state::{lock, AppState};
-use crate::token::{authorize, qps_limited};
 
 pub const ADD: &str = "/topapi/workrecord/add";
 pub const UPDATE: &str = "/topapi/workrecord/update";
@@ -34,23 +34,6 @@ const MIN_CREATE_TIME_MS: i64 = 1_000_000_000_000;
 const DUPLICATE_BIZ_ID: i64 = 854001;
 const BAD_OFFSET: i64 = 40068;
 const BAD_LIMIT: i64 = 40069;
-
-/// Reads the parts every work-record call shares and returns the JSON body, or
-/// the answer that refuses the call (boxed: refusals are the rare path).
-fn prelude(
-    state: &AppState,
-    api: &'static str,
-    query: Option<&str>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Map<String, Value>, Box<Response>> {
-    let refuse = |response: Response| Box::new(response);
-    let body = body.map_err(|rejection| refuse(errors::body_rejection(state, api, &rejection)))?;
-    let app = authorize(state, query).map_err(|refusal| refuse(refusal.response(state)))?;
-    if !state.qps.allow(app, api) {
-        return Err(refuse(qps_limited(state)));
-    }
-    json_object(&body).map_err(|message| refuse(oapi_error(state, INVALID_PARAMETER, &message)))
-}
 
 fn forms(object: &Map<String, Value>) -> Result<Vec<Form>, String> {
     let items = match object.get("formItemList") {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::time::Duration;
 
+use dingtalk_emulator::testing::Control;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dingtalk-emulator");
@@ -90,6 +91,8 @@ fn help_explains_every_option() {
         "--qps-limit",
         "--tls-self-signed",
         "--cert-out",
+        "--user",
+        "--strict-users",
         "listening on",
     ] {
         assert!(help.contains(option), "help lacks {option}");
@@ -111,6 +114,9 @@ fn bad_options_exit_2_with_one_line() {
         &["--listen"],
         &["--listen", "nonsense"],
         &["--cert-out", "x.pem"],
+        &["--user", "no-union-id"],
+        &["--user", "a:U1", "--user", "a:U2"],
+        &["--strict-users=yes"],
     ] {
         let output = run(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -216,4 +222,58 @@ fn an_address_in_use_fails_with_a_reason() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains(&addr), "{stderr}");
+}
+
+#[test]
+fn users_from_the_command_line() {
+    let process = Process::start(&["--user", "boss:U-BOSS", "--strict-users"]);
+    let control = Control::connect(&process.url, None).unwrap();
+    let client = http();
+    let token: Value = client
+        .get(format!(
+            "{}/gettoken?appkey=demo_app_key&appsecret=demo_app_secret",
+            process.url
+        ))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap();
+    let user_get = |userid: &str| -> Value {
+        client
+            .post(format!("{}/topapi/v2/user/get", process.url))
+            .query(&[("access_token", token)])
+            .body(serde_json::json!({ "userid": userid }).to_string())
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    assert_eq!(user_get("boss")["result"]["unionid"], "U-BOSS");
+    assert_eq!(user_get("clerk")["errcode"], 60121);
+    // The shared control client works against a process too.
+    assert_eq!(control.count("/topapi/v2/user/get"), 2);
+    assert_eq!(process.terminate(), Some(0));
+
+    // Without --strict-users, everyone else exists too.
+    let process = Process::start(&["--user", "boss:U-BOSS"]);
+    let token: Value = http()
+        .get(format!(
+            "{}/gettoken?appkey=demo_app_key&appsecret=demo_app_secret",
+            process.url
+        ))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let body: Value = http()
+        .post(format!("{}/topapi/v2/user/get", process.url))
+        .query(&[("access_token", token["access_token"].as_str().unwrap())])
+        .body(r#"{"userid":"clerk"}"#)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(body["result"]["unionid"], "union-clerk");
+    assert_eq!(process.terminate(), Some(0));
 }

@@ -1,29 +1,23 @@
-//! The control API: scripted faults of every kind, expire-tokens, stats, reset, records.
+//! The control API: scripted faults of every kind, expire-tokens, stats, reset,
+//! records, through the shared control client.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::*;
-use serde_json::{json, Value};
-
-fn push(h: &Harness, faults: Value) {
-    let (status, body) = h.control("faults", &faults);
-    assert_eq!(status, 200, "{body}");
-}
+use dingtalk_emulator::testing::Fault;
+use serde_json::json;
 
 fn stored(h: &Harness, userid: &str) -> usize {
-    h.get(&format!("/_emulator/records?userid={userid}")).1["records"]
-        .as_array()
-        .unwrap()
-        .len()
+    h.control.records(userid).len()
 }
 
 #[test]
 fn errcode_fault_answers_a_dingtalk_error_count_times() {
     let h = start_default();
     let token = h.token();
-    push(&h, json!([{"path": ADD, "errcode": -1, "count": 2}]));
+    h.control.faults([Fault::errcode(ADD, -1).count(2)]);
     for _ in 0..2 {
         let (status, body) = h.call(&token, ADD, &record("u", "t"));
         assert_eq!(status, 200);
@@ -36,16 +30,16 @@ fn errcode_fault_answers_a_dingtalk_error_count_times() {
     h.add(&token, &record("u", "t"));
     assert_eq!(stored(&h, "u"), 1);
     // Faulted requests are counted like any other.
-    assert_eq!(h.stats()["requests"][ADD], 3);
+    assert_eq!(h.control.count(ADD), 3);
 }
 
 #[test]
 fn errcode_fault_with_sub_code() {
     let h = start_default();
-    push(
-        &h,
-        json!([{"path": "/topapi/", "errcode": 88, "errmsg": "auth", "sub_code": "42001", "sub_msg": "token expired"}]),
-    );
+    h.control.faults([Fault::errcode("/topapi/", 88)
+        .errmsg("auth")
+        .sub_code("42001")
+        .sub_msg("token expired")]);
     let (_, body) = h.call("whatever", GET, &json!({}));
     assert_eq!(body["errcode"], 88);
     assert_eq!(body["errmsg"], "auth");
@@ -58,14 +52,11 @@ fn errcode_fault_with_sub_code() {
 fn status_fault_answers_a_raw_body() {
     let h = start_default();
     let html = "<html><body>502 Bad Gateway</body></html>";
-    push(
-        &h,
-        json!([
-            {"path": "/gettoken", "status": 502, "body": html},
-            {"path": "/gettoken", "status": 200, "body": "{\"status\":1111,\"wait\":5}"},
-            {"path": "/gettoken", "status": 503},
-        ]),
-    );
+    h.control.faults([
+        Fault::status("/gettoken", 502).body(html),
+        Fault::status("/gettoken", 200).body(r#"{"status":1111,"wait":5}"#),
+        Fault::status("/gettoken", 503),
+    ]);
     let response = h
         .http
         .get(h.url("/gettoken?appkey=demo_app_key&appsecret=demo_app_secret"))
@@ -92,21 +83,23 @@ fn status_fault_answers_a_raw_body() {
         h.gettoken_with("demo_app_key", "demo_app_secret").1["errcode"],
         0
     );
-    assert_eq!(h.stats()["gettoken"], 4);
+    assert_eq!(h.control.gettoken_calls(), 4);
 }
 
 #[test]
 fn delay_fault_answers_normally_but_late() {
     let h = start_default();
     let token = h.token();
-    push(&h, json!([{"path": GET, "delay_ms": 300}]));
+    h.control
+        .faults([Fault::delay(GET, Duration::from_millis(300))]);
     let started = Instant::now();
     let page = h.page(&token, "u", 0, 10, 0);
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(page["errcode"], 0);
 
     // A client with a shorter timeout gives up.
-    push(&h, json!([{"path": GET, "delay_ms": 1000}]));
+    h.control
+        .faults([Fault::delay(GET, Duration::from_millis(1000))]);
     let impatient = reqwest::blocking::Client::builder()
         .no_proxy()
         .timeout(Duration::from_millis(100))
@@ -120,7 +113,8 @@ fn delay_fault_answers_normally_but_late() {
     assert!(error.is_timeout(), "{error:?}");
 
     // A delay can come with an error.
-    push(&h, json!([{"path": GET, "delay_ms": 100, "errcode": -1}]));
+    h.control
+        .faults([Fault::errcode(GET, -1).with_delay(Duration::from_millis(100))]);
     let started = Instant::now();
     let (_, body) = h.call(&token, GET, &json!({}));
     assert!(started.elapsed() >= Duration::from_millis(100));
@@ -131,7 +125,7 @@ fn delay_fault_answers_normally_but_late() {
 fn drop_fault_closes_the_connection_without_an_answer() {
     let h = start_default();
     let token = h.token();
-    push(&h, json!([{"path": ADD, "drop": true}]));
+    h.control.faults([Fault::drop(ADD)]);
     let fresh = client();
     let started = Instant::now();
     let error = fresh
@@ -144,10 +138,11 @@ fn drop_fault_closes_the_connection_without_an_answer() {
     assert_eq!(stored(&h, "u"), 0);
     // The next request, on a new connection, is answered.
     h.add(&token, &record("u", "t"));
-    assert_eq!(h.stats()["requests"][ADD], 2);
+    assert_eq!(h.control.count(ADD), 2);
 
     // Also when the delay comes first.
-    push(&h, json!([{"path": ADD, "drop": true, "delay_ms": 50}]));
+    h.control
+        .faults([Fault::drop(ADD).with_delay(Duration::from_millis(50))]);
     assert!(client()
         .post(h.url(&format!("{ADD}?access_token={token}")))
         .body(record("u", "t").to_string())
@@ -159,47 +154,38 @@ fn drop_fault_closes_the_connection_without_an_answer() {
 fn faults_match_by_prefix_in_queue_order() {
     let h = start_default();
     let token = h.token();
-    push(
-        &h,
-        json!([
-            {"path": "/topapi/", "errcode": 1},
-            {"path": ADD, "errcode": 2},
-            {"path": "/gettoken", "errcode": 3},
-        ]),
-    );
-    let (_, pending) = h.get("/_emulator/faults");
-    assert_eq!(pending["faults"].as_array().unwrap().len(), 3);
+    h.control.faults([
+        Fault::errcode("/topapi/", 1),
+        Fault::errcode(ADD, 2),
+        Fault::errcode("/gettoken", 3),
+    ]);
+    assert_eq!(h.control.pending_faults().len(), 3);
     assert_eq!(h.call(&token, ADD, &record("u", "t")).1["errcode"], 1);
     assert_eq!(h.call(&token, ADD, &record("u", "t")).1["errcode"], 2);
     assert_eq!(h.call(&token, ADD, &record("u", "t")).1["errcode"], 0);
-    assert_eq!(
-        h.get("/_emulator/faults").1["faults"],
-        json!([{"path": "/gettoken", "remaining": 1}])
-    );
+    assert_eq!(h.control.pending_faults(), [("/gettoken".to_owned(), 1)]);
     assert_eq!(
         h.gettoken_with("demo_app_key", "demo_app_secret").1["errcode"],
         3
     );
-    assert_eq!(h.get("/_emulator/faults").1["faults"], json!([]));
+    assert!(h.control.pending_faults().is_empty());
 }
 
 #[test]
 fn faults_never_touch_the_control_api() {
     let h = start_default();
-    push(&h, json!([{"path": "/", "errcode": 7, "count": 1}]));
-    let (status, stats) = h.get("/_emulator/stats");
-    assert_eq!(status, 200);
-    assert!(stats["gettoken"].is_number());
-    assert_eq!(h.get("/_emulator/records?userid=u").0, 200);
+    h.control.faults([Fault::errcode("/", 7)]);
+    assert_eq!(h.control.stats().gettoken, 0);
+    assert!(h.control.records("u").is_empty());
+    assert!(h.control.todos("u").is_empty());
     // The unconsumed fault is still there for the next DingTalk path.
     assert_eq!(h.get("/anything").1["errcode"], 7);
     // And a fault cannot target the control API.
-    let (status, body) = h.control(
-        "faults",
-        &json!([{"path": "/_emulator/stats", "errcode": 1}]),
-    );
-    assert_eq!(status, 400);
-    assert!(body["error"].as_str().unwrap().contains("/_emulator/"));
+    let refused = h
+        .control
+        .try_faults(&json!([{"path": "/_emulator/stats", "errcode": 1}]))
+        .unwrap_err();
+    assert!(refused.contains("/_emulator/"), "{refused}");
 }
 
 #[test]
@@ -213,21 +199,29 @@ fn bad_faults_are_refused_and_nothing_is_queued() {
         json!([{"path": "/gettoken", "status": 502, "delay": 1}]),
         json!([{"path": "/gettoken", "errcode": 1, "count": 0}]),
         json!([{"path": "/gettoken", "errcode": 1}, {"path": "/x"}]),
+        json!([{"path": "/v1.0/", "code": "Forbidden"}]),
+        json!([{"path": "/v1.0/", "status": 200, "code": "Forbidden"}]),
+        json!([{"path": "/v1.0/", "status": 403, "code": "Forbidden", "body": "x"}]),
+        json!([{"path": "/v1.0/", "status": 403, "message": "no code"}]),
         json!("nope"),
     ] {
-        let (status, body) = h.control("faults", &bad);
-        assert_eq!(status, 400, "{bad}");
-        assert!(body["error"].is_string(), "{body}");
+        let reason = h.control.try_faults(&bad).expect_err(&bad.to_string());
+        assert!(!reason.is_empty(), "{bad}");
     }
-    let (status, _) = h.post_bytes("/_emulator/faults", "not json");
+    let (status, body) = h
+        .control
+        .call("POST", "/_emulator/faults", Some(b"not json"));
     assert_eq!(status, 400);
-    assert_eq!(h.get("/_emulator/faults").1["faults"], json!([]));
+    assert!(body["error"].is_string(), "{body}");
+    assert!(h.control.pending_faults().is_empty());
     // A single object is accepted as a list of one.
-    let (status, body) = h.control("faults", &json!({"path": "/gettoken", "errcode": 1}));
-    assert_eq!((status, body), (200, json!({"queued": 1})));
-    let response = h.http.delete(h.url("/_emulator/faults")).send().unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(h.get("/_emulator/faults").1["faults"], json!([]));
+    assert_eq!(
+        h.control
+            .try_faults(&json!({"path": "/gettoken", "errcode": 1})),
+        Ok(1)
+    );
+    h.control.clear_faults();
+    assert!(h.control.pending_faults().is_empty());
 }
 
 #[test]
@@ -240,20 +234,21 @@ fn stats_count_every_dingtalk_path() {
     h.page(&token, "u", 0, 1, 0);
     h.get("/no/such/path");
     h.get(ADD); // wrong method still counts
-    let stats = h.stats();
+    let stats = h.control.stats();
+    assert_eq!(stats.gettoken, 1);
     assert_eq!(
-        stats,
-        json!({
-            "gettoken": 1,
-            "requests": {
-                "/gettoken": 1,
-                ADD: 3,
-                UPDATE: 1,
-                GET: 1,
-                "/no/such/path": 1,
-            },
-        })
+        stats.requests,
+        [
+            ("/gettoken", 1),
+            (ADD, 3),
+            (UPDATE, 1),
+            (GET, 1),
+            ("/no/such/path", 1)
+        ]
+        .map(|(path, n)| (path.to_owned(), n))
+        .into()
     );
+    assert_eq!(stats.count_prefix("/topapi/workrecord/"), 5);
 }
 
 #[test]
@@ -261,11 +256,11 @@ fn reset_returns_to_the_state_at_start() {
     let h = start_default();
     let token = h.token();
     h.add(&token, &record("u", "t"));
-    push(&h, json!([{"path": "/gettoken", "errcode": 5}]));
-    let (status, body) = h.control("reset", &json!({}));
+    h.control.faults([Fault::errcode("/gettoken", 5)]);
+    let (status, body) = h.control.call("POST", "/_emulator/reset", None);
     assert_eq!((status, body), (200, json!({"ok": true})));
-    assert_eq!(h.stats(), json!({"gettoken": 0, "requests": {}}));
-    assert_eq!(h.get("/_emulator/faults").1["faults"], json!([]));
+    assert_eq!(h.control.stats(), Default::default());
+    assert!(h.control.pending_faults().is_empty());
     assert_eq!(stored(&h, "u"), 0);
     assert_errcode(&h.call(&token, GET, &json!({})), 40014, "access_token");
     let fresh = h.token();
@@ -276,12 +271,16 @@ fn reset_returns_to_the_state_at_start() {
 #[test]
 fn control_api_misuse() {
     let h = start_default();
-    let (status, body) = h.get("/_emulator/records");
+    let (status, body) = h.control.call("GET", "/_emulator/records", None);
     assert_eq!(status, 400);
     assert!(body["error"].as_str().unwrap().contains("userid"));
-    assert_eq!(h.get("/_emulator/reset").0, 405);
-    assert_eq!(h.get("/_emulator/expire-tokens").0, 405);
-    assert_eq!(h.get("/_emulator/nope").0, 404);
+    assert_eq!(h.control.call("GET", "/_emulator/reset", None).0, 405);
+    assert_eq!(
+        h.control.call("GET", "/_emulator/expire-tokens", None).0,
+        405
+    );
+    assert_eq!(h.control.call("POST", "/_emulator/todos", None).0, 405);
+    assert_eq!(h.control.call("GET", "/_emulator/nope", None).0, 404);
     // The control API is not counted.
-    assert_eq!(h.stats()["requests"], json!({}));
+    assert!(h.control.stats().requests.is_empty());
 }

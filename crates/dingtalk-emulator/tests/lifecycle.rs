@@ -4,6 +4,7 @@
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use dingtalk_emulator::testing::{Control, Fault};
 use dingtalk_emulator::{spawn, Config};
 use reqwest::blocking::Client;
 use reqwest::Certificate;
@@ -32,6 +33,13 @@ fn https_with_the_written_certificate() {
     let url = format!("{base}/gettoken?appkey=demo_app_key&appsecret=demo_app_secret");
     let body: Value = client.get(&url).send().unwrap().json().unwrap();
     assert_eq!(body["errcode"], 0, "{body}");
+    // The control client speaks HTTPS with the same certificate.
+    let control = Control::new(&emulator);
+    assert_eq!(control.gettoken_calls(), 1);
+    assert!(
+        Control::connect(base, None).is_err(),
+        "https needs the certificate"
+    );
 
     // The certificate also names localhost.
     let by_name = trusting(pem)
@@ -113,16 +121,8 @@ fn many_emulators_side_by_side() {
 #[test]
 fn stop_does_not_wait_long_for_a_request_in_flight() {
     let emulator = spawn(Config::default()).expect("starts");
-    let http = Client::builder().no_proxy().build().unwrap();
-    let faults = serde_json::json!([{"path": "/gettoken", "delay_ms": 60_000}]);
-    let url = format!("{}/_emulator/faults", emulator.base_url());
-    assert!(http
-        .post(url)
-        .body(faults.to_string())
-        .send()
-        .unwrap()
-        .status()
-        .is_success());
+    let control = Control::new(&emulator);
+    control.faults([Fault::delay("/gettoken", Duration::from_secs(60))]);
     let slow = {
         let url = format!("{}/gettoken", emulator.base_url());
         std::thread::spawn(move || {
@@ -135,16 +135,8 @@ fn stop_does_not_wait_long_for_a_request_in_flight() {
         })
     };
     // Wait until the slow request has arrived.
-    let stats_url = format!("{}/_emulator/stats", emulator.base_url());
     let deadline = Instant::now() + Duration::from_secs(10);
-    while http
-        .get(&stats_url)
-        .send()
-        .unwrap()
-        .json::<Value>()
-        .unwrap()["gettoken"]
-        != 1
-    {
+    while control.gettoken_calls() != 1 {
         assert!(Instant::now() < deadline, "the slow request never arrived");
         std::thread::sleep(Duration::from_millis(10));
     }

@@ -24,10 +24,19 @@ fn unknown_paths_answer_404_in_dingtalk_shape() {
     assert!(body["request_id"].is_string());
     let (status, body) = h.post("/topapi/workrecord/deletebyuserid", &json!({}));
     assert_eq!((status, body["errcode"].clone()), (404, json!(404)));
-    let (status, body) = h.get("/v1.0/todo/users/u/tasks");
-    assert_eq!(status, 404);
-    assert_eq!(body["code"], "InvalidAction.NotFound");
-    assert!(body["requestid"].is_string());
+    assert_v1_error(
+        &h.get("/v1.0/todo/users/u/nothing"),
+        404,
+        "InvalidAction.NotFound",
+        "/v1.0/todo/users/u/nothing",
+    );
+    // A known path with the wrong method is an unknown API to DingTalk's gateway too.
+    assert_v1_error(
+        &h.get("/v1.0/todo/users/u/tasks"),
+        404,
+        "InvalidAction.NotFound",
+        "GET /v1.0/todo/users/u/tasks",
+    );
     assert_eq!(h.get("/").0, 404);
 }
 

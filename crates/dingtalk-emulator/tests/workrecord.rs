@@ -50,9 +50,7 @@ fn add_stores_every_field() {
         "formItemList": [{"title": "金额", "content": "42 元"}, {"title": "t", "content": ""}],
     });
     let record_id = h.add(&token, &full);
-    let (status, stored) = h.get("/_emulator/records?userid=u1");
-    assert_eq!(status, 200);
-    let stored = &stored["records"][0];
+    let stored = &h.control.records("u1")[0];
     assert_eq!(stored["record_id"], record_id.as_str());
     for field in [
         "title",
@@ -70,13 +68,10 @@ fn add_stores_every_field() {
     assert_eq!(stored["status"], 0);
     // Optional fields left out are null.
     h.add(&token, &record("u2", "plain"));
-    let (_, plain) = h.get("/_emulator/records?userid=u2");
-    assert_eq!(plain["records"][0]["pcUrl"], Value::Null);
-    assert_eq!(plain["records"][0]["biz_id"], Value::Null);
-    assert_eq!(
-        h.get("/_emulator/records?userid=nobody").1,
-        json!({"records": []})
-    );
+    let plain = &h.control.records("u2")[0];
+    assert_eq!(plain["pcUrl"], Value::Null);
+    assert_eq!(plain["biz_id"], Value::Null);
+    assert!(h.control.records("nobody").is_empty());
 }
 
 #[test]
@@ -267,8 +262,7 @@ fn duplicate_biz_id_for_the_same_user() {
     assert_errcode(&h.call(&token, ADD, &first), 854001, "biz_id");
     // Another user may use the same biz_id.
     h.add(&token, &with(record("u2", "t"), "biz_id", json!("order-7")));
-    let (_, stored) = h.get("/_emulator/records?userid=u1");
-    assert_eq!(stored["records"].as_array().unwrap().len(), 1);
+    assert_eq!(h.control.records("u1").len(), 1);
 }
 
 #[test]
@@ -310,10 +304,9 @@ fn update_by_record_id_or_biz_id() {
         [by_id.clone(), by_biz]
     );
     assert_eq!(ids(&h.page(&token, "u1", 0, 50, 0)), [keep]);
-    let (_, stored) = h.get("/_emulator/records?userid=u1");
-    let statuses: Vec<_> = stored["records"]
-        .as_array()
-        .unwrap()
+    let statuses: Vec<_> = h
+        .control
+        .records("u1")
         .iter()
         .map(|r| r["status"].clone())
         .collect();

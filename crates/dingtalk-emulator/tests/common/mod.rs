@@ -1,21 +1,27 @@
-//! Helpers shared by the integration tests: a running emulator and a blocking
-//! client that talks to it over real HTTP.
+//! Helpers shared by the integration tests: a running emulator, its control client,
+//! and a blocking client that talks DingTalk to it over real HTTP.
 
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::time::Duration;
 
+use dingtalk_emulator::testing::Control;
 use dingtalk_emulator::{spawn, Config, RunningEmulator};
 use reqwest::blocking::{Client, Response};
+use reqwest::Method;
 use serde_json::{json, Value};
 
 pub const ADD: &str = "/topapi/workrecord/add";
 pub const UPDATE: &str = "/topapi/workrecord/update";
 pub const GET: &str = "/topapi/workrecord/getbyuserid";
+pub const USER_GET: &str = "/topapi/v2/user/get";
+pub const GET_BY_UNIONID: &str = "/topapi/user/getbyunionid";
+pub const TOKEN_HEADER: &str = "x-acs-dingtalk-access-token";
 
 pub struct Harness {
     pub emulator: RunningEmulator,
     pub http: Client,
+    pub control: Control,
 }
 
 pub fn client() -> Client {
@@ -28,9 +34,11 @@ pub fn client() -> Client {
 
 pub fn start(config: Config) -> Harness {
     let emulator = spawn(config).expect("emulator starts");
+    let control = Control::new(&emulator);
     Harness {
         emulator,
         http: client(),
+        control,
     }
 }
 
@@ -61,6 +69,38 @@ pub fn assert_errcode(answer: &(u16, Value), errcode: i64, needle: &str) {
         body["request_id"].as_str().is_some_and(|s| !s.is_empty()),
         "{body}"
     );
+}
+
+/// Asserts a v1.0 error: the status, the code, a message containing `needle`, and a
+/// lowercase `requestid` (never `requestId`, which only success bodies have).
+#[track_caller]
+pub fn assert_v1_error(answer: &(u16, Value), status: u16, code: &str, needle: &str) {
+    let (got, body) = answer;
+    assert_eq!(*got, status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(needle),
+        "message {message:?} should contain {needle:?}"
+    );
+    assert!(
+        body["requestid"].as_str().is_some_and(|s| !s.is_empty()),
+        "{body}"
+    );
+    assert!(body.get("requestId").is_none(), "{body}");
+}
+
+/// Percent-encodes a path segment: everything but RFC 3986's unreserved characters.
+pub fn segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 impl Harness {
@@ -117,6 +157,26 @@ impl Harness {
         self.post_bytes(&format!("{path}?access_token={token}"), body)
     }
 
+    /// A v1.0 call with the token in its header (none when `token` is `None`).
+    pub fn v1(
+        &self,
+        method: Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.header(TOKEN_HEADER, token);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        read(request.send().expect("request"))
+    }
+
     /// Adds a valid record and returns its record id.
     pub fn add(&self, token: &str, record: &Value) -> String {
         let (_, body) = self.call(token, ADD, record);
@@ -133,14 +193,6 @@ impl Harness {
         assert_eq!(body["errcode"], 0, "{body}");
         body
     }
-
-    pub fn control(&self, path: &str, body: &Value) -> (u16, Value) {
-        self.post(&format!("/_emulator/{path}"), body)
-    }
-
-    pub fn stats(&self) -> Value {
-        self.get("/_emulator/stats").1
-    }
 }
 
 /// A valid `workrecord/add` body.
@@ -152,4 +204,141 @@ pub fn record(userid: &str, title: &str) -> Value {
         "url": "https://example.com/todo",
         "formItemList": [{"title": "Amount", "content": "42"}],
     })
+}
+
+pub fn tasks_path(union_id: &str) -> String {
+    format!("/v1.0/todo/users/{}/tasks", segment(union_id))
+}
+
+pub fn task_path(union_id: &str, task_id: &str) -> String {
+    format!("{}/{}", tasks_path(union_id), segment(task_id))
+}
+
+pub fn query_path(union_id: &str) -> String {
+    format!("/v1.0/todo/users/{}/org/tasks/query", segment(union_id))
+}
+
+/// A valid create body, listed (it has a detailUrl).
+pub fn task(subject: &str) -> Value {
+    json!({
+        "subject": subject,
+        "detailUrl": {"appUrl": "dingtalk://app/todo", "pcUrl": "https://example.com/todo"},
+    })
+}
+
+/// The to-do API, called with a valid token of the demo app.
+pub struct Todos<'a> {
+    pub h: &'a Harness,
+    pub token: String,
+}
+
+impl Harness {
+    pub fn todos(&self) -> Todos<'_> {
+        Todos {
+            h: self,
+            token: self.token(),
+        }
+    }
+}
+
+fn with_operator(path: String, operator: Option<&str>) -> String {
+    match operator {
+        Some(operator) => format!("{path}?operatorId={}", segment(operator)),
+        None => path,
+    }
+}
+
+impl Todos<'_> {
+    fn call(&self, method: Method, path: &str, body: Option<&Value>) -> (u16, Value) {
+        self.h.v1(method, Some(&self.token), path, body)
+    }
+
+    pub fn create(&self, union_id: &str, body: &Value) -> (u16, Value) {
+        self.create_as(union_id, body, None)
+    }
+
+    pub fn create_as(&self, union_id: &str, body: &Value, operator: Option<&str>) -> (u16, Value) {
+        let path = with_operator(tasks_path(union_id), operator);
+        self.call(Method::POST, &path, Some(body))
+    }
+
+    /// Creates a task and returns the task object.
+    #[track_caller]
+    pub fn created(&self, union_id: &str, body: &Value) -> Value {
+        let (status, task) = self.create(union_id, body);
+        assert_eq!(status, 200, "{task}");
+        task
+    }
+
+    pub fn get(&self, union_id: &str, task_id: &str) -> (u16, Value) {
+        self.call(Method::GET, &task_path(union_id, task_id), None)
+    }
+
+    pub fn by_source(&self, union_id: &str, source_id: &str) -> (u16, Value) {
+        let path = format!("{}/sources/{}", tasks_path(union_id), segment(source_id));
+        self.call(Method::GET, &path, None)
+    }
+
+    pub fn update(
+        &self,
+        union_id: &str,
+        task_id: &str,
+        body: &Value,
+        operator: Option<&str>,
+    ) -> (u16, Value) {
+        let path = with_operator(task_path(union_id, task_id), operator);
+        self.call(Method::PUT, &path, Some(body))
+    }
+
+    pub fn executor_status(
+        &self,
+        union_id: &str,
+        task_id: &str,
+        body: &Value,
+        operator: Option<&str>,
+    ) -> (u16, Value) {
+        let path = with_operator(
+            format!("{}/executorStatus", task_path(union_id, task_id)),
+            operator,
+        );
+        self.call(Method::PUT, &path, Some(body))
+    }
+
+    pub fn delete(&self, union_id: &str, task_id: &str, operator: Option<&str>) -> (u16, Value) {
+        let path = with_operator(task_path(union_id, task_id), operator);
+        self.call(Method::DELETE, &path, None)
+    }
+
+    pub fn list(&self, union_id: &str, body: &Value) -> (u16, Value) {
+        self.call(Method::POST, &query_path(union_id), Some(body))
+    }
+
+    /// Every page of a list query, following nextToken; returns the pages.
+    #[track_caller]
+    pub fn pages(&self, union_id: &str, query: &Value) -> Vec<Value> {
+        let mut pages = Vec::new();
+        let mut body = query.clone();
+        loop {
+            let (status, page) = self.list(union_id, &body);
+            assert_eq!(status, 200, "{page}");
+            let next = page["nextToken"].clone();
+            pages.push(page);
+            match next {
+                Value::Null => return pages,
+                Value::String(token) => body["nextToken"] = json!(token),
+                other => panic!("nextToken must be a string or null, got {other}"),
+            }
+            assert!(pages.len() < 100, "paging never ends");
+        }
+    }
+
+    /// The subjects of every card of every page, in order.
+    #[track_caller]
+    pub fn subjects(&self, union_id: &str, query: &Value) -> Vec<String> {
+        self.pages(union_id, query)
+            .iter()
+            .flat_map(|page| page["todoCards"].as_array().cloned().unwrap_or_default())
+            .map(|card| card["subject"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
 }

@@ -21,6 +21,7 @@ mod errors;
 mod faults;
 mod ids;
 mod params;
+mod push;
 mod qps;
 mod record_store;
 mod routes;
@@ -33,7 +34,7 @@ mod token;
 mod token_store;
 mod workrecord;
 
-pub use config::{Config, DEMO_APP_KEY, DEMO_APP_SECRET};
+pub use config::{Config, PushConfig, DEMO_APP_KEY, DEMO_APP_SECRET};
 pub use server::{serve, Emulator};
 pub use spawn::{spawn, RunningEmulator};
 

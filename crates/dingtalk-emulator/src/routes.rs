@@ -9,7 +9,7 @@ use axum::Router;
 use crate::state::AppState;
 use crate::token::{GETTOKEN, V1_ACCESS_TOKEN};
 use crate::workrecord::{ADD, GET_BY_USERID, UPDATE};
-use crate::{control, errors, token, workrecord, BODY_LIMIT};
+use crate::{control, errors, push, token, workrecord, BODY_LIMIT};
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -30,6 +30,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_emulator/stats", get(control::stats))
         .route("/_emulator/reset", post(control::reset))
         .route("/_emulator/records", get(control::records))
+        .route("/_emulator/push", post(push::control::push))
+        .route("/_emulator/events", get(push::control::events))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

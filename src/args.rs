@@ -24,6 +24,24 @@ impl<'a> PhpStr<'a> {
     pub fn arg(&self, name: &str, method: &str) -> PhpResult<&'a str> {
         std::str::from_utf8(self.0).map_err(|_| value_error(method, name, NOT_UTF8))
     }
+
+    /// The bytes, whatever they are (for input that is checked as data, not as an argument).
+    pub fn bytes(&self) -> &'a [u8] {
+        self.0
+    }
+}
+
+/// A string default (`#[php(defaults(name = "text"))]`).
+impl<'a> From<&'a str> for PhpStr<'a> {
+    fn from(text: &'a str) -> Self {
+        PhpStr(text.as_bytes())
+    }
+}
+
+impl StubLiteral for PhpStr<'_> {
+    fn stub_literal(&self) -> String {
+        String::from_utf8_lossy(self.0).stub_literal()
+    }
 }
 
 /// The reason given for a string that is not UTF-8.

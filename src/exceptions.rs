@@ -59,6 +59,7 @@ static AUTHENTICATION_EXCEPTION: Registered = Registered::new();
 static RATE_LIMIT_EXCEPTION: Registered = Registered::new();
 static CONFLICT_EXCEPTION: Registered = Registered::new();
 static TRANSPORT_EXCEPTION: Registered = Registered::new();
+static CALLBACK_EXCEPTION: Registered = Registered::new();
 
 fn runtime_exception() -> &'static ClassEntry {
     // SAFETY: SPL registers its classes before any extension that follows it in load order;
@@ -189,6 +190,12 @@ pub fn register() -> ext_php_rs::error::Result<()> {
     )
     .registration(|ce, _| TRANSPORT_EXCEPTION.set(ce))
     .register()?;
+    plain(
+        "DingTalk\\CallbackException",
+        (exception_ce, "\\DingTalk\\Exception"),
+    )
+    .registration(|ce, _| CALLBACK_EXCEPTION.set(ce))
+    .register()?;
     Ok(())
 }
 
@@ -284,4 +291,9 @@ pub fn type_error(method: &str, name: &str, expected: &str, given: &str) -> PhpE
         0,
         ce::type_error(),
     )
+}
+
+/// A `CallbackException`: a push that cannot be trusted or read.
+pub fn callback_exception(message: String) -> PhpException {
+    PhpException::new(message, 0, CALLBACK_EXCEPTION.get())
 }

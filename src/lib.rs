@@ -4,6 +4,7 @@
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
 mod args;
+mod callback;
 mod client;
 mod create_args;
 mod exceptions;
@@ -40,5 +41,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .startup_function(startup)
         .class::<client::Client>()
         .class::<work_record::WorkRecord>()
+        .class::<callback::Callback>()
         .info_function(info)
 }

@@ -222,6 +222,72 @@ class WorkRecord
     public function find(string $userId, string $recordId): ?array {}
 }
 
+/**
+ * DingTalk's HTTP push (event subscription over HTTP): verifies and decrypts what DingTalk POSTs
+ * to the app's URL, and seals the encrypted "success" DingTalk expects back (within about a
+ * second, or it retries).
+ *
+ * Exactly DingTalk's algorithm: AES-256-CBC with the key base64_decode($aesKey . '=') and its
+ * first 16 bytes as IV, PKCS#7 padding to 32-byte blocks, the text framed as 16 random bytes,
+ * a 4-byte big-endian length, the message and the receiveId; the signature is the SHA-1 (hex) of
+ * token, timestamp, nonce and ciphertext sorted byte-wise, checked in constant time before
+ * anything is decrypted.
+ *
+ * A Callback cannot be serialized, and var_dump()/print_r() show none of its data.
+ */
+final class Callback
+{
+    /**
+     * @param string $token     The event subscription's token. Never shown in any message, trace or dump.
+     * @param string $aesKey    The event subscription's 43-character aesKey (EncodingAESKey). Never shown.
+     * @param string $receiveId Who the messages are for: the app key for an app configured in the
+     *                          developer console (not the corpId), the corpId for callbacks
+     *                          registered through the old API, the suiteKey for a third-party app.
+     *
+     * @throws \ValueError when the token or receiveId is empty, or the aesKey is not 43 base64
+     *                     characters (the message names the argument, never its value).
+     */
+    public function __construct(#[\SensitiveParameter] string $token, #[\SensitiveParameter] string $aesKey, string $receiveId) {}
+
+    /**
+     * Verifies and decrypts a push.
+     *
+     * @param array  $query $_GET: msg_signature (or signature), timestamp (or timeStamp), nonce.
+     * @param string $body  The raw request body, file_get_contents('php://input'): {"encrypt": "..."}.
+     *
+     * @return array The event, decoded as json_decode($json, true) would: ['EventType' => 'check_url'],
+     *               or ['EventType' => 'todo_task_update', 'eventId' => ..., 'taskId' => ..., ...].
+     *
+     * @throws CallbackException when the push cannot be trusted or read: a query parameter
+     *     missing or not a string, a body that is not {"encrypt": "..."}, a signature that does
+     *     not match, bad base64, a bad length or padding (a wrong aesKey), a receiveId that is not
+     *     $receiveId (the message names the one found), or a message that is not a JSON object
+     *     (DingTalk's events always are; the "success" of a reply is not an event).
+     */
+    public function open(array $query, string $body): array {}
+
+    /**
+     * The answer to a push, to send back as the JSON response body (json_encode it): the text
+     * sealed with the current time in milliseconds and a random nonce.
+     *
+     * @param string $plaintext What to answer; DingTalk expects "success".
+     *
+     * @return array{msg_signature: string, timeStamp: string, nonce: string, encrypt: string}
+     *
+     * @throws \ValueError when the plaintext is not UTF-8.
+     */
+    public function reply(string $plaintext = 'success'): array {}
+
+    /**
+     * Like reply(), with the timestamp and nonce chosen by the caller (tests, emulators).
+     *
+     * @return array{msg_signature: string, timeStamp: string, nonce: string, encrypt: string}
+     *
+     * @throws \ValueError when the timestamp or nonce is empty, or an argument is not UTF-8.
+     */
+    public function encrypt(string $plaintext, string $timestamp, string $nonce): array {}
+}
+
 /** Everything the extension throws, except \ValueError and \TypeError for bad arguments. */
 class Exception extends \RuntimeException {}
 
@@ -264,3 +330,9 @@ class ConflictException extends ApiException {}
  * body that is not the expected JSON.
  */
 class TransportException extends Exception {}
+
+/**
+ * A push that cannot be trusted or read (see Callback::open()). Answer it with an HTTP error, not
+ * with reply(): DingTalk then retries, and a forged request learns nothing.
+ */
+class CallbackException extends Exception {}

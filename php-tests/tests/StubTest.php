@@ -69,6 +69,8 @@ final class StubTest extends TestCase
         $this->assertSame([
             'DingTalk\\ApiException',
             'DingTalk\\AuthenticationException',
+            'DingTalk\\Callback',
+            'DingTalk\\CallbackException',
             'DingTalk\\Client',
             'DingTalk\\ConflictException',
             'DingTalk\\Exception',

@@ -11,6 +11,7 @@
 mod answer;
 mod ca;
 mod call;
+pub mod callback;
 mod client;
 pub mod error;
 mod new_record;
@@ -23,6 +24,7 @@ mod token;
 mod transport;
 pub mod workrecord;
 
+pub use callback::{Callback, CallbackError};
 pub use client::Client;
 pub use error::{ApiError, Error, ErrorKind, Result, TransportError, TransportErrorKind};
 pub use new_record::NewRecord;

@@ -72,7 +72,6 @@ impl Client {
     /// `new Client(string $appKey, string $appSecret, array $options = [])`.
     #[php(defaults(options = PhpArray::empty()))]
     pub fn __construct(appKey: PhpStr, appSecret: PhpStr, options: PhpArray) -> PhpResult<Self> {
-        crate::sensitive::mark_once("DingTalk\\Client", "__construct", 1);
         let m = method("__construct");
         let appKey = appKey.arg("appKey", &m)?;
         let appSecret = appSecret.arg("appSecret", &m)?;

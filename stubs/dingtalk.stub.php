@@ -12,6 +12,11 @@ namespace DingTalk;
 /**
  * A DingTalk app's client for the server API (the legacy "oapi" host).
  *
+ * Every method of the extension takes its arguments as PHP's own functions do: in coercive mode
+ * a value is coerced to the declared type (`list(12345)` passes "12345", and null for a scalar
+ * parameter is coerced with PHP's deprecation); under `declare(strict_types=1)` it must be of
+ * that type. Otherwise PHP's own \TypeError is thrown.
+ *
  * The access token is cached inside the PHP process, shared by every Client of the same app
  * (same base_url, app key and secret), renewed `token_margin` seconds before it expires, and
  * fetched by one caller at a time. In php-fpm it outlives requests: making a Client per request
@@ -45,7 +50,7 @@ class Client
      *   A null value means the default.
      *
      * @throws \ValueError when an argument or option is invalid, or an option is unknown.
-     * @throws \TypeError  when an option has the wrong type.
+     * @throws \TypeError  when an argument or an option has the wrong type.
      */
     public function __construct(string $appKey, #[\SensitiveParameter] string $appSecret, array $options = []) {}
 

@@ -4,11 +4,12 @@ use ext_php_rs::boxed::ZBox;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use serde_json::{Map, Number, Value};
 
-use crate::args::{Key, PhpArray, PhpValue, NOT_UTF8};
+use crate::args::{finite, Key, PhpArray, PhpValue};
+use crate::exceptions::ArgError;
 
 /// A PHP array as JSON: a list becomes a JSON array, anything else an object. `name` is the
 /// argument's name for errors (`body[items][0]`).
-pub fn array_to_json(array: &PhpArray, name: &str) -> Result<Value, dingtalk_core::Error> {
+pub fn array_to_json(array: &PhpArray, name: &str) -> Result<Value, ArgError> {
     let child = |key: &Key| format!("{name}[{key}]");
     // As json_encode(): an empty array is a list (the caller makes a top-level body an object).
     if array.is_list() {
@@ -22,33 +23,22 @@ pub fn array_to_json(array: &PhpArray, name: &str) -> Result<Value, dingtalk_cor
     Ok(Value::Object(map))
 }
 
-fn value_to_json(value: &PhpValue, name: &str) -> Result<Value, dingtalk_core::Error> {
+fn value_to_json(value: &PhpValue, name: &str) -> Result<Value, ArgError> {
     Ok(match value {
         PhpValue::Null => Value::Null,
         PhpValue::Bool(b) => Value::Bool(*b),
         PhpValue::Int(i) => Value::from(*i),
-        PhpValue::Float(f) => Number::from_f64(*f).map(Value::Number).ok_or_else(|| {
-            dingtalk_core::Error::InvalidArgument {
-                name: name.to_owned(),
-                reason: "must be a finite number (JSON has no NAN or INF)".to_owned(),
-            }
-        })?,
-        PhpValue::Str(bytes) => Value::String(
-            std::str::from_utf8(bytes)
-                .map_err(|_| dingtalk_core::Error::InvalidArgument {
-                    name: name.to_owned(),
-                    reason: NOT_UTF8.to_owned(),
-                })?
-                .to_owned(),
-        ),
+        PhpValue::Float(f) => {
+            // Finite numbers always make a JSON number.
+            Number::from_f64(finite(*f, name)?).map_or(Value::Null, Value::Number)
+        }
+        PhpValue::Str(_) => Value::String(value.string(name)?.to_owned()),
         PhpValue::Array(array) => array_to_json(array, name)?,
         PhpValue::Other(type_name) => {
-            return Err(dingtalk_core::Error::InvalidArgument {
-                name: name.to_owned(),
-                reason: format!(
-                    "must be null, bool, int, float, string or array, {type_name} given"
-                ),
-            })
+            return Err(ArgError::value(
+                name,
+                format!("must be null, bool, int, float, string or array, {type_name} given"),
+            ))
         }
     })
 }

@@ -15,7 +15,8 @@ namespace DingTalk;
  * Every method of the extension takes its arguments as PHP's own functions do: in coercive mode
  * a value is coerced to the declared type (`list(12345)` passes "12345", and null for a scalar
  * parameter is coerced with PHP's deprecation); under `declare(strict_types=1)` it must be of
- * that type. Otherwise PHP's own \TypeError is thrown.
+ * that type. Otherwise PHP's own \TypeError is thrown. An array argument (options, query, body,
+ * forms) may hold at most 100,000 values and 8 MiB of strings, nested at most 64 levels deep.
  *
  * The access token is cached inside the PHP process, shared by every Client of the same app
  * (same base_url, app key and secret), renewed `token_margin` seconds before it expires, and
@@ -49,7 +50,8 @@ class Client
      *   - user_agent: User-Agent header (default "dingtalk-php/VERSION").
      *   A null value means the default.
      *
-     * @throws \ValueError when an argument or option is invalid, or an option is unknown.
+     * @throws \ValueError when an argument or option is invalid, an option is unknown, or the
+     *                     options array is too large.
      * @throws \TypeError  when an argument or an option has the wrong type.
      */
     public function __construct(string $appKey, #[\SensitiveParameter] string $appSecret, array $options = []) {}
@@ -73,7 +75,8 @@ class Client
      *
      * @return array The whole decoded body (errcode 0).
      *
-     * @throws \ValueError         when the path is invalid or a query value is not UTF-8.
+     * @throws \ValueError         when the path is invalid, a query value is not UTF-8 or is NAN or
+     *                             INF (as for post()), or the query is too large.
      * @throws \TypeError          when a query value is not a string, int, float or bool.
      * @throws ApiException        when DingTalk answers with an errcode (after the retries).
      * @throws TransportException  when no usable answer arrives within the timeout.
@@ -89,7 +92,8 @@ class Client
      *
      * @return array The whole decoded body (errcode 0).
      *
-     * @throws \ValueError         when the path or a body value cannot be sent (invalid UTF-8, NAN, objects).
+     * @throws \ValueError         when the path or a body value cannot be sent (invalid UTF-8, NAN,
+     *                             objects), or the body is too large.
      * @throws ApiException        when DingTalk answers with an errcode (after the retries).
      * @throws TransportException  when no usable answer arrives within the timeout.
      */
@@ -210,7 +214,10 @@ class WorkRecord
     public function find(string $userId, string $recordId): ?array {}
 }
 
-/** Everything the extension throws, except \ValueError and \TypeError for bad arguments. */
+/**
+ * Everything the extension throws, except \ValueError and \TypeError for bad arguments. A NUL
+ * byte in any text of an exception (a server's page, a key of your array) shows as `\0`.
+ */
 class Exception extends \RuntimeException {}
 
 /**

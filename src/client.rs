@@ -10,7 +10,7 @@ use ext_php_rs::types::ZendHashTable;
 
 use crate::args::{finite, ArrayArg, PhpArray, PhpStr, PhpValue};
 use crate::exceptions::{ArgError, OrThrow};
-use crate::json::{array_to_json, json_array};
+use crate::json::{answer_array, array_to_json};
 use crate::work_record::WorkRecord;
 
 /// A DingTalk app's client. The token cache and the connections are shared by every client of
@@ -86,7 +86,7 @@ impl Client {
     pub fn get(&self, path: PhpStr, query: ArrayArg) -> PhpResult<ZBox<ZendHashTable>> {
         let path = path.arg("path").php(GET)?;
         let pairs = query_pairs(&query.copy("query", GET)?).php(GET)?;
-        Ok(json_array(&self.core.get(path, &pairs).php(GET)?))
+        answer_array(&self.core.get(path, &pairs).php(GET)?)
     }
 
     /// Any oapi POST with a JSON body; returns the whole decoded body.
@@ -101,7 +101,7 @@ impl Client {
             }
             other => other,
         };
-        Ok(json_array(&self.core.post(path, &body).php(POST)?))
+        answer_array(&self.core.post(path, &body).php(POST)?)
     }
 
     /// The work-record API of this app.

@@ -280,6 +280,11 @@ pub fn to_php(error: Error, method: &str) -> PhpException {
     }
 }
 
+/// A `TransportException`: no usable answer (`reason` says why).
+pub fn transport_error(reason: &str) -> PhpException {
+    exception(TRANSPORT_EXCEPTION.get(), reason)
+}
+
 /// How PHP names argument `name` of the method being executed: `#3 ($options[timeout])`, with
 /// the position of the parameter the name starts with, as PHP's own messages do.
 fn argument(name: &str) -> String {

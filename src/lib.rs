@@ -11,6 +11,7 @@ mod frame;
 mod install;
 mod json;
 mod options;
+mod php_memory;
 mod record_arrays;
 mod sensitive;
 mod signature;

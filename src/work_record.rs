@@ -11,7 +11,7 @@ use ext_php_rs::types::ZendHashTable;
 use crate::args::{ArrayArg, PhpStr};
 use crate::client::Client;
 use crate::exceptions::OrThrow;
-use crate::record_arrays::{page_array, record_array, records_array};
+use crate::record_arrays::{one_record, page_array, records_array};
 
 /// The work-record (待办) API of one app.
 #[php_class]
@@ -86,9 +86,7 @@ impl WorkRecord {
     ) -> PhpResult<ZBox<ZendHashTable>> {
         let userId = userId.arg("userId").php(LIST)?;
         let status = RecordStatus::from_code(status).php(LIST)?;
-        Ok(page_array(
-            &self.api.list(userId, status, offset, limit).php(LIST)?,
-        ))
+        page_array(&self.api.list(userId, status, offset, limit).php(LIST)?)
     }
 
     /// Every record with `$status`, all pages.
@@ -96,7 +94,7 @@ impl WorkRecord {
     pub fn all(&self, userId: PhpStr, status: i64) -> PhpResult<ZBox<ZendHashTable>> {
         let userId = userId.arg("userId").php(ALL)?;
         let status = RecordStatus::from_code(status).php(ALL)?;
-        Ok(records_array(&self.api.all(userId, status).php(ALL)?))
+        records_array(&self.api.all(userId, status).php(ALL)?)
     }
 
     /// The record, pending or done; `null` when the user has no such record.
@@ -104,6 +102,6 @@ impl WorkRecord {
         let userId = userId.arg("userId").php(FIND)?;
         let recordId = recordId.arg("recordId").php(FIND)?;
         let found = self.api.find(userId, recordId).php(FIND)?;
-        Ok(found.map(|record| record_array(&record)))
+        found.as_ref().map(one_record).transpose()
     }
 }

@@ -79,7 +79,8 @@ class Client
      *                             INF (as for post()), or the query is too large.
      * @throws \TypeError          when a query value is not a string, int, float or bool.
      * @throws ApiException        when DingTalk answers with an errcode (after the retries).
-     * @throws TransportException  when no usable answer arrives within the timeout.
+     * @throws TransportException  when no usable answer arrives within the timeout, or the answer
+     *                             would not fit in what memory_limit leaves.
      */
     public function get(string $path, array $query = []): array {}
 
@@ -95,7 +96,8 @@ class Client
      * @throws \ValueError         when the path or a body value cannot be sent (invalid UTF-8, NAN,
      *                             objects), or the body is too large.
      * @throws ApiException        when DingTalk answers with an errcode (after the retries).
-     * @throws TransportException  when no usable answer arrives within the timeout.
+     * @throws TransportException  when no usable answer arrives within the timeout, or the answer
+     *                             would not fit in what memory_limit leaves.
      */
     public function post(string $path, array $body = []): array {}
 
@@ -186,7 +188,8 @@ class WorkRecord
      *
      * @throws \ValueError        when the status, offset or limit is out of range.
      * @throws ApiException       when DingTalk refuses.
-     * @throws TransportException when no usable answer arrives within the timeout.
+     * @throws TransportException when no usable answer arrives within the timeout, or the answer
+     *                            would not fit in what memory_limit leaves.
      */
     public function list(string $userId, int $status = self::PENDING, int $offset = 0, int $limit = 50): array {}
 
@@ -197,7 +200,8 @@ class WorkRecord
      *
      * @throws \ValueError        when the status is not PENDING or DONE.
      * @throws ApiException       when DingTalk refuses.
-     * @throws TransportException when no usable answer arrives within the timeout.
+     * @throws TransportException when no usable answer arrives within the timeout, or the answer
+     *                            would not fit in what memory_limit leaves.
      */
     public function all(string $userId, int $status = self::PENDING): array {}
 
@@ -209,7 +213,8 @@ class WorkRecord
      *
      * @throws \ValueError        when an argument is empty or not UTF-8.
      * @throws ApiException       when DingTalk refuses.
-     * @throws TransportException when no usable answer arrives within the timeout.
+     * @throws TransportException when no usable answer arrives within the timeout, or the answer
+     *                            would not fit in what memory_limit leaves.
      */
     public function find(string $userId, string $recordId): ?array {}
 }
@@ -247,6 +252,7 @@ class RateLimitException extends ApiException {}
 
 /**
  * No usable answer: connection, TLS or timeout failure, an HTTP status without DingTalk's body,
- * or a body that is not the expected JSON.
+ * a body that is not the expected JSON, or an answer that would not fit in what memory_limit
+ * leaves.
  */
 class TransportException extends Exception {}

@@ -12,9 +12,9 @@ use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::args::{Key, PhpArray, PhpStr, PhpValue};
-use crate::exceptions::{callback_exception, value_error};
-use crate::json::{json_array, new_array};
+use crate::args::{ArrayArg, Key, PhpStr, PhpValue};
+use crate::exceptions::{callback_exception, value_error, IntoPhp, OrThrow};
+use crate::json::{answer_array, new_array};
 
 /// One app's event subscription: its token, aesKey and receiveId.
 #[php_class]
@@ -24,17 +24,18 @@ pub struct Callback {
     core: dingtalk_core::Callback,
 }
 
-const CLASS: &str = "DingTalk\\Callback";
-
-fn method(name: &str) -> String {
-    format!("{CLASS}::{name}")
-}
+const CONSTRUCT: &str = "DingTalk\\Callback::__construct";
+const OPEN: &str = "DingTalk\\Callback::open";
+const REPLY: &str = "DingTalk\\Callback::reply";
+const ENCRYPT: &str = "DingTalk\\Callback::encrypt";
 
 /// A refused argument is a `ValueError` naming it; anything about a push a `CallbackException`.
-fn to_php(error: CallbackError, method: &str) -> PhpException {
-    match error {
-        CallbackError::InvalidArgument { name, reason } => value_error(method, name, &reason),
-        other => callback_exception(other.to_string()),
+impl IntoPhp for CallbackError {
+    fn into_php(self, method: &str) -> PhpException {
+        match self {
+            CallbackError::InvalidArgument { name, reason } => value_error(method, name, &reason),
+            other => callback_exception(&other.to_string()),
+        }
     }
 }
 
@@ -63,18 +64,17 @@ fn sealed_array(sealed: Sealed) -> PhpResult<ZBox<ZendHashTable>> {
 impl Callback {
     /// `new Callback(string $token, string $aesKey, string $receiveId)`.
     pub fn __construct(token: PhpStr, aesKey: PhpStr, receiveId: PhpStr) -> PhpResult<Self> {
-        (0..2).for_each(|secret| crate::sensitive::mark_once(CLASS, "__construct", secret));
-        let m = method("__construct");
-        let token = token.arg("token", &m)?;
-        let aesKey = aesKey.arg("aesKey", &m)?;
-        let receiveId = receiveId.arg("receiveId", &m)?;
+        let token = token.arg("token").php(CONSTRUCT)?;
+        let aesKey = aesKey.arg("aesKey").php(CONSTRUCT)?;
+        let receiveId = receiveId.arg("receiveId").php(CONSTRUCT)?;
         dingtalk_core::Callback::new(token, aesKey, receiveId)
             .map(|core| Callback { core })
-            .map_err(|e| to_php(e, &m))
+            .php(CONSTRUCT)
     }
 
     /// Verifies and decrypts a push; returns its event as an array.
-    pub fn open(&self, query: PhpArray, body: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
+    pub fn open(&self, query: ArrayArg, body: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
+        let query = query.copy("query", OPEN)?;
         let values: Vec<(&str, QueryValue<'_>)> = query
             .0
             .iter()
@@ -90,19 +90,15 @@ impl Callback {
                 Err(kind) => Param::NotText(kind),
             })
         });
-        let event = self
-            .core
-            .open(&query, body.bytes())
-            .map_err(|e| to_php(e, &method("open")))?;
-        Ok(json_array(&serde_json::Value::Object(event)))
+        let event = self.core.open(&query, body.bytes()).php(OPEN)?;
+        answer_array(&serde_json::Value::Object(event))
     }
 
     /// The answer to a push, to send back as JSON.
     #[php(defaults(plaintext = "\"success\""))]
     pub fn reply(&self, plaintext: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
-        let m = method("reply");
-        let plaintext = plaintext.arg("plaintext", &m)?;
-        let sealed = self.core.reply(plaintext).map_err(|e| to_php(e, &m))?;
+        let plaintext = plaintext.arg("plaintext").php(REPLY)?;
+        let sealed = self.core.reply(plaintext).php(REPLY)?;
         sealed_array(sealed)
     }
 
@@ -113,14 +109,13 @@ impl Callback {
         timestamp: PhpStr,
         nonce: PhpStr,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let m = method("encrypt");
-        let plaintext = plaintext.arg("plaintext", &m)?;
-        let timestamp = timestamp.arg("timestamp", &m)?;
-        let nonce = nonce.arg("nonce", &m)?;
+        let plaintext = plaintext.arg("plaintext").php(ENCRYPT)?;
+        let timestamp = timestamp.arg("timestamp").php(ENCRYPT)?;
+        let nonce = nonce.arg("nonce").php(ENCRYPT)?;
         let sealed = self
             .core
             .encrypt(plaintext, timestamp, nonce)
-            .map_err(|e| to_php(e, &m))?;
+            .php(ENCRYPT)?;
         sealed_array(sealed)
     }
 }

@@ -5,6 +5,7 @@
 //! (a Rust-backed class would lose them). Their data lives in ordinary protected properties,
 //! which is also why `getErrmsg()` declared on `ApiException` works on its subclasses.
 
+use std::borrow::Cow;
 use std::ffi::c_char;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use dingtalk_core::{ApiError, Error, ErrorKind};
 use ext_php_rs::builders::{ClassBuilder, ClassProperty, FunctionBuilder};
 use ext_php_rs::convert::IntoZval;
-use ext_php_rs::exception::PhpException;
+use ext_php_rs::exception::{PhpException, PhpResult};
 use ext_php_rs::ffi::{zend_class_entry, zend_object, zval};
 use ext_php_rs::flags::{DataType, MethodFlags, PropertyFlags};
 use ext_php_rs::types::{ZendObject, Zval};
@@ -215,11 +216,31 @@ fn update(class: &'static ClassEntry, object: &mut ZendObject, name: &str, value
 }
 
 fn string_zval(text: &str) -> Zval {
-    text.into_zval(false).unwrap_or_else(|_| Zval::null())
+    visible(text)
+        .as_ref()
+        .into_zval(false)
+        .unwrap_or_else(|_| Zval::null())
 }
 
 fn optional_zval(text: Option<&str>) -> Zval {
     text.map_or_else(Zval::null, string_zval)
+}
+
+/// `text` with every NUL byte written as `\0`. PHP strings may hold NUL, but a message with one
+/// cannot be thrown (the engine takes it as a C string) and would turn the documented exception
+/// into a plain `\Error`; shown visibly, it also cannot hide the rest of a message from a log.
+fn visible(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\\0"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// An exception of `class` with `message`. Every exception the binding throws is made here or
+/// by [`api_exception`], so none can fail to be thrown.
+fn exception(class: &'static ClassEntry, message: &str) -> PhpException {
+    PhpException::new(visible(message).into_owned(), 0, class)
 }
 
 /// An `ApiException` (or subclass) object carrying DingTalk's answer.
@@ -230,8 +251,7 @@ fn api_exception(error: &ApiError) -> PhpException {
         ErrorKind::Conflict => CONFLICT_EXCEPTION.get(),
         ErrorKind::Other => API_EXCEPTION.get(),
     };
-    let message = error.to_string();
-    let code = i32::try_from(error.errcode).unwrap_or(0);
+    let message = visible(&error.to_string()).into_owned();
     // Creating the object through the class runs `\Exception`'s initialisation: file, line, trace.
     let mut object = ZendObject::new(class);
     update(class, &mut object, "message", string_zval(&message));
@@ -257,7 +277,7 @@ fn api_exception(error: &ApiError) -> PhpException {
         SUB_CODE,
         optional_zval(error.sub_code.as_deref()),
     );
-    let exception = PhpException::new(message, code, class);
+    let exception = exception(class, &message);
     match object.into_zval(false) {
         Ok(zval) => exception.with_object(zval),
         Err(_) => exception,
@@ -270,30 +290,112 @@ pub fn to_php(error: Error, method: &str) -> PhpException {
     match &error {
         Error::InvalidArgument { name, reason } => value_error(method, name, reason),
         Error::Api(api) => api_exception(api),
-        Error::Transport(_) => PhpException::new(error.to_string(), 0, TRANSPORT_EXCEPTION.get()),
-        Error::Internal(_) => PhpException::new(error.to_string(), 0, EXCEPTION.get()),
+        Error::Transport(_) => exception(TRANSPORT_EXCEPTION.get(), &error.to_string()),
+        Error::Internal(_) => exception(EXCEPTION.get(), &error.to_string()),
     }
 }
 
-/// A `ValueError` naming the argument, worded as PHP's own: `m(): Argument $name reason`.
-pub fn value_error(method: &str, name: &str, reason: &str) -> PhpException {
-    PhpException::new(
-        format!("{method}(): Argument ${name} {reason}"),
-        0,
-        ce::value_error(),
-    )
+/// A `TransportException`: no usable answer (`reason` says why).
+pub fn transport_error(reason: &str) -> PhpException {
+    exception(TRANSPORT_EXCEPTION.get(), reason)
 }
 
-/// A `TypeError` for an argument of the wrong type.
+/// How PHP names argument `name` of the method being executed: `#3 ($options[timeout])`, with
+/// the position of the parameter the name starts with, as PHP's own messages do.
+fn argument(name: &str) -> String {
+    let parameter = name.split('[').next().unwrap_or(name);
+    match crate::frame::parameter_position(parameter) {
+        Some(position) => format!("#{position} (${name})"),
+        None => format!("${name}"),
+    }
+}
+
+/// A `ValueError` naming the argument, worded as PHP's own:
+/// `DingTalk\Client::__construct(): Argument #1 ($appKey) must not be empty`.
+pub fn value_error(method: &str, name: &str, reason: &str) -> PhpException {
+    let message = format!("{method}(): Argument {} {reason}", argument(name));
+    exception(ce::value_error(), &message)
+}
+
+/// A `TypeError` for a value of the wrong type inside an array argument (the engine reports
+/// the arguments themselves).
 pub fn type_error(method: &str, name: &str, expected: &str, given: &str) -> PhpException {
-    PhpException::new(
-        format!("{method}(): Argument ${name} must be of type {expected}, {given} given"),
-        0,
-        ce::type_error(),
-    )
+    let message = format!(
+        "{method}(): Argument {} must be of type {expected}, {given} given",
+        argument(name)
+    );
+    exception(ce::type_error(), &message)
+}
+
+/// A problem with an argument that the binding finds while converting it from PHP (the core
+/// never sees such a value): a value of the wrong type inside an array, NAN, bytes that are
+/// not UTF-8, an array too large to copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArgError {
+    /// A `\ValueError`: `name` is of the declared type but cannot be used; `reason` follows the
+    /// name in the message ("must be valid UTF-8").
+    Value { name: String, reason: String },
+    /// A `\TypeError`: `name`, inside an array argument, is a `given` where an `expected` is needed.
+    Type {
+        name: String,
+        expected: &'static str,
+        given: String,
+    },
+}
+
+impl ArgError {
+    pub fn value(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        ArgError::Value {
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn of_type(name: impl Into<String>, expected: &'static str, given: &str) -> Self {
+        ArgError::Type {
+            name: name.into(),
+            expected,
+            given: given.to_owned(),
+        }
+    }
+}
+
+/// An error that becomes a PHP exception once the method it happened in is known.
+pub trait IntoPhp {
+    fn into_php(self, method: &str) -> PhpException;
+}
+
+impl IntoPhp for Error {
+    fn into_php(self, method: &str) -> PhpException {
+        to_php(self, method)
+    }
+}
+
+impl IntoPhp for ArgError {
+    fn into_php(self, method: &str) -> PhpException {
+        match self {
+            ArgError::Value { name, reason } => value_error(method, &name, &reason),
+            ArgError::Type {
+                name,
+                expected,
+                given,
+            } => type_error(method, &name, expected, &given),
+        }
+    }
+}
+
+/// `result.php(METHOD)?` in a method: its error as the PHP exception, named after `METHOD`.
+pub trait OrThrow<T> {
+    fn php(self, method: &str) -> PhpResult<T>;
+}
+
+impl<T, E: IntoPhp> OrThrow<T> for Result<T, E> {
+    fn php(self, method: &str) -> PhpResult<T> {
+        self.map_err(|e| e.into_php(method))
+    }
 }
 
 /// A `CallbackException`: a push that cannot be trusted or read.
-pub fn callback_exception(message: String) -> PhpException {
-    PhpException::new(message, 0, CALLBACK_EXCEPTION.get())
+pub fn callback_exception(message: &str) -> PhpException {
+    exception(CALLBACK_EXCEPTION.get(), message)
 }

@@ -12,6 +12,12 @@ namespace DingTalk;
 /**
  * A DingTalk app's client for the server API (the legacy "oapi" host).
  *
+ * Every method of the extension takes its arguments as PHP's own functions do: in coercive mode
+ * a value is coerced to the declared type (`list(12345)` passes "12345", and null for a scalar
+ * parameter is coerced with PHP's deprecation); under `declare(strict_types=1)` it must be of
+ * that type. Otherwise PHP's own \TypeError is thrown. An array argument (options, query, body,
+ * forms) may hold at most 100,000 values and 8 MiB of strings, nested at most 64 levels deep.
+ *
  * The access token is cached inside the PHP process, shared by every Client of the same app
  * (same base_url, app key and secret), renewed `token_margin` seconds before it expires, and
  * fetched by one caller at a time. In php-fpm it outlives requests: making a Client per request
@@ -51,8 +57,9 @@ class Client
      *     4194304); the pages of all()/find() count together. More is a TransportException.
      *   A null value means the default.
      *
-     * @throws \ValueError when an argument or option is invalid, or an option is unknown.
-     * @throws \TypeError  when an option has the wrong type.
+     * @throws \ValueError when an argument or option is invalid, an option is unknown, or the
+     *                     options array is too large.
+     * @throws \TypeError  when an argument or an option has the wrong type.
      */
     public function __construct(string $appKey, #[\SensitiveParameter] string $appSecret, array $options = []) {}
 
@@ -77,11 +84,13 @@ class Client
      *
      * @return array The whole decoded body (errcode 0).
      *
-     * @throws \ValueError         when the path is invalid, a query key is reserved or a query
-     *                             value is not UTF-8.
+     * @throws \ValueError         when the path is invalid, a query key is reserved, a query value
+     *                             is not UTF-8 or is NAN or INF (as for post()), or the query is
+     *                             too large.
      * @throws \TypeError          when a query value is not a string, int, float or bool.
      * @throws ApiException        when DingTalk answers with an errcode (after the retries).
-     * @throws TransportException  when no usable answer arrives within the timeout.
+     * @throws TransportException  when no usable answer arrives within the timeout, or the answer
+     *                             would not fit in what memory_limit leaves.
      */
     public function get(string $path, array $query = []): array {}
 
@@ -94,9 +103,11 @@ class Client
      *
      * @return array The whole decoded body (errcode 0).
      *
-     * @throws \ValueError         when the path or a body value cannot be sent (invalid UTF-8, NAN, objects).
+     * @throws \ValueError         when the path or a body value cannot be sent (invalid UTF-8, NAN,
+     *                             objects), or the body is too large.
      * @throws ApiException        when DingTalk answers with an errcode (after the retries).
-     * @throws TransportException  when no usable answer arrives within the timeout.
+     * @throws TransportException  when no usable answer arrives within the timeout, or the answer
+     *                             would not fit in what memory_limit leaves.
      */
     public function post(string $path, array $body = []): array {}
 
@@ -193,7 +204,8 @@ class WorkRecord
      *
      * @throws \ValueError        when the status, offset or limit is out of range.
      * @throws ApiException       when DingTalk refuses.
-     * @throws TransportException when no usable answer arrives within the timeout.
+     * @throws TransportException when no usable answer arrives within the timeout, or the answer
+     *                            would not fit in what memory_limit leaves.
      */
     public function list(string $userId, int $status = self::PENDING, int $offset = 0, int $limit = 50): array {}
 
@@ -205,7 +217,8 @@ class WorkRecord
      *
      * @throws \ValueError        when the status is not PENDING or DONE.
      * @throws ApiException       when DingTalk refuses.
-     * @throws TransportException when no usable answer arrives within the timeout.
+     * @throws TransportException when no usable answer arrives within the timeout, or the answer
+     *                            would not fit in what memory_limit leaves.
      */
     public function all(string $userId, int $status = self::PENDING): array {}
 
@@ -217,7 +230,8 @@ class WorkRecord
      *
      * @throws \ValueError        when an argument is empty or not UTF-8.
      * @throws ApiException       when DingTalk refuses.
-     * @throws TransportException when no usable answer arrives within the timeout.
+     * @throws TransportException when no usable answer arrives within the timeout, or the answer
+     *                            would not fit in what memory_limit leaves.
      */
     public function find(string $userId, string $recordId): ?array {}
 }
@@ -288,7 +302,10 @@ final class Callback
     public function encrypt(string $plaintext, string $timestamp, string $nonce): array {}
 }
 
-/** Everything the extension throws, except \ValueError and \TypeError for bad arguments. */
+/**
+ * Everything the extension throws, except \ValueError and \TypeError for bad arguments. A NUL
+ * byte in any text of an exception (a server's page, a key of your array) shows as `\0`.
+ */
 class Exception extends \RuntimeException {}
 
 /**
@@ -327,7 +344,8 @@ class ConflictException extends ApiException {}
 /**
  * No usable answer: connection, TLS or timeout failure, an HTTP status without DingTalk's body
  * (a redirect included: DingTalk's API never redirects), an answer over max_answer_bytes, or a
- * body that is not the expected JSON.
+ * body that is not the expected JSON, or an answer that would not fit in what memory_limit
+ * leaves.
  */
 class TransportException extends Exception {}
 

@@ -429,14 +429,14 @@ final class CallbackTest extends TestCase
     {
         $key = self::AES_KEY;
         return [
-            'empty token' => ['', $key, 'r', 'Argument $token must not be empty'],
-            '42-character aesKey' => ['t', substr($key, 0, 42), 'r', 'Argument $aesKey must be 43 characters'],
-            '44-character aesKey' => ['t', $key . 'A', 'r', 'Argument $aesKey must be 43 characters'],
-            'padded aesKey' => ['t', substr($key, 0, 42) . '=', 'r', 'Argument $aesKey must be base64 characters (A-Z, a-z, 0-9, +, /); character 43 is not'],
+            'empty token' => ['', $key, 'r', 'Argument #1 ($token) must not be empty'],
+            '42-character aesKey' => ['t', substr($key, 0, 42), 'r', 'Argument #2 ($aesKey) must be 43 characters'],
+            '44-character aesKey' => ['t', $key . 'A', 'r', 'Argument #2 ($aesKey) must be 43 characters'],
+            'padded aesKey' => ['t', substr($key, 0, 42) . '=', 'r', 'Argument #2 ($aesKey) must be base64 characters (A-Z, a-z, 0-9, +, /); character 43 is not'],
             'URL-safe aesKey' => ['t', '-' . substr($key, 1), 'r', 'character 1 is not'],
-            'non-UTF-8 aesKey' => ['t', "\xff" . substr($key, 1), 'r', 'Argument $aesKey must be valid UTF-8'],
-            'empty receiveId' => ['t', $key, '', 'Argument $receiveId must not be empty'],
-            'non-UTF-8 token' => ["\xfe", $key, 'r', 'Argument $token must be valid UTF-8'],
+            'non-UTF-8 aesKey' => ['t', "\xff" . substr($key, 1), 'r', 'Argument #2 ($aesKey) must be valid UTF-8'],
+            'empty receiveId' => ['t', $key, '', 'Argument #3 ($receiveId) must not be empty'],
+            'non-UTF-8 token' => ["\xfe", $key, 'r', 'Argument #1 ($token) must be valid UTF-8'],
         ];
     }
 
@@ -458,11 +458,11 @@ final class CallbackTest extends TestCase
     {
         $callback = self::newCallback();
         $e = $this->throws(\ValueError::class, static fn () => $callback->encrypt('x', '', 'n'));
-        $this->assertSame('DingTalk\\Callback::encrypt(): Argument $timestamp must not be empty', $e->getMessage());
+        $this->assertSame('DingTalk\\Callback::encrypt(): Argument #2 ($timestamp) must not be empty', $e->getMessage());
         $e = $this->throws(\ValueError::class, static fn () => $callback->encrypt('x', '1', ''));
-        $this->assertSame('DingTalk\\Callback::encrypt(): Argument $nonce must not be empty', $e->getMessage());
+        $this->assertSame('DingTalk\\Callback::encrypt(): Argument #3 ($nonce) must not be empty', $e->getMessage());
         $e = $this->throws(\ValueError::class, static fn () => $callback->reply("\xff"));
-        $this->assertSame('DingTalk\\Callback::reply(): Argument $plaintext must be valid UTF-8', $e->getMessage());
+        $this->assertSame('DingTalk\\Callback::reply(): Argument #1 ($plaintext) must be valid UTF-8', $e->getMessage());
     }
 
     public function testCallbackExceptionIsADingTalkException(): void
@@ -517,7 +517,7 @@ run();
 PHP;
         [$exit, $out, $err] = self::runPhp($script, true, ['tok3n-in-trace', self::AES_KEY]);
         $this->assertSame(0, $exit, $err);
-        $this->assertStringContainsString('Argument $receiveId must not be empty', $out);
+        $this->assertStringContainsString('Argument #3 ($receiveId) must not be empty', $out);
         $this->assertStringContainsString("DingTalk\\Callback->__construct(Object(SensitiveParameterValue), Object(SensitiveParameterValue), '')", $out);
         $this->assertStringContainsString('CallbackException: the query has no msg_signature', $out);
         $this->assertStringNotContainsString('tok3n-in-trace', $out . $err);

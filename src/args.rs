@@ -1,14 +1,15 @@
 //! Parameter types that take PHP values as they come and leave every check to the method, so
 //! that bad input becomes a `ValueError` naming the argument rather than a generic `TypeError`.
+//! (The declared types themselves are enforced before the method runs: see [`crate::signature`].)
 
 use ext_php_rs::convert::{FromZval, StubLiteral};
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::flags::DataType;
-use ext_php_rs::types::Zval;
+use ext_php_rs::types::{ZendHashTable, Zval};
 
-use crate::exceptions::{to_php, type_error, value_error};
+use crate::exceptions::{ArgError, OrThrow};
 
-/// A PHP `string` argument, kept as bytes until [`PhpStr::utf8`] checks it.
+/// A PHP `string` argument, kept as bytes until [`PhpStr::arg`] checks it.
 pub struct PhpStr<'a>(&'a [u8]);
 
 impl<'a> FromZval<'a> for PhpStr<'a> {
@@ -20,14 +21,49 @@ impl<'a> FromZval<'a> for PhpStr<'a> {
 }
 
 impl<'a> PhpStr<'a> {
-    /// The string for argument `name` of `method`, or a `ValueError` when it is not UTF-8.
-    pub fn arg(&self, name: &str, method: &str) -> PhpResult<&'a str> {
-        std::str::from_utf8(self.0).map_err(|_| value_error(method, name, NOT_UTF8))
+    /// The string for argument `name`, or a `ValueError` when it is not UTF-8.
+    pub fn arg(&self, name: &str) -> Result<&'a str, ArgError> {
+        utf8(self.0, name)
+    }
+
+    /// The bytes, whatever they are (for input that is checked as data, not as an argument).
+    pub fn bytes(&self) -> &'a [u8] {
+        self.0
+    }
+}
+
+/// A string default (`#[php(defaults(name = "text"))]`).
+impl<'a> From<&'a str> for PhpStr<'a> {
+    fn from(text: &'a str) -> Self {
+        PhpStr(text.as_bytes())
+    }
+}
+
+impl StubLiteral for PhpStr<'_> {
+    fn stub_literal(&self) -> String {
+        String::from_utf8_lossy(self.0).stub_literal()
     }
 }
 
 /// The reason given for a string that is not UTF-8.
 pub const NOT_UTF8: &str = "must be valid UTF-8";
+
+fn utf8<'s>(bytes: &'s [u8], name: &str) -> Result<&'s str, ArgError> {
+    std::str::from_utf8(bytes).map_err(|_| ArgError::value(name, NOT_UTF8))
+}
+
+/// `f` when it is finite: neither JSON nor a query can carry NAN or INF, and PHP's own renderings
+/// of them (`NAN`, `INF`) mean nothing to DingTalk.
+pub fn finite(f: f64, name: &str) -> Result<f64, ArgError> {
+    if f.is_finite() {
+        Ok(f)
+    } else {
+        Err(ArgError::value(
+            name,
+            "must be a finite number (NAN and INF cannot be sent)",
+        ))
+    }
+}
 
 /// A PHP value copied out of an array argument.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +76,7 @@ pub enum PhpValue {
     Str(Vec<u8>),
     Array(PhpArray),
     /// An object, resource or anything else JSON cannot carry; holds PHP's type name.
-    Other(String),
+    Other(&'static str),
 }
 
 /// A key of a PHP array.
@@ -54,14 +90,11 @@ pub enum Key {
 
 impl Key {
     /// The key as text (ints in decimal), or an error naming `name` for a non-UTF-8 key.
-    pub fn text(&self, name: &str) -> Result<String, dingtalk_core::Error> {
+    pub fn text(&self, name: &str) -> Result<String, ArgError> {
         match self {
             Key::Int(i) => Ok(i.to_string()),
             Key::Str(s) => Ok(s.clone()),
-            Key::NonUtf8(_) => Err(dingtalk_core::Error::InvalidArgument {
-                name: name.to_owned(),
-                reason: "has a key that is not valid UTF-8".to_owned(),
-            }),
+            Key::NonUtf8(_) => Err(ArgError::value(name, "has a key that is not valid UTF-8")),
         }
     }
 }
@@ -75,47 +108,136 @@ impl std::fmt::Display for Key {
     }
 }
 
-/// A PHP `array` argument, copied with its order.
+/// The contents of a PHP `array` argument, copied with their order by [`ArrayArg::copy`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhpArray(pub Vec<(Key, PhpValue)>);
 
-/// Nesting beyond this is refused rather than followed (a self-referencing array would recurse
-/// without end).
-const MAX_DEPTH: usize = 64;
+/// A PHP `array` argument, not copied yet. The only way to its contents is [`ArrayArg::copy`],
+/// which bounds what a copy may cost.
+pub enum ArrayArg<'a> {
+    /// The parameter's default, `[]`.
+    Empty,
+    Given(&'a ZendHashTable),
+}
 
-fn copy_value(zval: &Zval, depth: usize) -> PhpValue {
-    let zval = zval.dereference();
-    if zval.is_null() {
-        PhpValue::Null
-    } else if let Some(b) = zval.bool() {
-        PhpValue::Bool(b)
-    } else if let Some(i) = zval.long() {
-        PhpValue::Int(i)
-    } else if let Some(f) = zval.double() {
-        PhpValue::Float(f)
-    } else if let Some(s) = zval.zend_str() {
-        PhpValue::Str(s.as_bytes().to_vec())
-    } else if let Some(array) = zval.array() {
-        if depth >= MAX_DEPTH {
-            return PhpValue::Other("array nested too deep".to_owned());
+impl<'a> FromZval<'a> for ArrayArg<'a> {
+    const TYPE: DataType = DataType::Array;
+
+    fn from_zval(zval: &'a Zval) -> Option<Self> {
+        zval.array().map(ArrayArg::Given)
+    }
+}
+
+impl StubLiteral for ArrayArg<'_> {
+    fn stub_literal(&self) -> String {
+        "[]".to_owned()
+    }
+}
+
+/// Nesting beyond this is refused rather than followed (a self-referencing array has no end).
+const MAX_DEPTH: usize = 64;
+/// Values (array entries at any depth) one array argument may hold. Copy-on-write lets a few
+/// hundred bytes of PHP hold a tree of 2^40 values (`[$a, $a]`, 40 levels): the count is of
+/// the values copied, shared ones each time they are met.
+const MAX_VALUES: usize = 100_000;
+/// Bytes of strings (keys and values) one array argument may hold.
+const MAX_BYTES: usize = 8 << 20;
+
+impl ArrayArg<'_> {
+    /// The contents of argument `name`, for the method `method`.
+    pub fn copy(&self, name: &str, method: &str) -> PhpResult<PhpArray> {
+        match self {
+            ArrayArg::Empty => Ok(PhpArray::default()),
+            ArrayArg::Given(table) => Copier::new(name).array(table, 0).php(method),
         }
-        let mut entries = Vec::with_capacity(array.len());
+    }
+}
+
+/// One bounded copy of an array argument.
+struct Copier<'n> {
+    name: &'n str,
+    values: usize,
+    bytes: usize,
+}
+
+impl<'n> Copier<'n> {
+    fn new(name: &'n str) -> Self {
+        Copier {
+            name,
+            values: 0,
+            bytes: 0,
+        }
+    }
+
+    fn too_large(&self, what: String) -> ArgError {
+        ArgError::value(self.name, format!("is too large to send: more than {what}"))
+    }
+
+    fn count_value(&mut self) -> Result<(), ArgError> {
+        self.values += 1;
+        if self.values > MAX_VALUES {
+            return Err(self.too_large(format!("{MAX_VALUES} values in all")));
+        }
+        Ok(())
+    }
+
+    fn count_bytes(&mut self, bytes: usize) -> Result<(), ArgError> {
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.bytes > MAX_BYTES {
+            return Err(self.too_large(format!("{} MiB of strings in all", MAX_BYTES >> 20)));
+        }
+        Ok(())
+    }
+
+    fn array(&mut self, table: &ZendHashTable, depth: usize) -> Result<PhpArray, ArgError> {
+        if depth >= MAX_DEPTH {
+            return Err(ArgError::value(
+                self.name,
+                format!("is nested too deeply (more than {MAX_DEPTH} levels)"),
+            ));
+        }
+        // Room for what the bounds still allow, not for what the table claims to hold.
+        let room = table.len().min(MAX_VALUES - self.values.min(MAX_VALUES));
+        let mut entries = Vec::with_capacity(room);
         // `next_zval` rather than `iter()`: the latter panics on a key that is not UTF-8.
-        let mut iter = array.iter();
+        let mut iter = table.iter();
         while let Some((key, value)) = iter.next_zval() {
+            self.count_value()?;
             let key = match (key.long(), key.zend_str()) {
                 (Some(i), _) => Key::Int(i),
-                (None, Some(s)) => match std::str::from_utf8(s.as_bytes()) {
-                    Ok(text) => Key::Str(text.to_owned()),
-                    Err(_) => Key::NonUtf8(String::from_utf8_lossy(s.as_bytes()).into_owned()),
-                },
+                (None, Some(s)) => {
+                    self.count_bytes(s.len())?;
+                    match std::str::from_utf8(s.as_bytes()) {
+                        Ok(text) => Key::Str(text.to_owned()),
+                        Err(_) => Key::NonUtf8(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+                    }
+                }
                 (None, None) => continue,
             };
-            entries.push((key, copy_value(value, depth + 1)));
+            let value = self.value(value, depth)?;
+            entries.push((key, value));
         }
-        PhpValue::Array(PhpArray(entries))
-    } else {
-        PhpValue::Other(php_type_name(zval.get_type()).to_owned())
+        Ok(PhpArray(entries))
+    }
+
+    fn value(&mut self, zval: &Zval, depth: usize) -> Result<PhpValue, ArgError> {
+        let zval = zval.dereference();
+        Ok(if zval.is_null() {
+            PhpValue::Null
+        } else if let Some(b) = zval.bool() {
+            PhpValue::Bool(b)
+        } else if let Some(i) = zval.long() {
+            PhpValue::Int(i)
+        } else if let Some(f) = zval.double() {
+            PhpValue::Float(f)
+        } else if let Some(s) = zval.zend_str() {
+            self.count_bytes(s.len())?;
+            PhpValue::Str(s.as_bytes().to_vec())
+        } else if let Some(array) = zval.array() {
+            PhpValue::Array(self.array(array, depth + 1)?)
+        } else {
+            PhpValue::Other(php_type_name(zval.get_type()))
+        })
     }
 }
 
@@ -130,30 +252,7 @@ fn php_type_name(data_type: DataType) -> &'static str {
     }
 }
 
-impl<'a> FromZval<'a> for PhpArray {
-    const TYPE: DataType = DataType::Array;
-
-    fn from_zval(zval: &'a Zval) -> Option<Self> {
-        zval.array()?;
-        match copy_value(zval, 0) {
-            PhpValue::Array(array) => Some(array),
-            _ => None,
-        }
-    }
-}
-
-impl StubLiteral for PhpArray {
-    fn stub_literal(&self) -> String {
-        "[]".to_owned()
-    }
-}
-
 impl PhpArray {
-    /// The empty array, the default of optional array parameters.
-    pub fn empty() -> Self {
-        PhpArray(Vec::new())
-    }
-
     /// Whether the keys are 0, 1, 2, ... in order (a PHP "list").
     pub fn is_list(&self) -> bool {
         self.0
@@ -165,7 +264,7 @@ impl PhpArray {
 
 impl PhpValue {
     /// PHP's name of the value's type, for error messages.
-    pub fn type_name(&self) -> &str {
+    pub fn type_name(&self) -> &'static str {
         match self {
             PhpValue::Null => "null",
             PhpValue::Bool(_) => "bool",
@@ -176,25 +275,26 @@ impl PhpValue {
             PhpValue::Other(name) => name,
         }
     }
-}
 
-impl PhpValue {
-    /// The string held, for argument `name` of `method`: a `TypeError` for another type, a
-    /// `ValueError` for bytes that are not UTF-8.
-    pub fn text(&self, name: &str, method: &str) -> PhpResult<&str> {
+    /// The string held, for `name`: a `TypeError` for another type, a `ValueError` for bytes
+    /// that are not UTF-8.
+    pub fn string(&self, name: &str) -> Result<&str, ArgError> {
         match self {
-            PhpValue::Str(bytes) => {
-                std::str::from_utf8(bytes).map_err(|_| value_error(method, name, NOT_UTF8))
-            }
-            other => Err(type_error(method, name, "string", other.type_name())),
+            PhpValue::Str(bytes) => utf8(bytes, name),
+            other => Err(ArgError::of_type(name, "string", other.type_name())),
         }
+    }
+
+    /// [`PhpValue::string`] as the PHP exception of `method`.
+    pub fn text(&self, name: &str, method: &str) -> PhpResult<&str> {
+        self.string(name).php(method)
     }
 
     /// The int held, for argument `name` of `method`: a `TypeError` for another type.
     pub fn int(&self, name: &str, method: &str) -> PhpResult<i64> {
         match self {
             PhpValue::Int(i) => Ok(*i),
-            other => Err(type_error(method, name, "int", other.type_name())),
+            other => Err(ArgError::of_type(name, "int", other.type_name())).php(method),
         }
     }
 }
@@ -209,11 +309,11 @@ impl PhpArray {
     ) -> PhpResult<Vec<(&'static str, &'s PhpValue)>> {
         let mut entries = Vec::with_capacity(self.0.len());
         for (key, value) in &self.0 {
-            key.text("options").map_err(|e| to_php(e, method))?;
+            key.text("options").php(method)?;
             let name = known.iter().find(|k| matches!(key, Key::Str(s) if s == *k));
             let Some(name) = name else {
                 let reason = format!("has an unknown key \"{key}\" (known: {})", known.join(", "));
-                return Err(value_error(method, "options", &reason));
+                return Err(ArgError::value("options", reason)).php(method);
             };
             if *value != PhpValue::Null {
                 entries.push((*name, value));

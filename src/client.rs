@@ -8,9 +8,9 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::args::{PhpArray, PhpStr, PhpValue};
-use crate::exceptions::{to_php, type_error};
-use crate::json::{array_to_json, json_array};
+use crate::args::{finite, ArrayArg, PhpArray, PhpStr, PhpValue};
+use crate::exceptions::{ArgError, OrThrow};
+use crate::json::{answer_array, array_to_json};
 use crate::work_record::WorkRecord;
 
 /// A DingTalk app's client. The token cache and the connections are shared by every client of
@@ -21,36 +21,32 @@ pub struct Client {
     pub(crate) core: dingtalk_core::Client,
 }
 
-const CLASS: &str = "DingTalk\\Client";
+const CONSTRUCT: &str = "DingTalk\\Client::__construct";
+const GET_ACCESS_TOKEN: &str = "DingTalk\\Client::getAccessToken";
+const GET: &str = "DingTalk\\Client::get";
+const POST: &str = "DingTalk\\Client::post";
 
-fn method(name: &str) -> String {
-    format!("{CLASS}::{name}")
-}
-
-/// `$query` of `get()`: scalar values only, sent as strings.
-fn query_pairs(query: &PhpArray) -> PhpResult<Vec<(String, String)>> {
-    let m = method("get");
+/// `$query` of `get()`: scalar values only, sent as strings; the numbers `post()` would send.
+fn query_pairs(query: &PhpArray) -> Result<Vec<(String, String)>, ArgError> {
     query
         .0
         .iter()
         .map(|(key, value)| {
             let name = format!("query[{key}]");
             let text = match value {
-                PhpValue::Str(_) => value.text(&name, &m)?.to_owned(),
+                PhpValue::Str(_) => value.string(&name)?.to_owned(),
                 PhpValue::Int(i) => i.to_string(),
-                PhpValue::Float(f) => f.to_string(),
+                PhpValue::Float(f) => finite(*f, &name)?.to_string(),
                 PhpValue::Bool(b) => u8::from(*b).to_string(),
                 other => {
-                    return Err(type_error(
-                        &m,
-                        &name,
+                    return Err(ArgError::of_type(
+                        name,
                         "string|int|float|bool",
                         other.type_name(),
                     ))
                 }
             };
-            let key = key.text("query").map_err(|e| to_php(e, &m))?;
-            Ok((key, text))
+            Ok((key.text("query")?, text))
         })
         .collect()
 }
@@ -70,44 +66,34 @@ fn stats_array(stats: Stats) -> PhpResult<ZBox<ZendHashTable>> {
 #[php_impl]
 impl Client {
     /// `new Client(string $appKey, string $appSecret, array $options = [])`.
-    #[php(defaults(options = PhpArray::empty()))]
-    pub fn __construct(appKey: PhpStr, appSecret: PhpStr, options: PhpArray) -> PhpResult<Self> {
-        crate::sensitive::mark_once("DingTalk\\Client", "__construct", 1);
-        let m = method("__construct");
-        let appKey = appKey.arg("appKey", &m)?;
-        let appSecret = appSecret.arg("appSecret", &m)?;
-        let options = crate::options::parse(&options)?;
-        let core =
-            dingtalk_core::Client::new(appKey, appSecret, options).map_err(|e| to_php(e, &m))?;
+    #[php(defaults(options = ArrayArg::Empty))]
+    pub fn __construct(appKey: PhpStr, appSecret: PhpStr, options: ArrayArg) -> PhpResult<Self> {
+        let appKey = appKey.arg("appKey").php(CONSTRUCT)?;
+        let appSecret = appSecret.arg("appSecret").php(CONSTRUCT)?;
+        let options = crate::options::parse(&options.copy("options", CONSTRUCT)?)?;
+        let core = dingtalk_core::Client::new(appKey, appSecret, options).php(CONSTRUCT)?;
         Ok(Client { core })
     }
 
     /// A valid access token, from the process-wide cache or fetched.
     #[php(defaults(forceRefresh = false))]
     pub fn get_access_token(&self, forceRefresh: bool) -> PhpResult<String> {
-        self.core
-            .access_token(forceRefresh)
-            .map_err(|e| to_php(e, &method("getAccessToken")))
+        self.core.access_token(forceRefresh).php(GET_ACCESS_TOKEN)
     }
 
     /// Any oapi GET; returns the whole decoded body.
-    #[php(defaults(query = PhpArray::empty()))]
-    pub fn get(&self, path: PhpStr, query: PhpArray) -> PhpResult<ZBox<ZendHashTable>> {
-        let m = method("get");
-        let path = path.arg("path", &m)?;
-        let pairs = query_pairs(&query)?;
-        self.core
-            .get(path, &pairs)
-            .map(|answer| json_array(&answer))
-            .map_err(|e| to_php(e, &m))
+    #[php(defaults(query = ArrayArg::Empty))]
+    pub fn get(&self, path: PhpStr, query: ArrayArg) -> PhpResult<ZBox<ZendHashTable>> {
+        let path = path.arg("path").php(GET)?;
+        let pairs = query_pairs(&query.copy("query", GET)?).php(GET)?;
+        answer_array(&self.core.get(path, &pairs).php(GET)?)
     }
 
     /// Any oapi POST with a JSON body; returns the whole decoded body.
-    #[php(defaults(body = PhpArray::empty()))]
-    pub fn post(&self, path: PhpStr, body: PhpArray) -> PhpResult<ZBox<ZendHashTable>> {
-        let m = method("post");
-        let path = path.arg("path", &m)?;
-        let body = array_to_json(&body, "body").map_err(|e| to_php(e, &m))?;
+    #[php(defaults(body = ArrayArg::Empty))]
+    pub fn post(&self, path: PhpStr, body: ArrayArg) -> PhpResult<ZBox<ZendHashTable>> {
+        let path = path.arg("path").php(POST)?;
+        let body = array_to_json(&body.copy("body", POST)?, "body").php(POST)?;
         // An empty PHP array is an empty JSON object here: a body is always an object.
         let body = match body {
             serde_json::Value::Array(items) if items.is_empty() => {
@@ -115,10 +101,7 @@ impl Client {
             }
             other => other,
         };
-        self.core
-            .post(path, &body)
-            .map(|answer| json_array(&answer))
-            .map_err(|e| to_php(e, &m))
+        answer_array(&self.core.post(path, &body).php(POST)?)
     }
 
     /// The work-record API of this app.

@@ -5,7 +5,7 @@ use dingtalk_core::{FormItem, NewRecord};
 use ext_php_rs::exception::PhpResult;
 
 use crate::args::{Key, PhpArray, PhpValue};
-use crate::exceptions::{to_php, value_error};
+use crate::exceptions::{ArgError, OrThrow};
 
 const METHOD: &str = "DingTalk\\WorkRecord::create";
 
@@ -22,13 +22,12 @@ pub const CREATE_OPTIONS: [&str; 6] = [
 /// A form value must be a string: DingTalk shows text, and silently converting a number or a
 /// bool would hide a caller's mistake.
 /// (A `ValueError`, not a `TypeError`: the array itself is of the declared type.)
-fn form_text(value: &PhpValue, name: &str) -> PhpResult<String> {
+fn form_text(value: &PhpValue, name: &str) -> Result<String, ArgError> {
     match value {
-        PhpValue::Str(_) => value.text(name, METHOD).map(str::to_owned),
-        other => Err(value_error(
-            METHOD,
+        PhpValue::Str(_) => value.string(name).map(str::to_owned),
+        other => Err(ArgError::value(
             name,
-            &format!("must be a string, {} given", other.type_name()),
+            format!("must be a string, {} given", other.type_name()),
         )),
     }
 }
@@ -38,6 +37,10 @@ const FORMS_SHAPE: &str =
 
 /// `$forms`: a list of `['title' => ..., 'content' => ...]`, or a map `title => content`.
 pub fn forms(array: &PhpArray) -> PhpResult<Vec<FormItem>> {
+    form_items(array).php(METHOD)
+}
+
+fn form_items(array: &PhpArray) -> Result<Vec<FormItem>, ArgError> {
     if !array.is_list() {
         // A map title => content. PHP turns a numeric title such as '2024' into an int key:
         // it is still a title.
@@ -45,7 +48,7 @@ pub fn forms(array: &PhpArray) -> PhpResult<Vec<FormItem>> {
             .0
             .iter()
             .map(|(key, value)| {
-                let title = key.text("forms").map_err(|e| to_php(e, METHOD))?;
+                let title = key.text("forms")?;
                 let content = form_text(value, &format!("forms[{title}]"))?;
                 Ok(FormItem { title, content })
             })
@@ -57,7 +60,7 @@ pub fn forms(array: &PhpArray) -> PhpResult<Vec<FormItem>> {
         .map(|(index, item)| {
             let PhpValue::Array(fields) = item else {
                 let reason = format!("{FORMS_SHAPE}; item {index} is a {}", item.type_name());
-                return Err(value_error(METHOD, "forms", &reason));
+                return Err(ArgError::value("forms", reason));
             };
             let field = |name: &str| {
                 fields
@@ -67,7 +70,7 @@ pub fn forms(array: &PhpArray) -> PhpResult<Vec<FormItem>> {
                     .map(|(_, v)| form_text(v, &format!("forms[{index}][{name}]")))
                     .unwrap_or_else(|| {
                         let reason = format!("has no \"{name}\"");
-                        Err(value_error(METHOD, &format!("forms[{index}]"), &reason))
+                        Err(ArgError::value(format!("forms[{index}]"), reason))
                     })
             };
             Ok(FormItem {

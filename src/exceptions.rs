@@ -5,6 +5,7 @@
 //! (a Rust-backed class would lose them). Their data lives in ordinary protected properties,
 //! which is also why `getErrmsg()` declared on `ApiException` works on its subclasses.
 
+use std::borrow::Cow;
 use std::ffi::c_char;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use dingtalk_core::{ApiError, Code, Error, ErrorClass};
 use ext_php_rs::builders::{ClassBuilder, ClassProperty, FunctionBuilder};
 use ext_php_rs::convert::IntoZval;
-use ext_php_rs::exception::PhpException;
+use ext_php_rs::exception::{PhpException, PhpResult};
 use ext_php_rs::ffi::{zend_class_entry, zend_object, zval};
 use ext_php_rs::flags::{DataType, MethodFlags, PropertyFlags};
 use ext_php_rs::types::{ZendObject, Zval};
@@ -57,7 +58,9 @@ static EXCEPTION: Registered = Registered::new();
 static API_EXCEPTION: Registered = Registered::new();
 static AUTHENTICATION_EXCEPTION: Registered = Registered::new();
 static RATE_LIMIT_EXCEPTION: Registered = Registered::new();
+static CONFLICT_EXCEPTION: Registered = Registered::new();
 static TRANSPORT_EXCEPTION: Registered = Registered::new();
+static CALLBACK_EXCEPTION: Registered = Registered::new();
 
 fn runtime_exception() -> &'static ClassEntry {
     // SAFETY: SPL registers its classes before any extension that follows it in load order;
@@ -77,6 +80,7 @@ fn api_exception_ce() -> &'static ClassEntry {
 const ERRMSG: &str = "errmsg";
 const REQUEST_ID: &str = "requestId";
 const SUB_CODE: &str = "subCode";
+const ERROR_CODE: &str = "errorCode";
 
 fn property(name: &str, default: Option<&'static str>) -> ClassProperty {
     ClassProperty {
@@ -127,6 +131,14 @@ extern "C" fn get_sub_code(ex: &mut ExecuteData, retval: &mut Zval) {
     return_property(ex, retval, SUB_CODE);
 }
 
+extern "C" fn get_error_code(ex: &mut ExecuteData, retval: &mut Zval) {
+    return_property(ex, retval, ERROR_CODE);
+    if retval.is_null() {
+        // getErrorCode() is declared `string`.
+        let _ = retval.set_string("", false);
+    }
+}
+
 fn plain(name: &str, parent: (fn() -> &'static ClassEntry, &'static str)) -> ClassBuilder {
     ClassBuilder::new(name).extends(parent)
 }
@@ -146,6 +158,7 @@ pub fn register() -> ext_php_rs::error::Result<()> {
     .property(property(ERRMSG, Some("")))
     .property(property(REQUEST_ID, None))
     .property(property(SUB_CODE, None))
+    .property(property(ERROR_CODE, Some("")))
     .method(
         FunctionBuilder::new("getErrmsg", get_errmsg).returns(DataType::String, false, false),
         MethodFlags::Public,
@@ -156,6 +169,14 @@ pub fn register() -> ext_php_rs::error::Result<()> {
     )
     .method(
         FunctionBuilder::new("getSubCode", get_sub_code).returns(DataType::String, false, true),
+        MethodFlags::Public,
+    )
+    .method(
+        FunctionBuilder::new("getErrorCode", get_error_code).returns(
+            DataType::String,
+            false,
+            false,
+        ),
         MethodFlags::Public,
     )
     .registration(|ce, tables| {
@@ -177,10 +198,22 @@ pub fn register() -> ext_php_rs::error::Result<()> {
     .registration(|ce, _| RATE_LIMIT_EXCEPTION.set(ce))
     .register()?;
     plain(
+        "DingTalk\\ConflictException",
+        (api_exception_ce, "\\DingTalk\\ApiException"),
+    )
+    .registration(|ce, _| CONFLICT_EXCEPTION.set(ce))
+    .register()?;
+    plain(
         "DingTalk\\TransportException",
         (exception_ce, "\\DingTalk\\Exception"),
     )
     .registration(|ce, _| TRANSPORT_EXCEPTION.set(ce))
+    .register()?;
+    plain(
+        "DingTalk\\CallbackException",
+        (exception_ce, "\\DingTalk\\Exception"),
+    )
+    .registration(|ce, _| CALLBACK_EXCEPTION.set(ce))
     .register()?;
     Ok(())
 }
@@ -201,29 +234,53 @@ fn update(class: &'static ClassEntry, object: &mut ZendObject, name: &str, value
 }
 
 fn string_zval(text: &str) -> Zval {
-    text.into_zval(false).unwrap_or_else(|_| Zval::null())
+    visible(text)
+        .as_ref()
+        .into_zval(false)
+        .unwrap_or_else(|_| Zval::null())
 }
 
 fn optional_zval(text: Option<&str>) -> Zval {
     text.map_or_else(Zval::null, string_zval)
 }
 
-/// An `ApiException` (or subclass) object carrying DingTalk's answer.
-fn api_exception(error: &ApiError) -> PhpException {
-    let class = match error.class {
+/// `text` with every NUL byte written as `\0`. PHP strings may hold NUL, but a message with one
+/// cannot be thrown (the engine takes it as a C string) and would turn the documented exception
+/// into a plain `\Error`; shown visibly, it also cannot hide the rest of a message from a log.
+fn visible(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\\0"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// An exception of `class` with `message`. Every exception the binding throws is made here or
+/// by [`api_exception`], so none can fail to be thrown.
+fn exception(class: &'static ClassEntry, message: &str) -> PhpException {
+    PhpException::new(visible(message).into_owned(), 0, class)
+}
+
+/// The exception class of an API error: what it means decides, not which family said it.
+fn api_class(error: &ApiError) -> &'static ClassEntry {
+    match error.class {
         ErrorClass::TokenRejected | ErrorClass::BadCredentials => AUTHENTICATION_EXCEPTION.get(),
         ErrorClass::Throttled | ErrorClass::Banned | ErrorClass::QuotaExhausted => {
             RATE_LIMIT_EXCEPTION.get()
         }
         _ => API_EXCEPTION.get(),
-    };
-    let message = error.to_string();
-    // getCode(): the oapi errcode, or the HTTP status of a v1.0 error.
-    let code_number = match error.code {
+    }
+}
+
+/// An `ApiException` (or subclass) object of `class` carrying DingTalk's answer.
+fn api_exception(class: &'static ClassEntry, error: &ApiError, message: &str) -> PhpException {
+    let message = visible(message).into_owned();
+    // getCode(): the oapi errcode, or the HTTP status of a v1.0 error; getErrorCode() the code
+    // as DingTalk spelled it.
+    let code = match error.code {
         Code::Number(errcode) => errcode,
         Code::Text(_) => i64::from(error.http_status),
     };
-    let code = i32::try_from(code_number).unwrap_or(0);
     // Creating the object through the class runs `\Exception`'s initialisation: file, line, trace.
     let mut object = ZendObject::new(class);
     update(class, &mut object, "message", string_zval(&message));
@@ -231,9 +288,13 @@ fn api_exception(error: &ApiError) -> PhpException {
         class,
         &mut object,
         "code",
-        code_number
-            .into_zval(false)
-            .unwrap_or_else(|_| Zval::null()),
+        code.into_zval(false).unwrap_or_else(|_| Zval::null()),
+    );
+    update(
+        class,
+        &mut object,
+        ERROR_CODE,
+        string_zval(&error.code.to_string()),
     );
     update(class, &mut object, ERRMSG, string_zval(&error.message));
     update(
@@ -248,7 +309,7 @@ fn api_exception(error: &ApiError) -> PhpException {
         SUB_CODE,
         optional_zval(error.sub_code.as_deref()),
     );
-    let exception = PhpException::new(message, code, class);
+    let exception = exception(class, &message);
     match object.into_zval(false) {
         Ok(zval) => exception.with_object(zval),
         Err(_) => exception,
@@ -260,27 +321,116 @@ fn api_exception(error: &ApiError) -> PhpException {
 pub fn to_php(error: Error, method: &str) -> PhpException {
     match &error {
         Error::InvalidArgument { name, reason } => value_error(method, name, reason),
-        Error::Api(api) => api_exception(api),
-        Error::Conflict(conflict) => api_exception(&conflict.answer),
-        Error::Transport(_) => PhpException::new(error.to_string(), 0, TRANSPORT_EXCEPTION.get()),
-        Error::Internal(_) => PhpException::new(error.to_string(), 0, EXCEPTION.get()),
+        Error::Api(api) => api_exception(api_class(api), api, &api.to_string()),
+        Error::Conflict(conflict) => {
+            api_exception(CONFLICT_EXCEPTION.get(), &conflict.answer, &conflict.detail)
+        }
+        Error::Transport(_) => exception(TRANSPORT_EXCEPTION.get(), &error.to_string()),
+        Error::Internal(_) => exception(EXCEPTION.get(), &error.to_string()),
     }
 }
 
-/// A `ValueError` naming the argument, worded as PHP's own: `m(): Argument $name reason`.
-pub fn value_error(method: &str, name: &str, reason: &str) -> PhpException {
-    PhpException::new(
-        format!("{method}(): Argument ${name} {reason}"),
-        0,
-        ce::value_error(),
-    )
+/// A `TransportException`: no usable answer (`reason` says why).
+pub fn transport_error(reason: &str) -> PhpException {
+    exception(TRANSPORT_EXCEPTION.get(), reason)
 }
 
-/// A `TypeError` for an argument of the wrong type.
+/// How PHP names argument `name` of the method being executed: `#3 ($options[timeout])`, with
+/// the position of the parameter the name starts with, as PHP's own messages do.
+fn argument(name: &str) -> String {
+    let parameter = name.split('[').next().unwrap_or(name);
+    match crate::frame::parameter_position(parameter) {
+        Some(position) => format!("#{position} (${name})"),
+        None => format!("${name}"),
+    }
+}
+
+/// A `ValueError` naming the argument, worded as PHP's own:
+/// `DingTalk\Client::__construct(): Argument #1 ($appKey) must not be empty`.
+pub fn value_error(method: &str, name: &str, reason: &str) -> PhpException {
+    let message = format!("{method}(): Argument {} {reason}", argument(name));
+    exception(ce::value_error(), &message)
+}
+
+/// A `TypeError` for a value of the wrong type inside an array argument (the engine reports
+/// the arguments themselves).
 pub fn type_error(method: &str, name: &str, expected: &str, given: &str) -> PhpException {
-    PhpException::new(
-        format!("{method}(): Argument ${name} must be of type {expected}, {given} given"),
-        0,
-        ce::type_error(),
-    )
+    let message = format!(
+        "{method}(): Argument {} must be of type {expected}, {given} given",
+        argument(name)
+    );
+    exception(ce::type_error(), &message)
+}
+
+/// A problem with an argument that the binding finds while converting it from PHP (the core
+/// never sees such a value): a value of the wrong type inside an array, NAN, bytes that are
+/// not UTF-8, an array too large to copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArgError {
+    /// A `\ValueError`: `name` is of the declared type but cannot be used; `reason` follows the
+    /// name in the message ("must be valid UTF-8").
+    Value { name: String, reason: String },
+    /// A `\TypeError`: `name`, inside an array argument, is a `given` where an `expected` is needed.
+    Type {
+        name: String,
+        expected: &'static str,
+        given: String,
+    },
+}
+
+impl ArgError {
+    pub fn value(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        ArgError::Value {
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn of_type(name: impl Into<String>, expected: &'static str, given: &str) -> Self {
+        ArgError::Type {
+            name: name.into(),
+            expected,
+            given: given.to_owned(),
+        }
+    }
+}
+
+/// An error that becomes a PHP exception once the method it happened in is known.
+pub trait IntoPhp {
+    fn into_php(self, method: &str) -> PhpException;
+}
+
+impl IntoPhp for Error {
+    fn into_php(self, method: &str) -> PhpException {
+        to_php(self, method)
+    }
+}
+
+impl IntoPhp for ArgError {
+    fn into_php(self, method: &str) -> PhpException {
+        match self {
+            ArgError::Value { name, reason } => value_error(method, &name, &reason),
+            ArgError::Type {
+                name,
+                expected,
+                given,
+            } => type_error(method, &name, expected, &given),
+        }
+    }
+}
+
+/// `result.php(METHOD)?` in a method: its error as the PHP exception, named after `METHOD`.
+pub trait OrThrow<T> {
+    fn php(self, method: &str) -> PhpResult<T>;
+}
+
+impl<T, E: IntoPhp> OrThrow<T> for Result<T, E> {
+    fn php(self, method: &str) -> PhpResult<T> {
+        self.map_err(|e| e.into_php(method))
+    }
+}
+
+/// A `CallbackException`: a push that cannot be trusted or read.
+pub fn callback_exception(message: &str) -> PhpException {
+    exception(CALLBACK_EXCEPTION.get(), message)
 }

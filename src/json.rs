@@ -1,14 +1,17 @@
 //! PHP values ↔ JSON: request bodies go out as JSON, answers come back as PHP arrays.
 
 use ext_php_rs::boxed::ZBox;
+use ext_php_rs::exception::PhpResult;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use serde_json::{Map, Number, Value};
 
-use crate::args::{Key, PhpArray, PhpValue, NOT_UTF8};
+use crate::args::{finite, Key, PhpArray, PhpValue};
+use crate::exceptions::ArgError;
+use crate::php_memory;
 
 /// A PHP array as JSON: a list becomes a JSON array, anything else an object. `name` is the
 /// argument's name for errors (`body[items][0]`).
-pub fn array_to_json(array: &PhpArray, name: &str) -> Result<Value, dingtalk_core::Error> {
+pub fn array_to_json(array: &PhpArray, name: &str) -> Result<Value, ArgError> {
     let child = |key: &Key| format!("{name}[{key}]");
     // As json_encode(): an empty array is a list (the caller makes a top-level body an object).
     if array.is_list() {
@@ -22,45 +25,62 @@ pub fn array_to_json(array: &PhpArray, name: &str) -> Result<Value, dingtalk_cor
     Ok(Value::Object(map))
 }
 
-fn value_to_json(value: &PhpValue, name: &str) -> Result<Value, dingtalk_core::Error> {
+fn value_to_json(value: &PhpValue, name: &str) -> Result<Value, ArgError> {
     Ok(match value {
         PhpValue::Null => Value::Null,
         PhpValue::Bool(b) => Value::Bool(*b),
         PhpValue::Int(i) => Value::from(*i),
-        PhpValue::Float(f) => Number::from_f64(*f).map(Value::Number).ok_or_else(|| {
-            dingtalk_core::Error::InvalidArgument {
-                name: name.to_owned(),
-                reason: "must be a finite number (JSON has no NAN or INF)".to_owned(),
-            }
-        })?,
-        PhpValue::Str(bytes) => Value::String(
-            std::str::from_utf8(bytes)
-                .map_err(|_| dingtalk_core::Error::InvalidArgument {
-                    name: name.to_owned(),
-                    reason: NOT_UTF8.to_owned(),
-                })?
-                .to_owned(),
-        ),
+        PhpValue::Float(f) => {
+            // Finite numbers always make a JSON number.
+            Number::from_f64(finite(*f, name)?).map_or(Value::Null, Value::Number)
+        }
+        PhpValue::Str(_) => Value::String(value.string(name)?.to_owned()),
         PhpValue::Array(array) => array_to_json(array, name)?,
         PhpValue::Other(type_name) => {
-            return Err(dingtalk_core::Error::InvalidArgument {
-                name: name.to_owned(),
-                reason: format!(
-                    "must be null, bool, int, float, string or array, {type_name} given"
-                ),
-            })
+            return Err(ArgError::value(
+                name,
+                format!("must be null, bool, int, float, string or array, {type_name} given"),
+            ))
         }
     })
 }
 
-/// A new PHP array with room for `capacity` elements.
+/// A new PHP array with room for `capacity` elements. Only for sizes that
+/// [`php_memory::reserve`] accepted: pre-sizing is one allocation of the whole table.
 pub fn new_array(capacity: usize) -> ZBox<ZendHashTable> {
     ZendHashTable::with_capacity(u32::try_from(capacity).unwrap_or(u32::MAX))
 }
 
+/// Bytes of PHP memory [`json_to_zval`] takes at most for `value` (see [`php_memory`]).
+pub fn php_bytes(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .fold(php_memory::list(items.len()), |sum, item| {
+                sum.saturating_add(php_bytes(item))
+            }),
+        Value::Object(map) => map
+            .iter()
+            .fold(php_memory::map(map.len()), |sum, (key, item)| {
+                sum.saturating_add(php_memory::string(key.len()))
+                    .saturating_add(php_bytes(item))
+            }),
+        Value::String(s) => php_memory::string(s.len()),
+        // Held in the slot of the array that holds them.
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+    }
+}
+
+/// A decoded answer as a PHP array, as `json_decode($json, true)` makes it; a
+/// `TransportException` when it would not fit under `memory_limit`.
+pub fn answer_array(answer: &Value) -> PhpResult<ZBox<ZendHashTable>> {
+    php_memory::reserve(php_bytes(answer).saturating_add(php_memory::list(1)))?;
+    Ok(json_array(answer))
+}
+
 /// A JSON array or object as a PHP array, as `json_decode($json, true)` makes it (a scalar
 /// becomes a one-element list, which the core never returns: its answers are objects).
-pub fn json_array(value: &Value) -> ZBox<ZendHashTable> {
+fn json_array(value: &Value) -> ZBox<ZendHashTable> {
     match value {
         Value::Array(items) => {
             let mut array = new_array(items.len());
@@ -86,6 +106,7 @@ pub fn json_array(value: &Value) -> ZBox<ZendHashTable> {
 }
 
 /// A JSON value as a PHP value: objects become associative arrays, as `json_decode(..., true)`.
+/// Only for values [`php_memory::reserve`] made room for ([`php_bytes`]).
 pub fn json_to_zval(value: &Value) -> Zval {
     let mut zval = Zval::new();
     match value {

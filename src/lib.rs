@@ -4,13 +4,18 @@
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
 mod args;
+mod callback;
 mod client;
 mod create_args;
 mod exceptions;
+mod frame;
+mod install;
 mod json;
 mod options;
+mod php_memory;
 mod record_arrays;
 mod sensitive;
+mod signature;
 mod work_record;
 
 use ext_php_rs::prelude::*;
@@ -20,10 +25,18 @@ use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 /// Registers the exception classes before the Rust-backed ones. Runs at module startup: it only
 /// registers classes (no HTTP client, no thread: php-fpm forks after this) and never panics.
 extern "C" fn startup(_type: i32, _module_number: i32) -> i32 {
+    install::arm();
     match exceptions::register() {
         Ok(()) => 0,
         Err(_) => -1,
     }
+}
+
+/// Finishes the classes ext-php-rs registered after [`startup`], before any PHP code runs.
+/// Never panics.
+extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
+    install::run_once();
+    0
 }
 
 extern "C" fn info(_module: *mut ModuleEntry) {
@@ -38,7 +51,9 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module
         .name("dingtalk")
         .startup_function(startup)
+        .request_startup_function(request_startup)
         .class::<client::Client>()
         .class::<work_record::WorkRecord>()
+        .class::<callback::Callback>()
         .info_function(info)
 }

@@ -10,7 +10,7 @@ use crate::exceptions::{to_php, type_error};
 const METHOD: &str = "DingTalk\\Client::__construct";
 
 /// Every option the client knows, in the order the README lists them.
-pub const OPTION_NAMES: [&str; 8] = [
+pub const OPTION_NAMES: [&str; 9] = [
     "base_url",
     "timeout",
     "connect_timeout",
@@ -19,6 +19,7 @@ pub const OPTION_NAMES: [&str; 8] = [
     "ca_file",
     "proxy",
     "user_agent",
+    "max_answer_bytes",
 ];
 
 fn name_of(key: &str) -> String {
@@ -54,6 +55,7 @@ pub fn parse(array: &PhpArray) -> PhpResult<Options> {
             "token_margin" => options.token_margin(seconds(key, value)?),
             "ca_file" => options.ca_file(text()?),
             "proxy" => options.proxy(text()?),
+            "max_answer_bytes" => options.max_answer_bytes(value.int(&name_of(key), METHOD)?),
             _ => options.user_agent(text()?),
         };
         options = set.map_err(|e| to_php(e, METHOD))?;

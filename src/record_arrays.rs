@@ -4,9 +4,11 @@
 use dingtalk_core::{FormItem, Record, RecordPage};
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::convert::IntoZval;
+use ext_php_rs::exception::PhpResult;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::json::{json_to_zval, new_array};
+use crate::json::{json_to_zval, new_array, php_bytes};
+use crate::php_memory::{self, reserve};
 
 /// Inserts into a fresh array. That fails only past the engine's size limit, or for a key with
 /// a NUL byte, which only an unknown field from DingTalk could have: such a field is dropped.
@@ -21,8 +23,39 @@ fn form_array(form: &FormItem) -> ZBox<ZendHashTable> {
     array
 }
 
+/// Bytes of PHP memory [`record_array`] takes at most (see [`php_memory`]): the record's own
+/// strings and keys, its forms and whatever else the server sent with it.
+fn record_bytes(record: &Record) -> usize {
+    let key = || php_memory::string(16);
+    let fixed = php_memory::map(5 + record.extra.len())
+        .saturating_add(5 * key())
+        .saturating_add(php_memory::string(record.record_id.len()))
+        .saturating_add(php_memory::string(record.title.len()))
+        .saturating_add(php_memory::string(record.url.len()))
+        .saturating_add(php_memory::list(record.forms.len()));
+    let forms = record.forms.iter().fold(fixed, |sum, form| {
+        sum.saturating_add(php_memory::map(2))
+            .saturating_add(2 * key())
+            .saturating_add(php_memory::string(form.title.len()))
+            .saturating_add(php_memory::string(form.content.len()))
+    });
+    record.extra.iter().fold(forms, |sum, (name, value)| {
+        sum.saturating_add(php_memory::string(name.len()))
+            .saturating_add(php_bytes(value))
+    })
+}
+
+fn records_bytes(records: &[Record]) -> usize {
+    records
+        .iter()
+        .fold(php_memory::list(records.len()), |sum, record| {
+            sum.saturating_add(record_bytes(record))
+        })
+}
+
 /// `['record_id', 'create_time', 'title', 'url', 'forms' => [['title', 'content'], ...]]`.
-pub fn record_array(record: &Record) -> ZBox<ZendHashTable> {
+/// Only for records [`reserve`] made room for.
+fn record_array(record: &Record) -> ZBox<ZendHashTable> {
     let mut forms = new_array(record.forms.len());
     for form in &record.forms {
         let _ = forms.push(form_array(form));
@@ -39,8 +72,7 @@ pub fn record_array(record: &Record) -> ZBox<ZendHashTable> {
     array
 }
 
-/// A list of records.
-pub fn records_array(records: &[Record]) -> ZBox<ZendHashTable> {
+fn list_of(records: &[Record]) -> ZBox<ZendHashTable> {
     let mut list = new_array(records.len());
     for record in records {
         let _ = list.push(record_array(record));
@@ -48,10 +80,24 @@ pub fn records_array(records: &[Record]) -> ZBox<ZendHashTable> {
     list
 }
 
-/// `['has_more' => bool, 'records' => list]`.
-pub fn page_array(page: &RecordPage) -> ZBox<ZendHashTable> {
+/// One record; a `TransportException` when it would not fit under `memory_limit`.
+pub fn one_record(record: &Record) -> PhpResult<ZBox<ZendHashTable>> {
+    reserve(record_bytes(record))?;
+    Ok(record_array(record))
+}
+
+/// A list of records; a `TransportException` when it would not fit under `memory_limit`.
+pub fn records_array(records: &[Record]) -> PhpResult<ZBox<ZendHashTable>> {
+    reserve(records_bytes(records))?;
+    Ok(list_of(records))
+}
+
+/// `['has_more' => bool, 'records' => list]`; a `TransportException` when it would not fit
+/// under `memory_limit`.
+pub fn page_array(page: &RecordPage) -> PhpResult<ZBox<ZendHashTable>> {
+    reserve(php_memory::map(2).saturating_add(records_bytes(&page.records)))?;
     let mut array = new_array(2);
     put(&mut array, "has_more", page.has_more);
-    put(&mut array, "records", records_array(&page.records));
-    array
+    put(&mut array, "records", list_of(&page.records));
+    Ok(array)
 }

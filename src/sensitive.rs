@@ -1,12 +1,11 @@
-//! Marks `Client::__construct`'s `$appSecret` with `#[\SensitiveParameter]`, so that PHP replaces
-//! it in every backtrace (exception traces, `debug_backtrace()`, fatal error traces) even where
-//! `zend.exception_ignore_args` is off.
+//! Marks the parameters that hold secrets (`Client::__construct`'s `$appSecret`,
+//! `Callback::__construct`'s `$token` and `$aesKey`) with `#[\SensitiveParameter]`, so that PHP
+//! replaces them in every backtrace (exception traces, `debug_backtrace()`, fatal error traces) even
+//! where `zend.exception_ignore_args` is off.
 //!
-//! Done on the first construction rather than at module startup: the class does not exist yet
-//! when the module's own startup hook runs. The attribute is allocated persistently and lives as
-//! long as the process, like the function it annotates.
-
-use std::sync::Once;
+//! ext-php-rs cannot declare a parameter attribute, so it is added to the registered method
+//! (see [`crate::install`]) before any PHP code runs. The attribute is allocated persistently
+//! and lives as long as the process, like the function it annotates.
 
 use ext_php_rs::ffi::{zend_function, HashTable};
 use ext_php_rs::types::ZendStr;
@@ -21,39 +20,72 @@ extern "C" {
         offset: u32,
         lineno: u32,
     ) -> *mut std::ffi::c_void;
+
+    fn zend_get_parameter_attribute_str(
+        attributes: *mut HashTable,
+        name: *const std::ffi::c_char,
+        length: usize,
+        offset: u32,
+    ) -> *mut std::ffi::c_void;
 }
 
 /// `ZEND_ATTRIBUTE_PERSISTENT`: the attribute of an internal function outlives requests.
 const PERSISTENT: u32 = 1;
 
-static MARKED: Once = Once::new();
+/// The sensitive parameters: class, method, 0-based position.
+const SENSITIVE: [(&str, &str, u32); 3] = [
+    ("DingTalk\\Client", "__construct", 1),
+    ("DingTalk\\Callback", "__construct", 0),
+    ("DingTalk\\Callback", "__construct", 1),
+];
 
-/// Marks parameter `index` (0-based) of `class::method` as sensitive, once per process.
-pub fn mark_once(class: &str, method: &str, index: u32) {
-    MARKED.call_once(|| {
-        let Some(ce) = ClassEntry::try_find(class) else {
-            return;
-        };
-        let Some(entry) = ce.function_table.get(method) else {
-            return;
-        };
-        // SAFETY: the function table of a class maps names to `zend_function` pointers.
-        let function = unsafe { entry.value.ptr }.cast::<zend_function>();
-        if function.is_null() {
-            return;
-        }
-        let name = ZendStr::new("SensitiveParameter", true).into_raw();
-        // SAFETY: `function` is a live internal function; the engine copies `name` (refcounted)
-        // and stores the attribute at parameter offset `index + 1`, as its own stubs do.
-        unsafe {
-            zend_add_attribute(
-                &raw mut (*function).common.attributes,
-                name,
-                0,
-                PERSISTENT,
-                index + 1,
-                0,
-            );
-        }
-    });
+/// Marks every sensitive parameter not marked yet.
+pub fn mark_all() {
+    for (class, method, index) in SENSITIVE {
+        mark(class, method, index);
+    }
+}
+
+fn mark(class: &str, method: &str, index: u32) {
+    let Some(ce) = ClassEntry::try_find(class) else {
+        return;
+    };
+    let Some(entry) = ce.function_table.get(method) else {
+        return;
+    };
+    // SAFETY: the function table of a class maps names to `zend_function` pointers.
+    let function = unsafe { entry.value.ptr }.cast::<zend_function>();
+    if function.is_null() {
+        return;
+    }
+    const NAME: &str = "sensitiveparameter";
+    // SAFETY: `function` is a live internal function; looking an attribute up reads its table.
+    let marked = unsafe {
+        let attributes = (*function).common.attributes;
+        !attributes.is_null()
+            && !zend_get_parameter_attribute_str(
+                attributes,
+                NAME.as_ptr().cast(),
+                NAME.len(),
+                index,
+            )
+            .is_null()
+    };
+    if marked {
+        return;
+    }
+    let name = ZendStr::new("SensitiveParameter", true).into_raw();
+    // SAFETY: `function` is a live internal function that no PHP code runs yet; the engine
+    // copies `name` (refcounted) and stores the attribute at parameter offset `index + 1`, as
+    // its own stubs do.
+    unsafe {
+        zend_add_attribute(
+            &raw mut (*function).common.attributes,
+            name,
+            0,
+            PERSISTENT,
+            index + 1,
+            0,
+        );
+    }
 }

@@ -8,10 +8,10 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::args::{PhpArray, PhpStr};
+use crate::args::{ArrayArg, PhpStr};
 use crate::client::Client;
-use crate::exceptions::to_php;
-use crate::record_arrays::{page_array, record_array, records_array};
+use crate::exceptions::OrThrow;
+use crate::record_arrays::{one_record, page_array, records_array};
 
 /// The work-record (待办) API of one app.
 #[php_class]
@@ -20,9 +20,11 @@ pub struct WorkRecord {
     api: WorkRecords,
 }
 
-fn method(name: &str) -> String {
-    format!("DingTalk\\WorkRecord::{name}")
-}
+const CREATE: &str = "DingTalk\\WorkRecord::create";
+const COMPLETE: &str = "DingTalk\\WorkRecord::complete";
+const LIST: &str = "DingTalk\\WorkRecord::list";
+const ALL: &str = "DingTalk\\WorkRecord::all";
+const FIND: &str = "DingTalk\\WorkRecord::find";
 
 impl WorkRecord {
     pub(crate) fn of(client: &dingtalk_core::Client) -> Self {
@@ -45,36 +47,32 @@ impl WorkRecord {
     }
 
     /// Creates a record for `$userId`; returns its `recordId`.
-    #[php(defaults(forms = PhpArray::empty(), options = PhpArray::empty()))]
+    #[php(defaults(forms = ArrayArg::Empty, options = ArrayArg::Empty))]
     pub fn create(
         &self,
         userId: PhpStr,
         title: PhpStr,
         url: PhpStr,
-        forms: PhpArray,
-        options: PhpArray,
+        forms: ArrayArg,
+        options: ArrayArg,
     ) -> PhpResult<String> {
-        let m = method("create");
-        let utf8 = |value: &PhpStr, name: &str| value.arg(name, &m).map(str::to_owned);
+        let utf8 = |value: &PhpStr, name: &str| value.arg(name).php(CREATE).map(str::to_owned);
         let mut record = NewRecord {
             user_id: utf8(&userId, "userId")?,
             title: utf8(&title, "title")?,
             url: utf8(&url, "url")?,
-            forms: crate::create_args::forms(&forms)?,
+            forms: crate::create_args::forms(&forms.copy("forms", CREATE)?)?,
             ..NewRecord::default()
         };
-        crate::create_args::apply_options(&mut record, &options)?;
-        self.api.create(&record).map_err(|e| to_php(e, &m))
+        crate::create_args::apply_options(&mut record, &options.copy("options", CREATE)?)?;
+        self.api.create(&record).php(CREATE)
     }
 
     /// Marks a record done; `$recordId` may also be the record's `biz_id`.
     pub fn complete(&self, userId: PhpStr, recordId: PhpStr) -> PhpResult<bool> {
-        let m = method("complete");
-        let userId = userId.arg("userId", &m)?;
-        let recordId = recordId.arg("recordId", &m)?;
-        self.api
-            .complete(userId, recordId)
-            .map_err(|e| to_php(e, &m))
+        let userId = userId.arg("userId").php(COMPLETE)?;
+        let recordId = recordId.arg("recordId").php(COMPLETE)?;
+        self.api.complete(userId, recordId).php(COMPLETE)
     }
 
     /// One page: `['has_more' => bool, 'records' => list]`.
@@ -86,32 +84,24 @@ impl WorkRecord {
         offset: i64,
         limit: i64,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let m = method("list");
-        let userId = userId.arg("userId", &m)?;
-        let status = RecordStatus::from_code(status).map_err(|e| to_php(e, &m))?;
-        let page = self
-            .api
-            .list(userId, status, offset, limit)
-            .map_err(|e| to_php(e, &m))?;
-        Ok(page_array(&page))
+        let userId = userId.arg("userId").php(LIST)?;
+        let status = RecordStatus::from_code(status).php(LIST)?;
+        page_array(&self.api.list(userId, status, offset, limit).php(LIST)?)
     }
 
     /// Every record with `$status`, all pages.
     #[php(defaults(status = 0))]
     pub fn all(&self, userId: PhpStr, status: i64) -> PhpResult<ZBox<ZendHashTable>> {
-        let m = method("all");
-        let userId = userId.arg("userId", &m)?;
-        let status = RecordStatus::from_code(status).map_err(|e| to_php(e, &m))?;
-        let records = self.api.all(userId, status).map_err(|e| to_php(e, &m))?;
-        Ok(records_array(&records))
+        let userId = userId.arg("userId").php(ALL)?;
+        let status = RecordStatus::from_code(status).php(ALL)?;
+        records_array(&self.api.all(userId, status).php(ALL)?)
     }
 
     /// The record, pending or done; `null` when the user has no such record.
     pub fn find(&self, userId: PhpStr, recordId: PhpStr) -> PhpResult<Option<ZBox<ZendHashTable>>> {
-        let m = method("find");
-        let userId = userId.arg("userId", &m)?;
-        let recordId = recordId.arg("recordId", &m)?;
-        let found = self.api.find(userId, recordId).map_err(|e| to_php(e, &m))?;
-        Ok(found.map(|r| record_array(&r)))
+        let userId = userId.arg("userId").php(FIND)?;
+        let recordId = recordId.arg("recordId").php(FIND)?;
+        let found = self.api.find(userId, recordId).php(FIND)?;
+        found.as_ref().map(one_record).transpose()
     }
 }

@@ -12,6 +12,12 @@ namespace DingTalk;
 /**
  * A DingTalk app's client for the server API (the legacy "oapi" host).
  *
+ * Every method of the extension takes its arguments as PHP's own functions do: in coercive mode
+ * a value is coerced to the declared type (`list(12345)` passes "12345", and null for a scalar
+ * parameter is coerced with PHP's deprecation); under `declare(strict_types=1)` it must be of
+ * that type. Otherwise PHP's own \TypeError is thrown. An array argument (options, query, body,
+ * forms) may hold at most 100,000 values and 8 MiB of strings, nested at most 64 levels deep.
+ *
  * The access token is cached inside the PHP process, shared by every Client of the same app
  * (same base_url, app key and secret), renewed `token_margin` seconds before it expires, and
  * fetched by one caller at a time. In php-fpm it outlives requests: making a Client per request
@@ -32,20 +38,28 @@ class Client
      *     token_margin?: float|int,
      *     ca_file?: string,
      *     proxy?: string,
-     *     user_agent?: string
+     *     user_agent?: string,
+     *     max_answer_bytes?: int
      * } $options
      *   - base_url: DingTalk host, http or https (default "https://oapi.dingtalk.com").
-     *   - timeout: seconds for a whole call, token fetch, retries and pauses included (default 10).
+     *   - timeout: seconds for a whole call, token fetch, retries and pauses included (default 10);
+     *     all() and find() are one call, every page included.
      *   - connect_timeout: seconds to open a connection (default 3).
-     *   - retries: extra attempts after retryable failures, 0..10 (default 2).
+     *   - retries: extra attempts after retryable failures, 0..10 (default 2). A refused
+     *     (expired) token is renewed and the call resent once even with 0.
      *   - token_margin: seconds before expiry at which the token is renewed (default 600).
-     *   - ca_file: PEM file of certificates to trust besides the public roots.
-     *   - proxy: proxy URL for every request.
+     *   - ca_file: PEM file (a regular file of at most 4 MiB) of certificates to trust besides
+     *     the public roots.
+     *   - proxy: proxy URL for every request: http://, https://, socks5:// or socks5h://.
+     *     Without it no proxy is used; http_proxy and the like are ignored.
      *   - user_agent: User-Agent header (default "dingtalk-php/VERSION").
+     *   - max_answer_bytes: the most one answer may hold, decoded, 1024..1073741824 (default
+     *     4194304); the pages of all()/find() count together. More is a TransportException.
      *   A null value means the default.
      *
-     * @throws \ValueError when an argument or option is invalid, or an option is unknown.
-     * @throws \TypeError  when an option has the wrong type.
+     * @throws \ValueError when an argument or option is invalid, an option is unknown, or the
+     *                     options array is too large.
+     * @throws \TypeError  when an argument or an option has the wrong type.
      */
     public function __construct(string $appKey, #[\SensitiveParameter] string $appSecret, array $options = []) {}
 
@@ -63,15 +77,20 @@ class Client
     /**
      * Any oapi GET: the token is added, the answer decoded and its errcode checked.
      *
-     * @param string $path  API path starting with "/", without a query (e.g. "/topapi/v2/user/get").
+     * @param string $path  API path starting with "/", without a query (e.g. "/topapi/v2/user/get"),
+     *                      "." or ".." segments.
      * @param array<string, string|int|float|bool> $query Query parameters, URL-encoded for you.
+     *                      "access_token" (in any letter case) is reserved: the token is added.
      *
      * @return array The whole decoded body (errcode 0).
      *
-     * @throws \ValueError         when the path is invalid or a query value is not UTF-8.
+     * @throws \ValueError         when the path is invalid, a query key is reserved, a query value
+     *                             is not UTF-8 or is NAN or INF (as for post()), or the query is
+     *                             too large.
      * @throws \TypeError          when a query value is not a string, int, float or bool.
      * @throws ApiException        when DingTalk answers with an errcode (after the retries).
-     * @throws TransportException  when no usable answer arrives within the timeout.
+     * @throws TransportException  when no usable answer arrives within the timeout, or the answer
+     *                             would not fit in what memory_limit leaves.
      */
     public function get(string $path, array $query = []): array {}
 
@@ -84,9 +103,11 @@ class Client
      *
      * @return array The whole decoded body (errcode 0).
      *
-     * @throws \ValueError         when the path or a body value cannot be sent (invalid UTF-8, NAN, objects).
+     * @throws \ValueError         when the path or a body value cannot be sent (invalid UTF-8, NAN,
+     *                             objects), or the body is too large.
      * @throws ApiException        when DingTalk answers with an errcode (after the retries).
-     * @throws TransportException  when no usable answer arrives within the timeout.
+     * @throws TransportException  when no usable answer arrives within the timeout, or the answer
+     *                             would not fit in what memory_limit leaves.
      */
     public function post(string $path, array $body = []): array {}
 
@@ -125,6 +146,10 @@ class WorkRecord
      *
      * An add is retried after a failure that may have reached DingTalk (system busy, HTTP 5xx, a
      * dropped connection) only when it carries a biz_id, since DingTalk then rejects a duplicate.
+     * If the retry is told "duplicate biz_id", the record is looked up: its id is returned only
+     * when it is provably this call's (create_time left to the extension, and exactly one pending
+     * record with everything that was sent); otherwise a ConflictException says the outcome of
+     * the first attempt is unknown.
      *
      * @param string $userId The assignee's userid.
      * @param string $title  At most 50 characters (characters, not bytes).
@@ -149,6 +174,8 @@ class WorkRecord
      *
      * @throws \ValueError         when an argument breaks one of DingTalk's limits (checked before sending).
      * @throws ApiException        when DingTalk refuses the record (e.g. errcode 854001: duplicate biz_id).
+     * @throws ConflictException   when a retried add met its own biz_id and the record cannot be
+     *                             proven to be this call's: the outcome is unknown.
      * @throws TransportException  when no usable answer arrives within the timeout.
      */
     public function create(string $userId, string $title, string $url, array $forms = [], array $options = []): string {}
@@ -177,35 +204,108 @@ class WorkRecord
      *
      * @throws \ValueError        when the status, offset or limit is out of range.
      * @throws ApiException       when DingTalk refuses.
-     * @throws TransportException when no usable answer arrives within the timeout.
+     * @throws TransportException when no usable answer arrives within the timeout, or the answer
+     *                            would not fit in what memory_limit leaves.
      */
     public function list(string $userId, int $status = self::PENDING, int $offset = 0, int $limit = 50): array {}
 
     /**
-     * Every record of a user with a status, all pages fetched.
+     * Every record of a user with a status, all pages fetched: one call, within one timeout,
+     * at most 1000 pages and max_answer_bytes for all of them.
      *
      * @return list<array>
      *
      * @throws \ValueError        when the status is not PENDING or DONE.
      * @throws ApiException       when DingTalk refuses.
-     * @throws TransportException when no usable answer arrives within the timeout.
+     * @throws TransportException when no usable answer arrives within the timeout, or the answer
+     *                            would not fit in what memory_limit leaves.
      */
     public function all(string $userId, int $status = self::PENDING): array {}
 
     /**
      * One record, pending or done. DingTalk has no "get one record" API, so this pages through
-     * the user's pending, then done records.
+     * the user's pending, then done records: one call, within one timeout, at most 1000 pages.
      *
      * @return array|null The record, or null when the user has none with this id.
      *
      * @throws \ValueError        when an argument is empty or not UTF-8.
      * @throws ApiException       when DingTalk refuses.
-     * @throws TransportException when no usable answer arrives within the timeout.
+     * @throws TransportException when no usable answer arrives within the timeout, or the answer
+     *                            would not fit in what memory_limit leaves.
      */
     public function find(string $userId, string $recordId): ?array {}
 }
 
-/** Everything the extension throws, except \ValueError and \TypeError for bad arguments. */
+/**
+ * DingTalk's HTTP push (event subscription over HTTP): verifies and decrypts what DingTalk POSTs
+ * to the app's URL, and seals the encrypted "success" DingTalk expects back (within about a
+ * second, or it retries).
+ *
+ * Exactly DingTalk's algorithm: AES-256-CBC with the key base64_decode($aesKey . '=') and its
+ * first 16 bytes as IV, PKCS#7 padding to 32-byte blocks, the text framed as 16 random bytes,
+ * a 4-byte big-endian length, the message and the receiveId; the signature is the SHA-1 (hex) of
+ * token, timestamp, nonce and ciphertext sorted byte-wise, checked in constant time before
+ * anything is decrypted.
+ *
+ * A Callback cannot be serialized, and var_dump()/print_r() show none of its data.
+ */
+final class Callback
+{
+    /**
+     * @param string $token     The event subscription's token. Never shown in any message, trace or dump.
+     * @param string $aesKey    The event subscription's 43-character aesKey (EncodingAESKey). Never shown.
+     * @param string $receiveId Who the messages are for: the app key for an app configured in the
+     *                          developer console (not the corpId), the corpId for callbacks
+     *                          registered through the old API, the suiteKey for a third-party app.
+     *
+     * @throws \ValueError when the token or receiveId is empty, or the aesKey is not 43 base64
+     *                     characters (the message names the argument, never its value).
+     */
+    public function __construct(#[\SensitiveParameter] string $token, #[\SensitiveParameter] string $aesKey, string $receiveId) {}
+
+    /**
+     * Verifies and decrypts a push.
+     *
+     * @param array  $query $_GET: msg_signature (or signature), timestamp (or timeStamp), nonce.
+     * @param string $body  The raw request body, file_get_contents('php://input'): {"encrypt": "..."}.
+     *
+     * @return array The event, decoded as json_decode($json, true) would: ['EventType' => 'check_url'],
+     *               or ['EventType' => 'todo_task_update', 'eventId' => ..., 'taskId' => ..., ...].
+     *
+     * @throws CallbackException when the push cannot be trusted or read: a query parameter
+     *     missing or not a string, a body that is not {"encrypt": "..."}, a signature that does
+     *     not match, bad base64, a bad length or padding (a wrong aesKey), a receiveId that is not
+     *     $receiveId (the message names the one found), or a message that is not a JSON object
+     *     (DingTalk's events always are; the "success" of a reply is not an event).
+     */
+    public function open(array $query, string $body): array {}
+
+    /**
+     * The answer to a push, to send back as the JSON response body (json_encode it): the text
+     * sealed with the current time in milliseconds and a random nonce.
+     *
+     * @param string $plaintext What to answer; DingTalk expects "success".
+     *
+     * @return array{msg_signature: string, timeStamp: string, nonce: string, encrypt: string}
+     *
+     * @throws \ValueError when the plaintext is not UTF-8.
+     */
+    public function reply(string $plaintext = 'success'): array {}
+
+    /**
+     * Like reply(), with the timestamp and nonce chosen by the caller (tests, emulators).
+     *
+     * @return array{msg_signature: string, timeStamp: string, nonce: string, encrypt: string}
+     *
+     * @throws \ValueError when the timestamp or nonce is empty, or an argument is not UTF-8.
+     */
+    public function encrypt(string $plaintext, string $timestamp, string $nonce): array {}
+}
+
+/**
+ * Everything the extension throws, except \ValueError and \TypeError for bad arguments. A NUL
+ * byte in any text of an exception (a server's page, a key of your array) shows as `\0`.
+ */
 class Exception extends \RuntimeException {}
 
 /**
@@ -222,6 +322,12 @@ class ApiException extends Exception
 
     /** The sub_code of an errcode 88 answer. */
     public function getSubCode(): ?string {}
+
+    /**
+     * DingTalk's code as it sent it: the v1.0 `code` ("InvalidAuthentication",
+     * "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", ...) or the oapi errcode as a string.
+     */
+    public function getErrorCode(): string {}
 }
 
 /** Bad app key or secret (40089, 40096), or a token still refused after a refresh. */
@@ -234,7 +340,23 @@ class AuthenticationException extends ApiException {}
 class RateLimitException extends ApiException {}
 
 /**
- * No usable answer: connection, TLS or timeout failure, an HTTP status without DingTalk's body,
- * or a body that is not the expected JSON.
+ * A retried create() was answered "duplicate biz_id" (errcode 854001) after its first attempt's
+ * answer was lost, and the existing record cannot be proven to be the one that attempt created:
+ * the outcome of the first attempt is unknown. The biz_id is taken either way; look for the
+ * record (all()) before creating it again under another biz_id.
+ */
+class ConflictException extends ApiException {}
+
+/**
+ * No usable answer: connection, TLS or timeout failure, an HTTP status without DingTalk's body
+ * (a redirect included: DingTalk's API never redirects), an answer over max_answer_bytes, or a
+ * body that is not the expected JSON, or an answer that would not fit in what memory_limit
+ * leaves.
  */
 class TransportException extends Exception {}
+
+/**
+ * A push that cannot be trusted or read (see Callback::open()). Answer it with an HTTP error, not
+ * with reply(): DingTalk then retries, and a forged request learns nothing.
+ */
+class CallbackException extends Exception {}

@@ -260,8 +260,9 @@ final class Emulator
 
     /**
      * Queues faults, e.g. `[['path' => '/topapi/workrecord/add', 'errcode' => -1]]`.
-     * Fields: path, count, errcode, errmsg, sub_code, sub_msg, status, body, content_type,
-     * delay_ms, drop. Returns how many were queued.
+     * Fields: path, count, errcode, errmsg, sub_code, sub_msg, request_id, status, body,
+     * content_type, delay_ms, drop, redirect, body_bytes, gzip, trickle_ms, processed ("{query}"
+     * in a text is the request's raw query). Returns how many were queued.
      *
      * @param list<array<string, mixed>> $list
      */
@@ -317,12 +318,33 @@ final class Emulator
         return $this->control('GET', '/_emulator/records?' . http_build_query(['userid' => $userid]))['records'];
     }
 
+    /**
+     * Pushes an event now (needs `--push-url`): `['id' => n, 'eventId' => ...]`; delivered in
+     * the background.
+     *
+     * @param array<string, mixed> $data
+     */
+    public function push(string $type, array $data = []): array
+    {
+        $event = ['type' => $type, 'data' => (object) $data];
+        return $this->control('POST', '/_emulator/push', json_encode($event, JSON_THROW_ON_ERROR));
+    }
+
+    /**
+     * The events pushed so far, once none is being delivered (waiting at most `$wait` s):
+     * `['events' => [...], 'pending' => n, 'settled' => bool, 'receive_id' => ...]`.
+     */
+    public function events(float $wait = 10.0): array
+    {
+        return $this->control('GET', '/_emulator/events?wait=' . $wait, null, $wait + self::CONTROL_TIMEOUT);
+    }
+
     /** Sends one control request and returns its decoded JSON answer; fails on HTTP != 200. */
-    private function control(string $method, string $path, ?string $body = null): array
+    private function control(string $method, string $path, ?string $body = null, float $timeout = self::CONTROL_TIMEOUT): array
     {
         $http = [
             'method' => $method,
-            'timeout' => self::CONTROL_TIMEOUT,
+            'timeout' => $timeout,
             'ignore_errors' => true,
             'header' => "Connection: close\r\n",
         ];

@@ -113,6 +113,18 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase
         );
     }
 
+    /** A TCP port on 127.0.0.1 that nothing listens on (bound, then released). */
+    protected static function closedPort(): int
+    {
+        $server = stream_socket_server('tcp://127.0.0.1:0', $errno, $errstr);
+        if ($server === false) {
+            self::fail("cannot bind a port: {$errstr}");
+        }
+        $name = stream_socket_get_name($server, false);
+        fclose($server);
+        return (int) substr($name, strrpos($name, ':') + 1);
+    }
+
     /** The path of the extension under test, for PHP subprocesses. */
     protected static function extensionPath(): string
     {
@@ -127,20 +139,46 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase
      * Runs a PHP script in a fresh `php -n` process (no php.ini), with the extension loaded
      * when `$withExtension`. Returns `[exit code, stdout, stderr]`.
      *
+     * `$limits` confines the child, so that a test whose victim misbehaves (eats memory, opens
+     * files) cannot take the suite down: `as` (bytes of address space) and `nofile` (open files)
+     * through prlimit(1), `memory_limit` for PHP. `$env` replaces the environment (null: inherit).
+     *
      * @param list<string> $args
+     * @param array{as?: int, nofile?: int, memory_limit?: string} $limits
+     * @param array<string, string>|null $env
      */
-    protected static function runPhp(string $script, bool $withExtension, array $args = [], float $timeout = 30.0): array
-    {
+    protected static function runPhp(
+        string $script,
+        bool $withExtension,
+        array $args = [],
+        float $timeout = 30.0,
+        array $limits = [],
+        ?array $env = null
+    ): array {
         $file = tempnam(sys_get_temp_dir(), 'dingtalk-php-');
         file_put_contents($file, $script);
-        $command = [PHP_BINARY, '-n'];
+        $command = [];
+        if (isset($limits['as']) || isset($limits['nofile'])) {
+            $command[] = 'prlimit';
+            if (isset($limits['as'])) {
+                $command[] = '--as=' . $limits['as'];
+            }
+            if (isset($limits['nofile'])) {
+                $command[] = '--nofile=' . $limits['nofile'] . ':' . $limits['nofile'];
+            }
+            $command[] = '--';
+        }
+        array_push($command, PHP_BINARY, '-n');
+        if (isset($limits['memory_limit'])) {
+            array_push($command, '-d', 'memory_limit=' . $limits['memory_limit']);
+        }
         if ($withExtension) {
             array_push($command, '-d', 'extension=' . self::extensionPath());
         }
         $command[] = $file;
         $command = array_merge($command, $args);
         try {
-            return Process::run($command, $timeout);
+            return Process::run($command, $timeout, $env);
         } finally {
             unlink($file);
         }

@@ -7,6 +7,7 @@ namespace DingTalk\Tests;
 use DingTalk\ApiException;
 use DingTalk\AuthenticationException;
 use DingTalk\Client;
+use DingTalk\ConflictException;
 use DingTalk\RateLimitException;
 use DingTalk\Tests\Support\TestCase;
 use DingTalk\TransportException;
@@ -456,60 +457,76 @@ final class RetryTest extends TestCase
         $this->assertClientStats(3, 1, 0, $client);
     }
 
-    public function testRetriesZeroStillDropsARefusedToken(): void
+    public function testTokenRefreshHappensOnceEvenWithRetriesZero(): void
     {
-        // With no retries, the call that meets a refused token fails; but the token the server
-        // refused must not stay cached, or every later call of the app fails the same way
-        // until the cache would renew it (about two hours).
+        // DingTalk refused the stale token before doing anything: renewing it and resending is
+        // not a retry of a failure, so `retries => 0` does not turn an expiry into an error.
         $client = $this->client(['retries' => 0]);
         $records = $client->workRecords();
         $records->list('u1');
         $this->emulator->expireTokens();
+        $this->assertSame([], $records->list('u1')['records']);
+        $this->assertSame(2, $this->emulator->tokenFetches());
+        $this->assertSame(3, $this->emulator->requests(self::LIST), 'the refused one is resent');
+        // The resend is an extra attempt: stats() counts it as a retry.
+        $this->assertClientStats(3, 2, 1, $client);
+        // Once only: a token refused again is an authentication error, and not cached.
+        $this->emulator->faults([['path' => self::LIST, 'errcode' => 42001, 'count' => 2]]);
         $e = $this->throws(AuthenticationException::class, fn () => $records->list('u1'));
         $this->assertSame(42001, $e->getCode());
+        $this->assertSame(3, $this->emulator->tokenFetches());
         $this->assertSame([], $records->list('u1')['records'], 'the next call fetches a new token');
-        $this->assertSame(2, $this->emulator->tokenFetches());
+        $this->assertSame(4, $this->emulator->tokenFetches());
     }
 
     // ---- an add that may have landed --------------------------------------------------------
 
     public function testRetriedAddWithBizIdFindsTheRecordItsLostAttemptCreated(): void
     {
-        // The first attempt's record exists (created here directly) but its answer was lost
-        // (scripted 502); the retry is told "duplicate biz_id" and must return that record's id.
+        // The first attempt is stored, then its answer is lost (502 after the work); the retry
+        // is told "duplicate biz_id" and must return that record's id.
         $client = $this->client();
         $records = $client->workRecords();
-        $args = ['u1', 'Pay invoice', 'https://example.com/i/1', ['k' => 'v'], ['biz_id' => 'inv-1', 'create_time' => 1_700_000_000_000]];
-        $landed = $records->create(...$args);
-        $this->emulator->faults([['path' => self::ADD, 'status' => 502, 'body' => self::HTML_502]]);
-
-        $this->assertSame($landed, $records->create(...$args));
-        $this->assertCount(1, $this->emulator->records('u1'));
-        $this->assertSame(3, $this->emulator->requests(self::ADD));
+        $this->emulator->faults([['path' => self::ADD, 'status' => 502, 'body' => self::HTML_502, 'processed' => true]]);
+        $id = $records->create('u1', 'Pay invoice', 'https://example.com/i/1', ['k' => 'v'], ['biz_id' => 'inv-1']);
+        $stored = $this->emulator->records('u1');
+        $this->assertCount(1, $stored);
+        $this->assertSame($stored[0]['record_id'], $id);
+        $this->assertSame(2, $this->emulator->requests(self::ADD));
     }
 
     public function testRetriedAddAfterBusyFindsTheLandedRecord(): void
     {
         $client = $this->client();
         $records = $client->workRecords();
-        $args = ['u1', 'Pay invoice', 'https://example.com/i/2', [], ['biz_id' => 'inv-2', 'create_time' => 1_700_000_000_000]];
         // Other records of the user, one with the same title and url but another create_time.
         $records->create('u1', 'Pay invoice', 'https://example.com/i/2', [], ['create_time' => 1_700_000_000_001]);
-        $landed = $records->create(...$args);
         $records->create('u1', 'Other', 'https://example.com/i/3');
-        $this->emulator->faults([['path' => self::ADD, 'errcode' => -1]]);
-        $this->assertSame($landed, $records->create(...$args));
+        $this->emulator->faults([['path' => self::ADD, 'errcode' => -1, 'processed' => true]]);
+        $id = $records->create('u1', 'Pay invoice', 'https://example.com/i/2', [], ['biz_id' => 'inv-2']);
+        $this->assertSame('inv-2', $this->findStored('u1', $id)['biz_id']);
     }
 
-    public function testDuplicateThatIsNotTheSameRecordStaysAnError(): void
+    public function testDuplicateThatIsNotTheSameRecordIsAConflict(): void
     {
         $client = $this->client();
         $records = $client->workRecords();
-        $records->create('u1', 'First title', 'https://example.com', [], ['biz_id' => 'dup', 'create_time' => 1_700_000_000_000]);
+        $records->create('u1', 'First title', 'https://example.com', [], ['biz_id' => 'dup']);
         $this->emulator->faults([['path' => self::ADD, 'status' => 502, 'body' => self::HTML_502]]);
-        $e = $this->throws(ApiException::class, fn () => $records->create('u1', 'Second title', 'https://example.com', [], ['biz_id' => 'dup', 'create_time' => 1_700_000_000_000]));
+        $e = $this->throws(ConflictException::class, fn () => $records->create('u1', 'Second title', 'https://example.com', [], ['biz_id' => 'dup']));
         $this->assertSame(854001, $e->getCode());
         $this->assertCount(1, $this->emulator->records('u1'));
+    }
+
+    /** The stored record with this id. */
+    private function findStored(string $user, string $id): array
+    {
+        foreach ($this->emulator->records($user) as $record) {
+            if ($record['record_id'] === $id) {
+                return $record;
+            }
+        }
+        $this->fail("no stored record {$id}");
     }
 
     public function testRetryAfterATokenErrorIsNotTakenForALandedAttempt(): void
@@ -536,17 +553,5 @@ final class RetryTest extends TestCase
         $this->assertSame(0, $answer['errcode']);
         $this->assertCount(1, $this->emulator->records('u1'));
         $this->assertClientStats(2, 2, 1, $client);
-    }
-
-    /** A TCP port on 127.0.0.1 that nothing listens on (bound, then released). */
-    private static function closedPort(): int
-    {
-        $server = stream_socket_server('tcp://127.0.0.1:0', $errno, $errstr);
-        if ($server === false) {
-            self::fail("cannot bind a port: {$errstr}");
-        }
-        $name = stream_socket_get_name($server, false);
-        fclose($server);
-        return (int) substr($name, strrpos($name, ':') + 1);
     }
 }

@@ -69,7 +69,10 @@ final class StubTest extends TestCase
         $this->assertSame([
             'DingTalk\\ApiException',
             'DingTalk\\AuthenticationException',
+            'DingTalk\\Callback',
+            'DingTalk\\CallbackException',
             'DingTalk\\Client',
+            'DingTalk\\ConflictException',
             'DingTalk\\Exception',
             'DingTalk\\RateLimitException',
             'DingTalk\\TransportException',

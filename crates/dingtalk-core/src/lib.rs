@@ -17,6 +17,7 @@
 mod api;
 mod app_id;
 mod auth;
+pub mod callback;
 mod client;
 pub mod config;
 mod dialect;
@@ -37,6 +38,7 @@ pub use api::workrecord::{
     FormItem, NewRecord, Record, RecordPage, RecordStatus, WorkRecords, DUPLICATE_BIZ_ID,
     MAX_FORMS, MAX_LIMIT, MAX_TITLE_CHARS,
 };
+pub use callback::{Callback, CallbackError};
 pub use client::Client;
 pub use config::{Backoff, Options};
 pub use dialect::Family;

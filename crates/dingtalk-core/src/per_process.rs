@@ -40,6 +40,18 @@ impl<T: Clone> PerProcess<T> {
     }
 }
 
+impl<T> Drop for PerProcess<T> {
+    fn drop(&mut self) {
+        let slot = self.slot.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let Some((built_by, value)) = slot.take() {
+            if built_by != std::process::id() {
+                // Built before a fork: see the module docs.
+                std::mem::forget(value);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

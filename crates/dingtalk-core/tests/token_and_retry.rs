@@ -167,11 +167,54 @@ fn busy_is_retried_for_safe_calls_only() {
 fn a_retried_add_whose_first_attempt_landed_returns_that_record() {
     let emu = Emu::start();
     let api = emu.client().work_records();
-    let first = api.create(&record(Some("b-9"))).unwrap();
-    // As if that add's answer had been lost: the retry meets the duplicate biz_id.
-    emu.faults(json!([{"path": "/topapi/workrecord/add", "errcode": -1}]));
-    assert_eq!(api.create(&record(Some("b-9"))).unwrap(), first);
+    // The first attempt is stored, then its answer is lost; the retry meets the duplicate
+    // biz_id, and the one record with this call's own create_time is found.
+    emu.faults(json!([{"path": "/topapi/workrecord/add", "status": 502, "processed": true}]));
+    let new = NewRecord {
+        create_time: None,
+        ..record(Some("b-9"))
+    };
+    let id = api.create(&new).unwrap();
+    let stored = emu.records("u");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["record_id"], id.as_str());
+    assert_eq!(emu.count("/topapi/workrecord/add"), 2);
+}
+
+#[test]
+fn a_duplicate_that_cannot_be_proven_this_calls_own_is_a_conflict() {
+    let emu = Emu::start();
+    let api = emu.client().work_records();
+    // A record of another call with the same title, url and (explicit) create_time.
+    let other = api.create(&record(Some("b-other"))).unwrap();
+    let conflict = |new: &NewRecord| {
+        // The first attempt is not processed (502), the second is told "duplicate".
+        emu.faults(json!([
+            {"path": "/topapi/workrecord/add", "status": 502},
+            {"path": "/topapi/workrecord/add", "errcode": 854001}
+        ]));
+        match api.create(new).unwrap_err() {
+            Error::Conflict(conflict) => {
+                assert_eq!(conflict.answer.errcode(), Some(854001));
+                assert!(conflict.to_string().contains("outcome unknown"), "{conflict}");
+            }
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+    };
+    // An explicit create_time proves nothing, even when a record matches it.
+    conflict(&record(Some("b-1")));
+    // A create_time of this call's own, but no record has it.
+    conflict(&NewRecord {
+        create_time: None,
+        ..record(Some("b-2"))
+    });
     assert_eq!(emu.records("u").len(), 1);
+    assert_eq!(emu.records("u")[0]["record_id"], other.as_str());
+    // A first attempt told "duplicate" is the caller's mistake: a plain API error.
+    let Error::Api(plain) = api.create(&record(Some("b-other"))).unwrap_err() else {
+        panic!("expected an API error")
+    };
+    assert_eq!((plain.errcode(), plain.class), (Some(854001), ErrorClass::Final));
 }
 
 #[test]
@@ -244,19 +287,25 @@ fn retries_zero_disables_retrying() {
         -1
     );
     assert_eq!(emu.count("/topapi/workrecord/getbyuserid"), 1);
-    // Without retries a refused token still leaves the cache, so the next call recovers.
+    // A refused token is renewed once even without retries: DingTalk refused it unprocessed.
     client.access_token(false).unwrap();
     emu.expire_tokens();
-    let err = client
-        .work_records()
-        .list("u", RecordStatus::Pending, 0, 1)
-        .unwrap_err();
-    assert_eq!(api_code(&err), 42001);
     client
         .work_records()
         .list("u", RecordStatus::Pending, 0, 1)
         .unwrap();
     assert_eq!(emu.gettoken_calls(), 2);
+    assert_eq!(client.stats().retries, 1, "the resend shows in the stats");
+    // Only once: a token refused again is an authentication error.
+    emu.faults(json!([{"path": "/topapi/workrecord/getbyuserid", "errcode": 42001, "count": 2}]));
+    let err = client
+        .work_records()
+        .list("u", RecordStatus::Pending, 0, 1)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api(api) if api.class == ErrorClass::TokenRejected && api.errcode() == Some(42001))
+    );
+    assert_eq!(emu.gettoken_calls(), 3);
 }
 
 #[test]

@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use dingtalk_emulator::Config;
+use dingtalk_emulator::{Config, PushConfig};
 
 pub const HELP: &str = "\
 dingtalk-emulator: a local, in-memory DingTalk server for tests, demos and benchmarks
@@ -28,6 +28,16 @@ OPTIONS:
     --tls-self-signed    serve HTTPS with a certificate for 127.0.0.1, ::1 and
                          localhost, made at start
     --cert-out FILE      write that certificate (PEM) to FILE, for clients to trust
+    --push-url URL       push events to URL (http://) as DingTalk's HTTP push does:
+                         check_url at start, then every event raised
+    --push-token T       the event subscription's token (needed with --push-url)
+    --push-aes-key K     its 43-character aesKey (needed with --push-url)
+    --push-receive-id ID the receiveId sealed into pushes [default: the first --app's key]
+    --push-retry-delays LIST
+                         seconds before each new push of an unacknowledged event,
+                         comma-separated, fractions allowed, empty for none
+                         [default: 10,30]
+    --push-timeout SECS  how long an answer may take [default: 2.5]
     -h, --help           print this help
     -V, --version        print the version
 
@@ -37,7 +47,7 @@ SIGTERM or SIGINT stops the server (exit 0). Bad options exit 2.
 DingTalk endpoints: GET /gettoken, POST /v1.0/oauth2/accessToken,
 POST /topapi/workrecord/{add,update,getbyuserid}, POST /topapi/v2/user/get,
 POST /topapi/user/getbyunionid, /v1.0/todo/users/{unionId}/tasks... (to-dos).
-Control API for tests: /_emulator/{faults,expire-tokens,stats,reset,records,todos}.
+Control API for tests: /_emulator/{faults,expire-tokens,stats,reset,records,todos,push,events}.
 ";
 
 /// What the command line asks for.
@@ -45,7 +55,8 @@ Control API for tests: /_emulator/{faults,expire-tokens,stats,reset,records,todo
 pub enum Command {
     Help,
     Version,
-    Run(Options),
+    /// Boxed: the options are far larger than the other variants.
+    Run(Box<Options>),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -80,6 +91,82 @@ fn parse_listen(value: &str) -> Result<String, String> {
     }
 }
 
+/// Seconds as a decimal number: `0.05`, `10`. At most an hour.
+fn parse_seconds(flag: &str, value: &str) -> Result<Duration, String> {
+    match value.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && (0.0..=3600.0).contains(&secs) => {
+            Ok(Duration::from_secs_f64(secs))
+        }
+        _ => Err(format!(
+            "{flag} needs seconds between 0 and 3600, got {value:?}"
+        )),
+    }
+}
+
+/// `10,30`: one delay per retry; empty for no retries.
+fn parse_delays(value: &str) -> Result<Vec<Duration>, String> {
+    if value.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    value
+        .split(',')
+        .map(|part| parse_seconds("--push-retry-delays", part))
+        .collect()
+}
+
+/// The push flags, collected before they are checked together.
+#[derive(Default)]
+struct PushFlags {
+    url: Option<String>,
+    token: Option<String>,
+    aes_key: Option<String>,
+    receive_id: Option<String>,
+    retry_delays: Option<Vec<Duration>>,
+    timeout: Option<Duration>,
+}
+
+impl PushFlags {
+    fn into_config(self) -> Result<Option<PushConfig>, String> {
+        let (Some(url), Some(token), Some(aes_key)) = (&self.url, &self.token, &self.aes_key)
+        else {
+            if self.url.is_none()
+                && self.token.is_none()
+                && self.aes_key.is_none()
+                && self.receive_id.is_none()
+                && self.retry_delays.is_none()
+                && self.timeout.is_none()
+            {
+                return Ok(None);
+            }
+            return Err("--push-url, --push-token and --push-aes-key go together".to_owned());
+        };
+        if !url.starts_with("http://") {
+            return Err(format!("--push-url needs an http:// URL, got {url:?}"));
+        }
+        if token.is_empty() {
+            return Err("--push-token must not be empty".to_owned());
+        }
+        let valid_key = aes_key.len() == 43
+            && aes_key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+        if !valid_key {
+            return Err("--push-aes-key needs 43 base64 characters".to_owned());
+        }
+        let mut push = PushConfig::new(url, token, aes_key);
+        if let Some(receive_id) = self.receive_id.filter(|id| !id.is_empty()) {
+            push.receive_id = Some(receive_id);
+        }
+        if let Some(delays) = self.retry_delays {
+            push.retry_delays = delays;
+        }
+        if let Some(timeout) = self.timeout {
+            push.timeout = timeout;
+        }
+        Ok(Some(push))
+    }
+}
+
 fn parse_positive<T: std::str::FromStr + PartialOrd + Default>(
     flag: &str,
     value: &str,
@@ -99,6 +186,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
     let mut users: Vec<(String, String)> = Vec::new();
     let mut config = Config::default();
     let mut cert_out = None;
+    let mut push = PushFlags::default();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let arg = arg
@@ -113,7 +201,18 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
         };
         let takes_value = matches!(
             flag.as_str(),
-            "--listen" | "--app" | "--token-ttl" | "--qps-limit" | "--cert-out" | "--user"
+            "--listen"
+                | "--app"
+                | "--token-ttl"
+                | "--qps-limit"
+                | "--cert-out"
+                | "--user"
+                | "--push-url"
+                | "--push-token"
+                | "--push-aes-key"
+                | "--push-receive-id"
+                | "--push-retry-delays"
+                | "--push-timeout"
         );
         let value = if takes_value {
             match inline {
@@ -157,6 +256,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
             "--strict-users" => config.strict_users = true,
             "--tls-self-signed" => config.tls = true,
             "--cert-out" => cert_out = Some(PathBuf::from(value)),
+            "--push-url" => push.url = Some(value),
+            "--push-token" => push.token = Some(value),
+            "--push-aes-key" => push.aes_key = Some(value),
+            "--push-receive-id" => push.receive_id = Some(value),
+            "--push-retry-delays" => push.retry_delays = Some(parse_delays(&value)?),
+            "--push-timeout" => push.timeout = Some(parse_seconds(&flag, &value)?),
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -167,16 +272,19 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
         config.apps = apps;
     }
     config.users = users;
-    Ok(Command::Run(Options {
+    config.push = push.into_config()?;
+    Ok(Command::Run(Box::new(Options {
         listen,
         config,
         cert_out,
-    }))
+    })))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const KEY_43: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
     fn run(args: &[&str]) -> Result<Command, String> {
         parse(args.iter().map(OsString::from))
@@ -237,6 +345,53 @@ mod tests {
     }
 
     #[test]
+    fn push_options() {
+        let key = "1234567890123456789012345678901234567890123";
+        let parsed = run(&[
+            "--push-url",
+            "http://127.0.0.1:9/cb?x=1",
+            "--push-token",
+            "tok",
+            "--push-aes-key",
+            key,
+            "--push-retry-delays",
+            "0.05, 1",
+            "--push-timeout=0.5",
+        ]);
+        let Ok(Command::Run(options)) = parsed else {
+            panic!("expected options, got {parsed:?}");
+        };
+        let push = options.config.push.expect("push config");
+        assert_eq!(push.url, "http://127.0.0.1:9/cb?x=1");
+        assert_eq!((push.token.as_str(), push.aes_key.as_str()), ("tok", key));
+        assert_eq!(push.receive_id, None);
+        assert_eq!(
+            push.retry_delays,
+            [Duration::from_millis(50), Duration::from_secs(1)]
+        );
+        assert_eq!(push.timeout, Duration::from_millis(500));
+        // Defaults: DingTalk's delays and timeout.
+        let Ok(Command::Run(options)) = run(&[
+            "--push-url=http://h/",
+            "--push-token=t",
+            &format!("--push-aes-key={key}"),
+            "--push-receive-id=dingapp",
+            "--push-retry-delays=",
+        ]) else {
+            panic!("expected options");
+        };
+        let push = options.config.push.expect("push config");
+        assert_eq!(push.receive_id.as_deref(), Some("dingapp"));
+        assert!(push.retry_delays.is_empty());
+        assert_eq!(push.timeout, Duration::from_millis(2500));
+        assert!(!format!("{push:?}").contains(key), "Debug hides the aesKey");
+        assert_eq!(
+            PushConfig::new("u", "t", key).retry_delays,
+            [Duration::from_secs(10), Duration::from_secs(30)]
+        );
+    }
+
+    #[test]
     fn bad_input_is_a_one_line_reason() {
         for bad in [
             &["--nope"][..],
@@ -259,6 +414,35 @@ mod tests {
             &["--user", "a:U1", "--user", "a:U2"],
             &["--user", "a:U1", "--user", "b:U1"],
             &["positional"],
+            &["--push-url", "http://h/"],
+            &["--push-token", "t", "--push-aes-key", "k"],
+            &[
+                "--push-url",
+                "https://h/",
+                "--push-token",
+                "t",
+                "--push-aes-key",
+                KEY_43,
+            ],
+            &[
+                "--push-url",
+                "http://h/",
+                "--push-token",
+                "t",
+                "--push-aes-key",
+                "short",
+            ],
+            &[
+                "--push-url",
+                "http://h/",
+                "--push-token",
+                "",
+                "--push-aes-key",
+                KEY_43,
+            ],
+            &["--push-retry-delays", "10,x"],
+            &["--push-retry-delays", "-1"],
+            &["--push-timeout", "NaN"],
         ] {
             let error = run(bad).expect_err(&format!("{bad:?} should fail"));
             assert!(!error.contains('\n'), "{error}");

@@ -19,6 +19,51 @@ pub struct Config {
     /// Only the users above exist; without it every userid exists, with a unionId
     /// derived from it (see the crate README).
     pub strict_users: bool,
+    /// Push events to a URL as DingTalk's HTTP push does; `None` = no pushes.
+    pub push: Option<PushConfig>,
+}
+
+/// Where and how events are pushed (DingTalk's HTTP push, "event subscription").
+#[derive(Clone, PartialEq, Eq)]
+pub struct PushConfig {
+    /// The app's URL (`http://` only).
+    pub url: String,
+    /// The subscription's token, which signs every push.
+    pub token: String,
+    /// The subscription's 43-character aesKey.
+    pub aes_key: String,
+    /// The receiveId sealed into every push; `None` = the key of the first app.
+    pub receive_id: Option<String>,
+    /// Pauses before pushing an unacknowledged event again (DingTalk: 10 s, then 30 s).
+    pub retry_delays: Vec<Duration>,
+    /// How long an answer may take (DingTalk's HTTP push page: 2.5 s).
+    pub timeout: Duration,
+}
+
+impl PushConfig {
+    /// Pushes to `url` with DingTalk's retry delays and answer timeout.
+    pub fn new(url: &str, token: &str, aes_key: &str) -> Self {
+        PushConfig {
+            url: url.to_owned(),
+            token: token.to_owned(),
+            aes_key: aes_key.to_owned(),
+            receive_id: None,
+            retry_delays: vec![Duration::from_secs(10), Duration::from_secs(30)],
+            timeout: Duration::from_millis(2500),
+        }
+    }
+}
+
+/// Shows neither the token nor the aesKey.
+impl std::fmt::Debug for PushConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushConfig")
+            .field("url", &self.url)
+            .field("receive_id", &self.receive_id)
+            .field("retry_delays", &self.retry_delays)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The app that exists when none is configured.
@@ -35,6 +80,7 @@ impl Default for Config {
             tls: false,
             users: Vec::new(),
             strict_users: false,
+            push: None,
         }
     }
 }

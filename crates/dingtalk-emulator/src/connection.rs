@@ -24,6 +24,7 @@ use tower_service::Service;
 
 use crate::errors::{self, oapi_error_body, v1_error_body, v1_json};
 use crate::faults::{is_control_path, FaultAction};
+use crate::raw_body::fill;
 use crate::state::AppState;
 use crate::BODY_LIMIT;
 
@@ -105,7 +106,7 @@ fn declared_length(request: &Request<Incoming>) -> Option<u64> {
 
 async fn handle(
     state: Arc<AppState>,
-    mut router: Router,
+    router: Router,
     drop_signal: Arc<Notify>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
@@ -119,60 +120,96 @@ async fn handle(
             state.faults.take(path)
         }
     };
-    if let Some(fault) = fault {
-        if let Some(delay) = fault.delay {
-            tokio::time::sleep(delay).await;
+    let Some(fault) = fault else {
+        return answer(&state, router, request).await;
+    };
+    if let Some(delay) = fault.delay {
+        tokio::time::sleep(delay).await;
+    }
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    if fault.processed {
+        // The work is done and its answer thrown away: the fault answers instead.
+        let _ = answer(&state, router.clone(), request).await;
+    } else if fault.action == FaultAction::Pass {
+        return answer(&state, router, request).await;
+    }
+    match fault.action {
+        FaultAction::Pass => Ok(Response::new(Body::empty())),
+        FaultAction::Drop => {
+            drop_signal.notify_one();
+            pending().await
         }
-        match fault.action {
-            FaultAction::Pass => {}
-            FaultAction::Drop => {
-                drop_signal.notify_one();
-                return pending().await;
-            }
-            FaultAction::Error {
+        FaultAction::Error {
+            errcode,
+            errmsg,
+            sub_code,
+            sub_msg,
+            request_id,
+        } => {
+            let fill = |text: &str| fill(text, &query);
+            let request_id = request_id.map_or_else(|| state.ids.request_id(), |r| fill(&r));
+            let body = oapi_error_body(
                 errcode,
-                errmsg,
-                sub_code,
-                sub_msg,
-            } => {
-                let request_id = state.ids.request_id();
-                let body = oapi_error_body(
-                    errcode,
-                    &errmsg,
-                    sub_code.as_deref(),
-                    sub_msg.as_deref(),
-                    &request_id,
-                );
-                return Ok(errors::json(StatusCode::OK, body));
+                &fill(&errmsg),
+                sub_code.as_deref().map(fill).as_deref(),
+                sub_msg.as_deref().map(fill).as_deref(),
+                &request_id,
+            );
+            Ok(errors::json(StatusCode::OK, body))
+        }
+        FaultAction::V1Error {
+            status,
+            code,
+            message,
+            required_scopes,
+        } => {
+            let request_id = state.ids.request_id();
+            let body = v1_error_body(
+                &fill(&code, &query),
+                &fill(&message, &query),
+                required_scopes.as_deref(),
+                &request_id,
+            );
+            Ok(v1_json(status, body, &request_id))
+        }
+        FaultAction::Raw {
+            status,
+            body,
+            content_type,
+            location,
+        } => {
+            let mut headers = vec![(header::CONTENT_TYPE, content_type)];
+            if let Some(length) = body.announced_length() {
+                headers.push((header::CONTENT_LENGTH, length.to_string()));
             }
-            FaultAction::V1Error {
-                status,
-                code,
-                message,
-                required_scopes,
-            } => {
-                let request_id = state.ids.request_id();
-                let body = v1_error_body(&code, &message, required_scopes.as_deref(), &request_id);
-                return Ok(v1_json(status, body, &request_id));
+            if body.gzip {
+                headers.push((header::CONTENT_ENCODING, "gzip".to_owned()));
             }
-            FaultAction::Raw {
-                status,
-                body,
-                content_type,
-            } => {
-                let mut response = Response::new(Body::from(body));
-                *response.status_mut() = status;
-                if let Ok(value) = HeaderValue::from_str(&content_type) {
-                    response.headers_mut().insert(header::CONTENT_TYPE, value);
+            if let Some(location) = location {
+                headers.push((header::LOCATION, fill(&location, &query)));
+            }
+            let mut response = Response::new(body.into_body(&query));
+            *response.status_mut() = status;
+            for (name, value) in headers {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    response.headers_mut().insert(name, value);
                 }
-                return Ok(response);
             }
+            Ok(response)
         }
     }
+}
+
+/// The emulator's own answer to a request.
+async fn answer(
+    state: &AppState,
+    mut router: Router,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
     // Refuse an announced oversized body before reading any of it, so a huge upload
     // gets its answer at once instead of being read and thrown away.
     if declared_length(&request).is_some_and(|n| n > BODY_LIMIT as u64) {
-        return Ok(errors::body_too_large(&state, request.uri().path()));
+        return Ok(errors::body_too_large(state, request.uri().path()));
     }
     // Router is always ready; its error type is Infallible.
     router.call(request).await

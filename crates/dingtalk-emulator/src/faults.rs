@@ -13,6 +13,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
+use crate::raw_body::{RawBody, Text, MIN_PADDED};
 use crate::state::lock;
 
 /// One fault as posted to `/_emulator/faults`.
@@ -25,6 +26,7 @@ pub struct FaultSpec {
     errmsg: Option<String>,
     sub_code: Option<String>,
     sub_msg: Option<String>,
+    request_id: Option<String>,
     status: Option<u16>,
     body: Option<String>,
     content_type: Option<String>,
@@ -34,6 +36,12 @@ pub struct FaultSpec {
     required_scopes: Option<Vec<String>>,
     delay_ms: Option<u64>,
     drop: Option<bool>,
+    // A hostile server's answers (see raw_body.rs) and a lost answer.
+    redirect: Option<String>,
+    body_bytes: Option<u64>,
+    gzip: Option<bool>,
+    trickle_ms: Option<u64>,
+    processed: Option<bool>,
 }
 
 /// What happens to a faulted request (after its delay, if any).
@@ -42,11 +50,13 @@ pub enum FaultAction {
     /// Answer normally.
     Pass,
     /// A DingTalk error body, HTTP 200.
+    /// Its texts may hold `{query}`, filled with the request's raw query.
     Error {
         errcode: i64,
         errmsg: String,
         sub_code: Option<String>,
         sub_msg: Option<String>,
+        request_id: Option<String>,
     },
     /// A v1.0 error body with this status.
     V1Error {
@@ -55,11 +65,12 @@ pub enum FaultAction {
         message: String,
         required_scopes: Option<Vec<String>>,
     },
-    /// This status and body, as they are.
+    /// This status and body, as they are (and a `Location` for a redirect).
     Raw {
         status: StatusCode,
-        body: String,
+        body: RawBody,
         content_type: String,
+        location: Option<String>,
     },
     /// Close the connection without answering.
     Drop,
@@ -68,6 +79,9 @@ pub enum FaultAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
     pub delay: Option<Duration>,
+    /// The request is handled first (its effects stay), then answered by the fault: an answer
+    /// lost after the work was done.
+    pub processed: bool,
     pub action: FaultAction,
 }
 
@@ -111,9 +125,16 @@ fn validate(spec: FaultSpec) -> Result<Queued, String> {
         return Err("count must be at least 1".to_owned());
     }
     let drop = spec.drop.unwrap_or(false);
-    let kinds = usize::from(drop)
-        + usize::from(spec.status.is_some())
-        + usize::from(spec.errcode.is_some());
+    // A redirect is a raw answer with a 3xx status (302 unless given).
+    let status = match (&spec.redirect, spec.status) {
+        (Some(_), None) => Some(302),
+        (Some(_), Some(s)) if !(300..400).contains(&s) => {
+            return Err(format!("a redirect needs a 3xx status, not {s}"));
+        }
+        (_, status) => status,
+    };
+    let kinds =
+        usize::from(drop) + usize::from(status.is_some()) + usize::from(spec.errcode.is_some());
     if kinds > 1 {
         return Err("use only one of errcode, status and drop in a fault".to_owned());
     }
@@ -121,18 +142,39 @@ fn validate(spec: FaultSpec) -> Result<Queued, String> {
         return Err("a fault needs errcode, status, drop or delay_ms".to_owned());
     }
     if spec.errcode.is_none()
-        && (spec.errmsg.is_some() || spec.sub_code.is_some() || spec.sub_msg.is_some())
+        && (spec.errmsg.is_some()
+            || spec.sub_code.is_some()
+            || spec.sub_msg.is_some()
+            || spec.request_id.is_some())
     {
-        return Err("errmsg, sub_code and sub_msg need errcode".to_owned());
+        return Err("errmsg, sub_code, sub_msg and request_id need errcode".to_owned());
     }
-    if spec.status.is_none() && (spec.body.is_some() || spec.content_type.is_some()) {
-        return Err("body and content_type need status".to_owned());
+    let shaped = spec.body.is_some()
+        || spec.content_type.is_some()
+        || spec.body_bytes.is_some()
+        || spec.gzip.is_some()
+        || spec.trickle_ms.is_some();
+    if status.is_none() && shaped {
+        return Err("body, body_bytes, content_type, gzip and trickle_ms need status".to_owned());
+    }
+    if spec.body.is_some() && spec.body_bytes.is_some() {
+        return Err("use only one of body and body_bytes".to_owned());
+    }
+    if spec.body_bytes.is_some_and(|n| n < MIN_PADDED) {
+        return Err(format!("body_bytes must be at least {MIN_PADDED}"));
+    }
+    let processed = spec.processed.unwrap_or(false);
+    if processed && kinds == 0 {
+        return Err("processed needs errcode, status or drop".to_owned());
     }
     if spec.code.is_none() && (spec.message.is_some() || spec.required_scopes.is_some()) {
         return Err("message and required_scopes need code".to_owned());
     }
-    if spec.code.is_some() && (spec.body.is_some() || spec.content_type.is_some()) {
-        return Err("code (a v1.0 error) excludes body and content_type".to_owned());
+    if spec.code.is_some() && (shaped || spec.redirect.is_some()) {
+        return Err(
+            "code (a v1.0 error) excludes body, body_bytes, content_type, gzip, trickle_ms and redirect"
+                .to_owned(),
+        );
     }
     let action = if drop {
         FaultAction::Drop
@@ -142,8 +184,9 @@ fn validate(spec: FaultSpec) -> Result<Queued, String> {
             errmsg: spec.errmsg.unwrap_or_else(|| default_errmsg(errcode)),
             sub_code: spec.sub_code,
             sub_msg: spec.sub_msg,
+            request_id: spec.request_id,
         }
-    } else if let (Some(status), Some(code)) = (spec.status, spec.code) {
+    } else if let (Some(status), Some(code)) = (status, spec.code) {
         // A v1.0 error is always an HTTP error.
         let status = StatusCode::from_u16(status)
             .ok()
@@ -157,19 +200,28 @@ fn validate(spec: FaultSpec) -> Result<Queued, String> {
             code,
             required_scopes: spec.required_scopes,
         }
-    } else if let Some(status) = spec.status {
+    } else if let Some(status) = status {
         let status = StatusCode::from_u16(status)
             .ok()
             .filter(|s| (200..=599).contains(&s.as_u16()))
             .ok_or_else(|| format!("status must be between 200 and 599, not {status}"))?;
-        let body = spec.body.unwrap_or_default();
-        let content_type = spec
-            .content_type
-            .unwrap_or_else(|| guess_content_type(&body).to_owned());
+        let text = match spec.body_bytes {
+            Some(n) => Text::Padded(n),
+            None => Text::Given(spec.body.unwrap_or_default()),
+        };
+        let content_type = spec.content_type.unwrap_or_else(|| match &text {
+            Text::Given(body) => guess_content_type(body).to_owned(),
+            Text::Padded(_) => guess_content_type("{}").to_owned(),
+        });
         FaultAction::Raw {
             status,
-            body,
+            body: RawBody {
+                text,
+                gzip: spec.gzip.unwrap_or(false),
+                trickle: spec.trickle_ms.map(Duration::from_millis),
+            },
             content_type,
+            location: spec.redirect,
         }
     } else {
         FaultAction::Pass
@@ -179,6 +231,7 @@ fn validate(spec: FaultSpec) -> Result<Queued, String> {
         remaining: count,
         fault: Fault {
             delay: spec.delay_ms.map(Duration::from_millis),
+            processed,
             action,
         },
     })
@@ -315,6 +368,12 @@ mod tests {
             br#"[{"path":"/a","delay":5}]"#,
             br#"[{"path":"/_emulator/stats","errcode":1}]"#,
             br#"[{"path":"/a","errcode":1},{"path":"/b"}]"#,
+            br#"[{"path":"/a","redirect":"http://x/","status":200}]"#,
+            br#"[{"path":"/a","body_bytes":100}]"#,
+            br#"[{"path":"/a","status":200,"body":"x","body_bytes":100}]"#,
+            br#"[{"path":"/a","status":200,"body_bytes":3}]"#,
+            br#"[{"path":"/a","processed":true}]"#,
+            br#"[{"path":"/a","status":502,"request_id":"r"}]"#,
             br#"[{"path":"/a","code":"x"}]"#,
             br#"[{"path":"/a","status":200,"code":"x"}]"#,
             br#"[{"path":"/a","status":403,"code":"x","body":"b"}]"#,

@@ -25,7 +25,9 @@ mod identity;
 mod ids;
 mod oapi;
 mod params;
+mod push;
 mod qps;
+mod raw_body;
 mod record_store;
 mod routes;
 mod server;
@@ -45,7 +47,7 @@ mod users;
 mod v1;
 mod workrecord;
 
-pub use config::{Config, DEMO_APP_KEY, DEMO_APP_SECRET};
+pub use config::{Config, PushConfig, DEMO_APP_KEY, DEMO_APP_SECRET};
 pub use server::{serve, Emulator};
 pub use spawn::{spawn, RunningEmulator};
 pub use todo_events::{TodoEvent, TodoEventKind};

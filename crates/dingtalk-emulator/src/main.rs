@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Ok(Command::Run(options)) => match run(options) {
+        Ok(Command::Run(options)) => match run(*options) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("dingtalk-emulator: {error}");

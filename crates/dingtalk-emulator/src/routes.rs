@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::todo::{EXECUTOR_STATUS, QUERY, TASK, TASKS, TASK_BY_SOURCE};
 use crate::token::{GETTOKEN, V1_ACCESS_TOKEN};
 use crate::workrecord::{ADD, GET_BY_USERID, UPDATE};
-use crate::{control, errors, identity, todo, token, workrecord, BODY_LIMIT};
+use crate::{control, errors, identity, push, todo, token, workrecord, BODY_LIMIT};
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -40,6 +40,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_emulator/reset", post(control::reset))
         .route("/_emulator/records", get(control::records))
         .route("/_emulator/todos", get(control::todos))
+        .route("/_emulator/push", post(push::control::push))
+        .route("/_emulator/events", get(push::control::events))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::state::AppState;
 use crate::tls::{self, TlsIdentity};
 use crate::todo_events::TodoEvent;
-use crate::{connection, routes};
+use crate::{connection, push, routes};
 
 /// How long requests in flight may finish after shutdown is asked for.
 const GRACE: Duration = Duration::from_secs(2);
@@ -35,8 +35,10 @@ impl Emulator {
         } else {
             None
         };
+        let state = AppState::new(&config)
+            .map_err(|reason| io::Error::new(io::ErrorKind::InvalidInput, reason))?;
         Ok(Emulator {
-            state: Arc::new(AppState::new(&config)),
+            state: Arc::new(state),
             tls,
         })
     }
@@ -72,6 +74,10 @@ impl Emulator {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut connections = JoinSet::new();
         let mut shutdown = std::pin::pin!(shutdown);
+        // DingTalk checks a push URL when it is registered; here, when serving starts.
+        self.state
+            .push_event(push::CHECK_URL, serde_json::Map::new());
+        push::todo::forward(&self.state);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,

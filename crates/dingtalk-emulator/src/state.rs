@@ -3,12 +3,15 @@
 //! Each part sits behind its own small lock that is taken for a map operation and
 //! released before any await, so requests never queue behind a slow one.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+
+use serde_json::{Map, Value};
 
 use crate::config::Config;
 use crate::faults::FaultQueue;
 use crate::ids::Ids;
+use crate::push::Pusher;
 use crate::qps::Qps;
 use crate::record_store::RecordStore;
 use crate::stats::Stats;
@@ -30,11 +33,18 @@ pub struct AppState {
     pub faults: FaultQueue,
     pub stats: Stats,
     pub qps: Qps,
+    /// Pushes events, when started with a push URL.
+    pub push: Option<Arc<Pusher>>,
 }
 
 impl AppState {
-    pub fn new(config: &Config) -> Self {
-        AppState {
+    pub fn new(config: &Config) -> Result<Self, String> {
+        let first_app = config.apps.first().map_or("", |(key, _)| key.as_str());
+        let push = match &config.push {
+            Some(push) => Some(Arc::new(Pusher::new(push, first_app)?)),
+            None => None,
+        };
+        Ok(AppState {
             apps: config.apps.clone(),
             token_ttl: config.token_ttl,
             ids: Ids::new(),
@@ -46,7 +56,14 @@ impl AppState {
             faults: FaultQueue::default(),
             stats: Stats::default(),
             qps: Qps::new(config.qps_limit),
-        }
+            push,
+        })
+    }
+
+    /// Pushes an event (`todo_task_update`, ...) with its data to the push URL, in the
+    /// background; its log id and eventId, or `None` when the emulator has no push URL.
+    pub fn push_event(&self, event_type: &str, data: Map<String, Value>) -> Option<(u64, String)> {
+        self.push.as_ref().map(|push| push.push(event_type, data))
     }
 
     /// The index of the app with this key and secret.
@@ -66,6 +83,9 @@ impl AppState {
         self.faults.clear();
         self.stats.clear();
         self.qps.clear();
+        if let Some(push) = &self.push {
+            push.log.clear();
+        }
     }
 }
 

@@ -15,7 +15,7 @@ pub(crate) fn oapi_get(exec: &Executor, path: &str, query: &[(String, String)]) 
     validate::query_keys(query, Family::Oapi.dialect().reserved_query_keys())?;
     let request =
         ApiRequest::new(Family::Oapi, Method::GET, path, Repeat::Safe).query(query.to_vec());
-    Ok(exec.execute(&request, &exec.deadline())?)
+    Ok(exec.execute(&request, &exec.budget())?)
 }
 
 /// Any oapi `POST` with a JSON body. It may not be safe to send twice, so it is retried only
@@ -23,7 +23,7 @@ pub(crate) fn oapi_get(exec: &Executor, path: &str, query: &[(String, String)]) 
 pub(crate) fn oapi_post(exec: &Executor, path: &str, body: &Value) -> Result<Value> {
     validate::api_path(path, "/topapi/workrecord/add")?;
     let request = ApiRequest::post(Family::Oapi, path, body, Repeat::Unsafe)?;
-    Ok(exec.execute(&request, &exec.deadline())?)
+    Ok(exec.execute(&request, &exec.budget())?)
 }
 
 /// The HTTP methods v1.0 APIs use, and whether a request with each may be sent twice.
@@ -58,5 +58,5 @@ pub(crate) fn v1_request(
     if let Some(body) = body {
         request = request.json(body)?;
     }
-    Ok(exec.execute(&request, &exec.deadline())?)
+    Ok(exec.execute(&request, &exec.budget())?)
 }

@@ -49,7 +49,7 @@ pub(crate) fn union_id(exec: &Executor, user_id: &str) -> Result<String> {
     }
     let body = UserGetBody { userid: user_id };
     let request = ApiRequest::post(Family::Oapi, USER_GET, &body, Repeat::Safe)?;
-    let answer: UserGetAnswer = exec.execute(&request, &exec.deadline())?;
+    let answer: UserGetAnswer = exec.execute(&request, &exec.budget())?;
     let union_id = answer
         .result
         .and_then(|r| r.unionid)

@@ -28,6 +28,8 @@ pub struct Options {
     pub(crate) ca: Option<CaBundle>,
     pub(crate) proxy: Option<String>,
     pub(crate) user_agent: String,
+    /// The most one call reads from the network, decoded (all pages of a paged call together).
+    pub(crate) max_answer_bytes: usize,
     /// Base delays of the backoff; tests set them to zero.
     pub(crate) backoff: Backoff,
 }
@@ -62,18 +64,37 @@ impl Default for Options {
             ca: None,
             proxy: None,
             user_agent: format!("dingtalk-php/{}", crate::VERSION),
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
             backoff: Backoff::default(),
         }
     }
 }
 
+/// Default of `max_answer_bytes`: 4 MiB. A full page of 50 work records is a few tens of KiB.
+pub const DEFAULT_MAX_ANSWER_BYTES: usize = 4 << 20;
+/// Bounds of `max_answer_bytes`: 1 KiB (an error answer fits) to 1 GiB.
+const MAX_ANSWER_BYTES_RANGE: std::ops::RangeInclusive<i64> = 1024..=(1 << 30);
+
+/// Proxy schemes that work: HTTP CONNECT proxies, and SOCKS5 (`socks5h`: the proxy resolves the
+/// host name).
+const PROXY_SCHEMES: [&str; 4] = ["http", "https", "socks5", "socks5h"];
+
 /// The longest duration any option accepts: a day. Longer would be a mistake (and past some
 /// point a deadline that cannot be represented).
 const MAX_SECONDS: f64 = 86_400.0;
 
-/// A host URL option: `http` or `https`, no query, fragment or credentials; without its
-/// trailing slash, so that an API path can be appended.
+/// A host URL option: `http` or `https`, no query, fragment or credentials. Stored normalised
+/// (`/a/../b` is `/b`) and without its trailing slash, so that an API path can be appended; a
+/// path is a prefix of every call.
 fn host_url(name: &str, url: &str) -> Result<String> {
+    // The URL parser would quietly drop surrounding spaces and inner tabs or newlines; a value
+    // that needs that is a mistake better named here than in every later call.
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(
+            name,
+            "must not hold spaces or control characters",
+        ));
+    }
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| Error::invalid(name, format!("is not a valid URL ({e})")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
@@ -82,13 +103,15 @@ fn host_url(name: &str, url: &str) -> Result<String> {
             format!("must use http or https, \"{}\" given", parsed.scheme()),
         ));
     }
-    if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty() {
+    // A password without a user is still a credential (sent as Basic authorization).
+    let credentials = !parsed.username().is_empty() || parsed.password().is_some();
+    if parsed.query().is_some() || parsed.fragment().is_some() || credentials {
         return Err(Error::invalid(
             name,
             "must not hold a query, a fragment or credentials",
         ));
     }
-    Ok(url.trim_end_matches('/').to_owned())
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
 
 /// A count of seconds that must be finite, positive and at most [`MAX_SECONDS`].
@@ -166,10 +189,26 @@ impl Options {
         Ok(self)
     }
 
-    /// A proxy URL for every request (`http://`, `https://`, `socks5://`).
+    /// A proxy URL for every request: `http://`, `https://`, `socks5://` or `socks5h://`.
+    /// Without it no proxy is used, whatever the environment says (see the transport).
     pub fn proxy(mut self, url: &str) -> Result<Self> {
-        reqwest::Proxy::all(url)
-            .map_err(|_| Error::invalid("options[proxy]", "is not a valid proxy URL"))?;
+        const NAME: &str = "options[proxy]";
+        // Neither the URL nor the parser's error is quoted: a proxy URL may hold a password.
+        let parsed = reqwest::Url::parse(url)
+            .ok()
+            .filter(|p| p.has_host())
+            .ok_or_else(|| Error::invalid(NAME, "is not a valid proxy URL"))?;
+        if !PROXY_SCHEMES.contains(&parsed.scheme()) {
+            return Err(Error::invalid(
+                NAME,
+                format!(
+                    "must use one of {}, \"{}\" given",
+                    PROXY_SCHEMES.join(", "),
+                    parsed.scheme()
+                ),
+            ));
+        }
+        reqwest::Proxy::all(url).map_err(|_| Error::invalid(NAME, "is not a valid proxy URL"))?;
         self.proxy = Some(url.to_owned());
         Ok(self)
     }
@@ -183,6 +222,23 @@ impl Options {
             ));
         }
         self.user_agent = agent.to_owned();
+        Ok(self)
+    }
+
+    /// The most one call may read from the network, in bytes of the decoded answer; for a
+    /// paged call (`all`, `find`), of all its pages together.
+    pub fn max_answer_bytes(mut self, bytes: i64) -> Result<Self> {
+        if !MAX_ANSWER_BYTES_RANGE.contains(&bytes) {
+            return Err(Error::invalid(
+                "options[max_answer_bytes]",
+                format!(
+                    "must be between {} and {}, {bytes} given",
+                    MAX_ANSWER_BYTES_RANGE.start(),
+                    MAX_ANSWER_BYTES_RANGE.end()
+                ),
+            ));
+        }
+        self.max_answer_bytes = usize::try_from(bytes).unwrap_or(DEFAULT_MAX_ANSWER_BYTES);
         Ok(self)
     }
 
@@ -206,6 +262,7 @@ mod tests {
         assert_eq!(o.retries, 2);
         assert_eq!(o.token_margin, Duration::from_secs(600));
         assert!(o.user_agent.starts_with("dingtalk-php/"));
+        assert_eq!(o.max_answer_bytes, 4_194_304);
     }
 
     #[test]
@@ -257,9 +314,71 @@ mod tests {
         );
         assert_eq!(name(Options::default().proxy("::")), "options[proxy]");
         assert_eq!(
+            name(Options::default().max_answer_bytes(1023)),
+            "options[max_answer_bytes]"
+        );
+        assert_eq!(
+            name(Options::default().max_answer_bytes((1 << 30) + 1)),
+            "options[max_answer_bytes]"
+        );
+        assert!(Options::default().max_answer_bytes(1024).is_ok());
+        assert_eq!(
             name(Options::default().user_agent("a\nb")),
             "options[user_agent]"
         );
+    }
+
+    #[test]
+    fn proxies_the_transport_cannot_use_are_refused() {
+        for good in [
+            "http://127.0.0.1:3128",
+            "https://proxy.invalid",
+            "socks5://127.0.0.1:1080",
+            "socks5h://user:pw@127.0.0.1:1080",
+        ] {
+            assert!(Options::default().proxy(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "ftp://127.0.0.1:21",
+            "socks4://127.0.0.1:1080",
+            "file:///tmp/x",
+            "http://",
+            "127.0.0.1:3128",
+        ] {
+            let error = Options::default().proxy(bad).unwrap_err();
+            assert!(
+                matches!(&error, Error::InvalidArgument { name, .. } if name == "options[proxy]"),
+                "{bad}: {error:?}"
+            );
+        }
+        let secret = Options::default()
+            .proxy("ftp://user:hunter22@proxy.invalid")
+            .unwrap_err();
+        assert!(!secret.to_string().contains("hunter22"), "{secret}");
+    }
+
+    #[test]
+    fn base_urls_that_would_be_misread_are_refused() {
+        for bad in [
+            "http://:pw@127.0.0.1:8080",
+            "http://user@127.0.0.1:8080",
+            " http://127.0.0.1:8080",
+            "http://127.0.0.1:8080 ",
+            "http://127.0.0.1:8080/a\tb",
+            "http://127.0.0.1:8080/#x",
+        ] {
+            assert!(
+                matches!(
+                    Options::default().base_url(bad),
+                    Err(Error::InvalidArgument { name, .. }) if name == "options[base_url]"
+                ),
+                "{bad:?}"
+            );
+        }
+        let o = Options::default()
+            .base_url("http://127.0.0.1:8080/a/../b/./c/")
+            .unwrap();
+        assert_eq!(o.base_url, "http://127.0.0.1:8080/b/c");
     }
 
     #[test]

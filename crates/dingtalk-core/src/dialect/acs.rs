@@ -5,10 +5,9 @@
 use reqwest::blocking::RequestBuilder;
 use serde::Deserialize;
 
-use super::{unexpected, Dialect};
+use super::{scrubbed, unexpected, Dialect, Disclosure};
 use crate::config::Options;
 use crate::error::{ApiError, Code, ErrorClass, Result};
-use crate::http::redact::redact;
 use crate::http::RawResponse;
 
 /// The header that carries the token.
@@ -62,7 +61,7 @@ impl Dialect for Acs {
         &["access_token"]
     }
 
-    fn judge(&self, path: &str, raw: &RawResponse, secrets: &[&str]) -> Result<()> {
+    fn judge(&self, path: &str, raw: &RawResponse, disclosure: Disclosure<'_>) -> Result<()> {
         if (200..300).contains(&raw.status) {
             return Ok(());
         }
@@ -72,21 +71,22 @@ impl Dialect for Acs {
             Some((b, code))
         }) else {
             // An HTML page, the IP-flood JSON, an empty body: not DingTalk's error.
-            return Err(unexpected(path, raw, "not a DingTalk error", secrets));
+            return Err(unexpected(path, raw, "not a DingTalk error", disclosure));
         };
-        let redact_all = |text: String| redact(&text, secrets);
+        let text = |text: String| scrubbed(&text, disclosure);
         Err(ApiError {
             path: path.to_owned(),
             http_status: raw.status,
+            // Classified on DingTalk's own code, before scrubbing could change it.
             class: classify(raw.status, &code),
-            code: Code::Text(redact_all(code)),
-            message: body.message.map(redact_all).unwrap_or_default(),
-            request_id: body.requestid.map(redact_all),
+            code: Code::Text(text(code)),
+            message: body.message.map(text).unwrap_or_default(),
+            request_id: body.requestid.map(text),
             sub_code: None,
             sub_msg: None,
             required_scopes: body
                 .accessdenieddetail
-                .map(|d| d.required_scopes.into_iter().map(redact_all).collect())
+                .map(|d| d.required_scopes.into_iter().map(text).collect())
                 .unwrap_or_default(),
         }
         .into())
@@ -103,7 +103,7 @@ mod tests {
             status,
             body: body.as_bytes().to_vec(),
         };
-        Acs.judge("/v1.0/x", &raw, &["tok123"])
+        Acs.judge("/v1.0/x", &raw, Disclosure::hiding(&["tok123"]))
     }
 
     #[test]

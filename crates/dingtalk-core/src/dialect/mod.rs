@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 
 use crate::config::Options;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
-use crate::http::redact::{redact, snippet};
+use crate::http::redact::{cut, redact, snippet};
 use crate::http::RawResponse;
 
 /// DingTalk's API families.
@@ -47,7 +47,38 @@ pub(crate) trait Dialect: Sync {
     /// Query keys a caller may not set (the dialect sets them).
     fn reserved_query_keys(&self) -> &'static [&'static str];
     /// Success, DingTalk's error (classified), or a transport error for a foreign answer.
-    fn judge(&self, path: &str, raw: &RawResponse, secrets: &[&str]) -> Result<()>;
+    /// Every text taken from the answer is scrubbed as `disclosure` says.
+    fn judge(&self, path: &str, raw: &RawResponse, disclosure: Disclosure<'_>) -> Result<()>;
+}
+
+/// How the texts of one answer may be shown in an error.
+#[derive(Clone, Copy)]
+pub(crate) struct Disclosure<'a> {
+    /// Removed from every text of the answer (the app secret, the token that was sent, and any
+    /// token the answer itself holds).
+    pub(crate) secrets: &'a [&'a str],
+    /// Whether a body that is not DingTalk's may be quoted. Not a `/gettoken` answer that
+    /// mentions `access_token`: once such a body is malformed, no search can be sure to find
+    /// the token in it.
+    pub(crate) quote_body: bool,
+}
+
+impl<'a> Disclosure<'a> {
+    /// Quote what is needed, without `secrets`.
+    pub(crate) fn hiding(secrets: &'a [&'a str]) -> Self {
+        Disclosure {
+            secrets,
+            quote_body: true,
+        }
+    }
+}
+
+/// The longest text taken from an answer's fields into an error, in characters.
+const MAX_FIELD_CHARS: usize = 500;
+
+/// A text from the network, made fit for an error: secrets removed first, then cut.
+pub(crate) fn scrubbed(text: &str, disclosure: Disclosure<'_>) -> String {
+    cut(&redact(text, disclosure.secrets), MAX_FIELD_CHARS)
 }
 
 /// Decodes a judged answer into the API's own type; an empty body reads as `{}` (v1.0 calls
@@ -55,29 +86,39 @@ pub(crate) trait Dialect: Sync {
 pub(crate) fn decode<T: DeserializeOwned>(
     path: &str,
     raw: &RawResponse,
-    secrets: &[&str],
+    disclosure: Disclosure<'_>,
 ) -> Result<T> {
     let body: &[u8] = if raw.body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         &raw.body
     };
-    serde_json::from_slice(body).map_err(|e| unexpected(path, raw, &e.to_string(), secrets))
+    serde_json::from_slice(body).map_err(|e| unexpected(path, raw, &e.to_string(), disclosure))
 }
 
 /// A transport error for an answer that is not what DingTalk sends.
-pub(crate) fn unexpected(path: &str, raw: &RawResponse, what: &str, secrets: &[&str]) -> Error {
+pub(crate) fn unexpected(
+    path: &str,
+    raw: &RawResponse,
+    what: &str,
+    disclosure: Disclosure<'_>,
+) -> Error {
     let kind = if raw.status >= 300 {
         TransportErrorKind::Status(raw.status)
     } else {
         TransportErrorKind::Decode
     };
+    let body = if disclosure.quote_body {
+        snippet(&raw.body, disclosure.secrets)
+    } else {
+        format!("not shown, {} bytes (it may hold a token)", raw.body.len())
+    };
     let detail = format!(
-        "unexpected answer ({what}): HTTP {}, body: {}",
+        "unexpected answer ({}): HTTP {}, body: {body}",
+        cut(what, MAX_FIELD_CHARS),
         raw.status,
-        snippet(&raw.body)
     );
-    TransportError::new(path, kind, redact(&detail, secrets)).into()
+    TransportError::new(path, kind, redact(&detail, disclosure.secrets)).into()
 }
 
 /// The error for a successful answer that lacks one of its API's fields.

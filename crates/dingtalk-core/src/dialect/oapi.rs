@@ -8,10 +8,9 @@
 use reqwest::blocking::RequestBuilder;
 use serde::Deserialize;
 
-use super::{unexpected, Dialect};
+use super::{scrubbed, unexpected, Dialect, Disclosure};
 use crate::config::Options;
 use crate::error::{ApiError, Code, ErrorClass, Result};
-use crate::http::redact::redact;
 use crate::http::RawResponse;
 
 /// Codes that mean the token we sent is no longer good.
@@ -100,26 +99,28 @@ impl Dialect for Oapi {
         &["access_token"]
     }
 
-    fn judge(&self, path: &str, raw: &RawResponse, secrets: &[&str]) -> Result<()> {
+    fn judge(&self, path: &str, raw: &RawResponse, disclosure: Disclosure<'_>) -> Result<()> {
         let Ok(envelope) = serde_json::from_slice::<Envelope>(&raw.body) else {
-            return Err(unexpected(path, raw, "not a JSON object", secrets));
+            return Err(unexpected(path, raw, "not a JSON object", disclosure));
         };
         let Some(errcode) = envelope.errcode.as_ref().and_then(Scalar::code) else {
-            return Err(unexpected(path, raw, "no errcode", secrets));
+            return Err(unexpected(path, raw, "no errcode", disclosure));
         };
         if errcode != 0 {
             let sub_code = envelope.sub_code.map(Scalar::text);
-            let message = envelope.errmsg.map(Scalar::text).unwrap_or_default();
+            // Classified on DingTalk's own code, before scrubbing could change it.
+            let class = classify(errcode, sub_code.as_deref());
+            let text = |field: Option<Scalar>| field.map(|t| scrubbed(&t.text(), disclosure));
             return Err(ApiError {
                 path: path.to_owned(),
                 http_status: raw.status,
                 code: Code::Number(errcode),
-                message: redact(&message, secrets),
-                request_id: envelope.request_id.map(Scalar::text),
-                sub_msg: envelope.sub_msg.map(|m| redact(&m.text(), secrets)),
+                message: text(envelope.errmsg).unwrap_or_default(),
+                request_id: text(envelope.request_id),
+                sub_code: sub_code.map(|code| scrubbed(&code, disclosure)),
+                sub_msg: text(envelope.sub_msg),
                 required_scopes: Vec::new(),
-                class: classify(errcode, sub_code.as_deref()),
-                sub_code,
+                class,
             }
             .into());
         }
@@ -128,7 +129,7 @@ impl Dialect for Oapi {
                 path,
                 raw,
                 "errcode 0 with an error status",
-                secrets,
+                disclosure,
             ));
         }
         Ok(())
@@ -148,7 +149,7 @@ mod tests {
     }
 
     fn judge(status: u16, body: &str) -> Result<()> {
-        Oapi.judge("/p", &raw(status, body), &[])
+        Oapi.judge("/p", &raw(status, body), Disclosure::hiding(&[]))
     }
 
     #[test]
@@ -190,11 +191,49 @@ mod tests {
         let throttle = judge(200, r#"{"status":1111,"wait":5}"#).unwrap_err();
         assert!(matches!(&throttle, Error::Transport(t) if t.kind == TransportErrorKind::Decode));
         let echoed = Oapi
-            .judge("/p", &raw(500, "token=tok123"), &["tok123"])
+            .judge(
+                "/p",
+                &raw(500, "token=tok123"),
+                Disclosure::hiding(&["tok123"]),
+            )
             .unwrap_err();
         assert!(!echoed.to_string().contains("tok123"), "{echoed}");
         let zero_with_500 = judge(500, r#"{"errcode":0}"#).unwrap_err();
         assert!(matches!(&zero_with_500, Error::Transport(_)));
+    }
+
+    #[test]
+    fn every_text_field_of_an_error_answer_is_scrubbed() {
+        let token = "9f86d081884c7d659a2feaa0c55ad015";
+        let body = format!(
+            r#"{{"errcode":88,"errmsg":"bad {token}","sub_code":"{token}","sub_msg":"x%20{token}","request_id":"req-{token}"}}"#
+        );
+        let Err(Error::Api(api)) = Oapi.judge("/p", &raw(200, &body), Disclosure::hiding(&[token]))
+        else {
+            panic!("expected an API error")
+        };
+        let shown = format!("{api} {api:?}");
+        assert!(!shown.contains("9f86d08"), "{shown}");
+        assert_eq!(api.request_id.as_deref(), Some("req-***"));
+        assert_eq!(api.sub_code.as_deref(), Some("***"));
+    }
+
+    #[test]
+    fn a_body_that_may_hold_a_token_is_never_quoted() {
+        let withheld = Disclosure {
+            secrets: &[],
+            quote_body: false,
+        };
+        for body in [
+            r#"{"errcode":0,"access_token":"TOKEN-abc-123","expires_in":"soon"}"#,
+            r#"{"errcode":0,"access_token":"TOKEN-abc-123","access_token":"x"}"#,
+            "<html>TOKEN-abc-123</html>",
+        ] {
+            let error = Oapi
+                .judge("/gettoken", &raw(500, body), withheld)
+                .unwrap_err();
+            assert!(!error.to_string().contains("TOKEN"), "{error}");
+        }
     }
 
     #[test]

@@ -76,7 +76,11 @@ impl Error {
         match self {
             Error::Api(api) => api.class == ErrorClass::Busy,
             Error::Transport(t) => match t.kind {
-                TransportErrorKind::Timeout | TransportErrorKind::Request => true,
+                // A too large answer is still an answer: the request was processed.
+                TransportErrorKind::Timeout
+                | TransportErrorKind::Request
+                | TransportErrorKind::TooLarge => true,
+                // A redirect (3xx) was refused by whoever answered, before doing anything.
                 TransportErrorKind::Status(status) => status >= 500,
                 TransportErrorKind::Connect | TransportErrorKind::Decode => false,
             },
@@ -189,6 +193,8 @@ pub enum TransportErrorKind {
     Decode,
     /// The connection failed after the request may have been sent.
     Request,
+    /// The answer was larger than `max_answer_bytes` allows (decoded): not read further.
+    TooLarge,
 }
 
 /// A failure below DingTalk's error codes.

@@ -1,9 +1,11 @@
 //! The executor: one call from start to end — token, request, judging the answer, retries —
-//! within one deadline, for either API family.
+//! within one budget (time and answer bytes), for either API family.
 //!
 //! Retries wrap the whole call including the token, so a retry after a token error is sent with
-//! the new token. The dialect of the request's family decides how the token is attached and how
-//! the answer is judged; [`retry::decide`] decides from the error's class alone.
+//! the new token. A refused token is renewed once per call whatever `retries` says: DingTalk
+//! refused it before doing anything, so resending is not a retry of a failure. The dialect of
+//! the request's family decides how the token is attached and how the answer is judged;
+//! [`retry::decide`] decides from the error's class alone.
 
 mod outcome;
 mod request;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-pub(crate) use outcome::{Deadline, Failure};
+pub(crate) use outcome::{Budget, Failure};
 pub(crate) use request::ApiRequest;
 pub use request::Repeat;
 use retry::{Attempt, Decision};
@@ -21,10 +23,10 @@ use retry::{Attempt, Decision};
 use crate::app_id::AppId;
 use crate::auth::{self, fetch, TokenSlot};
 use crate::config::Options;
-use crate::dialect;
+use crate::dialect::{self, Disclosure};
 use crate::error::{Error, ErrorClass, Result};
 use crate::http::pool::{self, Http, TransportConfig};
-use crate::http::{self as transport, RawResponse};
+use crate::http::{self as transport, AnswerLimit, Exchange};
 use crate::stats::{self, Counters, Stats};
 
 /// Runs calls for one app: its credentials, options, HTTP client, token slot and counters.
@@ -65,9 +67,9 @@ impl Executor {
         &self.options
     }
 
-    /// A deadline for one whole call, `options[timeout]` from now.
-    pub(crate) fn deadline(&self) -> Deadline {
-        Deadline::after(self.options.timeout)
+    /// A budget for one whole call: `options[timeout]` from now, `options[max_answer_bytes]`.
+    pub(crate) fn budget(&self) -> Budget {
+        Budget::new(self.options.timeout, self.options.max_answer_bytes)
     }
 
     /// This app's counters in this process.
@@ -75,21 +77,22 @@ impl Executor {
         self.counters.snapshot()
     }
 
-    /// Sends `request` under the retry rules and decodes its judged answer as `T`.
+    /// Sends `request` under the retry rules, within `budget`, and decodes its judged answer
+    /// as `T`; the answer's bytes are charged to `budget`.
     pub(crate) fn execute<T: DeserializeOwned>(
         &self,
         request: &ApiRequest,
-        deadline: &Deadline,
+        budget: &Budget,
     ) -> std::result::Result<T, Failure> {
-        self.run(request.repeat, false, deadline, |token| {
-            self.send_once(request, token, deadline)
+        self.run(request.repeat, false, budget, |token| {
+            self.send_once(request, token, budget)
         })
     }
 
     /// A valid token (`force` fetches a new one), with the same retries for a failing fetch.
     pub(crate) fn token(&self, force: bool) -> Result<String> {
-        let deadline = self.deadline();
-        self.run(Repeat::Safe, force, &deadline, |token| Ok(token.to_owned()))
+        let budget = self.budget();
+        self.run(Repeat::Safe, force, &budget, |token| Ok(token.to_owned()))
             .map_err(Error::from)
     }
 
@@ -98,7 +101,7 @@ impl Executor {
         &self,
         repeat: Repeat,
         force_token: bool,
-        deadline: &Deadline,
+        budget: &Budget,
         mut attempt: impl FnMut(&str) -> Result<T>,
     ) -> std::result::Result<T, Failure> {
         let mut retries = 0;
@@ -109,7 +112,7 @@ impl Executor {
         loop {
             let mut sent = false;
             let mut used_token = None;
-            let result = self.cached_token(force, deadline).and_then(|token| {
+            let result = self.cached_token(force, budget).and_then(|token| {
                 sent = true;
                 let outcome = attempt(&token);
                 used_token = Some(token);
@@ -123,7 +126,7 @@ impl Executor {
             maybe_delivered |= sent && error.maybe_processed();
             let class = error.class();
             if let (ErrorClass::TokenRejected, Some(token)) = (class, &used_token) {
-                // Dropped whether or not this call retries: no later call may reuse it.
+                // Dropped whether or not this call resends: no later call may reuse it.
                 self.tokens.invalidate(token);
             }
             let state = Attempt {
@@ -133,34 +136,31 @@ impl Executor {
                 token_refreshed,
                 repeat,
             };
+            let fail = |error| Failure {
+                error,
+                maybe_delivered,
+            };
             match retry::decide(class, &state, &self.options.backoff) {
-                Decision::Fail => {
-                    return Err(Failure {
-                        error,
-                        maybe_delivered,
-                    })
-                }
-                // The refused token was dropped above: the next attempt fetches a new one.
+                Decision::Fail => return Err(fail(error)),
+                // The refused token was dropped above: the next attempt fetches a new one. Not
+                // counted against `retries` (see the module docs), but shown in the stats.
                 Decision::RefreshToken => token_refreshed = true,
                 Decision::Backoff(base) => {
                     let pause = retry::delay(base, retries);
-                    if deadline.passed_by(pause) {
+                    if budget.passed_by(pause) {
                         // Waiting would spend the whole budget: the last error is the answer.
-                        return Err(Failure {
-                            error,
-                            maybe_delivered,
-                        });
+                        return Err(fail(error));
                     }
                     std::thread::sleep(pause);
+                    retries += 1;
                 }
             }
-            retries += 1;
             self.counters.retry();
         }
     }
 
     /// The app's token, fetched under the single-flight lock when needed.
-    fn cached_token(&self, force: bool, deadline: &Deadline) -> Result<String> {
+    fn cached_token(&self, force: bool, budget: &Budget) -> Result<String> {
         self.tokens.token(force, self.options.token_margin, || {
             let http = self.http.client()?;
             self.counters.token_fetch();
@@ -168,8 +168,11 @@ impl Executor {
                 base_url: &self.options.base_url,
                 app_key: &self.app_key,
                 app_secret: &self.app_secret,
+                user_agent: &self.options.user_agent,
+                // The token's answer is not kept: it has the whole allowance.
+                max_answer_bytes: self.options.max_answer_bytes,
             };
-            fetch::fetch(&http, &request, deadline)
+            fetch::fetch(&http, &request, budget)
         })
     }
 
@@ -178,13 +181,11 @@ impl Executor {
         &self,
         request: &ApiRequest,
         token: &str,
-        deadline: &Deadline,
+        budget: &Budget,
     ) -> Result<T> {
         let dialect = request.family.dialect();
-        let timeout = deadline.remaining(&request.path)?;
-        let joined = format!("{}{}", dialect.base_url(&self.options), request.path);
-        let url = reqwest::Url::parse(&joined)
-            .map_err(|e| Error::invalid("path", format!("does not form a valid URL: {e}")))?;
+        let timeout = budget.remaining(&request.path)?;
+        let url = url_under(dialect.base_url(&self.options), &request.path)?;
         let http = self.http.client()?;
         let mut builder = http.request(request.method.clone(), url);
         if !request.query.is_empty() {
@@ -198,8 +199,40 @@ impl Executor {
         }
         self.counters.request();
         let secrets = [self.app_secret.as_str(), token];
-        let raw: RawResponse = transport::send(builder, timeout, &request.path, &secrets)?;
-        dialect.judge(&request.path, &raw, &secrets)?;
-        dialect::decode(&request.path, &raw, &secrets)
+        let (left, option) = budget.bytes();
+        let exchange = Exchange {
+            path: &request.path,
+            timeout,
+            user_agent: &self.options.user_agent,
+            limit: AnswerLimit { left, option },
+            secrets: &secrets,
+        };
+        let raw = transport::send(builder, &exchange)?;
+        let disclosure = Disclosure::hiding(&secrets);
+        dialect.judge(&request.path, &raw, disclosure)?;
+        let answer = dialect::decode(&request.path, &raw, disclosure)?;
+        budget.charge(raw.body.len());
+        Ok(answer)
     }
+}
+
+/// The URL of an API path under a host option. The path was checked (no dot segments); the
+/// prefix check is the second line: nothing may leave the host option's path prefix.
+fn url_under(base: &str, path: &str) -> Result<reqwest::Url> {
+    let invalid = |reason: String| Error::invalid("path", reason);
+    let url = reqwest::Url::parse(&format!("{base}{path}"))
+        .map_err(|e| invalid(format!("does not form a valid URL: {e}")))?;
+    let prefix = reqwest::Url::parse(base)
+        .map(|b| b.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    let inside = url
+        .path()
+        .strip_prefix(prefix.as_str())
+        .is_some_and(|rest| rest.starts_with('/'));
+    if !inside {
+        return Err(invalid(format!(
+            "must stay under the base_url path \"{prefix}/\""
+        )));
+    }
+    Ok(url)
 }

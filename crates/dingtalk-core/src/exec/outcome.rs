@@ -1,36 +1,42 @@
-//! What one call is given (a deadline) and what a failed call hands back (a [`Failure`]).
+//! What one call may spend (a [`Budget`]) and what a failed call hands back (a [`Failure`]).
 
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, TransportError, TransportErrorKind};
 
-/// The time budget of one whole call, created once by the public method that the caller
-/// called (so every page of an `all()` and every step of a recovery share it).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Deadline {
-    at: Instant,
-    budget: Duration,
+/// What one whole call may spend: time until its deadline (`options[timeout]`), and answer
+/// bytes kept (`options[max_answer_bytes]`). Created once by the public method the caller
+/// called, so every page of an `all()` and every step of a recovery share it.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    deadline: Instant,
+    time: Duration,
+    bytes_left: Cell<usize>,
+    bytes: usize,
 }
 
-impl Deadline {
-    /// A deadline `budget` from now.
-    pub(crate) fn after(budget: Duration) -> Self {
-        Deadline {
-            at: Instant::now() + budget,
-            budget,
+impl Budget {
+    /// A budget of `time` from now and `bytes` of answers.
+    pub(crate) fn new(time: Duration, bytes: usize) -> Self {
+        Budget {
+            deadline: Instant::now() + time,
+            time,
+            bytes_left: Cell::new(bytes),
+            bytes,
         }
     }
 
     /// The time left, or a timeout error naming `path`.
     pub(crate) fn remaining(&self, path: &str) -> Result<Duration, Error> {
-        let left = self.at.saturating_duration_since(Instant::now());
+        let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(TransportError::new(
                 path,
                 TransportErrorKind::Timeout,
                 format!(
                     "time budget of {:.3} s used up (options[timeout])",
-                    self.budget.as_secs_f64()
+                    self.time.as_secs_f64()
                 ),
             )
             .into());
@@ -40,7 +46,18 @@ impl Deadline {
 
     /// Whether a pause of `pause` would end at or after the deadline.
     pub(crate) fn passed_by(&self, pause: Duration) -> bool {
-        Instant::now() + pause >= self.at
+        Instant::now() + pause >= self.deadline
+    }
+
+    /// The answer bytes still allowed, and the whole allowance.
+    pub(crate) fn bytes(&self) -> (usize, usize) {
+        (self.bytes_left.get(), self.bytes)
+    }
+
+    /// Uses `bytes` of the allowance (those of an answer the call keeps).
+    pub(crate) fn charge(&self, bytes: usize) {
+        self.bytes_left
+            .set(self.bytes_left.get().saturating_sub(bytes));
     }
 }
 

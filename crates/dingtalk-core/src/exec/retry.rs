@@ -34,13 +34,20 @@ pub(crate) enum Decision {
 
 /// Decides about a failure of class `class`.
 pub(crate) fn decide(class: ErrorClass, attempt: &Attempt, backoff: &Backoff) -> Decision {
+    if class == ErrorClass::TokenRejected {
+        // Refused before it was processed: resent once with a new token, whatever `retries`
+        // allows (renewing a token is not retrying a failure).
+        return if attempt.token_refreshed {
+            Decision::Fail
+        } else {
+            Decision::RefreshToken
+        };
+    }
     if attempt.retries >= attempt.max_retries {
         return Decision::Fail;
     }
     let may_repeat = attempt.repeat == Repeat::Safe || !attempt.sent;
     match class {
-        // Refused before it was processed: safe to resend, but only once.
-        ErrorClass::TokenRejected if !attempt.token_refreshed => Decision::RefreshToken,
         // Throttling rejects the call before it is processed.
         ErrorClass::Throttled => Decision::Backoff(backoff.throttled),
         ErrorClass::Unsent => Decision::Backoff(backoff.transient),
@@ -112,6 +119,11 @@ mod tests {
             decide(ErrorClass::Busy, &spent, &B),
             Decision::Fail,
             "retries used up"
+        );
+        assert_eq!(
+            decide(ErrorClass::TokenRejected, &spent, &B),
+            Decision::RefreshToken,
+            "a token is renewed once whatever retries allows"
         );
     }
 

@@ -5,4 +5,4 @@ pub(crate) mod pool;
 pub(crate) mod redact;
 mod send;
 
-pub(crate) use send::{send, RawResponse};
+pub(crate) use send::{send, AnswerLimit, Exchange, RawResponse};

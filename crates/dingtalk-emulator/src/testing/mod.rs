@@ -210,6 +210,21 @@ impl Control {
         list(self.ok("GET", &target, None), "todos")
     }
 
+    /// Pushes an event now (`POST /_emulator/push`, `{"type", "data"}`): the answer holds its
+    /// log `id` and `eventId`.
+    #[track_caller]
+    pub fn push(&self, event: &Value) -> Value {
+        let body = event.to_string();
+        self.ok("POST", "/_emulator/push", Some(body.as_bytes()))
+    }
+
+    /// What was pushed (`GET /_emulator/events`), after waiting up to `wait_secs` for the
+    /// deliveries in flight to settle.
+    #[track_caller]
+    pub fn events(&self, wait_secs: u64) -> Value {
+        self.ok("GET", &format!("/_emulator/events?wait={wait_secs}"), None)
+    }
+
     /// Every to-do task stored, deleted ones included.
     #[track_caller]
     pub fn all_todos(&self) -> Vec<Value> {

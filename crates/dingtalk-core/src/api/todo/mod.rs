@@ -23,7 +23,7 @@ pub use task::{NewTask, TASK_KEYS};
 use crate::api::page::{self, Page};
 use crate::dialect::{missing, Family};
 use crate::error::{ApiError, Code, Conflict, Error, Result};
-use crate::exec::{ApiRequest, Deadline, Executor, Failure, Repeat};
+use crate::exec::{ApiRequest, Budget, Executor, Failure, Repeat};
 use crate::validate::{path_segment, require};
 
 /// A task or a list card, with DingTalk's field names.
@@ -196,15 +196,15 @@ impl Todos {
         };
         let request = ApiRequest::post(Family::V1, path.as_str(), task, repeat)?
             .query(operator(operator_id)?);
-        let deadline = self.exec.deadline();
-        match self.exec.execute::<Task>(&request, &deadline) {
+        let budget = self.exec.budget();
+        match self.exec.execute::<Task>(&request, &budget) {
             Ok(created) if created.get("id").is_some_and(Value::is_string) => Ok(created),
             Ok(_) => Err(missing(&path, "id")),
             Err(Failure {
                 error: Error::Api(api),
                 maybe_delivered: true,
             }) if is_duplicate(&api) => match &task.source_id {
-                Some(source_id) => self.recover(union_id, source_id, task, *api, &deadline),
+                Some(source_id) => self.recover(union_id, source_id, task, *api, &budget),
                 None => Err(Error::Api(api)),
             },
             Err(failure) => Err(failure.error),
@@ -219,9 +219,9 @@ impl Todos {
         source_id: &str,
         task: &NewTask,
         answer: ApiError,
-        deadline: &Deadline,
+        budget: &Budget,
     ) -> Result<Task> {
-        let found = self.by_source_id(union_id, source_id, deadline)?;
+        let found = self.by_source_id(union_id, source_id, budget)?;
         let detail = match found {
             Some(found) if task.matches(&found) => return Ok(found),
             Some(found) => format!(
@@ -243,31 +243,31 @@ impl Todos {
     /// The task `task_id` of the user; `None` when it does not exist (or was deleted).
     pub fn get(&self, union_id: &str, task_id: &str) -> Result<Option<Task>> {
         let path = task_path(union_id, task_id)?;
-        self.get_optional(&path, &self.exec.deadline())
+        self.get_optional(&path, &self.exec.budget())
     }
 
     /// The user's task with this sourceId; `None` when there is none.
     pub fn find_by_source_id(&self, union_id: &str, source_id: &str) -> Result<Option<Task>> {
-        self.by_source_id(union_id, source_id, &self.exec.deadline())
+        self.by_source_id(union_id, source_id, &self.exec.budget())
     }
 
     fn by_source_id(
         &self,
         union_id: &str,
         source_id: &str,
-        deadline: &Deadline,
+        budget: &Budget,
     ) -> Result<Option<Task>> {
         let path = format!(
             "{}/sources/{}",
             tasks_path(union_id)?,
             path_segment("sourceId", source_id)?
         );
-        self.get_optional(&path, deadline)
+        self.get_optional(&path, budget)
     }
 
-    fn get_optional(&self, path: &str, deadline: &Deadline) -> Result<Option<Task>> {
+    fn get_optional(&self, path: &str, budget: &Budget) -> Result<Option<Task>> {
         let request = ApiRequest::new(Family::V1, Method::GET, path, Repeat::Safe);
-        match self.exec.execute::<Task>(&request, deadline) {
+        match self.exec.execute::<Task>(&request, budget) {
             Ok(task) => Ok(Some(task)),
             Err(failure) if is_not_exist(&failure.error) => Ok(None),
             Err(failure) => Err(failure.error),
@@ -346,7 +346,7 @@ impl Todos {
     }
 
     fn result_of(&self, request: &ApiRequest) -> Result<bool> {
-        let answer: ResultAnswer = self.exec.execute(request, &self.exec.deadline())?;
+        let answer: ResultAnswer = self.exec.execute(request, &self.exec.budget())?;
         answer
             .result
             .ok_or_else(|| missing(&request.path, "result"))
@@ -364,7 +364,7 @@ impl Todos {
         if let Some(token) = next_token {
             require("nextToken", token)?;
         }
-        self.page(union_id, done, next_token, roles, &self.exec.deadline())
+        self.page(union_id, done, next_token, roles, &self.exec.budget())
     }
 
     fn page(
@@ -373,7 +373,7 @@ impl Todos {
         done: bool,
         next_token: Option<&str>,
         roles: &[Role],
-        deadline: &Deadline,
+        budget: &Budget,
     ) -> Result<TaskPage> {
         let path = query_path(union_id)?;
         let roles = if roles.is_empty() {
@@ -387,7 +387,7 @@ impl Todos {
             role_types: roles.iter().map(|role| [*role]).collect(),
         };
         let request = ApiRequest::post(Family::V1, path.as_str(), &body, Repeat::Safe)?;
-        let answer: ListAnswer = self.exec.execute(&request, deadline)?;
+        let answer: ListAnswer = self.exec.execute(&request, budget)?;
         Ok(TaskPage {
             next_token: answer.next_token.filter(|token| !token.is_empty()),
             tasks: answer.todo_cards.unwrap_or_default(),
@@ -396,11 +396,11 @@ impl Todos {
 
     /// Every page of the user's tasks, within one time budget.
     pub fn all(&self, union_id: &str, done: bool, roles: &[Role]) -> Result<Vec<Task>> {
-        let deadline = self.exec.deadline();
+        let budget = self.exec.budget();
         let path = query_path(union_id)?;
         let mut tasks = Vec::new();
         let fetch = |token: &Option<String>| {
-            let page = self.page(union_id, done, token.as_deref(), roles, &deadline)?;
+            let page = self.page(union_id, done, token.as_deref(), roles, &budget)?;
             Ok(Page {
                 items: page.tasks,
                 next: page.next_token.map(Some),

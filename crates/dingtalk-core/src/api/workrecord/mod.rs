@@ -16,8 +16,8 @@ pub use record::{FormItem, Record, RecordPage, RecordStatus};
 
 use crate::api::page::{self, Page};
 use crate::dialect::{missing, Family};
-use crate::error::{Error, Result};
-use crate::exec::{ApiRequest, Deadline, Executor, Failure, Repeat};
+use crate::error::{Conflict, Error, Result};
+use crate::exec::{ApiRequest, Budget, Executor, Failure, Repeat};
 use crate::time::now_ms;
 use crate::validate::require;
 
@@ -29,6 +29,14 @@ const LIST: &str = "/topapi/workrecord/getbyuserid";
 pub const MAX_LIMIT: i64 = 50;
 /// The errcode DingTalk gives a second add with the same `biz_id` for the same user.
 pub const DUPLICATE_BIZ_ID: i64 = 854001;
+
+/// What a [`Conflict`] of `create()` adds to DingTalk's answer: what is unknown, and what the
+/// caller can do about it.
+const CONFLICT_ADVICE: &str = "outcome unknown: this create was retried after its first \
+     attempt's answer was lost, and DingTalk already holds a record with this biz_id, but that \
+     record cannot be proven to be the one the first attempt created. The biz_id is taken either \
+     way: look for the record among the user's pending records (all()) before creating it again \
+     under another biz_id; complete() accepts the biz_id";
 
 /// `workrecord/update`'s body.
 #[derive(Serialize)]
@@ -119,39 +127,51 @@ impl WorkRecords {
             Repeat::Unsafe
         };
         let request = ApiRequest::post(Family::Oapi, ADD, &record.body(create_time), repeat)?;
-        let deadline = self.exec.deadline();
-        match self.exec.execute::<AddAnswer>(&request, &deadline) {
+        let budget = self.exec.budget();
+        match self.exec.execute::<AddAnswer>(&request, &budget) {
             Ok(answer) => answer.record_id.ok_or_else(|| missing(ADD, "record_id")),
             Err(Failure {
                 error: Error::Api(api),
                 maybe_delivered: true,
             }) if api.errcode() == Some(DUPLICATE_BIZ_ID) => {
-                match self.find_landed(record, create_time, &deadline) {
+                match self.find_landed(record, create_time, &budget) {
                     Some(record_id) => Ok(record_id),
-                    None => Err(Error::Api(api)),
+                    None => Err(Error::Conflict(Box::new(Conflict {
+                        detail: format!("{api}: {CONFLICT_ADVICE}"),
+                        answer: *api,
+                    }))),
                 }
             }
             Err(failure) => Err(failure.error),
         }
     }
 
-    /// The id of the pending record an earlier attempt of `record` created, if it can be found.
-    fn find_landed(
-        &self,
-        record: &NewRecord,
-        create_time: i64,
-        deadline: &Deadline,
-    ) -> Option<String> {
-        let pending = self
-            .collect(&record.user_id, RecordStatus::Pending, deadline)
-            .ok()?;
-        pending
-            .into_iter()
-            .rev()
-            .find(|r| {
-                r.create_time == create_time && r.title == record.title && r.url == record.url
-            })
-            .map(|r| r.record_id)
+    /// The id of the record an earlier attempt of this call created, when it can be proven.
+    ///
+    /// The listing shows no `biz_id`, so the proof is the content: the `create_time` must have
+    /// been made by this call (to the millisecond; a caller's own `create_time` may be shared by
+    /// a whole batch), and exactly one pending record must match everything that was sent and
+    /// is listed (title, url, forms, create_time). Anything less, or a lookup that fails, proves
+    /// nothing.
+    fn find_landed(&self, record: &NewRecord, create_time: i64, budget: &Budget) -> Option<String> {
+        if record.create_time.is_some() {
+            return None;
+        }
+        let mut matches = Vec::new();
+        let walk = self.walk(&record.user_id, RecordStatus::Pending, budget, |page| {
+            matches.extend(page.into_iter().filter(|r| {
+                r.create_time == create_time
+                    && r.title == record.title
+                    && r.url == record.url
+                    && r.forms == record.forms
+            }));
+            // A second match already proves nothing: stop reading.
+            (matches.len() > 1).then_some(())
+        });
+        match (walk, matches.as_slice()) {
+            (Ok(None), [only]) => Some(only.record_id.clone()),
+            _ => None,
+        }
     }
 
     /// Marks a record done (`workrecord/update`); `record_id` may also be the record's `biz_id`.
@@ -163,7 +183,7 @@ impl WorkRecords {
             record_id,
         };
         let request = ApiRequest::post(Family::Oapi, UPDATE, &body, Repeat::Safe)?;
-        let answer: UpdateAnswer = self.exec.execute(&request, &self.exec.deadline())?;
+        let answer: UpdateAnswer = self.exec.execute(&request, &self.exec.budget())?;
         answer.result.ok_or_else(|| missing(UPDATE, "result"))
     }
 
@@ -177,7 +197,7 @@ impl WorkRecords {
     ) -> Result<RecordPage> {
         require("userId", user_id)?;
         check_offset_limit(offset, limit)?;
-        self.page(user_id, status, offset, limit, &self.exec.deadline())
+        self.page(user_id, status, offset, limit, &self.exec.budget())
     }
 
     fn page(
@@ -186,7 +206,7 @@ impl WorkRecords {
         status: RecordStatus,
         offset: i64,
         limit: i64,
-        deadline: &Deadline,
+        budget: &Budget,
     ) -> Result<RecordPage> {
         let body = ListBody {
             userid: user_id,
@@ -197,7 +217,7 @@ impl WorkRecords {
         let request = ApiRequest::post(Family::Oapi, LIST, &body, Repeat::Safe)?;
         let answer = self
             .exec
-            .execute::<ListAnswer>(&request, deadline)?
+            .execute::<ListAnswer>(&request, budget)?
             .records
             .ok_or_else(|| missing(LIST, "records"))?;
         Ok(RecordPage {
@@ -206,17 +226,17 @@ impl WorkRecords {
         })
     }
 
-    /// Pages through a user's records with `status` within `deadline`, handing each page to
+    /// Pages through a user's records with `status` within `budget`, handing each page to
     /// `visit` until it returns a result.
     fn walk<R>(
         &self,
         user_id: &str,
         status: RecordStatus,
-        deadline: &Deadline,
+        budget: &Budget,
         visit: impl FnMut(Vec<Record>) -> Option<R>,
     ) -> Result<Option<R>> {
         let fetch = |offset: &i64| {
-            let page = self.page(user_id, status, *offset, MAX_LIMIT, deadline)?;
+            let page = self.page(user_id, status, *offset, MAX_LIMIT, budget)?;
             // An empty page that claims more is taken as the end.
             let more = page.has_more && !page.records.is_empty();
             Ok(Page {
@@ -227,14 +247,9 @@ impl WorkRecords {
         page::walk(LIST, 0, fetch, visit)
     }
 
-    fn collect(
-        &self,
-        user_id: &str,
-        status: RecordStatus,
-        deadline: &Deadline,
-    ) -> Result<Vec<Record>> {
+    fn collect(&self, user_id: &str, status: RecordStatus, budget: &Budget) -> Result<Vec<Record>> {
         let mut records = Vec::new();
-        self.walk(user_id, status, deadline, |page| {
+        self.walk(user_id, status, budget, |page| {
             records.extend(page);
             None::<()>
         })?;
@@ -244,7 +259,7 @@ impl WorkRecords {
     /// Every record of a user with `status`, page by page, within one time budget.
     pub fn all(&self, user_id: &str, status: RecordStatus) -> Result<Vec<Record>> {
         require("userId", user_id)?;
-        self.collect(user_id, status, &self.exec.deadline())
+        self.collect(user_id, status, &self.exec.budget())
     }
 
     /// The record `record_id` of a user, pending or done; `None` when absent. One time budget
@@ -252,9 +267,9 @@ impl WorkRecords {
     pub fn find(&self, user_id: &str, record_id: &str) -> Result<Option<Record>> {
         require("userId", user_id)?;
         require("recordId", record_id)?;
-        let deadline = self.exec.deadline();
+        let budget = self.exec.budget();
         for status in [RecordStatus::Pending, RecordStatus::Done] {
-            let found = self.walk(user_id, status, &deadline, |page| {
+            let found = self.walk(user_id, status, &budget, |page| {
                 page.into_iter().find(|r| r.record_id == record_id)
             })?;
             if found.is_some() {

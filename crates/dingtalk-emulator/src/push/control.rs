@@ -1,0 +1,94 @@
+//! `POST /_emulator/push` (push an event now) and `GET /_emulator/events` (what was pushed).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+
+use crate::errors::json;
+use crate::params::query_param;
+use crate::state::AppState;
+
+/// The longest `?wait=` honoured.
+const MAX_WAIT: Duration = Duration::from_secs(60);
+
+fn answer(status: StatusCode, value: &Value) -> Response {
+    json(status, value.to_string())
+}
+
+fn refuse(message: &str) -> Response {
+    answer(StatusCode::BAD_REQUEST, &json!({ "error": message }))
+}
+
+const NOT_CONFIGURED: &str =
+    "no push URL: start the emulator with --push-url, --push-token and --push-aes-key";
+
+/// `POST /_emulator/push` with `{"type": "todo_task_update", "data": {...}}`: pushes the event
+/// now; answers its log id and eventId at once, before the delivery.
+pub async fn push(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return refuse(&rejection.body_text()),
+    };
+    let Ok(Value::Object(mut request)) = serde_json::from_slice::<Value>(&body) else {
+        return refuse("the body must be a JSON object {\"type\": \"...\", \"data\": {...}}");
+    };
+    let event_type = match request.remove("type") {
+        Some(Value::String(t)) if !t.is_empty() => t,
+        _ => return refuse("type must be a non-empty string"),
+    };
+    let data = match request.remove("data") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(data)) => data,
+        Some(_) => return refuse("data must be a JSON object"),
+    };
+    if let Some(unknown) = request.keys().next() {
+        return refuse(&format!("unknown key {unknown:?} (known: type, data)"));
+    }
+    match state.push_event(&event_type, data) {
+        Some((id, event_id)) => answer(StatusCode::OK, &json!({ "id": id, "eventId": event_id })),
+        None => refuse(NOT_CONFIGURED),
+    }
+}
+
+/// `GET /_emulator/events[?wait=SECS]`: every event pushed, with its attempts. With `wait`,
+/// answers once no event is being delivered any more (or after `wait` seconds, at most 60).
+pub async fn events(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let wait = match query_param(query.as_deref(), "wait") {
+        None => None,
+        Some(text) => match text.parse::<f64>() {
+            Ok(secs) if secs.is_finite() && secs >= 0.0 => {
+                Some(Duration::from_secs_f64(secs).min(MAX_WAIT))
+            }
+            _ => return refuse("wait must be a number of seconds"),
+        },
+    };
+    let Some(pusher) = &state.push else {
+        return answer(
+            StatusCode::OK,
+            &json!({ "events": [], "pending": 0, "settled": true }),
+        );
+    };
+    let settled = match wait {
+        Some(limit) => pusher.log.settled(limit).await,
+        None => false,
+    };
+    let (entries, pending) = pusher.log.snapshot();
+    answer(
+        StatusCode::OK,
+        &json!({
+            "receive_id": pusher.receive_id(),
+            "events": entries,
+            "pending": pending,
+            "settled": settled || pending == 0,
+        }),
+    )
+}

@@ -1,0 +1,181 @@
+<?php
+
+declare(strict_types=1);
+
+namespace DingTalk\Tests\Support;
+
+use Closure;
+use ReflectionMethod;
+use ReflectionNamedType;
+use Stringable;
+use Throwable;
+use TypeError;
+
+/**
+ * Probes for "every method takes its arguments as its declared PHP signature says": each
+ * parameter of each method of the extension is given values of every kind, the others keeping
+ * an ordinary value, and the outcome is compared with that of a userland closure declared with
+ * the same signature (read through Reflection, which `StubTest` holds to the stub).
+ *
+ * The calls themselves are made by the test classes: PHP applies the strictness of the file
+ * the call is written in, so a coercive and a strict test file each make their own.
+ */
+final class SignatureProbes
+{
+    /** The methods probed: `[class, method]`. */
+    public const METHODS = [
+        ['DingTalk\\Client', '__construct'],
+        ['DingTalk\\Client', 'getAccessToken'],
+        ['DingTalk\\Client', 'get'],
+        ['DingTalk\\Client', 'post'],
+        ['DingTalk\\WorkRecord', '__construct'],
+        ['DingTalk\\WorkRecord', 'create'],
+        ['DingTalk\\WorkRecord', 'complete'],
+        ['DingTalk\\WorkRecord', 'list'],
+        ['DingTalk\\WorkRecord', 'all'],
+        ['DingTalk\\WorkRecord', 'find'],
+    ];
+
+    /** An ordinary value for each parameter name of the API. */
+    private static function ordinary(string $parameter, object $client): mixed
+    {
+        return match ($parameter) {
+            'appKey' => 'key',
+            'appSecret' => 'secret',
+            'options', 'query', 'forms' => [],
+            'body' => ['a' => 1],
+            'forceRefresh' => false,
+            'path' => '/topapi/probe',
+            'client' => $client,
+            'userId' => 'u1',
+            'title' => 'title',
+            'url' => 'https://example.com/r/1',
+            'recordId' => 'r1',
+            'status', 'offset' => 0,
+            'limit' => 50,
+        };
+    }
+
+    /** Values of every kind, by a readable name. */
+    private static function values(): array
+    {
+        return [
+            'int 12345' => 12345,
+            'int 1' => 1,
+            'float 1.0' => 1.0,
+            'float 1.5' => 1.5,
+            'float 1e20' => 1e20,
+            'true' => true,
+            'false' => false,
+            "string '1'" => '1',
+            "string ' 1'" => ' 1',
+            "string '1 '" => '1 ',
+            "string '1x'" => '1x',
+            "string 'yes'" => 'yes',
+            "string ''" => '',
+            'empty array' => [],
+            'array' => ['x'],
+            'null' => null,
+            'Stringable' => new class implements Stringable {
+                public function __toString(): string
+                {
+                    return 'u1';
+                }
+            },
+            'stdClass' => new \stdClass(),
+        ];
+    }
+
+    /**
+     * Every probe of one method: `[position (0-based), value name, arguments]`.
+     *
+     * @return iterable<array{0: int, 1: string, 2: list<mixed>}>
+     */
+    public static function probes(string $class, string $method, object $client): iterable
+    {
+        $parameters = (new ReflectionMethod($class, $method))->getParameters();
+        $ordinary = array_map(static fn ($p) => self::ordinary($p->getName(), $client), $parameters);
+        foreach ($parameters as $position => $parameter) {
+            foreach (self::values() as $name => $value) {
+                $args = $ordinary;
+                $args[$position] = $value;
+                yield [$position, $name, $args];
+            }
+        }
+    }
+
+    /** @return iterable<string, array{0: string, 1: string}> */
+    public static function methods(): iterable
+    {
+        foreach (self::METHODS as [$class, $method]) {
+            yield "{$class}::{$method}" => [$class, $method];
+        }
+    }
+
+    /** A userland closure declared with the signature of `$class::$method`, doing nothing. */
+    public static function twin(string $class, string $method): Closure
+    {
+        $parameters = [];
+        foreach ((new ReflectionMethod($class, $method))->getParameters() as $parameter) {
+            $type = $parameter->getType();
+            assert($type instanceof ReflectionNamedType);
+            $declared = ($type->allowsNull() && $type->getName() !== 'mixed' ? '?' : '')
+                . ($type->isBuiltin() ? '' : '\\') . $type->getName();
+            $default = $parameter->isDefaultValueAvailable()
+                ? ' = ' . var_export($parameter->getDefaultValue(), true)
+                : '';
+            $parameters[] = "{$declared} \${$parameter->getName()}{$default}";
+        }
+        return eval('return static function (' . implode(', ', $parameters) . '): void {};');
+    }
+
+    /** Whether the parameter is of a scalar type (null is coerced for those, with a deprecation). */
+    public static function scalar(string $class, string $method, int $position): bool
+    {
+        $type = (new ReflectionMethod($class, $method))->getParameters()[$position]->getType();
+        return $type instanceof ReflectionNamedType
+            && in_array($type->getName(), ['bool', 'int', 'float', 'string'], true);
+    }
+
+    /** The declared type and name of a parameter: `['int', 'status']`. */
+    public static function parameter(string $class, string $method, int $position): array
+    {
+        $parameter = (new ReflectionMethod($class, $method))->getParameters()[$position];
+        $type = $parameter->getType();
+        assert($type instanceof ReflectionNamedType);
+        return [$type->getName(), $parameter->getName()];
+    }
+
+    /**
+     * What a call made of its arguments: `accepted` (whatever it then threw for their values),
+     * or the `TypeError` message without the function's name; and the deprecations it raised.
+     *
+     * @return array{0: string, 1: list<string>}
+     */
+    public static function outcome(Closure $call): array
+    {
+        $deprecations = [];
+        set_error_handler(static function (int $level, string $message) use (&$deprecations): bool {
+            $deprecations[] = self::withoutFunction($message);
+            return true;
+        }, E_DEPRECATED);
+        try {
+            $call();
+            $outcome = 'accepted';
+        } catch (TypeError $e) {
+            $outcome = get_class($e) . ': ' . self::withoutFunction($e->getMessage());
+        } catch (Throwable $e) {
+            $outcome = 'accepted';
+        } finally {
+            restore_error_handler();
+        }
+        return [$outcome, $deprecations];
+    }
+
+    /** A message without the `f(): ` it starts with and the `, called in ...` userland adds. */
+    private static function withoutFunction(string $message): string
+    {
+        $message = (string) preg_replace('/^[^ ]*\(\): /', '', $message);
+        return (string) preg_replace('/, called in .* on line \d+$/', '', $message);
+    }
+}

@@ -1,0 +1,121 @@
+//! `DingTalk\Callback`: DingTalk's HTTP push, opened and answered. The crypto is the core's; this
+//! file converts the query array, the body and the results.
+// PHP parameter names are the Rust names: camelCase, as PHP code spells them.
+#![allow(non_snake_case)]
+
+use std::borrow::Cow;
+
+use dingtalk_core::callback::{CallbackError, Param, PushQuery, Sealed};
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::exception::{PhpException, PhpResult};
+use ext_php_rs::flags::ClassFlags;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::ZendHashTable;
+
+use crate::args::{ArrayArg, Key, PhpStr, PhpValue};
+use crate::exceptions::{callback_exception, value_error, IntoPhp, OrThrow};
+use crate::json::{answer_array, new_array};
+
+/// One app's event subscription: its token, aesKey and receiveId.
+#[php_class]
+#[php(name = "DingTalk\\Callback")]
+#[php(flags = ClassFlags::Final)]
+pub struct Callback {
+    core: dingtalk_core::Callback,
+}
+
+const CONSTRUCT: &str = "DingTalk\\Callback::__construct";
+const OPEN: &str = "DingTalk\\Callback::open";
+const REPLY: &str = "DingTalk\\Callback::reply";
+const ENCRYPT: &str = "DingTalk\\Callback::encrypt";
+
+/// A refused argument is a `ValueError` naming it; anything about a push a `CallbackException`.
+impl IntoPhp for CallbackError {
+    fn into_php(self, method: &str) -> PhpException {
+        match self {
+            CallbackError::InvalidArgument { name, reason } => value_error(method, name, &reason),
+            other => callback_exception(&other.to_string()),
+        }
+    }
+}
+
+/// A query value as the signature sees it: a string's bytes, an int in decimal (what PHP would
+/// make of it), or the type name of anything else.
+type QueryValue<'a> = Result<Cow<'a, [u8]>, &'a str>;
+
+fn query_value(value: &PhpValue) -> QueryValue<'_> {
+    match value {
+        PhpValue::Str(bytes) => Ok(Cow::Borrowed(bytes)),
+        PhpValue::Int(i) => Ok(Cow::Owned(i.to_string().into_bytes())),
+        other => Err(other.type_name()),
+    }
+}
+
+fn sealed_array(sealed: Sealed) -> PhpResult<ZBox<ZendHashTable>> {
+    let mut array = new_array(4);
+    array.insert("msg_signature", sealed.msg_signature)?;
+    array.insert("timeStamp", sealed.time_stamp)?;
+    array.insert("nonce", sealed.nonce)?;
+    array.insert("encrypt", sealed.encrypt)?;
+    Ok(array)
+}
+
+#[php_impl]
+impl Callback {
+    /// `new Callback(string $token, string $aesKey, string $receiveId)`.
+    pub fn __construct(token: PhpStr, aesKey: PhpStr, receiveId: PhpStr) -> PhpResult<Self> {
+        let token = token.arg("token").php(CONSTRUCT)?;
+        let aesKey = aesKey.arg("aesKey").php(CONSTRUCT)?;
+        let receiveId = receiveId.arg("receiveId").php(CONSTRUCT)?;
+        dingtalk_core::Callback::new(token, aesKey, receiveId)
+            .map(|core| Callback { core })
+            .php(CONSTRUCT)
+    }
+
+    /// Verifies and decrypts a push; returns its event as an array.
+    pub fn open(&self, query: ArrayArg, body: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
+        let query = query.copy("query", OPEN)?;
+        let values: Vec<(&str, QueryValue<'_>)> = query
+            .0
+            .iter()
+            .filter_map(|(key, value)| match key {
+                Key::Str(name) => Some((name.as_str(), query_value(value))),
+                Key::Int(_) | Key::NonUtf8(_) => None,
+            })
+            .collect();
+        let query = PushQuery::from_lookup(|name| {
+            let (_, value) = values.iter().find(|(key, _)| *key == name)?;
+            Some(match value {
+                Ok(bytes) => Param::Text(bytes),
+                Err(kind) => Param::NotText(kind),
+            })
+        });
+        let event = self.core.open(&query, body.bytes()).php(OPEN)?;
+        answer_array(&serde_json::Value::Object(event))
+    }
+
+    /// The answer to a push, to send back as JSON.
+    #[php(defaults(plaintext = "\"success\""))]
+    pub fn reply(&self, plaintext: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
+        let plaintext = plaintext.arg("plaintext").php(REPLY)?;
+        let sealed = self.core.reply(plaintext).php(REPLY)?;
+        sealed_array(sealed)
+    }
+
+    /// `$plaintext` sealed with the caller's timestamp and nonce.
+    pub fn encrypt(
+        &self,
+        plaintext: PhpStr,
+        timestamp: PhpStr,
+        nonce: PhpStr,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
+        let plaintext = plaintext.arg("plaintext").php(ENCRYPT)?;
+        let timestamp = timestamp.arg("timestamp").php(ENCRYPT)?;
+        let nonce = nonce.arg("nonce").php(ENCRYPT)?;
+        let sealed = self
+            .core
+            .encrypt(plaintext, timestamp, nonce)
+            .php(ENCRYPT)?;
+        sealed_array(sealed)
+    }
+}

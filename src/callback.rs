@@ -12,9 +12,9 @@ use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::args::{ArrayArg, Key, PhpStr, PhpValue};
 use crate::exceptions::{callback_exception, value_error, IntoPhp, OrThrow};
-use crate::json::{answer_array, new_array};
+use crate::php::args::{ArrayArg, Key, PhpStr, PhpValue};
+use crate::php::json::{answer_array, new_array};
 
 /// One app's event subscription: its token, aesKey and receiveId.
 #[php_class]

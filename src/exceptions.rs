@@ -339,7 +339,7 @@ pub fn transport_error(reason: &str) -> PhpException {
 /// the position of the parameter the name starts with, as PHP's own messages do.
 fn argument(name: &str) -> String {
     let parameter = name.split('[').next().unwrap_or(name);
-    match crate::frame::parameter_position(parameter) {
+    match crate::php::frame::parameter_position(parameter) {
         Some(position) => format!("#{position} (${name})"),
         None => format!("${name}"),
     }

@@ -3,20 +3,11 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
-mod args;
 mod callback;
 mod client;
-mod create_args;
 mod exceptions;
-mod frame;
-mod install;
-mod json;
-mod options;
-mod php_memory;
-mod record_arrays;
-mod sensitive;
-mod signature;
-mod work_record;
+mod php;
+mod workrecord;
 
 use ext_php_rs::prelude::*;
 use ext_php_rs::zend::ModuleEntry;
@@ -25,7 +16,7 @@ use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 /// Registers the exception classes before the Rust-backed ones. Runs at module startup: it only
 /// registers classes (no HTTP client, no thread: php-fpm forks after this) and never panics.
 extern "C" fn startup(_type: i32, _module_number: i32) -> i32 {
-    install::arm();
+    php::install::arm();
     match exceptions::register() {
         Ok(()) => 0,
         Err(_) => -1,
@@ -35,7 +26,7 @@ extern "C" fn startup(_type: i32, _module_number: i32) -> i32 {
 /// Finishes the classes ext-php-rs registered after [`startup`], before any PHP code runs.
 /// Never panics.
 extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
-    install::run_once();
+    php::install::run_once();
     0
 }
 
@@ -53,7 +44,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .startup_function(startup)
         .request_startup_function(request_startup)
         .class::<client::Client>()
-        .class::<work_record::WorkRecord>()
+        .class::<workrecord::WorkRecord>()
         .class::<callback::Callback>()
         .info_function(info)
 }

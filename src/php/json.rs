@@ -5,9 +5,9 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use serde_json::{Map, Number, Value};
 
-use crate::args::{finite, Key, PhpArray, PhpValue};
 use crate::exceptions::ArgError;
-use crate::php_memory;
+use crate::php::args::{finite, Key, PhpArray, PhpValue};
+use crate::php::memory;
 
 /// A PHP array as JSON: a list becomes a JSON array, anything else an object. `name` is the
 /// argument's name for errors (`body[items][0]`).
@@ -46,26 +46,22 @@ fn value_to_json(value: &PhpValue, name: &str) -> Result<Value, ArgError> {
 }
 
 /// A new PHP array with room for `capacity` elements. Only for sizes that
-/// [`php_memory::reserve`] accepted: pre-sizing is one allocation of the whole table.
+/// [`memory::reserve`] accepted: pre-sizing is one allocation of the whole table.
 pub fn new_array(capacity: usize) -> ZBox<ZendHashTable> {
     ZendHashTable::with_capacity(u32::try_from(capacity).unwrap_or(u32::MAX))
 }
 
-/// Bytes of PHP memory [`json_to_zval`] takes at most for `value` (see [`php_memory`]).
+/// Bytes of PHP memory [`json_to_zval`] takes at most for `value` (see [`memory`]).
 pub fn php_bytes(value: &Value) -> usize {
     match value {
-        Value::Array(items) => items
-            .iter()
-            .fold(php_memory::list(items.len()), |sum, item| {
-                sum.saturating_add(php_bytes(item))
-            }),
-        Value::Object(map) => map
-            .iter()
-            .fold(php_memory::map(map.len()), |sum, (key, item)| {
-                sum.saturating_add(php_memory::string(key.len()))
-                    .saturating_add(php_bytes(item))
-            }),
-        Value::String(s) => php_memory::string(s.len()),
+        Value::Array(items) => items.iter().fold(memory::list(items.len()), |sum, item| {
+            sum.saturating_add(php_bytes(item))
+        }),
+        Value::Object(map) => map.iter().fold(memory::map(map.len()), |sum, (key, item)| {
+            sum.saturating_add(memory::string(key.len()))
+                .saturating_add(php_bytes(item))
+        }),
+        Value::String(s) => memory::string(s.len()),
         // Held in the slot of the array that holds them.
         Value::Null | Value::Bool(_) | Value::Number(_) => 0,
     }
@@ -74,7 +70,7 @@ pub fn php_bytes(value: &Value) -> usize {
 /// A decoded answer as a PHP array, as `json_decode($json, true)` makes it; a
 /// `TransportException` when it would not fit under `memory_limit`.
 pub fn answer_array(answer: &Value) -> PhpResult<ZBox<ZendHashTable>> {
-    php_memory::reserve(php_bytes(answer).saturating_add(php_memory::list(1)))?;
+    memory::reserve(php_bytes(answer).saturating_add(memory::list(1)))?;
     Ok(json_array(answer))
 }
 
@@ -106,7 +102,7 @@ fn json_array(value: &Value) -> ZBox<ZendHashTable> {
 }
 
 /// A JSON value as a PHP value: objects become associative arrays, as `json_decode(..., true)`.
-/// Only for values [`php_memory::reserve`] made room for ([`php_bytes`]).
+/// Only for values [`memory::reserve`] made room for ([`php_bytes`]).
 pub fn json_to_zval(value: &Value) -> Zval {
     let mut zval = Zval::new();
     match value {

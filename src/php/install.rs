@@ -1,6 +1,6 @@
 //! Finishes the extension's classes after ext-php-rs has registered them: wraps every method in
-//! the engine's argument parsing ([`crate::signature`]) and marks the secret parameters
-//! ([`crate::sensitive`]).
+//! the engine's argument parsing ([`crate::php::signature`]) and marks the secret parameters
+//! ([`crate::php::sensitive`]).
 //!
 //! ext-php-rs registers the classes after the module's own startup hook has run and offers no
 //! hook after that, so this runs from the first request startup of the process, which comes
@@ -27,7 +27,7 @@ static RUNNING: Mutex<()> = Mutex::new(());
 /// Module startup: the classes are about to be registered (again); finish them at the next
 /// request startup.
 pub fn arm() {
-    crate::signature::forget_all();
+    crate::php::signature::forget_all();
     PENDING.store(true, Ordering::Release);
 }
 
@@ -70,11 +70,11 @@ fn finish_classes() {
                 };
             if own {
                 // SAFETY: an internal function of the class; no PHP code runs yet.
-                unsafe { crate::signature::wrap(function) };
+                unsafe { crate::php::signature::wrap(function) };
             }
         }
     }
-    crate::sensitive::mark_all();
+    crate::php::sensitive::mark_all();
 }
 
 /// The classes this extension registered: those the engine files under its module.

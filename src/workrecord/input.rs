@@ -4,8 +4,8 @@
 use dingtalk_core::{FormItem, NewRecord};
 use ext_php_rs::exception::PhpResult;
 
-use crate::args::{Key, PhpArray, PhpValue};
 use crate::exceptions::{ArgError, OrThrow};
+use crate::php::args::{Key, PhpArray, PhpValue};
 
 const METHOD: &str = "DingTalk\\WorkRecord::create";
 

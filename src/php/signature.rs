@@ -5,7 +5,7 @@
 //! (`DingTalk\WorkRecord::list(): Argument #2 ($status) must be of type int, string given`).
 //!
 //! ext-php-rs converts arguments strictly and words its own errors, so each method's handler is
-//! wrapped once (see [`crate::install`]): the wrapper runs the engine's own parameter parsing
+//! wrapped once (see [`crate::php::install`]): the wrapper runs the engine's own parameter parsing
 //! (`zend_parse_arg_*_slow`, which also knows the strictness of the calling code) on every
 //! argument, driven by the parameter's declared type, writes the converted value back into the
 //! call frame as PHP's parameter parsing does, and only then calls the method. A method added
@@ -136,7 +136,7 @@ unsafe fn parse_arguments(
         return true;
     }
     // SAFETY: per the caller, an internal function.
-    let declared = unsafe { crate::frame::parameters(function) };
+    let declared = unsafe { crate::php::frame::parameters(function) };
     for index in 0..given {
         let Some(info) = usize::try_from(index).ok().and_then(|i| declared.get(i)) else {
             // Extra arguments of a variadic function; none is declared by the binding.

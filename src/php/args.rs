@@ -1,6 +1,6 @@
 //! Parameter types that take PHP values as they come and leave every check to the method, so
 //! that bad input becomes a `ValueError` naming the argument rather than a generic `TypeError`.
-//! (The declared types themselves are enforced before the method runs: see [`crate::signature`].)
+//! (The declared types themselves are enforced before the method runs: see [`crate::php::signature`].)
 
 use ext_php_rs::convert::{FromZval, StubLiteral};
 use ext_php_rs::exception::PhpResult;

@@ -4,8 +4,8 @@
 use dingtalk_core::Options;
 use ext_php_rs::exception::PhpResult;
 
-use crate::args::{PhpArray, PhpValue};
 use crate::exceptions::{to_php, type_error};
+use crate::php::args::{PhpArray, PhpValue};
 
 const METHOD: &str = "DingTalk\\Client::__construct";
 

@@ -4,7 +4,7 @@
 //! where `zend.exception_ignore_args` is off.
 //!
 //! ext-php-rs cannot declare a parameter attribute, so it is added to the registered method
-//! (see [`crate::install`]) before any PHP code runs. The attribute is allocated persistently
+//! (see [`crate::php::install`]) before any PHP code runs. The attribute is allocated persistently
 //! and lives as long as the process, like the function it annotates.
 
 use ext_php_rs::ffi::{zend_function, HashTable};

@@ -2,16 +2,18 @@
 // PHP parameter names are the Rust names: camelCase, as PHP code spells them.
 #![allow(non_snake_case)]
 
+pub mod options;
+
 use dingtalk_core::Stats;
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::args::{finite, ArrayArg, PhpArray, PhpStr, PhpValue};
 use crate::exceptions::{ArgError, OrThrow};
-use crate::json::{answer_array, array_to_json};
-use crate::work_record::WorkRecord;
+use crate::php::args::{finite, ArrayArg, PhpArray, PhpStr, PhpValue};
+use crate::php::json::{answer_array, array_to_json};
+use crate::workrecord::WorkRecord;
 
 /// A DingTalk app's client. The token cache and the connections are shared by every client of
 /// the same app in the process, so making one per request costs nothing.
@@ -70,7 +72,7 @@ impl Client {
     pub fn __construct(appKey: PhpStr, appSecret: PhpStr, options: ArrayArg) -> PhpResult<Self> {
         let appKey = appKey.arg("appKey").php(CONSTRUCT)?;
         let appSecret = appSecret.arg("appSecret").php(CONSTRUCT)?;
-        let options = crate::options::parse(&options.copy("options", CONSTRUCT)?)?;
+        let options = options::parse(&options.copy("options", CONSTRUCT)?)?;
         let core = dingtalk_core::Client::new(appKey, appSecret, options).php(CONSTRUCT)?;
         Ok(Client { core })
     }

@@ -7,8 +7,8 @@ use ext_php_rs::convert::IntoZval;
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::json::{json_to_zval, new_array, php_bytes};
-use crate::php_memory::{self, reserve};
+use crate::php::json::{json_to_zval, new_array, php_bytes};
+use crate::php::memory::{self, reserve};
 
 /// Inserts into a fresh array. That fails only past the engine's size limit, or for a key with
 /// a NUL byte, which only an unknown field from DingTalk could have: such a field is dropped.
@@ -23,24 +23,24 @@ fn form_array(form: &FormItem) -> ZBox<ZendHashTable> {
     array
 }
 
-/// Bytes of PHP memory [`record_array`] takes at most (see [`php_memory`]): the record's own
+/// Bytes of PHP memory [`record_array`] takes at most (see [`memory`]): the record's own
 /// strings and keys, its forms and whatever else the server sent with it.
 fn record_bytes(record: &Record) -> usize {
-    let key = || php_memory::string(16);
-    let fixed = php_memory::map(5 + record.extra.len())
+    let key = || memory::string(16);
+    let fixed = memory::map(5 + record.extra.len())
         .saturating_add(5 * key())
-        .saturating_add(php_memory::string(record.record_id.len()))
-        .saturating_add(php_memory::string(record.title.len()))
-        .saturating_add(php_memory::string(record.url.len()))
-        .saturating_add(php_memory::list(record.forms.len()));
+        .saturating_add(memory::string(record.record_id.len()))
+        .saturating_add(memory::string(record.title.len()))
+        .saturating_add(memory::string(record.url.len()))
+        .saturating_add(memory::list(record.forms.len()));
     let forms = record.forms.iter().fold(fixed, |sum, form| {
-        sum.saturating_add(php_memory::map(2))
+        sum.saturating_add(memory::map(2))
             .saturating_add(2 * key())
-            .saturating_add(php_memory::string(form.title.len()))
-            .saturating_add(php_memory::string(form.content.len()))
+            .saturating_add(memory::string(form.title.len()))
+            .saturating_add(memory::string(form.content.len()))
     });
     record.extra.iter().fold(forms, |sum, (name, value)| {
-        sum.saturating_add(php_memory::string(name.len()))
+        sum.saturating_add(memory::string(name.len()))
             .saturating_add(php_bytes(value))
     })
 }
@@ -48,7 +48,7 @@ fn record_bytes(record: &Record) -> usize {
 fn records_bytes(records: &[Record]) -> usize {
     records
         .iter()
-        .fold(php_memory::list(records.len()), |sum, record| {
+        .fold(memory::list(records.len()), |sum, record| {
             sum.saturating_add(record_bytes(record))
         })
 }
@@ -95,7 +95,7 @@ pub fn records_array(records: &[Record]) -> PhpResult<ZBox<ZendHashTable>> {
 /// `['has_more' => bool, 'records' => list]`; a `TransportException` when it would not fit
 /// under `memory_limit`.
 pub fn page_array(page: &RecordPage) -> PhpResult<ZBox<ZendHashTable>> {
-    reserve(php_memory::map(2).saturating_add(records_bytes(&page.records)))?;
+    reserve(memory::map(2).saturating_add(records_bytes(&page.records)))?;
     let mut array = new_array(2);
     put(&mut array, "has_more", page.has_more);
     put(&mut array, "records", list_of(&page.records));

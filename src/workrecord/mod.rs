@@ -2,16 +2,19 @@
 // PHP parameter names are the Rust names: camelCase, as PHP code spells them.
 #![allow(non_snake_case)]
 
+mod input;
+mod output;
+
 use dingtalk_core::{NewRecord, RecordStatus, WorkRecords};
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::args::{ArrayArg, PhpStr};
 use crate::client::Client;
 use crate::exceptions::OrThrow;
-use crate::record_arrays::{one_record, page_array, records_array};
+use crate::php::args::{ArrayArg, PhpStr};
+use output::{one_record, page_array, records_array};
 
 /// The work-record (待办) API of one app.
 #[php_class]
@@ -61,10 +64,10 @@ impl WorkRecord {
             user_id: utf8(&userId, "userId")?,
             title: utf8(&title, "title")?,
             url: utf8(&url, "url")?,
-            forms: crate::create_args::forms(&forms.copy("forms", CREATE)?)?,
+            forms: input::forms(&forms.copy("forms", CREATE)?)?,
             ..NewRecord::default()
         };
-        crate::create_args::apply_options(&mut record, &options.copy("options", CREATE)?)?;
+        input::apply_options(&mut record, &options.copy("options", CREATE)?)?;
         self.api.create(&record).php(CREATE)
     }
 

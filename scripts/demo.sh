@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs examples/workflow.php: against the local emulator, or against DingTalk when
-# DINGTALK_APP_KEY, DINGTALK_APP_SECRET and DINGTALK_USER_ID are all set.
+# Runs examples/workflow.php (work records) and examples/todo.php (to-dos): against the local
+# emulator, or against DingTalk when DINGTALK_APP_KEY, DINGTALK_APP_SECRET and DINGTALK_USER_ID
+# are all set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,8 @@ emulator="${DINGTALK_EMULATOR_BIN:-$PWD/target/debug/dingtalk-emulator}"
 
 if [ -n "${DINGTALK_APP_KEY:-}" ] && [ -n "${DINGTALK_APP_SECRET:-}" ] && [ -n "${DINGTALK_USER_ID:-}" ]; then
   echo "== against DingTalk (${DINGTALK_BASE_URL:-https://oapi.dingtalk.com}) as app ${DINGTALK_APP_KEY}"
-  exec php -d "extension=$ext" examples/workflow.php
+  php -d "extension=$ext" examples/workflow.php
+  exec php -d "extension=$ext" examples/todo.php
 fi
 
 dir=$(mktemp -d)
@@ -24,5 +26,9 @@ if ! IFS= read -r -t 10 line <&"${EMULATOR[0]}"; then
 fi
 url="${line#listening on }"
 echo "== against the local emulator at $url (set DINGTALK_APP_KEY, DINGTALK_APP_SECRET, DINGTALK_USER_ID to use DingTalk)"
-DINGTALK_BASE_URL="$url" DINGTALK_APP_KEY=demo_app_key DINGTALK_APP_SECRET=demo_app_secret \
-  php -d "extension=$ext" examples/workflow.php
+export DINGTALK_BASE_URL="$url" DINGTALK_API_BASE_URL="$url" DINGTALK_APP_KEY=demo_app_key \
+  DINGTALK_APP_SECRET=demo_app_secret
+echo "-- work records (oapi): examples/workflow.php"
+php -d "extension=$ext" examples/workflow.php
+echo "-- to-dos (v1.0): examples/todo.php"
+php -d "extension=$ext" examples/todo.php

@@ -7,6 +7,7 @@ mod callback;
 mod client;
 mod exceptions;
 mod php;
+mod todo;
 mod workrecord;
 
 use ext_php_rs::prelude::*;
@@ -45,6 +46,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .request_startup_function(request_startup)
         .class::<client::Client>()
         .class::<workrecord::WorkRecord>()
+        .class::<todo::Todo>()
         .class::<callback::Callback>()
         .info_function(info)
 }

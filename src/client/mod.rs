@@ -13,6 +13,7 @@ use ext_php_rs::types::ZendHashTable;
 use crate::exceptions::{ArgError, OrThrow};
 use crate::php::args::{finite, ArrayArg, PhpArray, PhpStr, PhpValue};
 use crate::php::json::{answer_array, array_to_json};
+use crate::todo::Todo;
 use crate::workrecord::WorkRecord;
 
 /// A DingTalk app's client. The token cache and the connections are shared by every client of
@@ -27,8 +28,21 @@ const CONSTRUCT: &str = "DingTalk\\Client::__construct";
 const GET_ACCESS_TOKEN: &str = "DingTalk\\Client::getAccessToken";
 const GET: &str = "DingTalk\\Client::get";
 const POST: &str = "DingTalk\\Client::post";
+const REQUEST: &str = "DingTalk\\Client::request";
+const UNION_ID: &str = "DingTalk\\Client::unionId";
 
-/// `$query` of `get()`: scalar values only, sent as strings; the numbers `post()` would send.
+/// A JSON body from a PHP array, encoded like `json_encode()` except that an empty array is an
+/// empty object: a body is an object unless it is a list with items.
+fn body_json(body: &PhpArray) -> Result<serde_json::Value, ArgError> {
+    match array_to_json(body, "body")? {
+        serde_json::Value::Array(items) if items.is_empty() => {
+            Ok(serde_json::Value::Object(Default::default()))
+        }
+        other => Ok(other),
+    }
+}
+
+/// `$query` of `get()` and `request()`: scalar values only, sent as strings; the numbers `post()` would send.
 fn query_pairs(query: &PhpArray) -> Result<Vec<(String, String)>, ArgError> {
     query
         .0
@@ -95,15 +109,43 @@ impl Client {
     #[php(defaults(body = ArrayArg::Empty))]
     pub fn post(&self, path: PhpStr, body: ArrayArg) -> PhpResult<ZBox<ZendHashTable>> {
         let path = path.arg("path").php(POST)?;
-        let body = array_to_json(&body.copy("body", POST)?, "body").php(POST)?;
-        // An empty PHP array is an empty JSON object here: a body is always an object.
-        let body = match body {
-            serde_json::Value::Array(items) if items.is_empty() => {
-                serde_json::Value::Object(Default::default())
-            }
-            other => other,
-        };
+        let body = body_json(&body.copy("body", POST)?).php(POST)?;
         answer_array(&self.core.post(path, &body).php(POST)?)
+    }
+
+    /// Any v1.0 call on `api_base_url`: the token in its header, JSON in and out; `[]` for an
+    /// empty answer.
+    #[php(defaults(query = ArrayArg::Empty))]
+    pub fn request(
+        &self,
+        method: PhpStr,
+        path: PhpStr,
+        query: ArrayArg,
+        body: Option<ArrayArg>,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
+        let method = method.arg("method").php(REQUEST)?;
+        let path = path.arg("path").php(REQUEST)?;
+        let pairs = query_pairs(&query.copy("query", REQUEST)?).php(REQUEST)?;
+        let body = match body {
+            Some(body) => Some(body_json(&body.copy("body", REQUEST)?).php(REQUEST)?),
+            None => None,
+        };
+        let answer = self
+            .core
+            .request(method, path, &pairs, body.as_ref())
+            .php(REQUEST)?;
+        answer_array(&answer)
+    }
+
+    /// The unionId of a user (v1.0 APIs name users by it), cached per app and process.
+    pub fn union_id(&self, userId: PhpStr) -> PhpResult<String> {
+        let userId = userId.arg("userId").php(UNION_ID)?;
+        self.core.union_id(userId).php(UNION_ID)
+    }
+
+    /// The to-do API of this app.
+    pub fn todos(&self) -> Todo {
+        Todo::of(&self.core)
     }
 
     /// The work-record API of this app.

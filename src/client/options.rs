@@ -1,64 +1,66 @@
-//! `DingTalk\Client` options array → the core's `Options`. Unknown keys are a `ValueError`, wrong
-//! types a `TypeError`; the values themselves are checked by the core.
+//! `DingTalk\Client` options array → the core's `Options`. One table names every option and how
+//! it is set, so the list of known keys and the dispatch cannot disagree. Unknown keys are a
+//! `ValueError`, wrong types a `TypeError`; the values themselves are checked by the core.
 
-use dingtalk_core::Options;
+use dingtalk_core::{Options, Result as CoreResult};
 use ext_php_rs::exception::PhpResult;
 
-use crate::exceptions::{to_php, type_error};
+use crate::exceptions::{type_error, OrThrow};
 use crate::php::args::{PhpArray, PhpValue};
 
 const METHOD: &str = "DingTalk\\Client::__construct";
 
-/// Every option the client knows, in the order the README lists them.
-pub const OPTION_NAMES: [&str; 9] = [
-    "base_url",
-    "timeout",
-    "connect_timeout",
-    "retries",
-    "token_margin",
-    "ca_file",
-    "proxy",
-    "user_agent",
-    "max_answer_bytes",
-];
-
-fn name_of(key: &str) -> String {
-    format!("options[{key}]")
+/// How an option's value is read from PHP, and the core's setter that checks and stores it.
+#[derive(Clone, Copy)]
+enum Setter {
+    /// A string.
+    Text(fn(Options, &str) -> CoreResult<Options>),
+    /// Seconds, an int or a float.
+    Seconds(fn(Options, f64) -> CoreResult<Options>),
+    /// An int.
+    Int(fn(Options, i64) -> CoreResult<Options>),
 }
 
+/// Every option the client knows, in the order the README lists them.
+const OPTIONS: [(&str, Setter); 10] = [
+    ("base_url", Setter::Text(Options::base_url)),
+    ("api_base_url", Setter::Text(Options::api_base_url)),
+    ("timeout", Setter::Seconds(Options::timeout)),
+    ("connect_timeout", Setter::Seconds(Options::connect_timeout)),
+    ("retries", Setter::Int(Options::retries)),
+    ("token_margin", Setter::Seconds(Options::token_margin)),
+    ("ca_file", Setter::Text(Options::ca_file)),
+    ("proxy", Setter::Text(Options::proxy)),
+    ("user_agent", Setter::Text(Options::user_agent)),
+    ("max_answer_bytes", Setter::Int(Options::max_answer_bytes)),
+];
+
 /// Seconds: an int or a float.
-fn seconds(key: &str, value: &PhpValue) -> PhpResult<f64> {
+fn seconds(name: &str, value: &PhpValue) -> PhpResult<f64> {
     match value {
         PhpValue::Float(f) => Ok(*f),
         // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
         #[allow(clippy::cast_precision_loss)]
         PhpValue::Int(i) => Ok(*i as f64),
-        other => Err(type_error(
-            METHOD,
-            &name_of(key),
-            "float",
-            other.type_name(),
-        )),
+        other => Err(type_error(METHOD, name, "float", other.type_name())),
     }
 }
 
 /// Builds the options; `null` for a key means its default.
 pub fn parse(array: &PhpArray) -> PhpResult<Options> {
+    let names = OPTIONS.map(|(name, _)| name);
     let mut options = Options::default();
-    for (key, value) in array.options(&OPTION_NAMES, METHOD)? {
-        let text = || value.text(&name_of(key), METHOD);
-        let set = match key {
-            "base_url" => options.base_url(text()?),
-            "timeout" => options.timeout(seconds(key, value)?),
-            "connect_timeout" => options.connect_timeout(seconds(key, value)?),
-            "retries" => options.retries(value.int(&name_of(key), METHOD)?),
-            "token_margin" => options.token_margin(seconds(key, value)?),
-            "ca_file" => options.ca_file(text()?),
-            "proxy" => options.proxy(text()?),
-            "max_answer_bytes" => options.max_answer_bytes(value.int(&name_of(key), METHOD)?),
-            _ => options.user_agent(text()?),
+    for (key, value) in array.options(&names, METHOD)? {
+        let Some((_, setter)) = OPTIONS.iter().find(|(name, _)| *name == key) else {
+            continue; // `options()` only returns known keys
         };
-        options = set.map_err(|e| to_php(e, METHOD))?;
+        let name = format!("options[{key}]");
+        options = match *setter {
+            Setter::Text(set) => set(options, value.text(&name, METHOD)?),
+            Setter::Seconds(set) => set(options, seconds(&name, value)?),
+            Setter::Int(set) => set(options, value.int(&name, METHOD)?),
+        }
+        .php(METHOD)?;
     }
     Ok(options)
 }

@@ -75,6 +75,8 @@ pub enum PhpValue {
     /// Bytes: PHP strings need not be UTF-8; the consumer checks.
     Str(Vec<u8>),
     Array(PhpArray),
+    /// A `\DateTimeInterface`, as milliseconds since the epoch (DingTalk's unit of time).
+    Time(i64),
     /// An object, resource or anything else JSON cannot carry; holds PHP's type name.
     Other(&'static str),
 }
@@ -235,6 +237,8 @@ impl<'n> Copier<'n> {
             PhpValue::Str(s.as_bytes().to_vec())
         } else if let Some(array) = zval.array() {
             PhpValue::Array(self.array(array, depth + 1)?)
+        } else if let Some(ms) = crate::php::time::millis(zval) {
+            PhpValue::Time(ms)
         } else {
             PhpValue::Other(php_type_name(zval.get_type()))
         })
@@ -272,6 +276,7 @@ impl PhpValue {
             PhpValue::Float(_) => "float",
             PhpValue::Str(_) => "string",
             PhpValue::Array(_) => "array",
+            PhpValue::Time(_) => "DateTimeInterface",
             PhpValue::Other(name) => name,
         }
     }

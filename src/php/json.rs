@@ -36,10 +36,14 @@ fn value_to_json(value: &PhpValue, name: &str) -> Result<Value, ArgError> {
         }
         PhpValue::Str(_) => Value::String(value.string(name)?.to_owned()),
         PhpValue::Array(array) => array_to_json(array, name)?,
+        // DingTalk's unit of time, in both API families.
+        PhpValue::Time(ms) => Value::from(*ms),
         PhpValue::Other(type_name) => {
             return Err(ArgError::value(
                 name,
-                format!("must be null, bool, int, float, string or array, {type_name} given"),
+                format!(
+                    "must be null, bool, int, float, string, array or DateTimeInterface, {type_name} given"
+                ),
             ))
         }
     })

@@ -9,3 +9,4 @@ pub mod json;
 pub mod memory;
 pub mod sensitive;
 pub mod signature;
+pub mod time;

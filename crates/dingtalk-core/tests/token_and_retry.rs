@@ -196,7 +196,10 @@ fn a_duplicate_that_cannot_be_proven_this_calls_own_is_a_conflict() {
         match api.create(new).unwrap_err() {
             Error::Conflict(conflict) => {
                 assert_eq!(conflict.answer.errcode(), Some(854001));
-                assert!(conflict.to_string().contains("outcome unknown"), "{conflict}");
+                assert!(
+                    conflict.to_string().contains("outcome unknown"),
+                    "{conflict}"
+                );
             }
             other => panic!("expected a conflict, got {other:?}"),
         }
@@ -214,7 +217,10 @@ fn a_duplicate_that_cannot_be_proven_this_calls_own_is_a_conflict() {
     let Error::Api(plain) = api.create(&record(Some("b-other"))).unwrap_err() else {
         panic!("expected an API error")
     };
-    assert_eq!((plain.errcode(), plain.class), (Some(854001), ErrorClass::Final));
+    assert_eq!(
+        (plain.errcode(), plain.class),
+        (Some(854001), ErrorClass::Final)
+    );
 }
 
 #[test]

@@ -1,0 +1,225 @@
+//! `DingTalk\Todo`: the v1.0 to-do API. Tasks come back as DingTalk sends them (a task's id is
+//! `id`, a list card's `taskId`), decoded like `json_decode($json, true)`.
+// PHP parameter names are the Rust names: camelCase, as PHP code spells them.
+#![allow(non_snake_case)]
+
+mod input;
+
+use dingtalk_core::{Task, TaskPage, Todos};
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::exception::PhpResult;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::ZendHashTable;
+use serde_json::Value;
+
+use crate::client::Client;
+use crate::exceptions::OrThrow;
+use crate::php::args::{ArrayArg, PhpStr};
+use crate::php::json::answer_array;
+
+/// The to-do (待办) API of one app.
+#[php_class]
+#[php(name = "DingTalk\\Todo")]
+pub struct Todo {
+    api: Todos,
+}
+
+const CREATE: &str = "DingTalk\\Todo::create";
+const GET: &str = "DingTalk\\Todo::get";
+const FIND_BY_SOURCE_ID: &str = "DingTalk\\Todo::findBySourceId";
+const UPDATE: &str = "DingTalk\\Todo::update";
+const COMPLETE: &str = "DingTalk\\Todo::complete";
+const SET_EXECUTOR_STATUS: &str = "DingTalk\\Todo::setExecutorStatus";
+const DELETE: &str = "DingTalk\\Todo::delete";
+const LIST: &str = "DingTalk\\Todo::list";
+const ALL: &str = "DingTalk\\Todo::all";
+
+impl Todo {
+    pub(crate) fn of(client: &dingtalk_core::Client) -> Self {
+        Todo {
+            api: client.todos(),
+        }
+    }
+}
+
+/// A task (or `null`) as a PHP array.
+fn task_array(task: Task) -> PhpResult<ZBox<ZendHashTable>> {
+    answer_array(&Value::Object(task))
+}
+
+/// A list of cards as a PHP list.
+fn tasks_array(tasks: Vec<Task>) -> PhpResult<ZBox<ZendHashTable>> {
+    answer_array(&Value::Array(
+        tasks.into_iter().map(Value::Object).collect(),
+    ))
+}
+
+/// `['next_token' => ?string, 'tasks' => list]`.
+fn page_array(page: TaskPage) -> PhpResult<ZBox<ZendHashTable>> {
+    let mut array = serde_json::Map::new();
+    array.insert("next_token".to_owned(), Value::from(page.next_token));
+    array.insert(
+        "tasks".to_owned(),
+        Value::Array(page.tasks.into_iter().map(Value::Object).collect()),
+    );
+    answer_array(&Value::Object(array))
+}
+
+/// An optional id argument as text.
+fn optional<'a>(
+    value: &Option<PhpStr<'a>>,
+    name: &str,
+    method: &str,
+) -> PhpResult<Option<&'a str>> {
+    value.as_ref().map(|v| v.arg(name).php(method)).transpose()
+}
+
+#[php_impl]
+impl Todo {
+    /// Low priority.
+    pub const PRIORITY_LOW: i64 = 10;
+    /// Normal priority.
+    pub const PRIORITY_NORMAL: i64 = 20;
+    /// High priority.
+    pub const PRIORITY_HIGH: i64 = 30;
+    /// Urgent.
+    pub const PRIORITY_URGENT: i64 = 40;
+
+    /// `new Todo(Client $client)`.
+    pub fn __construct(client: &Client) -> Self {
+        Todo::of(&client.core)
+    }
+
+    /// Creates a task for `$unionId` (its creator); returns the task, whose id is `$task['id']`.
+    pub fn create(
+        &self,
+        unionId: PhpStr,
+        task: ArrayArg,
+        operatorId: Option<PhpStr>,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
+        let unionId = unionId.arg("unionId").php(CREATE)?;
+        let task = input::task(&task.copy("task", CREATE)?, CREATE)?;
+        let operatorId = optional(&operatorId, "operatorId", CREATE)?;
+        task_array(self.api.create(unionId, &task, operatorId).php(CREATE)?)
+    }
+
+    /// The task, or `null` when it does not exist (or was deleted).
+    pub fn get(&self, unionId: PhpStr, taskId: PhpStr) -> PhpResult<Option<ZBox<ZendHashTable>>> {
+        let unionId = unionId.arg("unionId").php(GET)?;
+        let taskId = taskId.arg("taskId").php(GET)?;
+        self.api
+            .get(unionId, taskId)
+            .php(GET)?
+            .map(task_array)
+            .transpose()
+    }
+
+    /// The task with this sourceId, or `null`.
+    pub fn find_by_source_id(
+        &self,
+        unionId: PhpStr,
+        sourceId: PhpStr,
+    ) -> PhpResult<Option<ZBox<ZendHashTable>>> {
+        let m = FIND_BY_SOURCE_ID;
+        let unionId = unionId.arg("unionId").php(m)?;
+        let sourceId = sourceId.arg("sourceId").php(m)?;
+        self.api
+            .find_by_source_id(unionId, sourceId)
+            .php(m)?
+            .map(task_array)
+            .transpose()
+    }
+
+    /// Changes a task.
+    pub fn update(
+        &self,
+        unionId: PhpStr,
+        taskId: PhpStr,
+        changes: ArrayArg,
+        operatorId: Option<PhpStr>,
+    ) -> PhpResult<bool> {
+        let unionId = unionId.arg("unionId").php(UPDATE)?;
+        let taskId = taskId.arg("taskId").php(UPDATE)?;
+        let changes = input::changes(&changes.copy("changes", UPDATE)?, UPDATE)?;
+        let operatorId = optional(&operatorId, "operatorId", UPDATE)?;
+        self.api
+            .update(unionId, taskId, &changes, operatorId)
+            .php(UPDATE)
+    }
+
+    /// Marks a task done (or, with `$done = false`, not done) for everyone.
+    #[php(defaults(done = true))]
+    pub fn complete(
+        &self,
+        unionId: PhpStr,
+        taskId: PhpStr,
+        done: bool,
+        operatorId: Option<PhpStr>,
+    ) -> PhpResult<bool> {
+        let unionId = unionId.arg("unionId").php(COMPLETE)?;
+        let taskId = taskId.arg("taskId").php(COMPLETE)?;
+        let operatorId = optional(&operatorId, "operatorId", COMPLETE)?;
+        self.api
+            .complete(unionId, taskId, done, operatorId)
+            .php(COMPLETE)
+    }
+
+    /// Marks the task done or not done for some of its executors: `[executorUnionId => bool]`.
+    pub fn set_executor_status(
+        &self,
+        unionId: PhpStr,
+        taskId: PhpStr,
+        done: ArrayArg,
+        operatorId: Option<PhpStr>,
+    ) -> PhpResult<bool> {
+        let m = SET_EXECUTOR_STATUS;
+        let unionId = unionId.arg("unionId").php(m)?;
+        let taskId = taskId.arg("taskId").php(m)?;
+        let done = input::executor_status(&done.copy("done", m)?, m)?;
+        let operatorId = optional(&operatorId, "operatorId", m)?;
+        self.api
+            .set_executor_status(unionId, taskId, &done, operatorId)
+            .php(m)
+    }
+
+    /// Deletes a task.
+    pub fn delete(
+        &self,
+        unionId: PhpStr,
+        taskId: PhpStr,
+        operatorId: Option<PhpStr>,
+    ) -> PhpResult<bool> {
+        let unionId = unionId.arg("unionId").php(DELETE)?;
+        let taskId = taskId.arg("taskId").php(DELETE)?;
+        let operatorId = optional(&operatorId, "operatorId", DELETE)?;
+        self.api.delete(unionId, taskId, operatorId).php(DELETE)
+    }
+
+    /// One page: `['next_token' => ?string, 'tasks' => list of cards]`.
+    #[php(defaults(done = false, roles = ArrayArg::Empty))]
+    pub fn list(
+        &self,
+        unionId: PhpStr,
+        done: bool,
+        nextToken: Option<PhpStr>,
+        roles: ArrayArg,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
+        let unionId = unionId.arg("unionId").php(LIST)?;
+        let nextToken = optional(&nextToken, "nextToken", LIST)?;
+        let roles = input::roles(&roles.copy("roles", LIST)?, LIST)?;
+        page_array(self.api.list(unionId, done, nextToken, &roles).php(LIST)?)
+    }
+
+    /// Every page: a list of cards.
+    #[php(defaults(done = false, roles = ArrayArg::Empty))]
+    pub fn all(
+        &self,
+        unionId: PhpStr,
+        done: bool,
+        roles: ArrayArg,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
+        let unionId = unionId.arg("unionId").php(ALL)?;
+        let roles = input::roles(&roles.copy("roles", ALL)?, ALL)?;
+        tasks_array(self.api.all(unionId, done, &roles).php(ALL)?)
+    }
+}

@@ -10,7 +10,9 @@
 namespace DingTalk;
 
 /**
- * A DingTalk app's client for the server API (the legacy "oapi" host).
+ * A DingTalk app's client for both API families: the legacy "oapi" host (base_url: tokens,
+ * work records, identity) and the v1.0 host (api_base_url: to-dos, and any v1.0 API through
+ * request()). One cached token serves both.
  *
  * Every method of the extension takes its arguments as PHP's own functions do: in coercive mode
  * a value is coerced to the declared type (`list(12345)` passes "12345", and null for a scalar
@@ -32,6 +34,7 @@ class Client
      * @param string $appSecret The app's AppSecret. Never shown in any message, trace or dump.
      * @param array{
      *     base_url?: string,
+     *     api_base_url?: string,
      *     timeout?: float|int,
      *     connect_timeout?: float|int,
      *     retries?: int,
@@ -41,7 +44,10 @@ class Client
      *     user_agent?: string,
      *     max_answer_bytes?: int
      * } $options
-     *   - base_url: DingTalk host, http or https (default "https://oapi.dingtalk.com").
+     *   - base_url: DingTalk's oapi host (tokens, work records, identity), http or https
+     *     (default "https://oapi.dingtalk.com").
+     *   - api_base_url: DingTalk's v1.0 host (to-dos, request()), http or https
+     *     (default "https://api.dingtalk.com").
      *   - timeout: seconds for a whole call, token fetch, retries and pauses included (default 10);
      *     all() and find() are one call, every page included.
      *   - connect_timeout: seconds to open a connection (default 3).
@@ -111,7 +117,43 @@ class Client
      */
     public function post(string $path, array $body = []): array {}
 
-    /** The work-record (待办) API of this app. */
+    /**
+     * Any v1.0 API on api_base_url: the token goes in the x-acs-dingtalk-access-token header
+     * (never in the query), the body as JSON, and errors are judged as v1.0 errors (HTTP status
+     * and a string code). GET, PUT and DELETE are retried after failures that may have reached
+     * DingTalk; POST and PATCH only after failures that surely did not.
+     *
+     * @param string $method GET, POST, PUT, PATCH or DELETE (any letter case).
+     * @param string $path   API path starting with "/", e.g. "/v1.0/todo/users/{unionId}/tasks"
+     *                       (encode ids yourself: rawurlencode()).
+     * @param array<string, string|int|float|bool> $query Query parameters, URL-encoded for you.
+     * @param array|null $body Sent as JSON (an empty array as {}), or no body when null.
+     *
+     * @return array The decoded answer; [] for an empty one (HTTP 204).
+     *
+     * @throws \ValueError         when the method, path, a query value or the body cannot be sent.
+     * @throws \TypeError          when a query value is not a string, int, float or bool.
+     * @throws ApiException        when DingTalk answers with an error (after the retries):
+     *                             getCode() is the HTTP status, getErrorCode() DingTalk's code.
+     * @throws TransportException  when no usable answer arrives within the timeout, or the answer
+     *                             is not DingTalk's (an HTML page: the message names the status).
+     */
+    public function request(string $method, string $path, array $query = [], ?array $body = null): array {}
+
+    /**
+     * The unionId of a user (v1.0 APIs, to-dos among them, name users by it), from
+     * /topapi/v2/user/get; cached per app and process, since a unionId never changes.
+     *
+     * @throws \ValueError        when the userId is empty or not UTF-8.
+     * @throws ApiException       when DingTalk refuses (60121: no such user).
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function unionId(string $userId): string {}
+
+    /** The to-do (待办) API of this app: DingTalk's v1.0 to-dos, what every new app uses. */
+    public function todos(): Todo {}
+
+    /** The work-record (待办) API of this app (legacy: not granted to new apps any more). */
     public function workRecords(): WorkRecord {}
 
     /**
@@ -122,6 +164,180 @@ class Client
      *   retries: extra attempts after failures.
      */
     public function stats(): array {}
+}
+
+/**
+ * DingTalk's v1.0 to-do (待办) API, on api_base_url. Users are named by unionId
+ * (Client::unionId() turns a userid into one).
+ *
+ * $task and $changes use DingTalk's own field names. Tasks come back as DingTalk sends them:
+ * a task's id is 'id' (create(), get(), findBySourceId()), a list card's is 'taskId' (list(),
+ * all()); times are milliseconds since the epoch.
+ *
+ * Give every task a 'sourceId' (your own id of it): a create that carries one is safe to retry,
+ * and a retry answered "task exist" returns the task when it is this call's own. A create without
+ * one is never resent after a failure that may have reached DingTalk.
+ */
+class Todo
+{
+    /** Low priority. */
+    public const PRIORITY_LOW = 10;
+
+    /** Normal priority. */
+    public const PRIORITY_NORMAL = 20;
+
+    /** High priority. */
+    public const PRIORITY_HIGH = 30;
+
+    /** Urgent. */
+    public const PRIORITY_URGENT = 40;
+
+    /** The to-do API of $client's app; the same as $client->todos(). */
+    public function __construct(Client $client) {}
+
+    /**
+     * Creates a task; $unionId is its creator.
+     *
+     * @param string $unionId The creator's unionId.
+     * @param array{
+     *     subject: string,
+     *     description?: string,
+     *     dueTime?: int|\DateTimeInterface,
+     *     executorIds?: list<string>,
+     *     participantIds?: list<string>,
+     *     detailUrl?: array{appUrl?: string, pcUrl?: string},
+     *     sourceId?: string,
+     *     priority?: int,
+     *     isOnlyShowExecutor?: bool,
+     *     notifyConfigs?: array<string, string>,
+     *     contentFieldList?: list<array{fieldKey: string, fieldValue: string}>|array<string, string>,
+     *     creatorId?: string
+     * } $task
+     *   - subject: 1..1024 characters (required). description: at most 4096.
+     *   - dueTime: milliseconds since the epoch, or a \DateTimeInterface (a value that looks like
+     *     seconds is refused).
+     *   - executorIds, participantIds: at most 100 unionIds each.
+     *   - detailUrl: where the task opens; each URL at most 1024 bytes. DingTalk lists only tasks
+     *     that have one.
+     *   - sourceId: your id of the task, one task per sourceId: makes the create safe to retry.
+     *   - priority: self::PRIORITY_LOW, _NORMAL, _HIGH or _URGENT.
+     *   - notifyConfigs: DingTalk's flags as strings, e.g. ['dingNotify' => '1'].
+     *   - contentFieldList: a list of ['fieldKey' => ..., 'fieldValue' => ...] or a map
+     *     fieldKey => fieldValue; values are strings of at most 1024 bytes.
+     *   A null value means "not given".
+     * @param string|null $operatorId The unionId of whoever acts, when not the creator.
+     *
+     * @return array The task DingTalk made: ['id' => string, 'subject' => ..., ...].
+     *
+     * @throws \ValueError        naming the field (task[subject], task[priority], ...) for an
+     *                            unknown key, a missing or over-long subject, a bad priority,
+     *                            too many people, an empty id, a URL over 1024 bytes, a non-string
+     *                            content value, invalid UTF-8, a time in seconds.
+     * @throws ConflictException  when a retry was answered "task exist" and the task with this
+     *                            sourceId is another one (or cannot be found).
+     * @throws ApiException       for DingTalk's errors: getCode() the HTTP status, getErrorCode()
+     *                            the code ("todo.taskCreate.paramError", ...).
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function create(string $unionId, array $task, ?string $operatorId = null): array {}
+
+    /**
+     * The task, or null when it does not exist or was deleted.
+     *
+     * @throws \ValueError        when an id is empty, "." or "..", or not UTF-8.
+     * @throws ApiException       for DingTalk's other errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function get(string $unionId, string $taskId): ?array {}
+
+    /**
+     * The task with this sourceId, or null.
+     *
+     * @throws \ValueError        when an id is empty, "." or "..", or not UTF-8.
+     * @throws ApiException       for DingTalk's other errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function findBySourceId(string $unionId, string $sourceId): ?array {}
+
+    /**
+     * Changes a task.
+     *
+     * @param array{
+     *     subject?: string,
+     *     description?: string,
+     *     dueTime?: int|\DateTimeInterface,
+     *     done?: bool,
+     *     executorIds?: list<string>,
+     *     participantIds?: list<string>,
+     *     contentFieldList?: list<array{fieldKey: string, fieldValue: string}>|array<string, string>
+     * } $changes At least one field; the same limits as create(), but up to 1000 people.
+     *
+     * @throws \ValueError        naming the field, as create() does, or when $changes is empty.
+     * @throws ApiException       for DingTalk's errors ("task not exist", ...).
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function update(string $unionId, string $taskId, array $changes, ?string $operatorId = null): bool {}
+
+    /**
+     * Marks the task done (or, with $done false, not done) for everyone.
+     *
+     * @throws \ValueError        when an id is empty or not UTF-8.
+     * @throws ApiException       for DingTalk's errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function complete(string $unionId, string $taskId, bool $done = true, ?string $operatorId = null): bool {}
+
+    /**
+     * Marks the task done or not done for some of its executors.
+     *
+     * @param array<string, bool> $done executorUnionId => done; 1 to 1000 of them.
+     *
+     * @throws \ValueError        when $done is empty or too long, or a value is not a bool.
+     * @throws ApiException       for DingTalk's errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function setExecutorStatus(string $unionId, string $taskId, array $done, ?string $operatorId = null): bool {}
+
+    /**
+     * Deletes a task.
+     *
+     * @throws \ValueError        when an id is empty or not UTF-8.
+     * @throws ApiException       for DingTalk's errors ("task not exist", ...).
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function delete(string $unionId, string $taskId, ?string $operatorId = null): bool {}
+
+    /**
+     * One page of the user's tasks (DingTalk chooses the page size; done tasks are listed for 180
+     * days). Only tasks with a detailUrl are listed.
+     *
+     * @param bool        $done      Done tasks instead of open ones.
+     * @param string|null $nextToken The next_token of the previous page; null for the first.
+     * @param list<string> $roles    Any of 'executor', 'creator', 'participant'; [] means all three.
+     *
+     * @return array{next_token: ?string, tasks: list<array>} Cards: ['taskId' => ..., 'subject' => ...,
+     *               'dueTime' => ..., 'detailUrl' => ..., 'isDone' => ..., ...]; next_token is
+     *               null on the last page.
+     *
+     * @throws \ValueError        when an id or token is empty, or a role is unknown.
+     * @throws ApiException       for DingTalk's errors ("nextToken is invalid", ...).
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function list(string $unionId, bool $done = false, ?string $nextToken = null, array $roles = []): array {}
+
+    /**
+     * Every page of list(), as one call: one timeout and one max_answer_bytes for all pages, and
+     * at most 1000 pages.
+     *
+     * @param list<string> $roles Any of 'executor', 'creator', 'participant'; [] means all three.
+     *
+     * @return list<array> The cards of every page.
+     *
+     * @throws \ValueError        when the id is empty or a role is unknown.
+     * @throws ApiException       for DingTalk's errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function all(string $unionId, bool $done = false, array $roles = []): array {}
 }
 
 /**

@@ -75,11 +75,12 @@ final class StubTest extends TestCase
             'DingTalk\\ConflictException',
             'DingTalk\\Exception',
             'DingTalk\\RateLimitException',
+            'DingTalk\\Todo',
             'DingTalk\\TransportException',
             'DingTalk\\WorkRecord',
         ], array_keys($classes));
         $this->assertSame(
-            ['__construct', 'get', 'getAccessToken', 'post', 'stats', 'workRecords'],
+            ['__construct', 'get', 'getAccessToken', 'post', 'request', 'stats', 'todos', 'unionId', 'workRecords'],
             array_keys($classes['DingTalk\\Client']['methods'])
         );
         $this->assertSame(
@@ -87,6 +88,17 @@ final class StubTest extends TestCase
             array_keys($classes['DingTalk\\WorkRecord']['methods'])
         );
         $this->assertSame(['DONE', 'PENDING'], array_keys($classes['DingTalk\\WorkRecord']['constants']));
+        $this->assertSame(
+            ['__construct', 'all', 'complete', 'create', 'delete', 'findBySourceId', 'get', 'list', 'setExecutorStatus', 'update'],
+            array_keys($classes['DingTalk\\Todo']['methods'])
+        );
+        $this->assertSame(
+            ['PRIORITY_HIGH', 'PRIORITY_LOW', 'PRIORITY_NORMAL', 'PRIORITY_URGENT'],
+            array_keys($classes['DingTalk\\Todo']['constants'])
+        );
+        $todoList = $classes['DingTalk\\Todo']['methods']['list']['parameters'];
+        $this->assertSame(['unionId', 'done', 'nextToken', 'roles'], array_column($todoList, 'name'));
+        $this->assertSame(['string', 'bool', '?string', 'array'], array_column($todoList, 'type'));
         $this->assertSame('RuntimeException', $classes['DingTalk\\Exception']['parent']);
         $this->assertSame('?array', $classes['DingTalk\\WorkRecord']['methods']['find']['return_type']);
         $list = $classes['DingTalk\\WorkRecord']['methods']['list']['parameters'];

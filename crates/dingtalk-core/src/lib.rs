@@ -13,6 +13,8 @@
 //! - `http/`: the fork-aware client pool, sending one request, redaction of secrets.
 //! - `config/`: validated [`Options`]. [`Error`]: the one error type, whose messages never hold
 //!   the app secret or a token.
+//! - [`process_stats`] (`process.rs`): read-only counts of this process's state (apps with a
+//!   cached token, pooled HTTP clients, requests, token fetches, retries).
 
 mod api;
 mod app_id;
@@ -25,6 +27,7 @@ pub mod error;
 mod exec;
 mod http;
 mod per_process;
+mod process;
 mod stats;
 mod time;
 mod validate;
@@ -46,6 +49,7 @@ pub use error::{
     ApiError, Code, Conflict, Error, ErrorClass, Result, TransportError, TransportErrorKind,
 };
 pub use exec::Repeat;
+pub use process::{process_stats, ProcessStats};
 pub use stats::Stats;
 
 /// The version reported in the default `User-Agent`.

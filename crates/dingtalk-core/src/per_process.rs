@@ -38,6 +38,13 @@ impl<T: Clone> PerProcess<T> {
         *slot = Some((pid, value.clone()));
         Ok(value)
     }
+
+    /// Whether this process has built its value (one built before a fork does not count).
+    pub(crate) fn built_here(&self) -> bool {
+        let slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.as_ref()
+            .is_some_and(|(built_by, _)| *built_by == std::process::id())
+    }
 }
 
 impl<T> Drop for PerProcess<T> {
@@ -68,6 +75,8 @@ mod tests {
             assert_eq!(value, Ok(7));
         }
         assert_eq!(builds, 1);
+        assert!(cell.built_here());
+        assert!(!PerProcess::<u32>::new().built_here());
         assert_eq!(PerProcess::<u32>::new().get(|| Err("no")), Err("no"));
     }
 }

@@ -49,6 +49,18 @@ impl Counters {
 static APPS: LazyLock<Mutex<HashMap<AppId, Arc<Counters>>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
+/// The counters of every app in this process, added up.
+pub(crate) fn process_totals() -> Stats {
+    let apps = APPS.lock().unwrap_or_else(PoisonError::into_inner);
+    apps.values()
+        .map(|counters| counters.snapshot())
+        .fold(Stats::default(), |total, app| Stats {
+            requests: total.requests.saturating_add(app.requests),
+            token_fetches: total.token_fetches.saturating_add(app.token_fetches),
+            retries: total.retries.saturating_add(app.retries),
+        })
+}
+
 /// The counters of an app in this process, created on first use.
 pub(crate) fn counters_of(app: &AppId) -> Arc<Counters> {
     // The map only ever gains finished entries, so a poisoned lock still guards valid data.

@@ -52,7 +52,26 @@ pub(crate) fn slot_of(app: &AppId) -> Arc<TokenSlot> {
     Arc::clone(apps.entry(app.clone()).or_default())
 }
 
+/// How many apps this process holds an unexpired token of. Reads without waiting: a slot
+/// locked by a fetch in progress is not counted.
+pub(crate) fn apps_with_token() -> usize {
+    let slots: Vec<Arc<TokenSlot>> = {
+        let apps = APPS.lock().unwrap_or_else(PoisonError::into_inner);
+        apps.values().cloned().collect()
+    };
+    let now = now_ms();
+    slots.iter().filter(|slot| slot.holds_token_at(now)).count()
+}
+
 impl TokenSlot {
+    /// Whether it holds a token that has not expired at `now_ms` (a locked slot: no).
+    fn holds_token_at(&self, now_ms: i64) -> bool {
+        match self.slot.try_lock() {
+            Ok(slot) => slot.as_ref().is_some_and(|c| now_ms < c.expires_at_ms),
+            Err(_) => false,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Option<CachedToken>> {
         // A panic during a fetch leaves no half-written token (it is written in one step), so
         // recover the lock and forget the token rather than fail every later call.
@@ -153,6 +172,21 @@ mod tests {
         slot.token(false, Duration::ZERO, fetch).unwrap();
         slot.token(false, Duration::ZERO, fetch).unwrap();
         assert_eq!(fetches.get(), 2);
+    }
+
+    #[test]
+    fn a_slot_counts_as_holding_a_token_until_it_expires() {
+        let slot = TokenSlot::default();
+        assert!(!slot.holds_token_at(0));
+        *slot.lock() = Some(cached(7200));
+        assert!(slot.holds_token_at(7_199_999));
+        assert!(!slot.holds_token_at(7_200_000));
+        let busy = slot.lock();
+        assert!(
+            !slot.holds_token_at(0),
+            "a slot being fetched is not waited for"
+        );
+        drop(busy);
     }
 
     #[test]

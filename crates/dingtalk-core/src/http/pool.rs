@@ -104,3 +104,9 @@ pub(crate) fn entry(config: TransportConfig) -> Arc<Http> {
     pool.push(Arc::clone(&entry));
     entry
 }
+
+/// How many pooled HTTP clients this process has built (each a thread and its connections).
+pub(crate) fn clients_built_here() -> usize {
+    let pool = POOL.lock().unwrap_or_else(PoisonError::into_inner);
+    pool.iter().filter(|http| http.client.built_here()).count()
+}

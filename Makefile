@@ -25,8 +25,10 @@ build: deps
 
 test: build test-rust test-php test-fpm
 
+# The binding's own unit tests cover its pure functions only: a test binary has no PHP engine.
 test-rust:
 	$(CARGO) test --workspace --exclude dingtalk-php
+	$(CARGO) test -p dingtalk-php --lib
 
 test-php: build
 	$(PHP) -d extension=$(EXT) $(PHPUNIT) -c php-tests/phpunit.xml

@@ -352,6 +352,13 @@ pub fn value_error(method: &str, name: &str, reason: &str) -> PhpException {
     exception(ce::value_error(), &message)
 }
 
+/// A `ValueError` for a bad ini setting, which the reader must fix in the configuration:
+/// `DingTalk\Client::__construct(): ini setting dingtalk.timeout must be ...`.
+pub fn setting_error(method: &str, setting: &str, reason: &str) -> PhpException {
+    let message = format!("{method}(): ini setting {setting} {reason}");
+    exception(ce::value_error(), &message)
+}
+
 /// A `TypeError` for a value of the wrong type inside an array argument (the engine reports
 /// the arguments themselves).
 pub fn type_error(method: &str, name: &str, expected: &str, given: &str) -> PhpException {

@@ -6,22 +6,25 @@
 mod callback;
 mod client;
 mod exceptions;
+mod info;
 mod php;
 mod todo;
 mod workrecord;
 
 use ext_php_rs::prelude::*;
-use ext_php_rs::zend::ModuleEntry;
-use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 
-/// Registers the exception classes before the Rust-backed ones. Runs at module startup: it only
-/// registers classes (no HTTP client, no thread: php-fpm forks after this) and never panics.
-extern "C" fn startup(_type: i32, _module_number: i32) -> i32 {
+/// Registers the exception classes before the Rust-backed ones, and the `dingtalk.*` ini
+/// entries. Runs at module startup: it only registers (no HTTP client, no thread: php-fpm forks
+/// after this; the ini values are read when a client is made) and never panics.
+extern "C" fn startup(_type: i32, module_number: i32) -> i32 {
     php::install::arm();
-    match exceptions::register() {
-        Ok(()) => 0,
-        Err(_) => -1,
+    if exceptions::register().is_err() {
+        return -1;
     }
+    if !php::ini::register(client::ini::entries(), module_number) {
+        return -1;
+    }
+    0
 }
 
 /// Finishes the classes ext-php-rs registered after [`startup`], before any PHP code runs.
@@ -29,13 +32,6 @@ extern "C" fn startup(_type: i32, _module_number: i32) -> i32 {
 extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
     php::install::run_once();
     0
-}
-
-extern "C" fn info(_module: *mut ModuleEntry) {
-    info_table_start!();
-    info_table_row!("dingtalk support", "enabled");
-    info_table_row!("version", dingtalk_core::VERSION);
-    info_table_end!();
 }
 
 #[php_module]
@@ -48,5 +44,5 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<workrecord::WorkRecord>()
         .class::<todo::Todo>()
         .class::<callback::Callback>()
-        .info_function(info)
+        .info_function(info::info)
 }

@@ -61,10 +61,12 @@ class Client
      *   - user_agent: User-Agent header (default "dingtalk-php/VERSION").
      *   - max_answer_bytes: the most one answer may hold, decoded, 1024..1073741824 (default
      *     4194304); the pages of all()/find() count together. More is a TransportException.
-     *   A null value means the default.
+     *   An option left out (or null) takes its ini setting (dingtalk.timeout for timeout; see
+     *   dingtalk.ini) when that is set, else the default.
      *
-     * @throws \ValueError when an argument or option is invalid, an option is unknown, or the
-     *                     options array is too large.
+     * @throws \ValueError when an argument or option is invalid, an option is unknown, the
+     *                     options array is too large, or a dingtalk.* ini setting in force is
+     *                     invalid (the message names the setting).
      * @throws \TypeError  when an argument or an option has the wrong type.
      */
     public function __construct(string $appKey, #[\SensitiveParameter] string $appSecret, array $options = []) {}

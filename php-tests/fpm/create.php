@@ -6,18 +6,15 @@ declare(strict_types=1);
  * Served by php-fpm in smoke.sh: creates one work record through the extension and prints its
  * record id. On failure: HTTP 500 and "ERROR <class>: <message>".
  *
- * Settings come from the pool's env[]: DINGTALK_BASE_URL, DINGTALK_APP_KEY, DINGTALK_APP_SECRET.
+ * The credentials come from the pool's env[] (DINGTALK_APP_KEY, DINGTALK_APP_SECRET); the base URL
+ * and the timeout from the pool's ini defaults (dingtalk.base_url, dingtalk.timeout).
  * Query: n=<request number> (used in the title and as biz_id).
  */
 
 header('Content-Type: text/plain; charset=utf-8');
 try {
     $n = (int) ($_GET['n'] ?? 0);
-    $client = new DingTalk\Client(
-        (string) getenv('DINGTALK_APP_KEY'),
-        (string) getenv('DINGTALK_APP_SECRET'),
-        ['base_url' => (string) getenv('DINGTALK_BASE_URL'), 'timeout' => 5.0]
-    );
+    $client = new DingTalk\Client((string) getenv('DINGTALK_APP_KEY'), (string) getenv('DINGTALK_APP_SECRET'));
     $id = $client->workRecords()->create(
         'smoke-user',
         "smoke request {$n}",

@@ -2,10 +2,16 @@
 # php-fpm smoke test of the dingtalk extension.
 #
 # Starts the emulator (port 0) and php-fpm (a unix socket in a temporary directory, 2 static
-# workers, the extension loaded with php_admin_value[extension]), sends 20 concurrent FastCGI
-# requests to php-tests/fpm/create.php with cgi-fcgi, and checks that all 20 created a record
-# (20 distinct ids, 20 stored by the emulator) and that the workers fetched at most 2 tokens
-# (one per worker: the token cache outlives PHP requests).
+# workers), sends 20 concurrent FastCGI requests to php-tests/fpm/create.php with cgi-fcgi, and
+# checks that all 20 created a record (20 distinct ids, 20 stored by the emulator), that the
+# workers fetched at most 2 tokens (one per worker: the token cache outlives PHP requests) and
+# that php-fpm could set every ini value of the pool; and that a .user.ini overrides what the
+# pool set with php_value, not what it set with php_admin_value.
+#
+# The extension is loaded as php.ini loads it (`php-fpm -d extension=...`): its module startup
+# runs in the master, before the workers are forked, as in production. The client's base URL
+# and timeout are not in the code but the pool's ini defaults: php_admin_value[dingtalk.base_url]
+# and php_value[dingtalk.timeout].
 #
 # Env: DINGTALK_EXTENSION (the .so), DINGTALK_EMULATOR_BIN, optionally PHP_FPM and PHP.
 # Exit 0 and "fpm smoke: OK ..." on success; non-zero and "fpm smoke: FAIL ..." otherwise.
@@ -112,21 +118,23 @@ pm.max_children = 2
 ping.path = /fpm-ping
 ping.response = pong
 clear_env = yes
-env[DINGTALK_BASE_URL] = "$base_url"
 env[DINGTALK_APP_KEY] = "$app_key"
 env[DINGTALK_APP_SECRET] = "$app_secret"
-php_admin_value[extension] = $ext
+php_admin_value[dingtalk.base_url] = "$base_url"
+php_value[dingtalk.timeout] = 5
 php_admin_value[error_log] = $tmp/php-errors.log
 php_admin_flag[log_errors] = on
 php_admin_flag[display_errors] = off
 catch_workers_output = yes
 EOF
-"$fpm" -n -F -y "$tmp/fpm.conf" "${run_as_root[@]}" >"$tmp/fpm.stdout" 2>&1 &
+"$fpm" -n -d "extension=$ext" -F -y "$tmp/fpm.conf" "${run_as_root[@]}" >"$tmp/fpm.stdout" 2>&1 &
 fpm_pid=$!
 
 fcgi() { # fcgi SCRIPT_FILENAME SCRIPT_NAME QUERY_STRING -> raw CGI answer on stdout
+  # DOCUMENT_ROOT: the script's directory, where php-fpm looks for a .user.ini.
   env -i \
     SCRIPT_FILENAME="$1" SCRIPT_NAME="$2" REQUEST_URI="$2?$3" QUERY_STRING="$3" \
+    DOCUMENT_ROOT="$(dirname "$1")" \
     REQUEST_METHOD=GET SERVER_PROTOCOL=HTTP/1.1 GATEWAY_INTERFACE=CGI/1.1 \
     SERVER_NAME=localhost SERVER_PORT=80 REMOTE_ADDR=127.0.0.1 \
     cgi-fcgi -bind -connect "$socket"
@@ -177,13 +185,24 @@ worker_count="$(printf '%s\n' "${workers[@]:-}" | sed '/^$/d' | sort -u | wc -l)
 stored="$(control GET "/_emulator/records?userid=smoke-user" | "$php" -n -r 'echo count(json_decode(stream_get_contents(STDIN), true)["records"]);')"
 gettoken="$(control GET /_emulator/stats | "$php" -n -r 'echo json_decode(stream_get_contents(STDIN), true)["gettoken"];')"
 
+# --- per-directory settings: a .user.ini beside a script -------------------------------------
+# It may change what the pool set with php_value, not what it set with php_admin_value.
+mkdir "$tmp/www"
+printf 'dingtalk.timeout = 7\ndingtalk.base_url = http://127.0.0.1:9\n' >"$tmp/www/.user.ini"
+printf '<?php echo ini_get("dingtalk.timeout"), " ", ini_get("dingtalk.base_url");\n' >"$tmp/www/ini.php"
+per_directory="$(fcgi "$tmp/www/ini.php" /ini.php "" | tr -d '\r' | sed '1,/^$/d')"
+
 problems=()
+[ "$per_directory" = "7 $base_url" ] || problems+=("with a .user.ini: \"$per_directory\", expected \"7 $base_url\"")
 [ "$ok" = "$requests" ] || problems+=("$ok/$requests requests succeeded")
 [ "$distinct" = "$requests" ] || problems+=("$distinct distinct record ids, expected $requests")
 [ "$stored" = "$requests" ] || problems+=("the emulator stored $stored records, expected $requests")
 [ "$gettoken" -le "$max_tokens" ] || problems+=("$gettoken token fetches, expected at most $max_tokens")
 if grep -Eqi 'SIGSEGV|SIGABRT|exited on signal|panicked|PHP Fatal' "$tmp/fpm.log" "$tmp/php-errors.log" 2>/dev/null; then
   problems+=("php-fpm logged a crash or a fatal error")
+fi
+if grep -q 'Unable to set php_' "$tmp/fpm.log" 2>/dev/null; then
+  problems+=("php-fpm could not set an ini value of the pool: $(grep -m1 'Unable to set php_' "$tmp/fpm.log")")
 fi
 
 summary="$ok/$requests requests ok, $distinct distinct ids, $stored stored, gettoken=$gettoken (max $max_tokens), $worker_count worker(s)"

@@ -2,6 +2,7 @@
 // PHP parameter names are the Rust names: camelCase, as PHP code spells them.
 #![allow(non_snake_case)]
 
+pub mod ini;
 pub mod options;
 
 use dingtalk_core::Stats;

@@ -1,9 +1,10 @@
 //! PHP plumbing that knows nothing of DingTalk: arguments as the engine passes them, values
-//! and JSON, memory, the running frame, and what is added to the registered classes before any
+//! and JSON, memory, the running frame, ini entries, and what is added to the registered classes before any
 //! PHP code runs (argument typing, sensitive parameters).
 
 pub mod args;
 pub mod frame;
+pub mod ini;
 pub mod install;
 pub mod json;
 pub mod memory;

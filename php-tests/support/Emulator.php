@@ -17,7 +17,7 @@ use RuntimeException;
 final class Emulator
 {
     /** Apps of the shared emulator besides the two named ones, for tests that need fresh counts. */
-    public const POOL_SIZE = 400;
+    public const POOL_SIZE = 2000;
 
     public const DEMO_KEY = 'demo_app_key';
     public const DEMO_SECRET = 'demo_app_secret';
@@ -100,7 +100,7 @@ final class Emulator
         $pool = [];
         $run = bin2hex(random_bytes(3));
         for ($i = 1; $i <= $poolSize; $i++) {
-            $pool[] = [sprintf('app-%03d', $i), sprintf('secret-%03d-%s', $i, $run)];
+            $pool[] = [sprintf('app-%04d', $i), sprintf('secret-%04d-%s', $i, $run)];
         }
         $command = [
             self::binary(),

@@ -81,6 +81,8 @@ final class TodoInputTest extends TestCase
         yield 'appUrl of 1025 bytes' => ['#2 ($task[detailUrl][appUrl]) must be at most 1024 bytes, 1025 given', ['subject' => 's', 'detailUrl' => ['appUrl' => 'https://x/' . str_repeat('a', 1015)]]];
         // 342 characters, 1026 bytes: URLs count bytes.
         yield 'pcUrl of 1026 bytes in 342 characters' => ['#2 ($task[detailUrl][pcUrl]) must be at most 1024 bytes, 1026 given', ['subject' => 's', 'detailUrl' => ['pcUrl' => str_repeat('链', 342)]]];
+        yield 'detailUrl as a list' => ['#2 ($task[detailUrl]) must be an array with appUrl and/or pcUrl, list given', ['subject' => 's', 'detailUrl' => ['https://x']]];
+        yield 'notifyConfigs as a list' => ['#2 ($task[notifyConfigs]) must be an array of strings (e.g. [\'dingNotify\' => \'1\']), list given', ['subject' => 's', 'notifyConfigs' => ['1']]];
         yield 'detailUrl with an unknown key' => ['#2 ($task[detailUrl]) has an unknown key "url"', ['subject' => 's', 'detailUrl' => ['url' => 'https://x']]];
         yield 'empty appUrl' => ['#2 ($task[detailUrl][appUrl]) must not be empty', ['subject' => 's', 'detailUrl' => ['appUrl' => '']]];
         yield 'content value not a string' => ['#2 ($task[contentFieldList][amount])', ['subject' => 's', 'contentFieldList' => ['amount' => 1280]]];

@@ -151,6 +151,16 @@ final class TodoTest extends TestCase
         );
     }
 
+    public function testEmptyArraysAreEmptyFields(): void
+    {
+        // PHP has one empty array for an empty list and an empty map: each field reads it as its own kind.
+        $task = $this->todos->create(self::CREATOR, ['subject' => 's', 'notifyConfigs' => [], 'detailUrl' => [], 'executorIds' => [], 'contentFieldList' => []]);
+        $stored = $this->stored($task['id']);
+        $this->assertSame([[], [self::CREATOR]], [$stored['executorIds'], $stored['participantIds']]);
+        $this->assertSame([], $stored['notifyConfigs']);
+        $this->assertTrue($this->todos->update(self::CREATOR, $task['id'], ['contentFieldList' => [], 'participantIds' => []]));
+    }
+
     public function testGetReturnsTheTaskOrNull(): void
     {
         $task = $this->todos->create(self::CREATOR, ['subject' => 's', 'executorIds' => ['union-e1']]);

@@ -162,6 +162,7 @@ PHP;
         $client->workRecords()->list('u1');
         $this->assertHidden($client, [$secret, $token]);
         $this->assertHidden($client->workRecords(), [$secret, $token]);
+        $this->assertHidden($client->todos(), [$secret, $token]);
         $this->assertHidden(new \ArrayObject([$client]), [$secret, $token]);
     }
 
@@ -185,6 +186,13 @@ PHP;
         $records = $this->client()->workRecords();
         $this->expectException(\Exception::class);
         serialize($records);
+    }
+
+    public function testSerializingATodoIsRefused(): void
+    {
+        $todos = $this->client()->todos();
+        $this->expectException(\Exception::class);
+        serialize($todos);
     }
 
     public function testSerializingAnObjectHoldingAClientIsRefused(): void

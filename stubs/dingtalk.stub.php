@@ -527,15 +527,17 @@ final class Callback
 class Exception extends \RuntimeException {}
 
 /**
- * DingTalk answered with an error. getCode() is DingTalk's errcode; the message names the API
- * path, the errcode and DingTalk's errmsg.
+ * DingTalk answered with an error. getCode() is DingTalk's errcode for the oapi family, the HTTP
+ * status for the v1.0 family (to-dos, request()); getErrorCode() is DingTalk's code as it sent
+ * it. The message names the API path, the code and DingTalk's message, and for a v1.0
+ * permission error the scopes the app lacks ("required scopes: ...").
  */
 class ApiException extends Exception
 {
-    /** DingTalk's errmsg ("" when it sent none). */
+    /** DingTalk's errmsg (oapi) or message (v1.0); "" when it sent none. */
     public function getErrmsg(): string {}
 
-    /** DingTalk's request_id, to quote to DingTalk's support. */
+    /** DingTalk's request_id (oapi) or requestid (v1.0), to quote to DingTalk's support. */
     public function getRequestId(): ?string {}
 
     /** The sub_code of an errcode 88 answer. */
@@ -548,20 +550,32 @@ class ApiException extends Exception
     public function getErrorCode(): string {}
 }
 
-/** Bad app key or secret (40089, 40096), or a token still refused after a refresh. */
+/**
+ * Bad app key or secret (40089, 40096; v1.0 invalidClientIdOrSecret), or a token still refused
+ * after a refresh (40014, 42001, ...; v1.0 InvalidAuthentication).
+ */
 class AuthenticationException extends ApiException {}
 
 /**
- * Throttled: 90018, 90002 or 90006 still after the retries, or banned for a while (90001,
- * 90003..90014, not retried).
+ * Throttled still after the retries (90018, 90002, 90006; v1.0 403
+ * Forbidden.AccessDenied.QpsLimit... and ...QpmLimit...), banned for a while (90001,
+ * 90003..90014, not retried), or the v1.0 monthly call quota used up
+ * (Forbidden.AccessDenied.ApiCountLimitForOrg, not retried).
  */
 class RateLimitException extends ApiException {}
 
 /**
- * A retried create() was answered "duplicate biz_id" (errcode 854001) after its first attempt's
- * answer was lost, and the existing record cannot be proven to be the one that attempt created:
- * the outcome of the first attempt is unknown. The biz_id is taken either way; look for the
- * record (all()) before creating it again under another biz_id.
+ * A retried create met its own id on something it cannot prove it made: its first attempt's
+ * answer was lost, and the record or task that now holds the id may not be that attempt's.
+ * It carries DingTalk's answer to the retry.
+ *
+ * - WorkRecord::create(): "duplicate biz_id" (errcode 854001), and the record cannot be proven
+ *   to be this call's: the outcome of the first attempt is unknown. The biz_id is taken either
+ *   way; look for the record (all()) before creating it again under another biz_id.
+ * - Todo::create(): "task exist" (HTTP 400 todo.taskCreate.paramError, or lockError), and the
+ *   task with this sourceId differs from what was sent (it is another task: this one was not
+ *   created; its id is in the message) or cannot be found (the outcome is unknown: look with
+ *   findBySourceId() before creating it again).
  */
 class ConflictException extends ApiException {}
 

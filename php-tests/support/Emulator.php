@@ -261,8 +261,9 @@ final class Emulator
     /**
      * Queues faults, e.g. `[['path' => '/topapi/workrecord/add', 'errcode' => -1]]`.
      * Fields: path, count, errcode, errmsg, sub_code, sub_msg, request_id, status, body,
-     * content_type, delay_ms, drop, redirect, body_bytes, gzip, trickle_ms, processed ("{query}"
-     * in a text is the request's raw query). Returns how many were queued.
+     * content_type, delay_ms, drop, redirect, body_bytes, gzip, trickle_ms, processed, and for a
+     * v1.0 error (with status) code, message, required_scopes ("{query}" in a text is the
+     * request's raw query). Returns how many were queued.
      *
      * @param list<array<string, mixed>> $list
      */
@@ -316,6 +317,18 @@ final class Emulator
     public function records(string $userid): array
     {
         return $this->control('GET', '/_emulator/records?' . http_build_query(['userid' => $userid]))['records'];
+    }
+
+    /**
+     * The to-do tasks stored for `$unionId` (creator, executor or participant), deleted ones
+     * included (`'deleted' => true`), in creation order; every task when `$unionId` is null.
+     * Each is the task object without `requestId`, plus `deleted`, `executorStatus`
+     * (`[executorUnionId => bool]`) and `todoType`.
+     */
+    public function todos(?string $unionId = null): array
+    {
+        $query = $unionId === null ? '' : '?' . http_build_query(['unionId' => $unionId], '', '&', PHP_QUERY_RFC3986);
+        return $this->control('GET', '/_emulator/todos' . $query)['todos'];
     }
 
     /**

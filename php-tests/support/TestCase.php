@@ -56,16 +56,17 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase
     }
 
     /**
-     * A client of a fresh app (or of `$app`) on `$emulator` (default: the shared one).
+     * A client of a fresh app (or of `$app`) on `$emulator` (default: the shared one), both
+     * hosts (oapi and v1.0) pointing at it.
      *
-     * @param array<string, mixed> $options merged over `['base_url' => emulator URL]`
+     * @param array<string, mixed> $options merged over `['base_url' => URL, 'api_base_url' => URL]`
      * @param array{0: string, 1: string}|null $app
      */
     protected function client(array $options = [], ?Emulator $emulator = null, ?array $app = null): Client
     {
         $emulator ??= $this->emulator;
         [$key, $secret] = $app ?? $this->freshApp($emulator);
-        return new Client($key, $secret, $options + ['base_url' => $emulator->url()]);
+        return new Client($key, $secret, $options + ['base_url' => $emulator->url(), 'api_base_url' => $emulator->url()]);
     }
 
     /** A client of the demo app on the shared emulator. */

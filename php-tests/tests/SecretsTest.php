@@ -97,7 +97,7 @@ function dingtalk_render(mixed $value, string $label): void {
 ";
         if ($value instanceof DingTalk\ApiException) {
             echo "=== {$label}: getters
-", $value->getErrmsg(), "|", $value->getRequestId(), "|", $value->getSubCode(), "
+", $value->getErrmsg(), "|", $value->getRequestId(), "|", $value->getSubCode(), "|", $value->getErrorCode(), "
 ";
         }
     }
@@ -162,6 +162,7 @@ PHP;
         $client->workRecords()->list('u1');
         $this->assertHidden($client, [$secret, $token]);
         $this->assertHidden($client->workRecords(), [$secret, $token]);
+        $this->assertHidden($client->todos(), [$secret, $token]);
         $this->assertHidden(new \ArrayObject([$client]), [$secret, $token]);
     }
 
@@ -185,6 +186,13 @@ PHP;
         $records = $this->client()->workRecords();
         $this->expectException(\Exception::class);
         serialize($records);
+    }
+
+    public function testSerializingATodoIsRefused(): void
+    {
+        $todos = $this->client()->todos();
+        $this->expectException(\Exception::class);
+        serialize($todos);
     }
 
     public function testSerializingAnObjectHoldingAClientIsRefused(): void
@@ -222,6 +230,47 @@ PHP;
             $this->assertStringStartsWith('bad access_token=', $e->getErrmsg());
             $this->assertStringEndsWith(' here', $e->getErrmsg());
         }
+    }
+
+    public function testV1ErrorEchoingTheRequestTokenAndSecret(): void
+    {
+        // A gateway that quotes the query string and the token header back, in every field.
+        [$key, $secret, $token] = $this->app();
+        $this->emulator->faults([[
+            'path' => '/v1.0/todo/',
+            'status' => 400,
+            'code' => "Echo.{$token}.{query}",
+            'message' => "x-acs-dingtalk-access-token: {$token}; appsecret={$secret}; query {query}",
+            'required_scopes' => [$token, rawurlencode($secret)],
+        ]]);
+        $code = '$client->request("GET", "/v1.0/todo/users/u/tasks/t", ["q" => "v"]);';
+        $this->assertChildHides(ApiException::class, $key, $secret, ['api_base_url' => $this->emulator->url()], $code, [$secret, rawurlencode($secret), $token]);
+    }
+
+    public function testV1ErrorBodyEchoingTheTokenAndSecret(): void
+    {
+        [$key, $secret, $token] = $this->app();
+        $body = json_encode([
+            'code' => 'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+            'message' => "token {$token} secret {$secret}",
+            'requestid' => "{$token}-{$secret}",
+            'accessdenieddetail' => ['requiredScopes' => ["scope-{$token}"]],
+        ], JSON_THROW_ON_ERROR);
+        $this->emulator->faults([['path' => '/v1.0/todo/', 'status' => 403, 'body' => $body]]);
+        $code = '$client->todos()->list("union-boss");';
+        $this->assertChildHides(ApiException::class, $key, $secret, ['api_base_url' => $this->emulator->url()], $code, [$secret, $token]);
+    }
+
+    public function testV1HtmlPageEchoingTheTokenAndSecret(): void
+    {
+        [$key, $secret, $token] = $this->app();
+        $this->emulator->faults([[
+            'path' => '/v1.0/todo/',
+            'status' => 502,
+            'body' => "<html>x-acs-dingtalk-access-token: {$token} appsecret={$secret} {query}</html>",
+        ]]);
+        $code = '$client->todos()->create("union-boss", ["subject" => "s"]);';
+        $this->assertChildHides(TransportException::class, $key, $secret, ['api_base_url' => $this->emulator->url(), 'retries' => 0], $code, [$secret, $token]);
     }
 
     public function testHttpErrorBodyEchoingTheTokenAndSecret(): void

@@ -103,6 +103,26 @@ final class TimeBudgetTest extends TestCase
         $this->assertSame(1, $this->emulator->requests(self::ADD));
     }
 
+    public function testSlowToDoPagesEndAllWithinTheTimeout(): void
+    {
+        $query = '/v1.0/todo/users/union-boss/org/tasks/query';
+        $client = $this->client(['timeout' => 1.0]);
+        $todos = $client->todos();
+        for ($i = 0; $i < 31; $i++) {
+            $todos->create('union-boss', ['subject' => "t{$i}", 'detailUrl' => ['appUrl' => 'https://a']]);
+        }
+        // Each page alone is well within the budget ...
+        $this->emulator->faults([['path' => $query, 'delay_ms' => 400]]);
+        $this->assertCount(10, $todos->list('union-boss')['tasks']);
+        // ... four of them together are not: all() is one call with one budget.
+        $this->emulator->faults([['path' => $query, 'delay_ms' => 400, 'count' => 4]]);
+        $start = microtime(true);
+        $e = $this->throws(TransportException::class, fn () => $todos->all('union-boss'));
+        $this->assertLessThan(3.0, microtime(true) - $start, 'sanity bound: no hang');
+        $this->assertStringContainsString($query, $e->getMessage());
+        $this->assertSame(1 + 3, $this->emulator->requests($query), 'the third page ran out of time');
+    }
+
     public function testEachCallHasItsOwnBudget(): void
     {
         $client = $this->client(['timeout' => 0.5]);

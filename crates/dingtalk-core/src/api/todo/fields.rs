@@ -54,8 +54,19 @@ fn type_name(value: &Value) -> &'static str {
         Value::Number(n) if n.is_f64() => "float",
         Value::Number(_) => "int",
         Value::String(_) => "string",
-        Value::Array(_) => "array",
+        // Both are PHP arrays; "list" tells the caller which kind was wrong.
+        Value::Array(_) => "list",
         Value::Object(_) => "array",
+    }
+}
+
+/// The entries of a JSON object. An empty list counts as an empty object: that is how an
+/// empty PHP array (`[]`) arrives. `None` for anything else.
+fn object_entries(value: &Value) -> Option<Vec<(&String, &Value)>> {
+    match value {
+        Value::Object(map) => Some(map.iter().collect()),
+        Value::Array(list) if list.is_empty() => Some(Vec::new()),
+        _ => None,
     }
 }
 
@@ -161,11 +172,10 @@ pub(crate) fn ids(name: &str, value: &Value, max: usize) -> Result<Vec<String>> 
 
 /// `detailUrl`: `['appUrl' => ..., 'pcUrl' => ...]`, each at most 1024 bytes.
 pub(crate) fn detail_url(name: &str, value: &Value) -> Result<DetailUrl> {
-    let map = value
-        .as_object()
+    let entries = object_entries(value)
         .ok_or_else(|| wrong_type(name, "an array with appUrl and/or pcUrl", value))?;
     let mut url = DetailUrl::default();
-    for (key, item) in map {
+    for (key, item) in entries {
         let item_name = format!("{name}[{key}]");
         let slot = match key.as_str() {
             "appUrl" => &mut url.app_url,
@@ -223,17 +233,19 @@ pub(crate) fn content_fields(name: &str, value: &Value) -> Result<Vec<ContentFie
 
 /// `notifyConfigs`: DingTalk's flags as strings (`['dingNotify' => '1']`).
 pub(crate) fn notify_configs(name: &str, value: &Value) -> Result<Map<String, Value>> {
-    let map = value.as_object().ok_or_else(|| {
+    let entries = object_entries(value).ok_or_else(|| {
         wrong_type(
             name,
             "an array of strings (e.g. ['dingNotify' => '1'])",
             value,
         )
     })?;
-    for (key, item) in map {
+    let mut flags = Map::new();
+    for (key, item) in entries {
         string(&format!("{name}[{key}]"), item)?;
+        flags.insert(key.clone(), item.clone());
     }
-    Ok(map.clone())
+    Ok(flags)
 }
 
 /// The error for a key that is not one of `known`.
@@ -251,14 +263,10 @@ pub(crate) fn entries<'v>(
     value: &'v Value,
     known: &[&str],
 ) -> Result<Vec<(&'v str, &'v Value)>> {
-    let map = match value {
-        Value::Object(map) => map,
-        // An empty PHP array arrives as an empty list.
-        Value::Array(list) if list.is_empty() => return Ok(Vec::new()),
-        other => return Err(wrong_type(name, "an array keyed by field name", other)),
-    };
-    let mut out = Vec::with_capacity(map.len());
-    for (key, item) in map {
+    let entries = object_entries(value)
+        .ok_or_else(|| wrong_type(name, "an array keyed by field name", value))?;
+    let mut out = Vec::with_capacity(entries.len());
+    for (key, item) in entries {
         if !known.contains(&key.as_str()) {
             return Err(unknown_key(name, key, known));
         }
@@ -338,5 +346,21 @@ mod tests {
             millis("t", &json!(1_700_000_000_000_i64)).unwrap(),
             1_700_000_000_000
         );
+    }
+
+    #[test]
+    fn an_empty_php_array_is_an_empty_object() {
+        // `[]` arrives as an empty JSON list wherever an object is expected.
+        assert_eq!(detail_url("u", &json!([])).unwrap(), DetailUrl::default());
+        assert!(notify_configs("n", &json!([])).unwrap().is_empty());
+        assert!(entries("task", &json!([]), &["subject"])
+            .unwrap()
+            .is_empty());
+        // A list with items is still not an object, and says so.
+        let Err(Error::InvalidArgument { reason, .. }) = detail_url("u", &json!(["https://a"]))
+        else {
+            panic!("a list is not a detailUrl")
+        };
+        assert!(reason.ends_with("list given"), "{reason}");
     }
 }

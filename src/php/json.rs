@@ -78,8 +78,9 @@ pub fn answer_array(answer: &Value) -> PhpResult<ZBox<ZendHashTable>> {
     Ok(json_array(answer))
 }
 
-/// A JSON array or object as a PHP array, as `json_decode($json, true)` makes it (a scalar
-/// becomes a one-element list, which the core never returns: its answers are objects).
+/// A JSON array or object as a PHP array, as `json_decode($json, true)` makes it. A scalar (only
+/// `Client::request()` can meet one: DingTalk's answers are objects) becomes a one-element list,
+/// so that the method's `array` return type holds.
 fn json_array(value: &Value) -> ZBox<ZendHashTable> {
     match value {
         Value::Array(items) => {

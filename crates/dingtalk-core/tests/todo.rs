@@ -297,3 +297,17 @@ fn bad_input_is_refused_before_any_request() {
     assert_eq!(emu.gettoken_calls(), 0);
     assert!(emu.control.stats().requests.is_empty());
 }
+
+#[test]
+fn a_next_token_that_repeats_is_an_error_not_a_partial_listing() {
+    let emu = Emu::start();
+    let todos = emu.client().todos();
+    let page = r#"{"nextToken":"same","todoCards":[{"taskId":"t1","subject":"s"}]}"#;
+    emu.fault([Fault::status("/v1.0/todo/users/union-loop/org/", 200)
+        .body(page)
+        .count(2)]);
+    let err = todos.all("union-loop", false, &[]).unwrap_err();
+    assert!(matches!(&err, Error::Transport(_)), "{err:?}");
+    assert!(err.to_string().contains("same page cursor"), "{err}");
+    assert_eq!(emu.count_prefix("/v1.0/todo/users/union-loop/org/"), 2);
+}

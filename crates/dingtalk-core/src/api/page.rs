@@ -17,7 +17,9 @@ pub(crate) struct Page<T, C> {
 }
 
 /// Fetches pages from `first` on, hands each page's items to `visit`, and stops at the last
-/// page, at a cursor that does not move, or when `visit` returns a result.
+/// page or when `visit` returns a result. A cursor that does not move, like a walk past
+/// [`MAX_PAGES`], is a transport error: a server that does it would loop forever, and returning
+/// what was read so far would pass a partial listing off as complete.
 pub(crate) fn walk<T, C: PartialEq, R>(
     path: &str,
     first: C,
@@ -31,17 +33,26 @@ pub(crate) fn walk<T, C: PartialEq, R>(
             return Ok(Some(found));
         }
         match page.next {
-            // A cursor that stays put would loop forever.
-            Some(next) if next != cursor => cursor = next,
-            _ => return Ok(None),
+            Some(next) if next == cursor => {
+                return Err(endless(path, "the server sent the same page cursor twice"))
+            }
+            Some(next) => cursor = next,
+            None => return Ok(None),
         }
     }
-    Err(TransportError::new(
+    Err(endless(
+        path,
+        &format!("the server still had more after {MAX_PAGES} pages"),
+    ))
+}
+
+fn endless(path: &str, what: &str) -> crate::error::Error {
+    TransportError::new(
         path,
         TransportErrorKind::Decode,
-        format!("the server still had more after {MAX_PAGES} pages; stopped"),
+        format!("{what}: stopped, the listing is incomplete"),
     )
-    .into())
+    .into()
 }
 
 #[cfg(test)]
@@ -85,10 +96,9 @@ mod tests {
             },
             |_: Vec<i32>| None::<()>,
         );
-        assert_eq!(
-            stuck.unwrap(),
-            None,
-            "a cursor that does not move ends the walk"
+        assert!(
+            stuck.unwrap_err().to_string().contains("same page cursor"),
+            "a cursor that does not move is an error, not a partial listing"
         );
         let endless = walk(
             "/p",

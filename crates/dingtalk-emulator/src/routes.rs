@@ -8,10 +8,10 @@ use axum::Router;
 
 use crate::identity::{GET_BY_UNIONID, USER_GET};
 use crate::state::AppState;
+use crate::stream::{control as stream_control, gateway};
 use crate::todo::{EXECUTOR_STATUS, QUERY, TASK, TASKS, TASK_BY_SOURCE};
 use crate::token::{GETTOKEN, V1_ACCESS_TOKEN};
 use crate::workrecord::{ADD, GET_BY_USERID, UPDATE};
-use crate::stream::{control as stream_control, gateway};
 use crate::{control, errors, identity, push, todo, token, workrecord, BODY_LIMIT};
 
 pub fn router(state: Arc<AppState>) -> Router {

@@ -67,11 +67,7 @@ impl AppState {
     /// Raises an event (`todo_task_update`, ...) with its data: pushed to the push URL when
     /// there is one, and delivered to every open Stream connection. Its HTTP push log id
     /// (`None` without a push URL) and its eventId, the same on both channels.
-    pub fn raise_event(
-        &self,
-        event_type: &str,
-        data: Map<String, Value>,
-    ) -> (Option<u64>, String) {
+    pub fn raise_event(&self, event_type: &str, data: Map<String, Value>) -> (Option<u64>, String) {
         let pushed = self.push_event(event_type, data.clone());
         let (id, event_id) = match pushed {
             Some((id, event_id)) => (Some(id), event_id),

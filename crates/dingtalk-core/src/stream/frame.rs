@@ -41,14 +41,23 @@ pub enum Ack {
 #[derive(Debug, PartialEq)]
 pub(crate) enum Incoming {
     /// A `ping`: answered with the same `data`.
-    Ping { message_id: String, data: String },
+    Ping {
+        message_id: String,
+        data: String,
+    },
     /// `disconnect`: acknowledge, close, connect again with a new ticket.
-    Disconnect { message_id: String },
+    Disconnect {
+        message_id: String,
+    },
     /// Another SYSTEM topic: acknowledged and otherwise ignored.
-    System { message_id: String },
+    System {
+        message_id: String,
+    },
     Event(Event),
     /// A CALLBACK (bot messages, cards): not subscribed to, answered "no handler".
-    Callback { message_id: String },
+    Callback {
+        message_id: String,
+    },
     /// Not a frame this client understands: ignored (a gateway may add kinds).
     Unknown,
 }
@@ -199,7 +208,14 @@ mod tests {
                 message_id: "d".into()
             }
         );
-        for junk in ["", "[]", "{}", "nope", r#"{"type":"OTHER"}"#, r#"{"type":1}"#] {
+        for junk in [
+            "",
+            "[]",
+            "{}",
+            "nope",
+            r#"{"type":"OTHER"}"#,
+            r#"{"type":1}"#,
+        ] {
             assert_eq!(parse(junk), Incoming::Unknown, "{junk}");
         }
         let Incoming::Event(plain) = parse(r#"{"type":"EVENT","headers":{},"data":"not json"}"#)

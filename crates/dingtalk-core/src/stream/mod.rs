@@ -217,8 +217,11 @@ impl Stream {
     fn failed(&mut self, reason: String) {
         self.stats.failures += 1;
         self.stats.last_failure = Some(redact(&reason, &[self.exec.app_secret()]));
-        let full = retry::doubled(self.options.reconnect_delay, self.failures)
-            .min(self.options.max_reconnect_delay.max(self.options.reconnect_delay));
+        let full = retry::doubled(self.options.reconnect_delay, self.failures).min(
+            self.options
+                .max_reconnect_delay
+                .max(self.options.reconnect_delay),
+        );
         self.failures = self.failures.saturating_add(1);
         self.retry_at = Some(Instant::now() + retry::jitter(full));
     }

@@ -45,9 +45,8 @@ impl Default for StreamOptions {
 
 /// Seconds between 0 (when `allow_zero`, else above it) and an hour.
 fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration> {
-    let ok = value.is_finite()
-        && value <= MAX_SECONDS
-        && (value > 0.0 || (allow_zero && value == 0.0));
+    let ok =
+        value.is_finite() && value <= MAX_SECONDS && (value > 0.0 || (allow_zero && value == 0.0));
     if !ok {
         let low = if allow_zero { "0" } else { "more than 0" };
         return Err(Error::invalid(
@@ -111,10 +110,7 @@ mod tests {
         assert_eq!(name(o().keepalive(0.0)), "options[keepalive]");
         assert_eq!(name(o().keepalive(f64::NAN)), "options[keepalive]");
         assert_eq!(name(o().keepalive(3600.5)), "options[keepalive]");
-        assert_eq!(
-            name(o().reconnect_delay(-1.0)),
-            "options[reconnect_delay]"
-        );
+        assert_eq!(name(o().reconnect_delay(-1.0)), "options[reconnect_delay]");
         assert_eq!(
             name(o().max_reconnect_delay(f64::INFINITY)),
             "options[max_reconnect_delay]"

@@ -52,7 +52,14 @@ pub(crate) fn through(
         "http" => connect(&mut stream, host, port, &user, password.as_deref())?,
         "socks5" | "socks5h" => {
             let resolve_here = url.scheme() == "socks5";
-            socks5(&mut stream, host, port, resolve_here, &user, password.as_deref())?;
+            socks5(
+                &mut stream,
+                host,
+                port,
+                resolve_here,
+                &user,
+                password.as_deref(),
+            )?;
         }
         other => {
             return Err(failed(format!(

@@ -30,7 +30,11 @@ pub fn event(event: &EventEntry, message_id: &str, app: &str, connection: u64) -
         "time": now_millis().to_string(),
         "topic": "*",
     });
-    frame("EVENT", headers, &Value::Object(event.data.clone()).to_string())
+    frame(
+        "EVENT",
+        headers,
+        &Value::Object(event.data.clone()).to_string(),
+    )
 }
 
 /// A SYSTEM frame of `topic` (`ping`, `disconnect`) with `data`.

@@ -42,7 +42,12 @@ pub async fn open(
     let object = match json_object(&body) {
         Ok(object) => object,
         Err(message) => {
-            return v1_error(&state, StatusCode::BAD_REQUEST, "InvalidParameter", &message)
+            return v1_error(
+                &state,
+                StatusCode::BAD_REQUEST,
+                "InvalidParameter",
+                &message,
+            )
         }
     };
     let text = |name: &str| {
@@ -58,7 +63,12 @@ pub async fn open(
         return v1_missing(&state, "clientSecret");
     };
     if let Err(message) = check_subscriptions(&object) {
-        return v1_error(&state, StatusCode::BAD_REQUEST, "InvalidParameter", &message);
+        return v1_error(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "InvalidParameter",
+            &message,
+        );
     }
     if state.find_app(key, secret).is_none() {
         return v1_error(
@@ -80,7 +90,9 @@ pub async fn open(
             "no Host header: the emulator names its WebSocket endpoint after it",
         );
     };
-    let ticket = state.stream.issue_ticket(key, text("ua").unwrap_or_default());
+    let ticket = state
+        .stream
+        .issue_ticket(key, text("ua").unwrap_or_default());
     let request_id = state.ids.request_id();
     let endpoint = format!("{}://{host}{CONNECT}", state.stream.scheme);
     v1_json(

@@ -103,11 +103,14 @@ pub struct EventEntry {
 }
 
 impl EventEntry {
-    /// Whether an open connection holds a delivery of it that was not answered yet.
+    /// Whether an open connection holds a delivery of it that was not answered yet (an event
+    /// acknowledged over another delivery is settled, whatever became of the others).
     fn in_flight(&self, open: &HashMap<u64, mpsc::UnboundedSender<Command>>) -> bool {
-        self.deliveries
-            .iter()
-            .any(|d| d.status.is_none() && open.contains_key(&d.connection))
+        self.status == EventStatus::Pending
+            && self
+                .deliveries
+                .iter()
+                .any(|d| d.status.is_none() && open.contains_key(&d.connection))
     }
 }
 
@@ -160,7 +163,9 @@ impl Hub {
         let mut inner = lock(&self.inner);
         let now = Instant::now();
         let ttl = self.config.ticket_ttl;
-        inner.tickets.retain(|_, t| now.duration_since(t.issued) <= ttl);
+        inner
+            .tickets
+            .retain(|_, t| now.duration_since(t.issued) <= ttl);
         inner.tickets.insert(
             ticket.clone(),
             Ticket {
@@ -481,8 +486,10 @@ impl Hub {
 
     /// Waits until every connection is closed, at most `limit`.
     pub async fn wait_closed(&self, limit: Duration) -> bool {
-        self.wait_until(limit, |inner| inner.open.is_empty() && inner.silent.is_empty())
-            .await
+        self.wait_until(limit, |inner| {
+            inner.open.is_empty() && inner.silent.is_empty()
+        })
+        .await
     }
 
     /// Waits until every open connection is silent, at most `limit`.

@@ -7,6 +7,7 @@ mod callback;
 mod client;
 mod exceptions;
 mod php;
+mod stream;
 mod todo;
 mod workrecord;
 
@@ -48,5 +49,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<workrecord::WorkRecord>()
         .class::<todo::Todo>()
         .class::<callback::Callback>()
+        .class::<stream::Stream>()
         .info_function(info)
 }

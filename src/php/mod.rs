@@ -8,5 +8,6 @@ pub mod install;
 pub mod json;
 pub mod memory;
 pub mod sensitive;
+pub mod signals;
 pub mod signature;
 pub mod time;

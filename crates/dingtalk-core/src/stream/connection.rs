@@ -35,9 +35,11 @@ pub(crate) struct Connection {
     pub(crate) heard: bool,
 }
 
+/// A read or write that stopped without failing: its timeout passed, or a signal came (a
+/// socket with a timeout is not restarted after a signal handler, whatever `SA_RESTART` says).
 fn would_block(error: &tungstenite::Error) -> bool {
     matches!(error, tungstenite::Error::Io(e)
-        if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut))
+        if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted))
 }
 
 impl Connection {
@@ -154,7 +156,23 @@ impl Connection {
             .tcp()
             .set_write_timeout(Some(at_least_a_moment(self.write_timeout)))
             .map_err(|e| format!("the connection failed: {e}"))?;
-        self.socket.send(message).map_err(|e| describe(&e))
+        match self.socket.send(message) {
+            Ok(()) => Ok(()),
+            // Queued, not all written: finish writing it, within the write timeout.
+            Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::Interrupted => {
+                let deadline = Instant::now() + self.write_timeout;
+                loop {
+                    match self.socket.flush() {
+                        Ok(()) => return Ok(()),
+                        Err(tungstenite::Error::Io(e))
+                            if e.kind() == io::ErrorKind::Interrupted
+                                && Instant::now() < deadline => {}
+                        Err(e) => return Err(describe(&e)),
+                    }
+                }
+            }
+            Err(e) => Err(describe(&e)),
+        }
     }
 
     fn flush(&mut self) -> Result<(), String> {

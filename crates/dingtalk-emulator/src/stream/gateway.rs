@@ -189,6 +189,7 @@ async fn serve(mut socket: WebSocket, hub: Arc<Hub>, app: String, ticket: String
                 Some(Command::Disconnect) => {
                     let data = json!({"reason": "asked by the emulator's control API"}).to_string();
                     let frame = frames::system("disconnect", &ids.token(), &data);
+                    hub.disconnect_sent(id);
                     if socket.send(Message::text(frame)).await.is_err() {
                         break "connection failed while sending disconnect".to_owned();
                     }

@@ -54,6 +54,8 @@ pub struct ConnectionEntry {
     pub close_reason: Option<String>,
     /// Silenced by the control API: neither reads nor writes.
     pub silent: bool,
+    /// Sent a `disconnect` frame: no event is delivered over it any more.
+    pub disconnect_sent: bool,
     pub pings: u64,
     /// `ping`s answered with code 200 and the same data.
     pub pongs: u64,
@@ -122,8 +124,8 @@ struct Inner {
     refused: u64,
     connections: Vec<ConnectionEntry>,
     open: HashMap<u64, mpsc::UnboundedSender<Command>>,
-    /// Connections that were silenced: still open, delivered nothing.
-    silent: HashMap<u64, mpsc::UnboundedSender<Command>>,
+    /// Connections still open that get no event any more (silenced, or sent `disconnect`).
+    retired: HashMap<u64, mpsc::UnboundedSender<Command>>,
     events: VecDeque<EventEntry>,
 }
 
@@ -228,6 +230,7 @@ impl Hub {
             closed_at: None,
             close_reason: None,
             silent: false,
+            disconnect_sent: false,
             pings: 0,
             pongs: 0,
             stray_frames: 0,
@@ -251,12 +254,22 @@ impl Hub {
 
     /// Connection `id` stops reading and writing: nothing is delivered to it any more.
     pub fn silence(&self, id: u64) {
+        self.retire(id, |entry| entry.silent = true);
+    }
+
+    /// Connection `id` was sent `disconnect`: nothing is delivered to it any more (as
+    /// DingTalk's gateway, which moves the client elsewhere).
+    pub fn disconnect_sent(&self, id: u64) {
+        self.retire(id, |entry| entry.disconnect_sent = true);
+    }
+
+    fn retire(&self, id: u64, mark: impl FnOnce(&mut ConnectionEntry)) {
         let mut inner = lock(&self.inner);
         if let Some(sender) = inner.open.remove(&id) {
-            inner.silent.insert(id, sender);
+            inner.retired.insert(id, sender);
         }
         if let Some(entry) = inner.connections.iter_mut().find(|c| c.id == id) {
-            entry.silent = true;
+            mark(entry);
         }
         drop(inner);
         self.changed();
@@ -266,7 +279,7 @@ impl Hub {
     pub fn close(&self, id: u64, reason: &str) {
         let mut inner = lock(&self.inner);
         inner.open.remove(&id);
-        inner.silent.remove(&id);
+        inner.retired.remove(&id);
         if let Some(entry) = inner.connections.iter_mut().find(|c| c.id == id) {
             if entry.open {
                 entry.open = false;
@@ -471,11 +484,11 @@ impl Hub {
         }
     }
 
-    /// Sends `command` to every open connection (silenced ones too when `silent`); how many
+    /// Sends `command` to every open connection (retired ones too when `retired`); how many
     /// there were.
-    pub fn command_all(&self, silent: bool, command: impl Fn() -> Command) -> usize {
+    pub fn command_all(&self, retired: bool, command: impl Fn() -> Command) -> usize {
         let inner = lock(&self.inner);
-        let silenced = inner.silent.values().filter(|_| silent);
+        let silenced = inner.retired.values().filter(|_| retired);
         inner
             .open
             .values()
@@ -487,12 +500,12 @@ impl Hub {
     /// Waits until every connection is closed, at most `limit`.
     pub async fn wait_closed(&self, limit: Duration) -> bool {
         self.wait_until(limit, |inner| {
-            inner.open.is_empty() && inner.silent.is_empty()
+            inner.open.is_empty() && inner.retired.is_empty()
         })
         .await
     }
 
-    /// Waits until every open connection is silent, at most `limit`.
+    /// Waits until every open connection is retired (silent), at most `limit`.
     pub async fn wait_silent(&self, limit: Duration) -> bool {
         self.wait_until(limit, |inner| inner.open.is_empty()).await
     }
@@ -541,7 +554,7 @@ impl Hub {
     /// Forgets everything and drops every open connection.
     pub fn reset(&self) {
         let mut inner = lock(&self.inner);
-        for sender in inner.open.values().chain(inner.silent.values()) {
+        for sender in inner.open.values().chain(inner.retired.values()) {
             let _ = sender.send(Command::Drop);
         }
         *inner = Inner::default();

@@ -8,6 +8,7 @@ use DingTalk\AuthenticationException;
 use DingTalk\Client;
 use DingTalk\Stream;
 use DingTalk\Tests\Support\Emulator;
+use DingTalk\Tests\Support\Process;
 use DingTalk\Tests\Support\TestCase;
 use RuntimeException;
 
@@ -116,6 +117,26 @@ final class StreamTest extends TestCase
         $this->assertSame('todo_task_create', $seen[0]['type'], $url);
         $this->assertSame($task['id'], $seen[0]['data']['taskId']);
         $this->assertSame('Stream me', $seen[0]['data']['task']['subject']);
+    }
+
+    public function testTheExampleWorkerPrintsToDoEvents(): void
+    {
+        $task = $this->streamClient()->todos()->create('union-boss', ['subject' => 'Printed']);
+        $env = getenv() + [
+            'DINGTALK_APP_KEY' => Emulator::DEMO_KEY,
+            'DINGTALK_APP_SECRET' => Emulator::DEMO_SECRET,
+            'DINGTALK_BASE_URL' => $this->gateway()->url(),
+            'DINGTALK_MAX_EVENTS' => '1',
+            'DINGTALK_TIMEOUT' => (string) self::PATIENCE,
+        ];
+        [$status, $out, $err] = Process::run(
+            [PHP_BINARY, '-n', '-d', 'extension=' . self::extensionPath(), dirname(__DIR__, 2) . '/examples/stream-worker.php'],
+            self::PATIENCE + 10,
+            $env
+        );
+        $this->assertSame(0, $status, $err);
+        $this->assertMatchesRegularExpression('~^\S+ create task ' . preg_quote($task['id'], '~') . ' "Printed"\n$~', $out);
+        $this->assertStringContainsString('stopped after 1 events', $err);
     }
 
     public function testFalseAcknowledgesLaterAndTheEventComesAgain(): void

@@ -10,6 +10,7 @@
 //!   [`Signals::dispatch`] (`pcntl_signal_dispatch()`), even without `pcntl_async_signals()`;
 //!   it may stop the worker itself;
 //! - `SIG_IGN`: nothing changes.
+//!
 //! Without `pcntl`, nothing changes either: the signals do what they did.
 
 use std::sync::atomic::{AtomicI32, Ordering};

@@ -16,7 +16,8 @@ use super::socket::{at_least_a_moment, Transport};
 
 /// What reading brought.
 pub(crate) enum Step {
-    Event(Event),
+    /// Boxed: far larger than the other variants.
+    Event(Box<Event>),
     /// The gateway asked the client to connect again (with a new ticket).
     Disconnect,
     /// The deadline passed with nothing for the caller.
@@ -119,7 +120,7 @@ impl Connection {
     /// Handles one text frame; an event or a `disconnect` goes to the caller.
     fn frame(&mut self, text: &str) -> Result<Option<Step>, String> {
         match frame::parse(text) {
-            Incoming::Event(event) => Ok(Some(Step::Event(event))),
+            Incoming::Event(event) => Ok(Some(Step::Event(Box::new(event)))),
             Incoming::Ping { message_id, data } => {
                 self.send(frame::pong(&message_id, &data))?;
                 Ok(None)

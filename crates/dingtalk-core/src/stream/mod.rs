@@ -110,7 +110,7 @@ impl Stream {
             match connection.next(deadline) {
                 Ok(Step::Event(event)) => {
                     self.failures = 0;
-                    return Ok(Some(event));
+                    return Ok(Some(*event));
                 }
                 Ok(Step::Idle) => {
                     if connection.heard {

@@ -34,16 +34,17 @@ fn refuse(message: &str) -> Response {
 fn body_object(
     body: Result<Bytes, BytesRejection>,
     known: &[&str],
-) -> Result<Map<String, Value>, Response> {
-    let body = body.map_err(|rejection| refuse(&rejection.body_text()))?;
+) -> Result<Map<String, Value>, Box<Response>> {
+    let refused = |message: &str| Box::new(refuse(message));
+    let body = body.map_err(|rejection| refused(&rejection.body_text()))?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
     let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(&body) else {
-        return Err(refuse("the body must be a JSON object"));
+        return Err(refused("the body must be a JSON object"));
     };
     if let Some(unknown) = object.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(refuse(&format!(
+        return Err(refused(&format!(
             "unknown key {unknown:?} (known: {})",
             known.join(", ")
         )));
@@ -81,7 +82,7 @@ pub async fn refuse_tickets(
 ) -> Response {
     let object = match body_object(body, &["count"]) {
         Ok(object) => object,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let count = match object.get("count") {
         None => 1,
@@ -102,7 +103,7 @@ pub async fn send(
 ) -> Response {
     let object = match body_object(body, &["text", "bytes"]) {
         Ok(object) => object,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let text = match (object.get("text"), object.get("bytes")) {
         (Some(Value::String(text)), None) => text.clone(),

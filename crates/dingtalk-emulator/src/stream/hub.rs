@@ -212,7 +212,7 @@ impl Hub {
 
     /// Registers an open connection; the events waiting for one are delivered to it.
     pub fn open(
-        &self,
+        self: &Arc<Self>,
         app: String,
         ticket: &str,
         ua: String,
@@ -244,11 +244,15 @@ impl Hub {
             .filter(|e| e.status == EventStatus::Pending && !e.in_flight(&inner.open))
             .map(|e| e.event_id.clone())
             .collect();
-        for event_id in waiting {
-            self.deliver_locked(&mut inner, &event_id, &[id]);
+        for event_id in &waiting {
+            self.deliver_locked(&mut inner, event_id, &[id]);
         }
         drop(inner);
         self.changed();
+        // Each delivery gets its redelivery timer, like those of new events.
+        for event_id in waiting {
+            self.redeliver_later(event_id);
+        }
         id
     }
 

@@ -55,7 +55,13 @@ pub(crate) fn open(exec: &Executor) -> Result<Ticket> {
         .ticket
         .filter(|t| !t.is_empty())
         .ok_or_else(|| dialect::missing(OPEN_PATH, "ticket"))?;
-    let mut url = Url::parse(&endpoint).map_err(|_| refused("the endpoint is not a URL"))?;
+    let url = ticket_url(&endpoint, &ticket)?;
+    Ok(Ticket { url, ticket })
+}
+
+/// `endpoint?ticket=...`: a `ws://` or `wss://` endpoint with the ticket added to its query.
+fn ticket_url(endpoint: &str, ticket: &str) -> Result<Url> {
+    let mut url = Url::parse(endpoint).map_err(|_| refused("the endpoint is not a URL"))?;
     if !matches!(url.scheme(), "ws" | "wss") || !url.has_host() {
         return Err(refused("the endpoint is not a ws:// or wss:// URL"));
     }
@@ -64,6 +70,29 @@ pub(crate) fn open(exec: &Executor) -> Result<Ticket> {
     }
     url.set_fragment(None);
     // Percent-encoded as a query value, whatever the ticket holds.
-    url.query_pairs_mut().append_pair("ticket", &ticket);
-    Ok(Ticket { url, ticket })
+    url.query_pairs_mut().append_pair("ticket", ticket);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ticket_is_url_encoded_into_the_endpoint() {
+        let url = ticket_url("wss://gw.example:443/connect?v=1#x", "a+b/c=d&e% f").unwrap();
+        assert_eq!(
+            url.as_str(),
+            "wss://gw.example/connect?v=1&ticket=a%2Bb%2Fc%3Dd%26e%25+f"
+        );
+        for bad in [
+            "https://gw.example/",
+            "ws://",
+            "wss://u:p@gw.example/",
+            "nope",
+        ] {
+            let error = ticket_url(bad, "t").unwrap_err();
+            assert!(error.to_string().contains(OPEN_PATH), "{bad}: {error}");
+        }
+    }
 }

@@ -203,3 +203,104 @@ fn socks5(
     stream.read_exact(&mut bound)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+    use std::thread;
+
+    use super::*;
+
+    const TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// A one-connection proxy on loopback: `serve` plays the proxy's side of the handshake and
+    /// returns what it read; then it echoes one chunk through the tunnel.
+    fn proxy(
+        serve: impl FnOnce(&mut TcpStream) -> Vec<u8> + Send + 'static,
+    ) -> (u16, thread::JoinHandle<Vec<u8>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handle = thread::spawn(move || {
+            let (mut client, _) = listener.accept().unwrap();
+            client.set_read_timeout(Some(TIMEOUT)).unwrap();
+            let seen = serve(&mut client);
+            let mut chunk = [0u8; 4];
+            if client.read_exact(&mut chunk).is_ok() {
+                let _ = client.write_all(&chunk);
+            }
+            seen
+        });
+        (port, handle)
+    }
+
+    fn echoes(mut tunnel: TcpStream) {
+        tunnel.write_all(b"ping").unwrap();
+        let mut back = [0u8; 4];
+        tunnel.read_exact(&mut back).unwrap();
+        assert_eq!(&back, b"ping");
+    }
+
+    #[test]
+    fn http_proxies_get_connect_with_basic_credentials() {
+        let (port, handle) = proxy(|client| {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                client.read_exact(&mut byte).unwrap();
+                head.push(byte[0]);
+            }
+            client
+                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                .unwrap();
+            head
+        });
+        let url = format!("http://us%40er:p%3Aw@127.0.0.1:{port}");
+        echoes(through(&url, "gateway.invalid", 443, TIMEOUT).unwrap());
+        let head = String::from_utf8(handle.join().unwrap()).unwrap();
+        assert!(
+            head.starts_with("CONNECT gateway.invalid:443 HTTP/1.1\r\n"),
+            "{head}"
+        );
+        // base64("us@er:p:w")
+        assert!(
+            head.contains("Proxy-Authorization: Basic dXNAZXI6cDp3\r\n"),
+            "{head}"
+        );
+    }
+
+    #[test]
+    fn a_refused_connect_names_the_status() {
+        let (port, _handle) = proxy(|client| {
+            let mut head = [0u8; 64];
+            let _ = client.read(&mut head);
+            let _ = client.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n");
+            Vec::new()
+        });
+        let error = through(&format!("http://127.0.0.1:{port}"), "h", 443, TIMEOUT).unwrap_err();
+        assert!(error.to_string().contains("407"), "{error}");
+    }
+
+    #[test]
+    fn socks5h_proxies_get_the_host_name() {
+        let (port, handle) = proxy(|client| {
+            let mut seen = Vec::new();
+            let mut greeting = [0u8; 3];
+            client.read_exact(&mut greeting).unwrap();
+            seen.extend_from_slice(&greeting);
+            client.write_all(&[5, 0]).unwrap();
+            let mut request = [0u8; 4 + 1 + 15 + 2];
+            client.read_exact(&mut request).unwrap();
+            seen.extend_from_slice(&request);
+            client
+                .write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0x01, 0xbb])
+                .unwrap();
+            seen
+        });
+        let url = format!("socks5h://127.0.0.1:{port}");
+        echoes(through(&url, "gateway.invalid", 443, TIMEOUT).unwrap());
+        let mut expected = vec![5, 1, 0, 5, 1, 0, 3, 15];
+        expected.extend_from_slice(b"gateway.invalid");
+        expected.extend_from_slice(&443u16.to_be_bytes());
+        assert_eq!(handle.join().unwrap(), expected);
+    }
+}

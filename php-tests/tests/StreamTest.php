@@ -305,6 +305,31 @@ PHP;
         $this->assertSame(['SUCCESS'], $this->deliveries($this->gateway()->streamLog(), $id));
     }
 
+    public function testTheScriptsOwnSignalHandlerRunsBetweenFramesAndMayStopTheWorker(): void
+    {
+        if (!function_exists('pcntl_signal') || !function_exists('posix_kill')) {
+            $this->markTestSkipped('needs pcntl and posix');
+        }
+        $stream = $this->worker();
+        $previous = pcntl_signal_get_handler(SIGTERM);
+        $async = pcntl_async_signals(false);
+        $ran = false;
+        try {
+            pcntl_signal(SIGTERM, function () use ($stream, &$ran): void {
+                $ran = true;
+                $stream->stop();
+            });
+            posix_kill(getmypid(), SIGTERM);
+            $handled = $stream->run(fn (array $event) => true, ['timeout' => self::PATIENCE]);
+            // Without async signals, only run()'s own dispatch can have run the handler.
+            $this->assertTrue($ran);
+            $this->assertSame(0, $handled);
+        } finally {
+            pcntl_signal(SIGTERM, $previous);
+            pcntl_async_signals($async);
+        }
+    }
+
     /** The next line of `$pipe`, waiting at most PATIENCE seconds. */
     private function readLine($pipe): string
     {

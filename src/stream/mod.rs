@@ -128,6 +128,13 @@ impl Stream {
             };
             let next = self.core.borrow_mut().next_event(wait);
             signals.dispatch();
+            if ExecutorGlobals::has_exception() {
+                // The script's signal handler threw: that ends run(), the throwable pending.
+                if let Ok(Some(event)) = &next {
+                    self.core.borrow_mut().acknowledge(event, Ack::Later);
+                }
+                break Ok(());
+            }
             let event = match next.php(RUN) {
                 Ok(Some(event)) => event,
                 Ok(None) => continue,

@@ -8,6 +8,7 @@ mod client;
 mod exceptions;
 mod info;
 mod php;
+mod stream;
 mod todo;
 mod workrecord;
 
@@ -44,5 +45,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<workrecord::WorkRecord>()
         .class::<todo::Todo>()
         .class::<callback::Callback>()
+        .class::<stream::Stream>()
         .info_function(info::info)
 }

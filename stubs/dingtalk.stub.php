@@ -521,6 +521,72 @@ final class Callback
 }
 
 /**
+ * A Stream-mode worker: DingTalk's events (to-do changes and every other event the app
+ * subscribed to) over an outbound WebSocket, so the app needs no public URL and no crypto.
+ * run() blocks: it asks the gateway for a ticket (POST /v1.0/gateway/connections/open on
+ * api_base_url, with the app key and secret as clientId and clientSecret), connects, answers
+ * the gateway's pings, calls $onEvent for each event and acknowledges it. It reconnects by
+ * itself, with a new ticket, after the gateway's disconnect, a dropped connection, a refused
+ * ticket, a gateway that went away or went silent (pauses doubling from reconnect_delay to
+ * max_reconnect_delay, jittered). The client's ca_file, proxy, connect_timeout, timeout and
+ * user_agent apply to the WebSocket too.
+ *
+ * DingTalk may deliver an event more than once (an acknowledgement lost with its connection,
+ * LATER, its own retries): deduplicate by $event['id'], DingTalk's eventId.
+ */
+final class Stream
+{
+    /**
+     * Nothing is sent until run().
+     *
+     * @param array $options keepalive (seconds of silence after which a connection is dead; a
+     *                       WebSocket ping is sent halfway; default 60), reconnect_delay (seconds
+     *                       before the first reconnection after a failure, doubled per failure in
+     *                       a row; default 1), max_reconnect_delay (default 60), max_frame_bytes
+     *                       (the largest frame read; a larger one drops the connection unread;
+     *                       default 1048576).
+     *
+     * @throws \ValueError when an option is unknown or out of range (the message names it).
+     * @throws \TypeError  when an option has the wrong type.
+     */
+    public function __construct(Client $client, array $options = []) {}
+
+    /**
+     * Receives events until stopped; returns how many events $onEvent was given.
+     *
+     * $onEvent(array $event) runs on this thread, one event at a time, in the order they
+     * arrive. $event: type (e.g. 'todo_task_update'), id (DingTalk's eventId), born_time
+     * (milliseconds), corp_id, topic, message_id (this delivery), unified_app_id (or null), and
+     * data (the event's content, decoded as json_decode($json, true) would). Its return value
+     * decides the acknowledgement: false means LATER (DingTalk delivers it again later),
+     * anything else SUCCESS. A throwable also means LATER; run() then rethrows it, unless
+     * $options['on_error'] is 'continue'.
+     *
+     * run() returns after the current event is acknowledged when stop() was called, when
+     * max_events events were handled, when timeout seconds passed, or on SIGTERM or SIGINT if
+     * pcntl is loaded and the script has no handler of its own for that signal (with one, the
+     * handler runs between events, even without pcntl_async_signals(); call stop() from it).
+     * Before returning it closes the connection.
+     *
+     * @param callable $onEvent function (array $event): mixed
+     * @param array    $options max_events (int, 1 or more), timeout (seconds), on_error
+     *                          ('throw', the default, or 'continue').
+     *
+     * @throws AuthenticationException when DingTalk refuses the app key or secret.
+     * @throws ApiException            when DingTalk refuses the connection for good (e.g. a
+     *                                 missing permission); network failures are retried instead.
+     * @throws TransportException      when an event would not fit under memory_limit (it is
+     *                                 acknowledged LATER first).
+     * @throws \ValueError             when an option is unknown or out of range.
+     * @throws \Error                  when run() is called while it runs.
+     */
+    public function run(callable $onEvent, array $options = []): int {}
+
+    /** Makes run() return once the event being handled is acknowledged (call it from $onEvent). */
+    public function stop(): void {}
+}
+
+/**
  * Everything the extension throws, except \ValueError and \TypeError for bad arguments. A NUL
  * byte in any text of an exception (a server's page, a key of your array) shows as `\0`.
  */

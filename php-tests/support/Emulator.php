@@ -332,8 +332,8 @@ final class Emulator
     }
 
     /**
-     * Pushes an event now (needs `--push-url`): `['id' => n, 'eventId' => ...]`; delivered in
-     * the background.
+     * Raises an event now: pushed to `--push-url` (if given) and delivered to every open Stream
+     * connection, in the background. `['id' => n or null without --push-url, 'eventId' => ...]`.
      *
      * @param array<string, mixed> $data
      */
@@ -350,6 +350,35 @@ final class Emulator
     public function events(float $wait = 10.0): array
     {
         return $this->control('GET', '/_emulator/events?wait=' . $wait, null, $wait + self::CONTROL_TIMEOUT);
+    }
+
+    /**
+     * The Stream-mode log, once no delivery on an open connection awaits its answer (waiting at
+     * most `$wait` s): `['tickets' => ['issued', 'refused'], 'connections' => [...], 'open' => n,
+     * 'events' => [['eventId', 'type', 'data', 'status', 'redeliveries', 'deliveries' => [...]]],
+     * 'pending' => n, 'settled' => bool]`.
+     */
+    public function streamLog(float $wait = 10.0): array
+    {
+        return $this->events($wait)['stream'];
+    }
+
+    /** Closes every Stream connection at once; returns once they are closed. */
+    public function streamDrop(): int
+    {
+        return (int) $this->control('POST', '/_emulator/stream/drop')['connections'];
+    }
+
+    /** Sends a `disconnect` frame to every open Stream connection. */
+    public function streamDisconnect(): int
+    {
+        return (int) $this->control('POST', '/_emulator/stream/disconnect')['connections'];
+    }
+
+    /** The next `$count` Stream handshakes are refused (HTTP 401). */
+    public function refuseTickets(int $count): void
+    {
+        $this->control('POST', '/_emulator/stream/refuse-tickets', json_encode(['count' => $count], JSON_THROW_ON_ERROR));
     }
 
     /** Sends one control request and returns its decoded JSON answer; fails on HTTP != 200. */

@@ -75,6 +75,7 @@ final class StubTest extends TestCase
             'DingTalk\\ConflictException',
             'DingTalk\\Exception',
             'DingTalk\\RateLimitException',
+            'DingTalk\\Stream',
             'DingTalk\\Todo',
             'DingTalk\\TransportException',
             'DingTalk\\WorkRecord',

@@ -9,5 +9,6 @@ pub mod install;
 pub mod json;
 pub mod memory;
 pub mod sensitive;
+pub mod signals;
 pub mod signature;
 pub mod time;

@@ -12,6 +12,7 @@ use crate::config::Options;
 use crate::error::Result;
 use crate::exec::Executor;
 use crate::stats::Stats;
+use crate::stream::{Stream, StreamOptions};
 use crate::validate::require;
 
 /// A DingTalk client for one app. Cheap to clone; every client of the same app (same
@@ -83,6 +84,11 @@ impl Client {
     /// The work-record API.
     pub fn work_records(&self) -> WorkRecords {
         WorkRecords::new(Arc::clone(&self.exec))
+    }
+
+    /// A Stream-mode client of this app (it connects when first asked for an event).
+    pub fn stream(&self, options: StreamOptions) -> Stream {
+        Stream::new(Arc::clone(&self.exec), options)
     }
 
     /// This app's counters in this process.

@@ -11,6 +11,7 @@
 //!   and its codes classified): `oapi.rs`, `acs.rs` (v1.0).
 //! - `auth/`: the process-wide token cache (single-flight, one token per app for both families).
 //! - `http/`: the fork-aware client pool, sending one request, redaction of secrets.
+//! - `stream/`: Stream mode, DingTalk's events over an outbound WebSocket ([`Stream`]).
 //! - `config/`: validated [`Options`]. [`Error`]: the one error type, whose messages never hold
 //!   the app secret or a token.
 //! - [`process_stats`] (`process.rs`): read-only counts of this process's state (apps with a
@@ -29,6 +30,7 @@ mod http;
 mod per_process;
 mod process;
 mod stats;
+mod stream;
 mod time;
 mod validate;
 
@@ -51,6 +53,7 @@ pub use error::{
 pub use exec::Repeat;
 pub use process::{process_stats, ProcessStats};
 pub use stats::Stats;
+pub use stream::{Ack, Event, Stream, StreamOptions, StreamStats};
 
 /// The version reported in the default `User-Agent`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

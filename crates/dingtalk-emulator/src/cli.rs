@@ -38,6 +38,14 @@ OPTIONS:
                          comma-separated, fractions allowed, empty for none
                          [default: 10,30]
     --push-timeout SECS  how long an answer may take [default: 2.5]
+    --stream-ping-interval SECS
+                         how often every Stream connection gets a ping frame
+                         [default: 30]
+    --stream-redelivery-delay SECS
+                         how long a Stream event not acknowledged SUCCESS waits
+                         before it is delivered again [default: 10]
+    --stream-ticket-ttl SECS
+                         how long a Stream ticket may be used [default: 90]
     -h, --help           print this help
     -V, --version        print the version
 
@@ -46,8 +54,10 @@ SIGTERM or SIGINT stops the server (exit 0). Bad options exit 2.
 
 DingTalk endpoints: GET /gettoken, POST /v1.0/oauth2/accessToken,
 POST /topapi/workrecord/{add,update,getbyuserid}, POST /topapi/v2/user/get,
-POST /topapi/user/getbyunionid, /v1.0/todo/users/{unionId}/tasks... (to-dos).
-Control API for tests: /_emulator/{faults,expire-tokens,stats,reset,records,todos,push,events}.
+POST /topapi/user/getbyunionid, /v1.0/todo/users/{unionId}/tasks... (to-dos),
+POST /v1.0/gateway/connections/open and the WebSocket at /connect (Stream mode).
+Control API for tests: /_emulator/{faults,expire-tokens,stats,reset,records,todos,push,events},
+/_emulator/stream/{disconnect,drop,silence,refuse-tickets,send}.
 ";
 
 /// What the command line asks for.
@@ -101,6 +111,15 @@ fn parse_seconds(flag: &str, value: &str) -> Result<Duration, String> {
             "{flag} needs seconds between 0 and 3600, got {value:?}"
         )),
     }
+}
+
+/// Seconds as [`parse_seconds`], but more than 0.
+fn parse_positive_seconds(flag: &str, value: &str) -> Result<Duration, String> {
+    let secs = parse_seconds(flag, value)?;
+    if secs.is_zero() {
+        return Err(format!("{flag} needs more than 0 seconds, got {value:?}"));
+    }
+    Ok(secs)
 }
 
 /// `10,30`: one delay per retry; empty for no retries.
@@ -213,6 +232,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
                 | "--push-receive-id"
                 | "--push-retry-delays"
                 | "--push-timeout"
+                | "--stream-ping-interval"
+                | "--stream-redelivery-delay"
+                | "--stream-ticket-ttl"
         );
         let value = if takes_value {
             match inline {
@@ -262,6 +284,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
             "--push-receive-id" => push.receive_id = Some(value),
             "--push-retry-delays" => push.retry_delays = Some(parse_delays(&value)?),
             "--push-timeout" => push.timeout = Some(parse_seconds(&flag, &value)?),
+            "--stream-ping-interval" => {
+                config.stream.ping_interval = parse_positive_seconds(&flag, &value)?;
+            }
+            "--stream-redelivery-delay" => {
+                config.stream.redelivery_delay = parse_seconds(&flag, &value)?;
+            }
+            "--stream-ticket-ttl" => {
+                config.stream.ticket_ttl = parse_positive_seconds(&flag, &value)?;
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -318,6 +349,11 @@ mod tests {
             "boss:U1",
             "--user=clerk:U2:x",
             "--strict-users",
+            "--stream-ping-interval=0.25",
+            "--stream-redelivery-delay",
+            "0",
+            "--stream-ticket-ttl",
+            "2",
         ]);
         let Ok(Command::Run(options)) = parsed else {
             panic!("expected options, got {parsed:?}");
@@ -341,6 +377,14 @@ mod tests {
             ]
         );
         assert!(options.config.strict_users);
+        assert_eq!(
+            options.config.stream,
+            dingtalk_emulator::StreamConfig {
+                ping_interval: Duration::from_millis(250),
+                redelivery_delay: Duration::ZERO,
+                ticket_ttl: Duration::from_secs(2),
+            }
+        );
         assert_eq!(options.cert_out, Some(PathBuf::from("/tmp/c.pem")));
     }
 
@@ -443,6 +487,9 @@ mod tests {
             &["--push-retry-delays", "10,x"],
             &["--push-retry-delays", "-1"],
             &["--push-timeout", "NaN"],
+            &["--stream-ping-interval", "0"],
+            &["--stream-redelivery-delay", "-1"],
+            &["--stream-ticket-ttl", "x"],
         ] {
             let error = run(bad).expect_err(&format!("{bad:?} should fail"));
             assert!(!error.contains('\n'), "{error}");

@@ -21,6 +21,30 @@ pub struct Config {
     pub strict_users: bool,
     /// Push events to a URL as DingTalk's HTTP push does; `None` = no pushes.
     pub push: Option<PushConfig>,
+    /// How Stream-mode connections are served (pings, redelivery).
+    pub stream: StreamConfig,
+}
+
+/// Stream mode (DingTalk's events over a WebSocket): the timings of the emulated gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamConfig {
+    /// How often every connection is sent a `ping` frame.
+    pub ping_interval: Duration,
+    /// How long an event delivered without a `SUCCESS` answer (no answer, or `LATER`) waits
+    /// before it is delivered again.
+    pub redelivery_delay: Duration,
+    /// How long a ticket from `/v1.0/gateway/connections/open` may be used (DingTalk: 90 s).
+    pub ticket_ttl: Duration,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            ping_interval: Duration::from_secs(30),
+            redelivery_delay: Duration::from_secs(10),
+            ticket_ttl: Duration::from_secs(90),
+        }
+    }
 }
 
 /// Where and how events are pushed (DingTalk's HTTP push, "event subscription").
@@ -81,6 +105,7 @@ impl Default for Config {
             users: Vec::new(),
             strict_users: false,
             push: None,
+            stream: StreamConfig::default(),
         }
     }
 }

@@ -75,7 +75,9 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(TokioIo::new(stream), service)
+        // Stream mode's WebSocket endpoint takes the connection over.
+        .with_upgrades();
     let mut connection = std::pin::pin!(connection);
     let mut draining = *stop.borrow();
     if draining {

@@ -34,6 +34,7 @@ mod server;
 mod spawn;
 mod state;
 mod stats;
+mod stream;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tls;
@@ -47,7 +48,7 @@ mod users;
 mod v1;
 mod workrecord;
 
-pub use config::{Config, PushConfig, DEMO_APP_KEY, DEMO_APP_SECRET};
+pub use config::{Config, PushConfig, StreamConfig, DEMO_APP_KEY, DEMO_APP_SECRET};
 pub use server::{serve, Emulator};
 pub use spawn::{spawn, RunningEmulator};
 pub use todo_events::{TodoEvent, TodoEventKind};

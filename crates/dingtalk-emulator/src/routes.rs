@@ -8,6 +8,7 @@ use axum::Router;
 
 use crate::identity::{GET_BY_UNIONID, USER_GET};
 use crate::state::AppState;
+use crate::stream::{control as stream_control, gateway};
 use crate::todo::{EXECUTOR_STATUS, QUERY, TASK, TASKS, TASK_BY_SOURCE};
 use crate::token::{GETTOKEN, V1_ACCESS_TOKEN};
 use crate::workrecord::{ADD, GET_BY_USERID, UPDATE};
@@ -29,6 +30,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(TASK_BY_SOURCE, get(todo::get_by_source))
         .route(EXECUTOR_STATUS, put(todo::executor_status))
         .route(QUERY, post(todo::list))
+        .route(gateway::OPEN, post(gateway::open))
+        .route(gateway::CONNECT, get(gateway::connect))
         .route(
             "/_emulator/faults",
             post(control::push_faults)
@@ -42,6 +45,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_emulator/todos", get(control::todos))
         .route("/_emulator/push", post(push::control::push))
         .route("/_emulator/events", get(push::control::events))
+        .route(
+            "/_emulator/stream/disconnect",
+            post(stream_control::disconnect),
+        )
+        .route("/_emulator/stream/drop", post(stream_control::drop_all))
+        .route("/_emulator/stream/silence", post(stream_control::silence))
+        .route(
+            "/_emulator/stream/refuse-tickets",
+            post(stream_control::refuse_tickets),
+        )
+        .route("/_emulator/stream/send", post(stream_control::send))
         .fallback(errors::not_found)
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

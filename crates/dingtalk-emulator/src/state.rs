@@ -15,6 +15,7 @@ use crate::push::Pusher;
 use crate::qps::Qps;
 use crate::record_store::RecordStore;
 use crate::stats::Stats;
+use crate::stream::Hub;
 use crate::todo_events::TodoEvents;
 use crate::todo_store::TodoStore;
 use crate::token_store::TokenStore;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub qps: Qps,
     /// Pushes events, when started with a push URL.
     pub push: Option<Arc<Pusher>>,
+    /// Stream mode: tickets, connections, events delivered over them.
+    pub stream: Arc<Hub>,
 }
 
 impl AppState {
@@ -57,7 +60,21 @@ impl AppState {
             stats: Stats::default(),
             qps: Qps::new(config.qps_limit),
             push,
+            stream: Arc::new(Hub::new(config.stream.clone(), config.tls)),
         })
+    }
+
+    /// Raises an event (`todo_task_update`, ...) with its data: pushed to the push URL when
+    /// there is one, and delivered to every open Stream connection. Its HTTP push log id
+    /// (`None` without a push URL) and its eventId, the same on both channels.
+    pub fn raise_event(&self, event_type: &str, data: Map<String, Value>) -> (Option<u64>, String) {
+        let pushed = self.push_event(event_type, data.clone());
+        let (id, event_id) = match pushed {
+            Some((id, event_id)) => (Some(id), event_id),
+            None => (None, self.ids.token()),
+        };
+        self.stream.raise(event_type, event_id.clone(), data);
+        (id, event_id)
     }
 
     /// Pushes an event (`todo_task_update`, ...) with its data to the push URL, in the
@@ -86,6 +103,7 @@ impl AppState {
         if let Some(push) = &self.push {
             push.log.clear();
         }
+        self.stream.reset();
     }
 }
 

@@ -13,6 +13,8 @@ use std::io::Read;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::SystemTime;
 
+use rustls::pki_types::pem::PemObject;
+
 use crate::error::{Error, Result};
 
 /// A checked PEM bundle. Equal and hashed by identity: one read of one file.
@@ -23,12 +25,19 @@ struct Loaded {
     path: String,
     stamp: (Option<SystemTime>, u64),
     certificates: Vec<reqwest::Certificate>,
+    /// The same certificates as DER, for the TLS of Stream mode's WebSocket.
+    der: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl CaBundle {
     /// The certificates, parsed when the file was read.
     pub(crate) fn certificates(&self) -> &[reqwest::Certificate] {
         &self.0.certificates
+    }
+
+    /// The certificates as DER.
+    pub(crate) fn der(&self) -> &[rustls::pki_types::CertificateDer<'static>] {
+        &self.0.der
     }
 }
 
@@ -118,10 +127,15 @@ pub(crate) fn load(path: &str) -> Result<CaBundle> {
         .ok()
         .filter(|certs| !certs.is_empty())
         .ok_or_else(|| Error::invalid(NAME, format!("holds no PEM certificate: {path}")))?;
+    // reqwest accepted every certificate, so this reads the same ones.
+    let der = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
+        .filter_map(std::result::Result::ok)
+        .collect();
     let bundle = CaBundle(Arc::new(Loaded {
         path: path.to_owned(),
         stamp,
         certificates,
+        der,
     }));
     loaded.insert(path.to_owned(), bundle.clone());
     Ok(bundle)

@@ -63,6 +63,11 @@ impl Executor {
         &self.app_key
     }
 
+    /// The app secret, for the one call that sends it in its body (the Stream gateway's).
+    pub(crate) fn app_secret(&self) -> &str {
+        &self.app_secret
+    }
+
     pub(crate) fn options(&self) -> &Options {
         &self.options
     }
@@ -84,7 +89,7 @@ impl Executor {
         request: &ApiRequest,
         budget: &Budget,
     ) -> std::result::Result<T, Failure> {
-        self.run(request.repeat, false, budget, |token| {
+        self.run(request.repeat, Token::of(request), budget, |token| {
             self.send_once(request, token, budget)
         })
     }
@@ -92,15 +97,17 @@ impl Executor {
     /// A valid token (`force` fetches a new one), with the same retries for a failing fetch.
     pub(crate) fn token(&self, force: bool) -> Result<String> {
         let budget = self.budget();
-        self.run(Repeat::Safe, force, &budget, |token| Ok(token.to_owned()))
+        let token = if force { Token::Fresh } else { Token::Cached };
+        self.run(Repeat::Safe, token, &budget, |token| Ok(token.to_owned()))
             .map_err(Error::from)
     }
 
-    /// The retry loop: each attempt gets the token, then runs `attempt` with it.
+    /// The retry loop: each attempt gets the token (unless `token` says none), then runs
+    /// `attempt` with it (an empty text without a token).
     fn run<T>(
         &self,
         repeat: Repeat,
-        force_token: bool,
+        token: Token,
         budget: &Budget,
         mut attempt: impl FnMut(&str) -> Result<T>,
     ) -> std::result::Result<T, Failure> {
@@ -108,11 +115,15 @@ impl Executor {
         let mut token_refreshed = false;
         let mut maybe_delivered = false;
         // A forced token fetch skips the cache on the first attempt only.
-        let mut force = force_token;
+        let mut force = token == Token::Fresh;
         loop {
             let mut sent = false;
             let mut used_token = None;
-            let result = self.cached_token(force, budget).and_then(|token| {
+            let fetched = match token {
+                Token::None => Ok(String::new()),
+                Token::Cached | Token::Fresh => self.cached_token(force, budget),
+            };
+            let result = fetched.and_then(|token| {
                 sent = true;
                 let outcome = attempt(&token);
                 used_token = Some(token);
@@ -191,7 +202,9 @@ impl Executor {
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
-        builder = dialect.authorize(builder, token);
+        if request.with_token {
+            builder = dialect.authorize(builder, token);
+        }
         if let Some(body) = &request.body {
             builder = builder
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -213,6 +226,27 @@ impl Executor {
         let answer = dialect::decode(&request.path, &raw, disclosure)?;
         budget.charge(raw.body.len());
         Ok(answer)
+    }
+}
+
+/// Which token an attempt carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token {
+    /// The cached one (fetched when there is none).
+    Cached,
+    /// A new one on the first attempt.
+    Fresh,
+    /// None: the request authenticates otherwise.
+    None,
+}
+
+impl Token {
+    fn of(request: &ApiRequest) -> Self {
+        if request.with_token {
+            Token::Cached
+        } else {
+            Token::None
+        }
     }
 }
 

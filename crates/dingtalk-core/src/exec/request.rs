@@ -30,6 +30,9 @@ pub(crate) struct ApiRequest {
     /// The JSON body, encoded once for every attempt.
     pub(crate) body: Option<Vec<u8>>,
     pub(crate) repeat: Repeat,
+    /// Whether the access token is attached (all API calls but the Stream gateway's, which
+    /// takes the app's key and secret in its body).
+    pub(crate) with_token: bool,
 }
 
 impl ApiRequest {
@@ -47,6 +50,7 @@ impl ApiRequest {
             query: Vec::new(),
             body: None,
             repeat,
+            with_token: true,
         }
     }
 
@@ -66,6 +70,12 @@ impl ApiRequest {
             .map_err(|e| Error::invalid("body", format!("cannot be encoded as JSON: {e}")))?;
         self.body = Some(bytes);
         Ok(self)
+    }
+
+    /// Sent without an access token (none is fetched for it).
+    pub(crate) fn without_token(mut self) -> Self {
+        self.with_token = false;
+        self
     }
 
     /// With these query parameters.

@@ -59,7 +59,16 @@ pub(crate) fn decide(class: ErrorClass, attempt: &Attempt, backoff: &Backoff) ->
 /// The pause before retry number `retry` (0 for the first retry): `base · 2^retry`, jittered to
 /// 50–100 % so that workers that failed together do not come back together.
 pub(crate) fn delay(base: Duration, retry: u32) -> Duration {
-    let full = base.saturating_mul(1u32 << retry.min(16));
+    jitter(doubled(base, retry))
+}
+
+/// `base · 2^times`, saturating.
+pub(crate) fn doubled(base: Duration, times: u32) -> Duration {
+    base.saturating_mul(1u32 << times.min(16))
+}
+
+/// 50–100 % of `full`, at random.
+pub(crate) fn jitter(full: Duration) -> Duration {
     full.mul_f64(0.5 + fastrand::f64() * 0.5)
 }
 

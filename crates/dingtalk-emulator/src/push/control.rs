@@ -25,11 +25,10 @@ fn refuse(message: &str) -> Response {
     answer(StatusCode::BAD_REQUEST, &json!({ "error": message }))
 }
 
-const NOT_CONFIGURED: &str =
-    "no push URL: start the emulator with --push-url, --push-token and --push-aes-key";
-
-/// `POST /_emulator/push` with `{"type": "todo_task_update", "data": {...}}`: pushes the event
-/// now; answers its log id and eventId at once, before the delivery.
+/// `POST /_emulator/push` with `{"type": "todo_task_update", "data": {...}}`: raises the event
+/// now (pushed to the push URL, if any, and delivered to every open Stream connection);
+/// answers its HTTP push log id (`null` without a push URL) and its eventId at once, before
+/// the delivery.
 pub async fn push(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
@@ -53,14 +52,14 @@ pub async fn push(
     if let Some(unknown) = request.keys().next() {
         return refuse(&format!("unknown key {unknown:?} (known: type, data)"));
     }
-    match state.push_event(&event_type, data) {
-        Some((id, event_id)) => answer(StatusCode::OK, &json!({ "id": id, "eventId": event_id })),
-        None => refuse(NOT_CONFIGURED),
-    }
+    let (id, event_id) = state.raise_event(&event_type, data);
+    answer(StatusCode::OK, &json!({ "id": id, "eventId": event_id }))
 }
 
-/// `GET /_emulator/events[?wait=SECS]`: every event pushed, with its attempts. With `wait`,
-/// answers once no event is being delivered any more (or after `wait` seconds, at most 60).
+/// `GET /_emulator/events[?wait=SECS]`: every event pushed, with its attempts, and under
+/// `stream` the Stream connections and every event with its deliveries. With `wait`, answers
+/// once no event is being pushed any more and no Stream delivery on an open connection awaits
+/// its answer (or after `wait` seconds, at most 60).
 pub async fn events(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
     let wait = match query_param(query.as_deref(), "wait") {
         None => None,
@@ -71,15 +70,24 @@ pub async fn events(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
             _ => return refuse("wait must be a number of seconds"),
         },
     };
+    let started = tokio::time::Instant::now();
+    let pushes_settled = match (&state.push, wait) {
+        (Some(pusher), Some(limit)) => pusher.log.settled(limit).await,
+        _ => false,
+    };
+    if let Some(limit) = wait {
+        state
+            .stream
+            .settled(limit.saturating_sub(started.elapsed()))
+            .await;
+    }
+    let stream = state.stream.snapshot();
+    let stream_settled = stream["settled"].as_bool().unwrap_or(false);
     let Some(pusher) = &state.push else {
         return answer(
             StatusCode::OK,
-            &json!({ "events": [], "pending": 0, "settled": true }),
+            &json!({ "events": [], "pending": 0, "settled": stream_settled, "stream": stream }),
         );
-    };
-    let settled = match wait {
-        Some(limit) => pusher.log.settled(limit).await,
-        None => false,
     };
     let (entries, pending) = pusher.log.snapshot();
     answer(
@@ -88,7 +96,8 @@ pub async fn events(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
             "receive_id": pusher.receive_id(),
             "events": entries,
             "pending": pending,
-            "settled": settled || pending == 0,
+            "settled": (pushes_settled || pending == 0) && stream_settled,
+            "stream": stream,
         }),
     )
 }

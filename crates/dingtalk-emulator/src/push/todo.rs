@@ -1,4 +1,4 @@
-//! To-do changes become pushed events (`todo_task_create`, `todo_task_update`,
+//! To-do changes become events (`todo_task_create`, `todo_task_update`,
 //! `todo_task_delete`), as DingTalk pushes them to an app that subscribed to to-do events.
 
 use std::sync::Arc;
@@ -18,18 +18,16 @@ pub fn event_data(event: &TodoEvent) -> Map<String, Value> {
     data
 }
 
-/// Pushes every to-do change from now on, until the emulator stops; nothing without a push URL.
+/// Raises every to-do change from now on as an event (pushed to the push URL, if any, and
+/// delivered to every open Stream connection), until the emulator stops.
 pub fn forward(state: &Arc<AppState>) {
-    if state.push.is_none() {
-        return;
-    }
     let mut events = state.todo_events.subscribe();
     let state = Arc::clone(state);
     tokio::spawn(async move {
         loop {
             match events.recv().await {
                 Ok(event) => {
-                    state.push_event(event.kind.as_str(), event_data(&event));
+                    state.raise_event(event.kind.as_str(), event_data(&event));
                 }
                 // A burst beyond the backlog loses events, as a real subscription can.
                 Err(RecvError::Lagged(_)) => {}

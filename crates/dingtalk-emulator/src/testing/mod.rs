@@ -210,8 +210,9 @@ impl Control {
         list(self.ok("GET", &target, None), "todos")
     }
 
-    /// Pushes an event now (`POST /_emulator/push`, `{"type", "data"}`): the answer holds its
-    /// log `id` and `eventId`.
+    /// Raises an event now (`POST /_emulator/push`, `{"type", "data"}`): pushed to the push
+    /// URL, if any, and delivered to every open Stream connection. The answer holds its push
+    /// log `id` (`null` without a push URL) and `eventId`.
     #[track_caller]
     pub fn push(&self, event: &Value) -> Value {
         let body = event.to_string();
@@ -223,6 +224,70 @@ impl Control {
     #[track_caller]
     pub fn events(&self, wait_secs: u64) -> Value {
         self.ok("GET", &format!("/_emulator/events?wait={wait_secs}"), None)
+    }
+
+    /// The Stream-mode log (`stream` of `GET /_emulator/events`): `tickets`, `connections`,
+    /// `open`, `events` with their `deliveries`, `pending`, `settled`.
+    #[track_caller]
+    pub fn stream(&self) -> Value {
+        let mut answer = self.ok("GET", "/_emulator/events", None);
+        answer["stream"].take()
+    }
+
+    /// The same, after waiting up to `wait_secs` for every delivery on an open connection to
+    /// be answered.
+    #[track_caller]
+    pub fn stream_settled(&self, wait_secs: u64) -> Value {
+        let mut answer = self.events(wait_secs);
+        answer["stream"].take()
+    }
+
+    /// Sends a `disconnect` frame to every open Stream connection; how many there were.
+    #[track_caller]
+    pub fn stream_disconnect(&self) -> u64 {
+        let answer = self.ok("POST", "/_emulator/stream/disconnect", None);
+        answer["connections"].as_u64().unwrap_or(0)
+    }
+
+    /// Closes every Stream connection at once (no close frame); returns once they are closed.
+    #[track_caller]
+    pub fn stream_drop(&self) -> u64 {
+        let answer = self.ok("POST", "/_emulator/stream/drop", None);
+        answer["connections"].as_u64().unwrap_or(0)
+    }
+
+    /// Every open Stream connection stops reading and writing; returns once they all did.
+    #[track_caller]
+    pub fn stream_silence(&self) -> u64 {
+        let answer = self.ok("POST", "/_emulator/stream/silence", None);
+        answer["connections"].as_u64().unwrap_or(0)
+    }
+
+    /// The next `count` Stream handshakes are refused (HTTP 401).
+    #[track_caller]
+    pub fn refuse_tickets(&self, count: u64) {
+        let body = serde_json::json!({ "count": count }).to_string();
+        self.ok(
+            "POST",
+            "/_emulator/stream/refuse-tickets",
+            Some(body.as_bytes()),
+        );
+    }
+
+    /// Sends a text frame of exactly `text` to every open Stream connection.
+    #[track_caller]
+    pub fn stream_send_text(&self, text: &str) -> u64 {
+        let body = serde_json::json!({ "text": text }).to_string();
+        let answer = self.ok("POST", "/_emulator/stream/send", Some(body.as_bytes()));
+        answer["connections"].as_u64().unwrap_or(0)
+    }
+
+    /// Sends a text frame of `bytes` bytes to every open Stream connection.
+    #[track_caller]
+    pub fn stream_send_bytes(&self, bytes: u64) -> u64 {
+        let body = serde_json::json!({ "bytes": bytes }).to_string();
+        let answer = self.ok("POST", "/_emulator/stream/send", Some(body.as_bytes()));
+        answer["connections"].as_u64().unwrap_or(0)
     }
 
     /// Every to-do task stored, deleted ones included.

@@ -1,0 +1,335 @@
+//! Stream mode against the emulator's gateway: tickets, frames, acknowledgements, and every way
+//! a connection ends (the gateway's `disconnect`, a drop, a refused ticket, silence, a frame
+//! too large), each followed by a new connection with a new ticket.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Emu, KEY, SECRET};
+use dingtalk_core::{Ack, Client, Error, ErrorClass, Event, Options, Stream, StreamOptions};
+use dingtalk_emulator::{Config, StreamConfig};
+use serde_json::{json, Value};
+
+/// Waiting past this fails the test instead of hanging it.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn emulator(stream: StreamConfig) -> Emu {
+    Emu::with(Config {
+        stream,
+        ..Config::default()
+    })
+}
+
+fn quick() -> StreamConfig {
+    StreamConfig {
+        ping_interval: Duration::from_secs(3600),
+        redelivery_delay: Duration::from_millis(100),
+        ..StreamConfig::default()
+    }
+}
+
+fn options() -> StreamOptions {
+    StreamOptions::default()
+        .reconnect_delay(0.01)
+        .and_then(|o| o.max_reconnect_delay(0.05))
+        .unwrap()
+}
+
+fn worker(emu: &Emu, options: StreamOptions) -> Stream {
+    Client::new(KEY, SECRET, emu.options())
+        .unwrap()
+        .stream(options)
+}
+
+/// The next event, polling in short waits.
+fn next(stream: &mut Stream) -> Event {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(event) = stream.next_event(Duration::from_millis(50)).unwrap() {
+            return event;
+        }
+        assert!(Instant::now() < deadline, "no event within {PATIENCE:?}");
+    }
+}
+
+/// Keeps the worker reading until the emulator's Stream log satisfies `done`.
+fn until(emu: &Emu, stream: &mut Stream, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let log = emu.control.stream();
+        if done(&log) {
+            return log;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} within {PATIENCE:?}: {log}"
+        );
+        assert_eq!(stream.next_event(Duration::from_millis(20)).unwrap(), None);
+    }
+}
+
+fn open_connections(log: &Value) -> u64 {
+    log["open"].as_u64().unwrap_or(0)
+}
+
+fn push(emu: &Emu, event_type: &str, data: Value) -> String {
+    let answer = emu.control.push(&json!({"type": event_type, "data": data}));
+    answer["eventId"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn events_are_delivered_in_order_and_acknowledged_exactly() {
+    let emu = emulator(quick());
+    let mut stream = worker(&emu, options());
+    let first = push(&emu, "todo_task_update", json!({"taskId": "t1"}));
+    let second = push(&emu, "todo_task_delete", json!({"taskId": "t2"}));
+
+    let event = next(&mut stream);
+    assert_eq!(event.id, first);
+    assert_eq!(event.event_type, "todo_task_update");
+    assert_eq!(event.data, json!({"taskId": "t1"}));
+    assert_eq!(event.corp_id, "dingemulatorcorp");
+    assert_eq!(event.topic, "*");
+    assert!(event.born_time.is_some_and(|t| t > 1_600_000_000_000));
+    assert!(stream.acknowledge(&event, Ack::Success));
+
+    let later = next(&mut stream);
+    assert_eq!(later.id, second);
+    assert!(stream.acknowledge(&later, Ack::Later));
+    // Answered LATER: delivered again, with the same eventId and a new messageId.
+    let again = next(&mut stream);
+    assert_eq!(again.id, second);
+    assert_ne!(again.message_id, later.message_id);
+    assert!(stream.acknowledge(&again, Ack::Success));
+
+    let log = emu.control.stream_settled(10);
+    let events = log["events"].as_array().unwrap();
+    assert_eq!(events[0]["status"], "acknowledged");
+    assert_eq!(
+        events[0]["deliveries"][0]["answer"],
+        format!(
+            r#"{{"code":200,"headers":{{"messageId":"{}","contentType":"application/json"}},"message":"OK","data":"{{\"status\":\"SUCCESS\"}}"}}"#,
+            event.message_id
+        )
+    );
+    assert_eq!(events[1]["status"], "acknowledged");
+    assert_eq!(events[1]["redeliveries"], 1);
+    assert_eq!(events[1]["deliveries"][0]["status"], "LATER");
+    assert_eq!(
+        events[1]["deliveries"][0]["answer"],
+        format!(
+            r#"{{"code":200,"headers":{{"messageId":"{}","contentType":"application/json"}},"message":"OK","data":"{{\"status\":\"LATER\"}}"}}"#,
+            later.message_id
+        )
+    );
+    let connection = &log["connections"][0];
+    assert!(
+        connection["ua"]
+            .as_str()
+            .unwrap()
+            .starts_with("dingtalk-php/"),
+        "{connection}"
+    );
+    assert_eq!(log["tickets"]["issued"], 1);
+    assert_eq!(stream.stats().connections, 1);
+}
+
+#[test]
+fn an_event_left_unacknowledged_is_delivered_again() {
+    let emu = emulator(quick());
+    let mut stream = worker(&emu, options());
+    let id = push(&emu, "todo_task_create", json!({}));
+    let event = next(&mut stream);
+    // No answer at all: after the redelivery delay it comes again over the same connection.
+    let again = next(&mut stream);
+    assert_eq!(
+        (event.id.as_str(), again.id.as_str()),
+        (id.as_str(), id.as_str())
+    );
+    assert!(stream.acknowledge(&again, Ack::Success));
+    let log = emu.control.stream_settled(10);
+    assert_eq!(log["events"][0]["status"], "acknowledged");
+    assert_eq!(log["connections"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn pings_are_answered_with_their_own_data() {
+    let emu = emulator(StreamConfig {
+        ping_interval: Duration::from_millis(30),
+        ..quick()
+    });
+    let mut stream = worker(&emu, options());
+    let log = until(&emu, &mut stream, "three pongs", |log| {
+        log["connections"][0]["pongs"].as_u64() >= Some(3)
+    });
+    let connection = &log["connections"][0];
+    assert_eq!(connection["stray_frames"], 0, "{connection}");
+    assert_eq!(connection["open"], true);
+}
+
+#[test]
+fn disconnect_makes_it_reconnect_with_a_new_ticket() {
+    let emu = emulator(quick());
+    let mut stream = worker(&emu, options());
+    until(&emu, &mut stream, "a connection", |log| {
+        open_connections(log) == 1
+    });
+    assert_eq!(emu.control.stream_disconnect(), 1);
+    let id = push(&emu, "todo_task_update", json!({"n": 1}));
+    let event = next(&mut stream);
+    assert_eq!(event.id, id);
+    assert!(stream.acknowledge(&event, Ack::Success));
+    let log = emu.control.stream_settled(10);
+    let connections = log["connections"].as_array().unwrap();
+    assert_eq!(connections.len(), 2, "{log}");
+    assert_eq!(connections[0]["open"], false);
+    assert_eq!(connections[0]["close_reason"], "client closed");
+    assert_ne!(connections[0]["ticket"], connections[1]["ticket"]);
+    assert_eq!(log["tickets"]["issued"], 2);
+    let deliveries = log["events"][0]["deliveries"].as_array().unwrap();
+    let acknowledged = deliveries
+        .iter()
+        .find(|d| d["status"] == "SUCCESS")
+        .unwrap();
+    assert_eq!(acknowledged["connection"], connections[1]["id"], "{log}");
+    // Asked for by the gateway: not a failure.
+    assert_eq!(stream.stats().failures, 0);
+}
+
+#[test]
+fn a_dropped_connection_is_reconnected_and_the_event_in_flight_delivered_again() {
+    let emu = emulator(quick());
+    let mut stream = worker(&emu, options());
+    let id = push(&emu, "todo_task_update", json!({}));
+    let event = next(&mut stream);
+    assert_eq!(emu.control.stream_drop(), 1);
+    // The acknowledgement cannot reach DingTalk (TCP may still take the write): the event
+    // comes again over a new connection.
+    stream.acknowledge(&event, Ack::Success);
+    let again = next(&mut stream);
+    assert_eq!(again.id, id);
+    assert!(stream.acknowledge(&again, Ack::Success));
+    let log = emu.control.stream_settled(10);
+    let connections = log["connections"].as_array().unwrap();
+    assert_eq!(connections.len(), 2, "{log}");
+    assert_ne!(connections[0]["ticket"], connections[1]["ticket"]);
+    assert_eq!(log["events"][0]["status"], "acknowledged");
+    assert_eq!(stream.stats().failures, 1);
+}
+
+#[test]
+fn a_refused_ticket_is_followed_by_a_new_one() {
+    let emu = emulator(quick());
+    emu.control.refuse_tickets(2);
+    let mut stream = worker(&emu, options());
+    let id = push(&emu, "todo_task_update", json!({}));
+    let event = next(&mut stream);
+    assert_eq!(event.id, id);
+    let log = emu.control.stream();
+    assert_eq!(log["tickets"], json!({"issued": 3, "refused": 2}));
+    let stats = stream.stats();
+    assert_eq!(
+        (stats.tickets, stats.connections, stats.failures),
+        (3, 1, 2)
+    );
+    let reason = stats.last_failure.unwrap();
+    assert!(reason.contains("HTTP 401"), "{reason}");
+    assert!(!reason.contains(SECRET), "{reason}");
+}
+
+#[test]
+fn a_silent_connection_is_dead_after_the_keepalive() {
+    let emu = emulator(quick());
+    let mut stream = worker(&emu, options().keepalive(0.3).unwrap());
+    until(&emu, &mut stream, "a connection", |log| {
+        open_connections(log) == 1
+    });
+    assert_eq!(emu.control.stream_silence(), 1);
+    // Delivered as soon as a connection that is not silent opens: the worker's next one.
+    let id = push(&emu, "todo_task_update", json!({}));
+    let event = next(&mut stream);
+    assert_eq!(event.id, id);
+    let reason = stream.stats().last_failure.unwrap();
+    assert!(reason.contains("options[keepalive]"), "{reason}");
+    assert_eq!(emu.control.stream()["tickets"]["issued"], 2);
+    emu.control.stream_drop();
+}
+
+#[test]
+fn a_frame_over_the_limit_drops_the_connection_unread() {
+    let emu = emulator(quick());
+    let mut stream = worker(&emu, options().max_frame_bytes(4096).unwrap());
+    until(&emu, &mut stream, "a connection", |log| {
+        open_connections(log) == 1
+    });
+    assert_eq!(emu.control.stream_send_bytes(64 << 20), 1);
+    until(&emu, &mut stream, "the second connection", |log| {
+        log["connections"].as_array().map(Vec::len) == Some(2) && open_connections(log) == 1
+    });
+    let reason = stream.stats().last_failure.unwrap();
+    assert!(reason.contains("options[max_frame_bytes]"), "{reason}");
+    // A frame under the limit is fine.
+    assert_eq!(emu.control.stream_send_bytes(1000), 1);
+    let id = push(&emu, "todo_task_update", json!({}));
+    assert_eq!(next(&mut stream).id, id);
+}
+
+#[test]
+fn junk_frames_are_ignored() {
+    let emu = emulator(quick());
+    let mut stream = worker(&emu, options());
+    until(&emu, &mut stream, "a connection", |log| {
+        open_connections(log) == 1
+    });
+    for junk in [
+        "",
+        "not json",
+        "[]",
+        r#"{"type":"EVENT""#,
+        r#"{"type":"CALLBACK","headers":{"messageId":"c"}}"#,
+    ] {
+        emu.control.stream_send_text(junk);
+    }
+    let id = push(&emu, "todo_task_update", json!({}));
+    assert_eq!(next(&mut stream).id, id);
+    assert_eq!(stream.stats().failures, 0);
+}
+
+#[test]
+fn wrong_credentials_end_the_worker_without_showing_the_secret() {
+    let emu = emulator(quick());
+    let secret = "wrong-secret-5f2a";
+    let mut stream = Client::new(KEY, secret, emu.options())
+        .unwrap()
+        .stream(options());
+    let error = stream.next_event(Duration::from_secs(5)).unwrap_err();
+    assert_eq!(error.class(), ErrorClass::BadCredentials, "{error}");
+    assert!(matches!(error, Error::Api(_)));
+    assert!(
+        error.to_string().contains("invalidClientIdOrSecret"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains(secret), "{error}");
+    assert_eq!(emu.control.stream()["tickets"]["issued"], 0);
+}
+
+#[test]
+fn an_unreachable_gateway_is_retried_until_the_wait_ends() {
+    let emu = emulator(quick());
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let options_ = Options::default()
+        .api_base_url(&url)
+        .and_then(|o| o.retries(0))
+        .unwrap();
+    let mut stream = Client::new(KEY, SECRET, options_)
+        .unwrap()
+        .stream(options());
+    assert_eq!(stream.next_event(Duration::from_millis(300)).unwrap(), None);
+    let stats = stream.stats();
+    assert!(stats.failures >= 2, "{stats:?}");
+    assert_eq!(stats.connections, 0);
+    drop(emu);
+}

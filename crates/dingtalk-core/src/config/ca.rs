@@ -23,12 +23,19 @@ struct Loaded {
     path: String,
     stamp: (Option<SystemTime>, u64),
     certificates: Vec<reqwest::Certificate>,
+    /// The file as read, for the Redis client (`rediss://`), which takes PEM.
+    pem: Vec<u8>,
 }
 
 impl CaBundle {
     /// The certificates, parsed when the file was read.
     pub(crate) fn certificates(&self) -> &[reqwest::Certificate] {
         &self.0.certificates
+    }
+
+    /// The PEM text the certificates were read from.
+    pub(crate) fn pem(&self) -> &[u8] {
+        &self.0.pem
     }
 }
 
@@ -122,6 +129,7 @@ pub(crate) fn load(path: &str) -> Result<CaBundle> {
         path: path.to_owned(),
         stamp,
         certificates,
+        pem,
     }));
     loaded.insert(path.to_owned(), bundle.clone());
     Ok(bundle)

@@ -17,7 +17,7 @@ use RuntimeException;
 final class Emulator
 {
     /** Apps of the shared emulator besides the two named ones, for tests that need fresh counts. */
-    public const POOL_SIZE = 400;
+    public const POOL_SIZE = 600;
 
     public const DEMO_KEY = 'demo_app_key';
     public const DEMO_SECRET = 'demo_app_secret';
@@ -288,7 +288,11 @@ final class Emulator
         $this->control('POST', '/_emulator/expire-tokens');
     }
 
-    /** `['gettoken' => n, 'requests' => [path => n]]`. */
+    /**
+     * `['gettoken' => n, 'requests' => [path => n], 'throttled' => n, 'in_flight' => n,
+     * 'max_in_flight' => n]`: throttled counts the answers "over --qps-limit", max_in_flight
+     * the most requests handled at once since the start or the last reset.
+     */
     public function stats(): array
     {
         return $this->control('GET', '/_emulator/stats');
@@ -316,6 +320,12 @@ final class Emulator
     public function records(string $userid): array
     {
         return $this->control('GET', '/_emulator/records?' . http_build_query(['userid' => $userid]))['records'];
+    }
+
+    /** Every task `$unionId` takes part in, deleted ones included, in creation order. */
+    public function todos(string $unionId): array
+    {
+        return $this->control('GET', '/_emulator/todos?' . http_build_query(['unionId' => $unionId]))['todos'];
     }
 
     /**

@@ -19,10 +19,12 @@ enum Setter {
     Seconds(fn(Options, f64) -> CoreResult<Options>),
     /// An int.
     Int(fn(Options, i64) -> CoreResult<Options>),
+    /// A number, an int or a float.
+    Number(fn(Options, f64) -> CoreResult<Options>),
 }
 
 /// Every option the client knows, in the order the README lists them.
-const OPTIONS: [(&str, Setter); 10] = [
+const OPTIONS: [(&str, Setter); 12] = [
     ("base_url", Setter::Text(Options::base_url)),
     ("api_base_url", Setter::Text(Options::api_base_url)),
     ("timeout", Setter::Seconds(Options::timeout)),
@@ -33,10 +35,12 @@ const OPTIONS: [(&str, Setter); 10] = [
     ("proxy", Setter::Text(Options::proxy)),
     ("user_agent", Setter::Text(Options::user_agent)),
     ("max_answer_bytes", Setter::Int(Options::max_answer_bytes)),
+    ("token_store", Setter::Text(Options::token_store)),
+    ("rate_limit", Setter::Number(Options::rate_limit)),
 ];
 
-/// Seconds: an int or a float.
-fn seconds(name: &str, value: &PhpValue) -> PhpResult<f64> {
+/// Seconds, or any number: an int or a float.
+fn number(name: &str, value: &PhpValue) -> PhpResult<f64> {
     match value {
         PhpValue::Float(f) => Ok(*f),
         // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
@@ -57,7 +61,7 @@ pub fn parse(array: &PhpArray) -> PhpResult<Options> {
         let name = format!("options[{key}]");
         options = match *setter {
             Setter::Text(set) => set(options, value.text(&name, METHOD)?),
-            Setter::Seconds(set) => set(options, seconds(&name, value)?),
+            Setter::Seconds(set) | Setter::Number(set) => set(options, number(&name, value)?),
             Setter::Int(set) => set(options, value.int(&name, METHOD)?),
         }
         .php(METHOD)?;

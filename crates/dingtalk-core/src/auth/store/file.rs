@@ -226,12 +226,11 @@ impl TokenStore for FileStore {
 
     fn remove_if(&self, app: &str, token: &str, timeout: Duration) -> StoreResult<bool> {
         let name = token_file(app);
-        let Some(mut file) = self.open_read(&name)? else {
+        // Opened for writing only when there is a file to empty.
+        if self.open_read(&name)?.is_none() {
             return Ok(false);
-        };
-        drop(file);
-        // Reopened for writing only when there is a file to empty.
-        file = self.open_rw(&name)?;
+        }
+        let mut file = self.open_rw(&name)?;
         self.flock(&file, true, timeout, &name)?;
         let bytes = self.read_all(&mut file, &name)?;
         let same = serde_json::from_slice::<TokenFile>(&bytes).is_ok_and(|t| t.token == token);

@@ -12,7 +12,7 @@
 //! error), every operation bounded by a short timeout. The password never appears in an
 //! error: it is removed from every text that comes from the client.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 use redis::{Client, Connection, RedisResult, Script};
@@ -61,6 +61,12 @@ if wait > tonumber(ARGV[2]) then return {0, wait} end
 local next = tat + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.ceil((next - now) / 1000) + 1000)
 return {1, wait}";
+
+/// The scripts, each hashed once (sent as EVALSHA, as EVAL where Redis lacks it).
+static RELEASE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE));
+static REMOVE_IF_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(REMOVE_IF));
+static PUT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(PUT));
+static RESERVE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RESERVE));
 
 /// What a lock that outlives its holder's release needs: the connection slot and the client.
 struct Inner {
@@ -188,7 +194,7 @@ impl Held for RedisHeld {
         let (key, owner) = (&self.key, &self.owner);
         self.inner
             .run(super::STORE_TIMEOUT, |con| {
-                Script::new(RELEASE).key(key).arg(owner).invoke::<i64>(con)
+                RELEASE_SCRIPT.key(key).arg(owner).invoke::<i64>(con)
             })
             .map(drop)
     }
@@ -222,7 +228,7 @@ impl TokenStore for RedisStore {
         let key = token_key(app);
         self.inner
             .run(timeout, |con| {
-                Script::new(PUT)
+                PUT_SCRIPT
                     .key(&key)
                     .arg(&token.token)
                     .arg(token.issued_at_ms)
@@ -235,7 +241,7 @@ impl TokenStore for RedisStore {
     fn remove_if(&self, app: &str, token: &str, timeout: Duration) -> StoreResult<bool> {
         let key = token_key(app);
         let removed: i64 = self.inner.run(timeout, |con| {
-            Script::new(REMOVE_IF).key(&key).arg(token).invoke(con)
+            REMOVE_IF_SCRIPT.key(&key).arg(token).invoke(con)
         })?;
         Ok(removed == 1)
     }
@@ -279,7 +285,7 @@ impl RateStore for RedisStore {
     ) -> StoreResult<Reservation> {
         let key = format!("{PREFIX}:rate:{app}:{api}");
         let (granted, wait_us): (i64, i64) = self.inner.run(timeout, |con| {
-            Script::new(RESERVE)
+            RESERVE_SCRIPT
                 .key(&key)
                 .arg(interval.0)
                 .arg(micros(max_wait))

@@ -103,9 +103,15 @@ impl TokenCache {
         }
         let refused = known.refused.clone();
         let usable = |t: &StoredToken| {
-            t.fresh(now_ms(), margin) && refused.as_deref() != Some(t.token.as_str())
+            t.plausible()
+                && t.fresh(now_ms(), margin)
+                && refused.as_deref() != Some(t.token.as_str())
         };
         let token = self.renew(force, budget, &usable, fetch)?;
+        if known.refused.as_deref() == Some(token.token.as_str()) {
+            // DingTalk issued the refused token again: it is good once more.
+            known.refused = None;
+        }
         let value = token.token.clone();
         known.token = Some(token);
         Ok(value)

@@ -218,6 +218,24 @@ fn a_stored_token_that_was_refused_here_is_not_believed() {
 }
 
 #[test]
+fn a_stored_value_that_is_no_token_is_not_sent() {
+    let store = Arc::new(Store::new(Box::new(Memory::default()), true));
+    for bad in ["", "line\nbreak", "with space", &"x".repeat(1025)] {
+        let planted = StoredToken::new(
+            bad.to_owned(),
+            crate::time::now_ms(),
+            Duration::from_secs(7200),
+        );
+        store
+            .call(Duration::from_secs(1), |s, t| s.put(KEY, &planted, t))
+            .unwrap();
+        let fetches = AtomicU32::new(0);
+        let token = process(&store).token(false, MARGIN, &budget(), || counting(&fetches, "real"));
+        assert_eq!(token.unwrap(), "real", "{bad:?}");
+    }
+}
+
+#[test]
 fn a_waiting_process_takes_the_token_the_holder_stores() {
     for (backend, store) in shared_stores() {
         let name = backend.name;

@@ -35,6 +35,9 @@ pub(crate) const STORE_TIMEOUT: Duration = Duration::from_millis(500);
 /// How long a store that failed is left alone before it is tried again.
 pub(crate) const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(5);
 
+/// The longest token believed from a store (DingTalk's are 32 characters).
+const MAX_TOKEN_BYTES: usize = 1024;
+
 /// A token and its validity window in wall-clock milliseconds: all a store keeps of it.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct StoredToken {
@@ -61,6 +64,14 @@ impl StoredToken {
             issued_at_ms,
             expires_at_ms: issued_at_ms.saturating_add(millis(ttl)),
         }
+    }
+
+    /// Whether it looks like a token: what a store hands back is checked before it is sent
+    /// in a header or a query (a store can be tampered with, a file cut short).
+    pub(crate) fn plausible(&self) -> bool {
+        (1..=MAX_TOKEN_BYTES).contains(&self.token.len())
+            && self.token.bytes().all(|b| b.is_ascii_graphic())
+            && self.expires_at_ms >= self.issued_at_ms
     }
 
     /// Whether it is still fresh at `now_ms`, renewing `margin` before expiry but never before

@@ -7,7 +7,8 @@ set -euo pipefail
 php_ver=$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;' 2>/dev/null || echo 8.2)
 want=("php$php_ver-dev" "php$php_ver-cli" clang libclang-dev phpunit)
 case "${1:-test}" in
-  test) want+=("php$php_ver-fpm" libfcgi-bin) ;;
+  # redis-server: the shared token store's tests start a real one.
+  test) want+=("php$php_ver-fpm" libfcgi-bin redis-server) ;;
   demo) ;;
   bench) want+=("php$php_ver-fpm" libfcgi-bin nginx-light wrk php-guzzlehttp-guzzle "php$php_ver-curl" php-apcu) ;;
 esac

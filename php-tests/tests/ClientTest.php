@@ -183,7 +183,7 @@ final class ClientTest extends TestCase
         $a->workRecords()->create('u1', 'one', 'https://example.com/1');
         $b->workRecords()->list('u1');
         $b->workRecords()->list('u1', WorkRecord::DONE);
-        $expected = ['requests' => 3, 'token_fetches' => 1, 'retries' => 0];
+        $expected = ['requests' => 3, 'token_fetches' => 1, 'retries' => 0, 'store_errors' => 0, 'rate_limit_wait_ms' => 0];
         $this->assertSame($expected, $a->stats());
         $this->assertSame($expected, $b->stats());
         // Another app's counters are its own.

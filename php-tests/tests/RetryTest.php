@@ -434,7 +434,7 @@ final class RetryTest extends TestCase
         $client = new Client('k', 's', ['base_url' => 'http://127.0.0.1:' . self::closedPort(), 'retries' => 2]);
         $e = $this->throws(TransportException::class, fn () => $client->workRecords()->create('u1', 't', 'https://example.com'));
         $this->assertStringContainsString('/gettoken', $e->getMessage());
-        $this->assertSame(['requests' => 0, 'token_fetches' => 3, 'retries' => 2], $client->stats());
+        $this->assertClientStats(0, 3, 2, $client);
     }
 
     // ---- retries => 0 ----------------------------------------------------------------------

@@ -108,6 +108,7 @@ final class RetryTest extends TestCase
     }
 
     /** @dataProvider tokenErrors */
+    #[\PHPUnit\Framework\Attributes\DataProvider('tokenErrors')]
     public function testTokenErrorRefreshesOnceAndRetriesEvenAnAddWithoutBizId(int $errcode, ?string $subCode): void
     {
         $client = $this->client();
@@ -128,6 +129,7 @@ final class RetryTest extends TestCase
     }
 
     /** @dataProvider tokenErrors */
+    #[\PHPUnit\Framework\Attributes\DataProvider('tokenErrors')]
     public function testTokenStillRefusedAfterRefreshIsAnAuthenticationException(int $errcode, ?string $subCode): void
     {
         $client = $this->client(['retries' => 10]);
@@ -193,6 +195,7 @@ final class RetryTest extends TestCase
     }
 
     /** @dataProvider throttleCodes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('throttleCodes')]
     public function testThrottleCodeIsARateLimitException(int $errcode): void
     {
         $client = $this->client(['retries' => 0]);
@@ -211,6 +214,7 @@ final class RetryTest extends TestCase
     }
 
     /** @dataProvider banCodes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('banCodes')]
     public function testBanCodeIsARateLimitExceptionAtOnce(int $errcode): void
     {
         $client = $this->client(['retries' => 2]);
@@ -250,6 +254,7 @@ final class RetryTest extends TestCase
     }
 
     /** @dataProvider finalCodes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('finalCodes')]
     public function testFinalCodeIsNotRetried(int $errcode, string $class): void
     {
         $client = $this->client(['retries' => 5]);
@@ -268,6 +273,7 @@ final class RetryTest extends TestCase
     }
 
     /** @dataProvider credentialCodes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('credentialCodes')]
     public function testBadCredentialsOnTokenFetchAreFinal(int $errcode): void
     {
         $client = $this->client(['retries' => 5]);

@@ -58,7 +58,9 @@ for part in "${parts[@]}"; do
       mkdir -p "$stage/$name/.cargo"
       {
         echo "# Build from the crates in vendor/ (cargo vendor), never from a registry."
-        (cd "$stage/$name" && cargo vendor --locked --versioned-dirs --quiet vendor)
+        # cargo vendor prints the configuration that uses vendor/ (and its progress on stderr).
+        (cd "$stage/$name" && cargo vendor --locked --versioned-dirs vendor 2>"$stage/vendor.log") ||
+          { cat "$stage/vendor.log" >&2; exit 1; }
       } >"$stage/$name/.cargo/config.toml"
       pack "$name-src.tgz" "$stage" "$name"
       ;;

@@ -55,7 +55,7 @@ esac
 # --- root, unless already root (chroot and mounts need it) ---------------------------------------
 if [ "$(id -u)" != 0 ]; then
   # The toolchain stays the caller's: pass where it lives.
-  exec sudo --preserve-env=DEBIAN_MIRROR \
+  exec sudo env DEBIAN_MIRROR="${DEBIAN_MIRROR:-}" \
     RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" \
     "$0" "$leg" "$@"
 fi
@@ -114,9 +114,15 @@ fi
 
 # --- mounts, undone in reverse order ---------------------------------------------------------------
 mounted=()
+command_pid=""
 cleanup() {
   local status=$? i
   trap - EXIT INT TERM HUP
+  # On a signal, the command's whole process group goes first: nothing may keep a mount busy.
+  if [ -n "$command_pid" ] && kill -0 "$command_pid" 2>/dev/null; then
+    kill -TERM -- "-$command_pid" 2>/dev/null || true
+    wait "$command_pid" 2>/dev/null || true
+  fi
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
     umount -R "${mounted[$i]}" 2>/dev/null || umount -l "${mounted[$i]}" 2>/dev/null || true
   done
@@ -142,11 +148,15 @@ mnt /src --bind "$src"
 mnt /opt/rustup --bind "$rustup_home"
 mnt /opt/cargo --bind "$cargo_home"
 
-chroot "$root" /usr/bin/env -i \
+# In the background and in its own process group, so that a signal reaches the trap above at once
+# (bash runs traps only between commands) and the cleanup can end everything the command started.
+setsid chroot "$root" /usr/bin/env -i \
   HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 TMPDIR=/tmp \
   PATH=/opt/cargo/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
   RUSTUP_HOME=/opt/rustup CARGO_HOME=/opt/cargo CARGO_NET_OFFLINE=true \
   CARGO_TARGET_DIR="/src/target/php$leg" \
   PHP="/usr/bin/php$leg" PHP_CONFIG="/usr/bin/php-config$leg" PHP_FPM="/usr/sbin/php-fpm$leg" \
   PHPUNIT=/usr/bin/phpunit \
-  /bin/sh -c 'cd /src && exec "$@"' sh "$@"
+  /bin/sh -c 'cd /src && exec "$@"' sh "$@" <&0 &
+command_pid=$!
+wait "$command_pid"

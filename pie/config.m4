@@ -41,14 +41,15 @@ if test "$PHP_THREAD_SAFETY" = "yes"; then
 fi
 
 dnl --- cargo -------------------------------------------------------------------------------------
+dnl The workspace's rust-version (Cargo.toml) is the oldest Rust that builds it: cargo would also
+dnl refuse an older one, but only at make time.
+dingtalk_rust_min=`sed -n 's/^rust-version *= *"\([[0-9.]]*\)".*/\1/p' "$DINGTALK_SRC/Cargo.toml" | head -n 1`
 dnl rustup puts cargo in ~/.cargo/bin, which a non-login shell may not have on its PATH.
 AC_ARG_VAR([CARGO], [the cargo command that builds the extension])
 AC_PATH_PROG([CARGO], [cargo], [], [$PATH$PATH_SEPARATOR$HOME/.cargo/bin])
 if test -z "$CARGO"; then
-  AC_MSG_ERROR([cargo not found. The dingtalk extension is written in Rust: install a Rust toolchain, 1.88 or newer (rustup; or a distribution's package that new, such as Debian 13's cargo-web), then run ./configure again, or set CARGO=/path/to/cargo])
+  AC_MSG_ERROR([cargo not found. The dingtalk extension is written in Rust: install a Rust toolchain, $dingtalk_rust_min or newer (rustup; or a distribution's package that new, such as Debian 13's cargo-web), then run ./configure again, or set CARGO=/path/to/cargo])
 fi
-dnl 1.88: the newest rust-version among the locked dependencies of the extension (ICU's crates,
-dnl through reqwest's url); older compilers fail deep inside the build.
 AC_MSG_CHECKING([for the Rust version])
 dingtalk_rust_version=`"$CARGO" --version 2>/dev/null | sed -n 's/^cargo \([[0-9]][[0-9]]*\.[[0-9]][[0-9]]*\)\..*/\1/p'`
 if test -z "$dingtalk_rust_version"; then
@@ -56,8 +57,10 @@ if test -z "$dingtalk_rust_version"; then
 fi
 dingtalk_rust_major=`echo "$dingtalk_rust_version" | cut -d. -f1`
 dingtalk_rust_minor=`echo "$dingtalk_rust_version" | cut -d. -f2`
-if test "$dingtalk_rust_major" -lt 1 || { test "$dingtalk_rust_major" -eq 1 && test "$dingtalk_rust_minor" -lt 88; }; then
-  AC_MSG_ERROR([Rust $dingtalk_rust_version is too old: the dingtalk extension needs Rust 1.88 or newer (rustup update)])
+dingtalk_min_major=`echo "$dingtalk_rust_min" | cut -d. -f1`
+dingtalk_min_minor=`echo "$dingtalk_rust_min" | cut -d. -f2`
+if test "$dingtalk_rust_major" -lt "$dingtalk_min_major" || { test "$dingtalk_rust_major" -eq "$dingtalk_min_major" && test "$dingtalk_rust_minor" -lt "$dingtalk_min_minor"; }; then
+  AC_MSG_ERROR([Rust $dingtalk_rust_version is too old: the dingtalk extension needs Rust $dingtalk_rust_min or newer (rustup update)])
 fi
 AC_MSG_RESULT([$dingtalk_rust_version])
 

@@ -2,8 +2,9 @@
 # Writes the release archives under dist/, each with a .sha256 beside it:
 #
 #   php_dingtalk-<version>_php<maj.min>-<arch>-linux-glibc.tgz   for each tested PHP: dingtalk.so at
-#       its root, named as PIE's pre-packaged-binary looks for it. Release builds for this machine's
-#       PHP (8.2 on Debian 12) and for 8.4 and 8.5 in the roots of scripts/debian-root.sh.
+#       its root, named as PIE's pre-packaged-binary looks for it. Release builds, in
+#       target/php<maj.min>/: for this machine's PHP (8.2 on Debian 12), and for 8.4 and 8.5 in the
+#       roots of scripts/debian-root.sh.
 #   php_dingtalk-<version>-src.tgz   the sources (one folder, php_dingtalk-<version>/) with every
 #       crate vendored and a .cargo/config.toml that builds from them: a host with a Rust toolchain
 #       and no access to crates.io builds it with `make install` or the phpize route.
@@ -43,9 +44,12 @@ binary() { # binary MAJ.MIN SO: the PIE archive of one PHP version's build
 for part in "${parts[@]}"; do
   case "$part" in
     host)
-      php="$(command -v php)"
-      PHP="$php" PHP_CONFIG="$(command -v php-config)" cargo build --release --locked -p dingtalk-php
-      binary "$("$php" -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')" target/release/libdingtalk.so
+      # What the phpize route passes (scripts/test-pie.sh builds into the same target dir).
+      php_config="$(command -v php-config)"
+      php_version="$("$php_config" --version | cut -d. -f1,2)"
+      PHP="$("$php_config" --php-binary)" PHP_CONFIG="$php_config" \
+        cargo build --release --locked -p dingtalk-php --target-dir "target/php$php_version"
+      binary "$php_version" "target/php$php_version/release/libdingtalk.so"
       ;;
     8.4 | 8.5)
       cargo fetch --locked # the roots build offline, from this machine's cargo cache

@@ -48,9 +48,9 @@ fi
 mkdir "$work/no-libclang"
 expect_configure_error libclang 'libclang not found.*libclang-dev' LIBCLANG_PATH="$work/no-libclang"
 
-# cargo's build cache outlives the copy (an ignored folder of this tree): the sources are fresh,
-# the compiled dependencies are reused.
-export CARGO_TARGET_DIR="$repo/target/pie"
+# cargo's build cache outlives the copy: the sources are fresh, the compiled dependencies are
+# reused, from target/php<version>/ where `make dist` builds for the same PHP.
+export CARGO_TARGET_DIR="$repo/target/php$("$php_config" --version | cut -d. -f1,2)"
 echo "== ./configure --with-php-config=$php_config"
 ./configure --with-php-config="$php_config"
 echo "== make"

@@ -8,7 +8,7 @@ all: dingtalk-build
 # cargo runs in the workspace so that its .cargo/config.toml (the vendored crates of a source
 # archive) applies.
 dingtalk-build:
-	+cd '$(DINGTALK_SRC)' && PHP='$(DINGTALK_PHP)' PHP_CONFIG='$(DINGTALK_PHP_CONFIG)' LIBCLANG_PATH='$(DINGTALK_LIBCLANG_PATH)' \
+	+cd '$(DINGTALK_SRC)' && PHP='$(DINGTALK_PHP)' PHP_CONFIG='$(DINGTALK_PHP_CONFIG)' \
 	  '$(CARGO)' build --release --locked -p dingtalk-php --target-dir '$(DINGTALK_TARGET_DIR)'
 	@mkdir -p '$(phplibdir)'
 	cp '$(DINGTALK_TARGET_DIR)/release/libdingtalk.so' '$(phplibdir)/dingtalk.so'

@@ -65,8 +65,10 @@ fi
 AC_MSG_RESULT([$dingtalk_rust_version])
 
 dnl --- libclang, which bindgen loads to read PHP's headers ----------------------------------------
+dnl Looked for where bindgen (clang-sys) looks, only to stop here with a clear message: the build
+dnl finds it by itself (or through the same LIBCLANG_PATH).
 AC_MSG_CHECKING([for libclang])
-DINGTALK_LIBCLANG_PATH=
+dingtalk_libclang_dir=
 dingtalk_clang_dirs="$LIBCLANG_PATH"
 if test -z "$dingtalk_clang_dirs"; then
   if command -v llvm-config >/dev/null 2>&1; then
@@ -77,15 +79,15 @@ fi
 for dingtalk_dir in $dingtalk_clang_dirs; do
   for dingtalk_lib in "$dingtalk_dir"/libclang.so "$dingtalk_dir"/libclang-*.so "$dingtalk_dir"/libclang.so.* "$dingtalk_dir"/libclang-*.so.*; do
     if test -f "$dingtalk_lib"; then
-      DINGTALK_LIBCLANG_PATH="$dingtalk_dir"
+      dingtalk_libclang_dir="$dingtalk_dir"
       break 2
     fi
   done
 done
-if test -z "$DINGTALK_LIBCLANG_PATH"; then
+if test -z "$dingtalk_libclang_dir"; then
   AC_MSG_ERROR([libclang not found. The build reads PHP's headers with bindgen, which needs libclang and clang's headers: install them (Debian/Ubuntu: apt-get install libclang-dev clang; Fedora/RHEL: dnf install clang-devel; Alpine: apk add clang-dev), then run ./configure again, or set LIBCLANG_PATH to the folder that holds libclang.so])
 fi
-AC_MSG_RESULT([$DINGTALK_LIBCLANG_PATH])
+AC_MSG_RESULT([$dingtalk_libclang_dir])
 
 dnl --- where cargo builds -------------------------------------------------------------------------
 DINGTALK_TARGET_DIR="${CARGO_TARGET_DIR:-$DINGTALK_SRC/target}"
@@ -98,7 +100,6 @@ PHP_SUBST(CARGO)
 PHP_SUBST(DINGTALK_SRC)
 PHP_SUBST(DINGTALK_PHP)
 PHP_SUBST(DINGTALK_PHP_CONFIG)
-PHP_SUBST(DINGTALK_LIBCLANG_PATH)
 PHP_SUBST(DINGTALK_TARGET_DIR)
 dnl phpize creates no folder of its own without C sources; modules/ is where make puts the .so.
 PHP_ADD_BUILD_DIR([modules])

@@ -87,6 +87,7 @@ final class ClientTest extends TestCase
     }
 
     /** @dataProvider wrongTypes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('wrongTypes')]
     public function testWrongOptionTypeIsATypeError(string $key, mixed $value): void
     {
         $e = $this->throws(TypeError::class, fn () => new Client('k', 's', [$key => $value]));
@@ -118,6 +119,7 @@ final class ClientTest extends TestCase
     }
 
     /** @dataProvider badValues */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badValues')]
     public function testBadOptionValueIsAValueErrorNamingIt(string $key, mixed $value): void
     {
         $e = $this->throws(ValueError::class, fn () => new Client('k', 's', [$key => $value]));

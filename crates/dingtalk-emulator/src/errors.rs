@@ -6,13 +6,15 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use serde::Serialize;
+use serde_json::{Map, Value};
 
+use crate::params::json_object;
 use crate::state::AppState;
 
 /// errcode of a request DingTalk cannot use: missing or malformed parameter.
@@ -189,6 +191,22 @@ pub fn body_too_large(state: &AppState, path: &str) -> Response {
     response
 }
 
+/// v1.0's refusal of a parameter: HTTP 400 `InvalidParameter`.
+pub fn v1_invalid_parameter(state: &AppState, message: &str) -> Response {
+    v1_error(state, StatusCode::BAD_REQUEST, "InvalidParameter", message)
+}
+
+/// The body of a v1.0 call that must send one (credentials) as a JSON object, or the
+/// answer that refuses it (boxed: refusals are the rare path).
+pub fn v1_object_body(
+    state: &AppState,
+    api: &str,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Map<String, Value>, Box<Response>> {
+    let body = body.map_err(|rejection| Box::new(body_rejection(state, api, &rejection)))?;
+    json_object(&body).map_err(|message| Box::new(v1_invalid_parameter(state, &message)))
+}
+
 /// Maps a failure to read the body (too large, or the client went away) to an answer.
 pub fn body_rejection(state: &AppState, path: &str, rejection: &BytesRejection) -> Response {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -196,7 +214,7 @@ pub fn body_rejection(state: &AppState, path: &str, rejection: &BytesRejection) 
     } else {
         let message = format!("could not read the request body: {}", rejection.body_text());
         if is_v1(path) {
-            v1_error(state, StatusCode::BAD_REQUEST, "InvalidParameter", &message)
+            v1_invalid_parameter(state, &message)
         } else {
             oapi_error(state, INVALID_PARAMETER, &message)
         }

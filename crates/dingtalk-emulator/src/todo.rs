@@ -20,7 +20,7 @@ use crate::params::query_param;
 use crate::state::{lock, AppState};
 use crate::todo_events::{TodoEvent, TodoEventKind};
 use crate::todo_fields::{self, FieldError};
-use crate::todo_store::{StoreError, Task, PAGE_SIZE};
+use crate::todo_store::{StoreError, Task, TodoStore, PAGE_SIZE};
 use crate::token::v1_missing;
 use crate::v1;
 
@@ -174,6 +174,25 @@ fn announce(
     object
 }
 
+/// Applies `change` (given the card's id and the operator) to the card the path names, with
+/// the store locked; announces the changed card and answers `{"result": true}`.
+fn change_card(
+    state: &AppState,
+    op: Op,
+    call: &Call,
+    kind: TodoEventKind,
+    change: impl for<'a> FnOnce(&'a mut TodoStore, &str, &str) -> Result<&'a Task, StoreError>,
+) -> Response {
+    let mut todos = lock(&state.todos);
+    let changed = change(&mut todos, call.id("task_id"), call.operator())
+        .map(|task| announce(state, kind, call.id("union_id"), task));
+    drop(todos);
+    match changed {
+        Ok(_) => result_true(state),
+        Err(error) => store_error(state, op, error),
+    }
+}
+
 fn result_true(state: &AppState) -> Response {
     let mut body = Map::new();
     body.insert("result".to_owned(), Value::Bool(true));
@@ -280,15 +299,13 @@ pub async fn update(
         Ok(changes) => changes,
         Err(error) => return field_error(&state, op, error),
     };
-    let mut todos = lock(&state.todos);
-    let updated = todos
-        .update(call.id("task_id"), changes, call.operator(), now_ms())
-        .map(|task| announce(&state, TodoEventKind::Update, call.id("union_id"), task));
-    drop(todos);
-    match updated {
-        Ok(_) => result_true(&state),
-        Err(error) => store_error(&state, op, error),
-    }
+    change_card(
+        &state,
+        op,
+        &call,
+        TodoEventKind::Update,
+        |todos, id, operator| todos.update(id, changes, operator, now_ms()),
+    )
 }
 
 /// `PUT /v1.0/todo/users/{unionId}/tasks/{taskId}/executorStatus?operatorId=`.
@@ -312,15 +329,13 @@ pub async fn executor_status(
         Ok(statuses) => statuses,
         Err(error) => return field_error(&state, op, error),
     };
-    let mut todos = lock(&state.todos);
-    let updated = todos
-        .set_executor_status(call.id("task_id"), &statuses, call.operator(), now_ms())
-        .map(|task| announce(&state, TodoEventKind::Update, call.id("union_id"), task));
-    drop(todos);
-    match updated {
-        Ok(_) => result_true(&state),
-        Err(error) => store_error(&state, op, error),
-    }
+    change_card(
+        &state,
+        op,
+        &call,
+        TodoEventKind::Update,
+        |todos, id, operator| todos.set_executor_status(id, &statuses, operator, now_ms()),
+    )
 }
 
 /// `DELETE /v1.0/todo/users/{unionId}/tasks/{taskId}?operatorId=`.
@@ -332,15 +347,13 @@ pub async fn delete(
 ) -> Response {
     let op = Op::Delete;
     let call = call_or_answer!(prelude(&state, op, &headers, query.as_deref(), path, None));
-    let mut todos = lock(&state.todos);
-    let deleted = todos
-        .delete(call.id("task_id"), call.operator(), now_ms())
-        .map(|task| announce(&state, TodoEventKind::Delete, call.id("union_id"), task));
-    drop(todos);
-    match deleted {
-        Ok(_) => result_true(&state),
-        Err(error) => store_error(&state, op, error),
-    }
+    change_card(
+        &state,
+        op,
+        &call,
+        TodoEventKind::Delete,
+        |todos, id, operator| todos.delete(id, operator, now_ms()),
+    )
 }
 
 /// `POST /v1.0/todo/users/{unionId}/org/tasks/query`: one page of the user's cards.

@@ -12,7 +12,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use crate::errors::{self, json, oapi_error, v1_error, v1_json, INVALID_PARAMETER};
-use crate::params::{json_object, query_param};
+use crate::params::query_param;
 use crate::state::{lock, AppState};
 use crate::token_store::TokenCheck;
 
@@ -88,20 +88,9 @@ pub async fn access_token(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return errors::body_rejection(&state, V1_ACCESS_TOKEN, &rejection),
-    };
-    let object = match json_object(&body) {
+    let object = match errors::v1_object_body(&state, V1_ACCESS_TOKEN, body) {
         Ok(object) => object,
-        Err(message) => {
-            return v1_error(
-                &state,
-                StatusCode::BAD_REQUEST,
-                "InvalidParameter",
-                &message,
-            )
-        }
+        Err(refusal) => return *refusal,
     };
     let field = |name: &str| {
         object

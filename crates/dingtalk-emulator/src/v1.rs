@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use crate::errors::{v1_error, v1_json};
+use crate::errors::{v1_invalid_parameter, v1_json};
 use crate::params::json_object;
 use crate::state::AppState;
 use crate::token::{authorize_v1, v1_qps_limited};
@@ -30,14 +30,7 @@ pub fn json_body(state: &AppState, body: &[u8]) -> Result<Map<String, Value>, Bo
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
-    json_object(body).map_err(|message| {
-        Box::new(v1_error(
-            state,
-            StatusCode::BAD_REQUEST,
-            "InvalidParameter",
-            &message,
-        ))
-    })
+    json_object(body).map_err(|message| Box::new(v1_invalid_parameter(state, &message)))
 }
 
 /// HTTP 200 with `body` plus its `requestId`.

@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use super::frames;
 use super::hub::{Command, Hub};
 use crate::errors::{self, json, v1_error, v1_json};
-use crate::params::{json_object, query_param};
+use crate::params::query_param;
 use crate::state::AppState;
 use crate::token::v1_missing;
 
@@ -35,20 +35,9 @@ pub async fn open(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return errors::body_rejection(&state, OPEN, &rejection),
-    };
-    let object = match json_object(&body) {
+    let object = match errors::v1_object_body(&state, OPEN, body) {
         Ok(object) => object,
-        Err(message) => {
-            return v1_error(
-                &state,
-                StatusCode::BAD_REQUEST,
-                "InvalidParameter",
-                &message,
-            )
-        }
+        Err(refusal) => return *refusal,
     };
     let text = |name: &str| {
         object
@@ -63,12 +52,7 @@ pub async fn open(
         return v1_missing(&state, "clientSecret");
     };
     if let Err(message) = check_subscriptions(&object) {
-        return v1_error(
-            &state,
-            StatusCode::BAD_REQUEST,
-            "InvalidParameter",
-            &message,
-        );
+        return errors::v1_invalid_parameter(&state, &message);
     }
     if state.find_app(key, secret).is_none() {
         return v1_error(
@@ -83,10 +67,8 @@ pub async fn open(
         .and_then(|h| h.to_str().ok())
         .filter(|h| !h.is_empty())
     else {
-        return v1_error(
+        return errors::v1_invalid_parameter(
             &state,
-            StatusCode::BAD_REQUEST,
-            "InvalidParameter",
             "no Host header: the emulator names its WebSocket endpoint after it",
         );
     };

@@ -57,7 +57,7 @@ class DelayProxy:
             self._error = e
             self._ready.set()
             return
-        self.lateness = self._loop.run_until_complete(self._wake_up_lateness())
+        self.lateness = self._loop.run_until_complete(self._wake_up_lateness(self.one_way)) if self.one_way else 0.0
         self._ready.set()
         try:
             self._loop.run_forever()
@@ -71,7 +71,7 @@ class DelayProxy:
             self._loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             self._loop.close()
 
-    async def _wake_up_lateness(self, samples=25, sleep=0.002):
+    async def _wake_up_lateness(self, sleep, samples=21):
         late = []
         for _ in range(samples):
             start = self._loop.time()

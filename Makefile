@@ -1,5 +1,7 @@
-# The two commands: `make test` (everything the CI runs) and `make demo` (the workflow example).
-# Both install what they need on a Debian machine when it is missing.
+# The two commands: `make test` (this machine's PHP) and `make demo` (the workflow example).
+# `make test-matrix` (PHP 8.4 and 8.5 in Debian roots), `make test-pie` (the phpize route) and
+# `make dist` + `make test-dist` (release archives) complete what the CI runs (.ci/run).
+# All install what they need on a Debian machine when it is missing.
 
 CARGO     ?= cargo
 PHP       ?= php
@@ -13,7 +15,7 @@ CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 export DINGTALK_EXTENSION := $(EXT)
 export DINGTALK_EMULATOR_BIN := $(EMULATOR)
 
-.PHONY: all deps build test test-rust test-php test-fpm lint demo bench clean
+.PHONY: all deps build test test-rust test-php test-fpm test-matrix test-pie dist test-dist lint demo bench clean
 
 all: build
 
@@ -30,19 +32,42 @@ test-rust:
 	$(CARGO) test --workspace --exclude dingtalk-php
 	$(CARGO) test -p dingtalk-php --lib
 
+# php-tests/phpunit.sh: phpunit.xml for PHPUnit 9.6, phpunit10.xml for PHPUnit 10 and later.
 test-php: build
-	$(PHP) -d extension=$(EXT) $(PHPUNIT) -c php-tests/phpunit.xml
+	PHP=$(PHP) PHPUNIT=$(PHPUNIT) php-tests/phpunit.sh
 
 test-fpm: build
 	php-tests/fpm/smoke.sh
 
+# PHP 8.4 (Debian 13) and 8.5 (unstable + experimental), each in a Debian root cached under .cache/roots/.
+test-matrix:
+	@scripts/install-deps.sh test matrix
+	scripts/test-matrix.sh
+
+# PIE's sequence (phpize, configure, make, make install) on a clean copy of the tree.
+test-pie: build
+	scripts/test-pie.sh
+
+# dist/: a PIE binary archive per tested PHP version, and the sources with the crates vendored.
+dist:
+	@scripts/install-deps.sh test matrix
+	scripts/dist.sh
+
+test-dist: build
+	scripts/test-dist.sh
+
 lint:
+	@scripts/install-deps.sh test lint
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	@for f in stubs/*.php examples/*.php php-tests/*.php php-tests/*/*.php bench/*/*.php; do \
+	@for f in stubs/*.php examples/*.php php-tests/*.php php-tests/*/*.php bench/*/*.php scripts/*.php; do \
 	  [ -f "$$f" ] && { $(PHP) -l "$$f" >/dev/null || exit 1; }; done; echo "php -l: ok"
-	@# Composer before 2.7 does not know the php-ext section yet: only a publish warning then.
-	@if command -v composer >/dev/null; then composer validate --no-check-publish --no-interaction; fi
+	@for f in scripts/*.sh php-tests/*.sh php-tests/*/*.sh .ci/run; do bash -n "$$f" || exit 1; done; echo "bash -n: ok"
+	@# Debian 12's Composer (2.5) knows no php-ext key, and calls the section a publish error:
+	@# check-php-ext.php checks it instead (make test-matrix runs Composer 2.11's full validate).
+	composer validate --no-check-publish --no-interaction
+	composer validate --strict --no-interaction stubs/composer.json
+	$(PHP) scripts/check-php-ext.php
 
 demo:
 	@scripts/install-deps.sh demo

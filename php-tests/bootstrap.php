@@ -12,6 +12,7 @@ declare(strict_types=1);
  */
 
 use DingTalk\Tests\Support\Emulator;
+use DingTalk\Tests\Support\RedisServer;
 
 if (!extension_loaded('dingtalk')) {
     fwrite(STDERR, "php-tests: the dingtalk extension is not loaded.\n"
@@ -31,6 +32,7 @@ spl_autoload_register(static function (string $class): void {
 });
 
 register_shutdown_function([Emulator::class, 'stopAll']);
+register_shutdown_function([RedisServer::class, 'stopAll']);
 // Ctrl-C or a kill would end PHP without shutdown functions and leave emulators running:
 // turn those signals into an exit, which runs them.
 if (function_exists('pcntl_async_signals')) {

@@ -274,6 +274,15 @@ fn api_class(error: &ApiError) -> &'static ClassEntry {
 
 /// An `ApiException` (or subclass) object of `class` carrying DingTalk's answer.
 fn api_exception(class: &'static ClassEntry, error: &ApiError, message: &str) -> PhpException {
+    let exception = exception(class, message);
+    match api_object(class, error, message) {
+        Some(zval) => exception.with_object(zval),
+        None => exception,
+    }
+}
+
+/// The object of an `ApiException` (or subclass) of `class` carrying DingTalk's answer.
+fn api_object(class: &'static ClassEntry, error: &ApiError, message: &str) -> Option<Zval> {
     let message = visible(message).into_owned();
     // getCode(): the oapi errcode, or the HTTP status of a v1.0 error; getErrorCode() the code
     // as DingTalk spelled it.
@@ -309,11 +318,14 @@ fn api_exception(class: &'static ClassEntry, error: &ApiError, message: &str) ->
         SUB_CODE,
         optional_zval(error.sub_code.as_deref()),
     );
-    let exception = exception(class, &message);
-    match object.into_zval(false) {
-        Ok(zval) => exception.with_object(zval),
-        Err(_) => exception,
-    }
+    object.into_zval(false).ok()
+}
+
+/// An object of exception class `class` with `message`.
+fn plain_object(class: &'static ClassEntry, message: &str) -> Option<Zval> {
+    let mut object = ZendObject::new(class);
+    update(class, &mut object, "message", string_zval(message));
+    object.into_zval(false).ok()
 }
 
 /// The PHP exception for a core error. `method` (`DingTalk\WorkRecord::create`) prefixes
@@ -326,8 +338,28 @@ pub fn to_php(error: Error, method: &str) -> PhpException {
             api_exception(CONFLICT_EXCEPTION.get(), &conflict.answer, &conflict.detail)
         }
         Error::Transport(_) => exception(TRANSPORT_EXCEPTION.get(), &error.to_string()),
+        Error::RateLimited(_) => exception(RATE_LIMIT_EXCEPTION.get(), &error.to_string()),
         Error::Internal(_) => exception(EXCEPTION.get(), &error.to_string()),
     }
+}
+
+/// The exception object for a core error, made (with the file, line and trace of the PHP call
+/// running now) but not thrown: the `error` of one item of a bulk call's results. Always a
+/// `DingTalk\Exception`: arguments are checked before a bulk call sends anything, so an
+/// argument error here is the extension's own failure.
+pub fn error_object(error: &Error) -> PhpResult<Zval> {
+    let object = match error {
+        Error::Api(api) => api_object(api_class(api), api, &api.to_string()),
+        Error::Conflict(conflict) => {
+            api_object(CONFLICT_EXCEPTION.get(), &conflict.answer, &conflict.detail)
+        }
+        Error::Transport(_) => plain_object(TRANSPORT_EXCEPTION.get(), &error.to_string()),
+        Error::RateLimited(_) => plain_object(RATE_LIMIT_EXCEPTION.get(), &error.to_string()),
+        Error::InvalidArgument { .. } | Error::Internal(_) => {
+            plain_object(EXCEPTION.get(), &error.to_string())
+        }
+    };
+    object.ok_or_else(|| exception(EXCEPTION.get(), "cannot create an exception object"))
 }
 
 /// A `TransportException`: no usable answer (`reason` says why).

@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
+mod batch;
 mod callback;
 mod client;
 mod exceptions;

@@ -23,7 +23,8 @@ namespace DingTalk;
  * The access token is cached inside the PHP process, shared by every Client of the same app
  * (same base_url, app key and secret), renewed `token_margin` seconds before it expires, and
  * fetched by one caller at a time. In php-fpm it outlives requests: making a Client per request
- * costs nothing. Connections are kept alive the same way.
+ * costs nothing. Connections are kept alive the same way. With a `token_store`, processes (and
+ * hosts) share one token, and one `rate_limit`.
  *
  * A Client cannot be serialized, and var_dump()/print_r() show none of its data.
  */
@@ -42,7 +43,9 @@ class Client
      *     ca_file?: string,
      *     proxy?: string,
      *     user_agent?: string,
-     *     max_answer_bytes?: int
+     *     max_answer_bytes?: int,
+     *     token_store?: string,
+     *     rate_limit?: float|int
      * } $options
      *   - base_url: DingTalk's oapi host (tokens, work records, identity), http or https
      *     (default "https://oapi.dingtalk.com").
@@ -61,15 +64,29 @@ class Client
      *   - user_agent: User-Agent header (default "dingtalk-php/VERSION").
      *   - max_answer_bytes: the most one answer may hold, decoded, 1024..1073741824 (default
      *     4194304); the pages of all()/find() count together. More is a TransportException.
+     *   - token_store: where the token (and the rate_limit's state) is shared: "memory" (this
+     *     process, the default), "file:///absolute/dir" (every process of this host),
+     *     "redis://[user:password@]host[:port][/db]" or "rediss://..." (every host using that
+     *     Redis; rediss:// checks the server against the public roots, or only against ca_file
+     *     when it is set). A healthy process asks the store only when it has no fresh token.
+     *     A store that fails (down, slow past 0.5 s, a directory it cannot write) is never in
+     *     the way: the call fetches its own token, stats()['store_errors'] counts the failure,
+     *     and the store is left alone for 5 s.
+     *   - rate_limit: calls per second per app and API (e.g. 20, DingTalk's standard limit;
+     *     fractions allowed), 0 < rate_limit <= 100000, for every process sharing the
+     *     token_store. Calls are spaced evenly, 5 % apart more than the limit needs (network
+     *     jitter); a call waits for its slot within its timeout, or fails at once with a
+     *     RateLimitException, unsent, when the slot would come after it. Off by default.
      *   An option left out (or null) takes its ini setting (dingtalk.timeout for timeout; see
-     *   dingtalk.ini) when that is set, else the default.
+     *   dingtalk.ini) when that is set, else the default. $options is hidden in backtraces like
+     *   $appSecret: a token_store or proxy URL may hold a password, which no message ever shows.
      *
      * @throws \ValueError when an argument or option is invalid, an option is unknown, the
      *                     options array is too large, or a dingtalk.* ini setting in force is
      *                     invalid (the message names the setting).
      * @throws \TypeError  when an argument or an option has the wrong type.
      */
-    public function __construct(string $appKey, #[\SensitiveParameter] string $appSecret, array $options = []) {}
+    public function __construct(string $appKey, #[\SensitiveParameter] string $appSecret, #[\SensitiveParameter] array $options = []) {}
 
     /**
      * A valid access token: the cached one, or a new one from /gettoken.
@@ -161,9 +178,11 @@ class Client
     /**
      * This app's counters in this process, shared by all its Clients.
      *
-     * @return array{requests: int, token_fetches: int, retries: int}
+     * @return array{requests: int, token_fetches: int, retries: int, store_errors: int, rate_limit_wait_ms: int}
      *   requests: API requests sent (every attempt); token_fetches: /gettoken calls;
-     *   retries: extra attempts after failures.
+     *   retries: extra attempts after failures; store_errors: operations of the token_store
+     *   that failed (the call went on without it); rate_limit_wait_ms: time spent waiting
+     *   for slots of the rate_limit.
      */
     public function stats(): array {}
 }
@@ -242,6 +261,32 @@ class Todo
      * @throws TransportException when no usable answer arrives within the timeout.
      */
     public function create(string $unionId, array $task, ?string $operatorId = null): array {}
+
+    /**
+     * Creates many tasks for $unionId (their creator), several at a time, each as create()
+     * would (retries and the sourceId recovery included), all under the rate_limit.
+     *
+     * Every task is checked before anything is sent: a wrong one is a \ValueError or \TypeError
+     * naming it (tasks[3][subject]), and nothing is sent.
+     *
+     * @param string $unionId The creator's unionId.
+     * @param array<array-key, array> $tasks Tasks as create() takes them.
+     * @param array{concurrency?: int, timeout?: float|int, operator_id?: string} $options
+     *   - concurrency: tasks sent at once, 1..32 (default 4).
+     *   - timeout: seconds the whole call may take (default 60, or the client's timeout if
+     *     longer); each task also keeps the client's timeout. A task whose turn comes later is
+     *     not sent: its result is a TransportException.
+     *   - operator_id: the unionId of whoever acts, when not the creator.
+     *
+     * @return array<array-key, array{ok: bool, id?: string, task?: array, error?: Exception}>
+     *   One entry per task, under its key, in order: ['ok' => true, 'id' => taskId,
+     *   'task' => the task DingTalk made] or ['ok' => false, 'error' => the exception create()
+     *   would have thrown]. One failure never loses the others' results.
+     *
+     * @throws \ValueError when a task, $unionId or an option is invalid (nothing is sent).
+     * @throws \TypeError  when a task or an option has the wrong type (nothing is sent).
+     */
+    public function createMany(string $unionId, array $tasks, array $options = []): array {}
 
     /**
      * The task, or null when it does not exist or was deleted.
@@ -397,6 +442,42 @@ class WorkRecord
      * @throws TransportException  when no usable answer arrives within the timeout.
      */
     public function create(string $userId, string $title, string $url, array $forms = [], array $options = []): string {}
+
+    /**
+     * Creates many records, several at a time, each as create() would (retries and the
+     * duplicate recovery included), all under the rate_limit.
+     *
+     * Every record is checked before anything is sent: a wrong one is a \ValueError or
+     * \TypeError naming it (records[3][title]), and nothing is sent.
+     *
+     * @param array<array-key, array{
+     *     user_id: string,
+     *     title: string,
+     *     url: string,
+     *     forms?: array,
+     *     pc_url?: string,
+     *     pc_open_type?: int,
+     *     source_name?: string,
+     *     originator_user_id?: string,
+     *     biz_id?: string,
+     *     create_time?: int
+     * }> $records create()'s arguments and options, by name; give each a biz_id to make its
+     *   retries safe.
+     * @param array{concurrency?: int, timeout?: float|int} $options
+     *   - concurrency: records sent at once, 1..32 (default 4).
+     *   - timeout: seconds the whole call may take (default 60, or the client's timeout if
+     *     longer); each record also keeps the client's timeout. A record whose turn comes
+     *     later is not sent: its result is a TransportException.
+     *
+     * @return array<array-key, array{ok: bool, id?: string, error?: Exception}>
+     *   One entry per record, under its key, in order: ['ok' => true, 'id' => recordId] or
+     *   ['ok' => false, 'error' => the exception create() would have thrown]. One failure never
+     *   loses the others' results.
+     *
+     * @throws \ValueError when a record or an option is invalid (nothing is sent).
+     * @throws \TypeError  when a record or an option has the wrong type (nothing is sent).
+     */
+    public function createMany(array $records, array $options = []): array {}
 
     /**
      * Marks a record done (/topapi/workrecord/update). DingTalk has no delete: this is it.
@@ -627,6 +708,8 @@ class AuthenticationException extends ApiException {}
  * Forbidden.AccessDenied.QpsLimit... and ...QpmLimit...), banned for a while (90001,
  * 90003..90014, not retried), or the v1.0 monthly call quota used up
  * (Forbidden.AccessDenied.ApiCountLimitForOrg, not retried).
+ * Or kept back by the client's own rate_limit, unsent, because its slot would have come after
+ * the call's timeout (then getErrorCode() is "" and getCode() 0).
  */
 class RateLimitException extends ApiException {}
 

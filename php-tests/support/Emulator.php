@@ -289,7 +289,11 @@ final class Emulator
         $this->control('POST', '/_emulator/expire-tokens');
     }
 
-    /** `['gettoken' => n, 'requests' => [path => n]]`. */
+    /**
+     * `['gettoken' => n, 'requests' => [path => n], 'throttled' => n, 'in_flight' => n,
+     * 'max_in_flight' => n]`: throttled counts the answers "over --qps-limit", max_in_flight
+     * the most requests handled at once since the start or the last reset.
+     */
     public function stats(): array
     {
         return $this->control('GET', '/_emulator/stats');

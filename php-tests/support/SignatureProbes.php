@@ -5,7 +5,9 @@ declare(strict_types=1);
 namespace DingTalk\Tests\Support;
 
 use Closure;
+use ReflectionClass;
 use ReflectionMethod;
+use ReflectionParameter;
 use ReflectionNamedType;
 use Stringable;
 use Throwable;
@@ -22,29 +24,38 @@ use TypeError;
  */
 final class SignatureProbes
 {
-    /** The methods probed: `[class, method]`. */
-    public const METHODS = [
-        ['DingTalk\\Client', '__construct'],
-        ['DingTalk\\Client', 'getAccessToken'],
-        ['DingTalk\\Client', 'get'],
-        ['DingTalk\\Client', 'post'],
-        ['DingTalk\\WorkRecord', '__construct'],
-        ['DingTalk\\WorkRecord', 'create'],
-        ['DingTalk\\WorkRecord', 'complete'],
-        ['DingTalk\\WorkRecord', 'list'],
-        ['DingTalk\\WorkRecord', 'all'],
-        ['DingTalk\\WorkRecord', 'find'],
+    /** The classes whose methods are probed: every class of the extension but the exceptions. */
+    public const CLASSES = [
+        'DingTalk\\Client',
+        'DingTalk\\WorkRecord',
+        'DingTalk\\Todo',
+        'DingTalk\\Callback',
+        'DingTalk\\Stream',
     ];
 
-    /** An ordinary value for each parameter name of the API. */
-    private static function ordinary(string $parameter, object $client): mixed
+    /**
+     * Methods not probed: `Stream::run()` given ordinary arguments runs a worker until its
+     * timeout. Its parameters are taken by the same mechanism as every other method's.
+     */
+    private const SKIPPED = ['DingTalk\\Stream::run'];
+
+    /** An aesKey of the right shape. */
+    private const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+
+    /** An ordinary value for each parameter of the API. */
+    private static function ordinary(ReflectionParameter $parameter, object $client): mixed
     {
-        return match ($parameter) {
+        $type = $parameter->getType();
+        $array = $type instanceof ReflectionNamedType && $type->getName() === 'array';
+        return match ($parameter->getName()) {
             'appKey' => 'key',
             'appSecret' => 'secret',
-            'options', 'query', 'forms' => [],
-            'body' => ['a' => 1],
+            'options', 'query', 'forms', 'records', 'tasks', 'roles' => [],
+            'body' => $parameter->getDeclaringFunction()->getDeclaringClass()->getName() === 'DingTalk\\Callback'
+                ? '{}'
+                : ['a' => 1],
             'forceRefresh' => false,
+            'method' => 'GET',
             'path' => '/topapi/probe',
             'client' => $client,
             'userId' => 'u1',
@@ -53,6 +64,27 @@ final class SignatureProbes
             'recordId' => 'r1',
             'status', 'offset' => 0,
             'limit' => 50,
+            'unionId' => 'union-probe',
+            'taskId' => 't1',
+            'sourceId' => 's1',
+            'operatorId', 'nextToken' => null,
+            'task', 'changes' => ['subject' => 's'],
+            'done' => $array ? ['union-probe' => true] : true,
+            'token', 'receiveId', 'timestamp', 'nonce' => 'x',
+            'aesKey' => self::AES_KEY,
+            'plaintext' => 'success',
+        };
+    }
+
+    /** The object whose `$method` is called: the client, one of its APIs, or a new one. */
+    public static function target(string $class, object $client): object
+    {
+        return match ($class) {
+            'DingTalk\\Client' => $client,
+            'DingTalk\\WorkRecord' => $client->workRecords(),
+            'DingTalk\\Todo' => $client->todos(),
+            'DingTalk\\Callback' => new $class('x', self::AES_KEY, 'x'),
+            'DingTalk\\Stream' => new $class($client),
         };
     }
 
@@ -94,7 +126,7 @@ final class SignatureProbes
     public static function probes(string $class, string $method, object $client): iterable
     {
         $parameters = (new ReflectionMethod($class, $method))->getParameters();
-        $ordinary = array_map(static fn ($p) => self::ordinary($p->getName(), $client), $parameters);
+        $ordinary = array_map(static fn ($p) => self::ordinary($p, $client), $parameters);
         foreach ($parameters as $position => $parameter) {
             foreach (self::values() as $name => $value) {
                 $args = $ordinary;
@@ -107,8 +139,13 @@ final class SignatureProbes
     /** @return iterable<string, array{0: string, 1: string}> */
     public static function methods(): iterable
     {
-        foreach (self::METHODS as [$class, $method]) {
-            yield "{$class}::{$method}" => [$class, $method];
+        foreach (self::CLASSES as $class) {
+            foreach ((new ReflectionClass($class))->getMethods(ReflectionMethod::IS_PUBLIC) as $method) {
+                $name = "{$class}::{$method->getName()}";
+                if ($method->getNumberOfParameters() > 0 && !in_array($name, self::SKIPPED, true)) {
+                    yield $name => [$class, $method->getName()];
+                }
+            }
         }
     }
 
@@ -129,11 +166,15 @@ final class SignatureProbes
         return eval('return static function (' . implode(', ', $parameters) . '): void {};');
     }
 
-    /** Whether the parameter is of a scalar type (null is coerced for those, with a deprecation). */
+    /**
+     * Whether the parameter is of a scalar type that takes no null (null is coerced for those,
+     * with a deprecation).
+     */
     public static function scalar(string $class, string $method, int $position): bool
     {
         $type = (new ReflectionMethod($class, $method))->getParameters()[$position]->getType();
         return $type instanceof ReflectionNamedType
+            && !$type->allowsNull()
             && in_array($type->getName(), ['bool', 'int', 'float', 'string'], true);
     }
 
@@ -147,8 +188,9 @@ final class SignatureProbes
     }
 
     /**
-     * What a call made of its arguments: `accepted` (whatever it then threw for their values),
-     * or the `TypeError` message without the function's name; and the deprecations it raised.
+     * What a call made of its arguments: `accepted` (whatever it then threw for their values or
+     * their contents), or the `TypeError` message without the function's name; and the
+     * deprecations it raised.
      *
      * @return array{0: string, 1: list<string>}
      */
@@ -163,7 +205,11 @@ final class SignatureProbes
             $call();
             $outcome = 'accepted';
         } catch (TypeError $e) {
-            $outcome = get_class($e) . ': ' . self::withoutFunction($e->getMessage());
+            // A TypeError about an array argument's contents (`$records[0]`) says the argument
+            // itself was taken: only the declared types are compared here.
+            $outcome = preg_match('/Argument #\d+ \(\$\w+\[/', $e->getMessage()) === 1
+                ? 'accepted'
+                : get_class($e) . ': ' . self::withoutFunction($e->getMessage());
         } catch (Throwable $e) {
             $outcome = 'accepted';
         } finally {
@@ -172,10 +218,14 @@ final class SignatureProbes
         return [$outcome, $deprecations];
     }
 
-    /** A message without the `f(): ` it starts with and the `, called in ...` userland adds. */
+    /**
+     * A message without the `f(): ` it starts with and the `, called in ...` userland adds. A
+     * closure's name has spaces since PHP 8.4 (`{closure:file(1) : eval()'d code:1}`): the name
+     * ends at the first `(): `.
+     */
     private static function withoutFunction(string $message): string
     {
-        $message = (string) preg_replace('/^[^ ]*\(\): /', '', $message);
+        $message = (string) preg_replace('/^.*?\(\): /', '', $message);
         return (string) preg_replace('/, called in .* on line \d+$/', '', $message);
     }
 }

@@ -105,11 +105,17 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase
         $this->assertSame([], $stats['requests'], 'requests: ' . json_encode($stats));
     }
 
-    /** Asserts a client's counters. */
+    /** Asserts a client's counters (no shared store or rate limit in play: those are 0). */
     protected function assertClientStats(int $requests, int $tokenFetches, int $retries, Client $client): void
     {
         $this->assertSame(
-            ['requests' => $requests, 'token_fetches' => $tokenFetches, 'retries' => $retries],
+            [
+                'requests' => $requests,
+                'token_fetches' => $tokenFetches,
+                'retries' => $retries,
+                'store_errors' => 0,
+                'rate_limit_wait_ms' => 0,
+            ],
             $client->stats()
         );
     }

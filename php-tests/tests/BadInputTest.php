@@ -53,6 +53,7 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider badClients */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badClients')]
     public function testBadCredentials(string $argument, string $key, string $secret): void
     {
         $this->assertRefused($argument, fn () => new Client($key, $secret, ['base_url' => $this->emulator->url()]));
@@ -134,6 +135,7 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider badForms */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badForms')]
     public function testBadForm(array $forms): void
     {
         $this->assertRefused('$forms', fn () => $this->records->create('u1', 'title', self::URL, $forms));
@@ -156,6 +158,7 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider invalidUtf8 */
+    #[\PHPUnit\Framework\Attributes\DataProvider('invalidUtf8')]
     public function testInvalidUtf8InCreate(string $argument, array $args): void
     {
         $this->assertRefused($argument, fn () => $this->records->create(...$args));
@@ -200,6 +203,7 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider badCreateTimes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badCreateTimes')]
     public function testBadCreateTime(int $time): void
     {
         $this->assertRefused('options[create_time]', fn () => $this->records->create('u1', 'title', self::URL, [], ['create_time' => $time]));
@@ -214,6 +218,7 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider badOpenTypes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badOpenTypes')]
     public function testPcOpenTypeOtherThanTwoOrFour(int $type): void
     {
         $this->assertRefused('options[pc_open_type]', fn () => $this->records->create('u1', 'title', self::URL, [], ['pc_open_type' => $type]));
@@ -236,6 +241,7 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider wrongOptionTypes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('wrongOptionTypes')]
     public function testWrongCreateOptionType(string $key, mixed $value): void
     {
         $this->assertRefused("options[{$key}]", fn () => $this->records->create('u1', 'title', self::URL, [], [$key => $value]), TypeError::class);
@@ -250,6 +256,7 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider emptyStringOptions */
+    #[\PHPUnit\Framework\Attributes\DataProvider('emptyStringOptions')]
     public function testEmptyStringOption(string $key): void
     {
         $this->assertRefused("options[{$key}]", fn () => $this->records->create('u1', 'title', self::URL, [], [$key => '']));
@@ -298,12 +305,14 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider badStatuses */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badStatuses')]
     public function testListWithBadStatus(int $status): void
     {
         $this->assertRefused('$status', fn () => $this->records->list('u1', $status));
     }
 
     /** @dataProvider badStatuses */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badStatuses')]
     public function testAllWithBadStatus(int $status): void
     {
         $this->assertRefused('$status', fn () => $this->records->all('u1', $status));
@@ -320,6 +329,7 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider badLimits */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badLimits')]
     public function testListWithLimitOutsideOneToFifty(int $limit): void
     {
         $this->assertRefused('$limit', fn () => $this->records->list('u1', WorkRecord::PENDING, 0, $limit));
@@ -333,6 +343,7 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider badOffsets */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badOffsets')]
     public function testListWithNegativeOffset(int $offset): void
     {
         $this->assertRefused('$offset', fn () => $this->records->list('u1', WorkRecord::DONE, $offset));
@@ -365,12 +376,14 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider badPaths */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badPaths')]
     public function testGetWithBadPath(string $path): void
     {
         $this->assertRefused('$path', fn () => $this->client->get($path));
     }
 
     /** @dataProvider badPaths */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badPaths')]
     public function testPostWithBadPath(string $path): void
     {
         $this->assertRefused('$path', fn () => $this->client->post($path, ['a' => 1]));
@@ -387,6 +400,7 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider badBodies */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badBodies')]
     public function testPostWithUnencodableBody(string $argument, array $body): void
     {
         $this->assertRefused($argument, fn () => $this->client->post('/topapi/workrecord/add', $body));
@@ -401,6 +415,7 @@ final class BadInputTest extends TestCase
     }
 
     /** @dataProvider badQueries */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badQueries')]
     public function testGetWithBadQueryValue(array $query): void
     {
         $this->assertRefused('query[a]', fn () => $this->client->get('/topapi/x', $query), TypeError::class);

@@ -87,6 +87,7 @@ final class ClientTest extends TestCase
     }
 
     /** @dataProvider wrongTypes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('wrongTypes')]
     public function testWrongOptionTypeIsATypeError(string $key, mixed $value): void
     {
         $e = $this->throws(TypeError::class, fn () => new Client('k', 's', [$key => $value]));
@@ -118,6 +119,7 @@ final class ClientTest extends TestCase
     }
 
     /** @dataProvider badValues */
+    #[\PHPUnit\Framework\Attributes\DataProvider('badValues')]
     public function testBadOptionValueIsAValueErrorNamingIt(string $key, mixed $value): void
     {
         $e = $this->throws(ValueError::class, fn () => new Client('k', 's', [$key => $value]));
@@ -183,7 +185,7 @@ final class ClientTest extends TestCase
         $a->workRecords()->create('u1', 'one', 'https://example.com/1');
         $b->workRecords()->list('u1');
         $b->workRecords()->list('u1', WorkRecord::DONE);
-        $expected = ['requests' => 3, 'token_fetches' => 1, 'retries' => 0];
+        $expected = ['requests' => 3, 'token_fetches' => 1, 'retries' => 0, 'store_errors' => 0, 'rate_limit_wait_ms' => 0];
         $this->assertSame($expected, $a->stats());
         $this->assertSame($expected, $b->stats());
         // Another app's counters are its own.

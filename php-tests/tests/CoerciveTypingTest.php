@@ -25,10 +25,8 @@ final class CoerciveTypingTest extends TestCase
     {
         if ($method === '__construct') {
             new $class(...$args);
-        } elseif ($class === Client::class) {
-            $client->{$method}(...$args);
         } else {
-            $client->workRecords()->{$method}(...$args);
+            SignatureProbes::target($class, $client)->{$method}(...$args);
         }
     }
 

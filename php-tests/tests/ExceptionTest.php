@@ -28,6 +28,7 @@ final class ExceptionTest extends TestCase
     }
 
     /** @dataProvider parents */
+    #[\PHPUnit\Framework\Attributes\DataProvider('parents')]
     public function testExactParent(string $class, string $parent): void
     {
         $this->assertTrue(class_exists($class), $class);
@@ -119,6 +120,7 @@ final class ExceptionTest extends TestCase
     }
 
     /** @dataProvider unexpectedAnswers */
+    #[\PHPUnit\Framework\Attributes\DataProvider('unexpectedAnswers')]
     public function testUnexpectedAnswerIsATransportException(string $body): void
     {
         $client = $this->client();

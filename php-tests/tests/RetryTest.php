@@ -109,6 +109,7 @@ final class RetryTest extends TestCase
     }
 
     /** @dataProvider tokenErrors */
+    #[\PHPUnit\Framework\Attributes\DataProvider('tokenErrors')]
     public function testTokenErrorRefreshesOnceAndRetriesEvenAnAddWithoutBizId(int $errcode, ?string $subCode): void
     {
         $client = $this->client();
@@ -129,6 +130,7 @@ final class RetryTest extends TestCase
     }
 
     /** @dataProvider tokenErrors */
+    #[\PHPUnit\Framework\Attributes\DataProvider('tokenErrors')]
     public function testTokenStillRefusedAfterRefreshIsAnAuthenticationException(int $errcode, ?string $subCode): void
     {
         $client = $this->client(['retries' => 10]);
@@ -194,6 +196,7 @@ final class RetryTest extends TestCase
     }
 
     /** @dataProvider throttleCodes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('throttleCodes')]
     public function testThrottleCodeIsARateLimitException(int $errcode): void
     {
         $client = $this->client(['retries' => 0]);
@@ -212,6 +215,7 @@ final class RetryTest extends TestCase
     }
 
     /** @dataProvider banCodes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('banCodes')]
     public function testBanCodeIsARateLimitExceptionAtOnce(int $errcode): void
     {
         $client = $this->client(['retries' => 2]);
@@ -251,6 +255,7 @@ final class RetryTest extends TestCase
     }
 
     /** @dataProvider finalCodes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('finalCodes')]
     public function testFinalCodeIsNotRetried(int $errcode, string $class): void
     {
         $client = $this->client(['retries' => 5]);
@@ -269,6 +274,7 @@ final class RetryTest extends TestCase
     }
 
     /** @dataProvider credentialCodes */
+    #[\PHPUnit\Framework\Attributes\DataProvider('credentialCodes')]
     public function testBadCredentialsOnTokenFetchAreFinal(int $errcode): void
     {
         $client = $this->client(['retries' => 5]);
@@ -434,7 +440,7 @@ final class RetryTest extends TestCase
         $client = new Client('k', 's', ['base_url' => 'http://127.0.0.1:' . self::closedPort(), 'retries' => 2]);
         $e = $this->throws(TransportException::class, fn () => $client->workRecords()->create('u1', 't', 'https://example.com'));
         $this->assertStringContainsString('/gettoken', $e->getMessage());
-        $this->assertSame(['requests' => 0, 'token_fetches' => 3, 'retries' => 2], $client->stats());
+        $this->assertClientStats(0, 3, 2, $client);
     }
 
     // ---- retries => 0 ----------------------------------------------------------------------

@@ -295,6 +295,7 @@ PHP;
     }
 
     /** @dataProvider tokenFetchFaults */
+    #[\PHPUnit\Framework\Attributes\DataProvider('tokenFetchFaults')]
     public function testTokenFetchFailureShowsNoSecret(array $fault, string $class): void
     {
         [$key, $secret] = $this->freshApp();
@@ -320,6 +321,7 @@ PHP;
     }
 
     /** @dataProvider apiFaults */
+    #[\PHPUnit\Framework\Attributes\DataProvider('apiFaults')]
     public function testApiCallFailureShowsNoSecretOrToken(array $fault): void
     {
         [$key, $secret, $token] = $this->app();

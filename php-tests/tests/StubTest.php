@@ -85,12 +85,12 @@ final class StubTest extends TestCase
             array_keys($classes['DingTalk\\Client']['methods'])
         );
         $this->assertSame(
-            ['__construct', 'all', 'complete', 'create', 'find', 'list'],
+            ['__construct', 'all', 'complete', 'create', 'createMany', 'find', 'list'],
             array_keys($classes['DingTalk\\WorkRecord']['methods'])
         );
         $this->assertSame(['DONE', 'PENDING'], array_keys($classes['DingTalk\\WorkRecord']['constants']));
         $this->assertSame(
-            ['__construct', 'all', 'complete', 'create', 'delete', 'findBySourceId', 'get', 'list', 'setExecutorStatus', 'update'],
+            ['__construct', 'all', 'complete', 'create', 'createMany', 'delete', 'findBySourceId', 'get', 'list', 'setExecutorStatus', 'update'],
             array_keys($classes['DingTalk\\Todo']['methods'])
         );
         $this->assertSame(

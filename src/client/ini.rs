@@ -69,6 +69,11 @@ pub fn apply(
             })?;
             set(options, seconds)
         }
+        Setter::Number(set) => {
+            let value = number(text)
+                .ok_or_else(|| fail(format!("must be a number, {} given", shown(text))))?;
+            set(options, value)
+        }
         Setter::Int(set) => {
             let int = integer(text)
                 .ok_or_else(|| fail(format!("must be an integer, {} given", shown(text))))?;

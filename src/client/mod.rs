@@ -74,6 +74,8 @@ fn stats_array(stats: Stats) -> PhpResult<ZBox<ZendHashTable>> {
         ("requests", stats.requests),
         ("token_fetches", stats.token_fetches),
         ("retries", stats.retries),
+        ("store_errors", stats.store_errors),
+        ("rate_limit_wait_ms", stats.rate_limit_wait_ms),
     ] {
         table.insert(key, i64::try_from(value).unwrap_or(i64::MAX))?;
     }

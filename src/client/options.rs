@@ -26,10 +26,12 @@ pub enum Setter {
     /// A number of bytes: an int, which an ini entry may also write as PHP's quantities do
     /// (`4M`, like `memory_limit`).
     Bytes(fn(Options, i64) -> CoreResult<Options>),
+    /// A number, an int or a float.
+    Number(fn(Options, f64) -> CoreResult<Options>),
 }
 
 /// Every option the client knows, in the order the README lists them.
-pub const OPTIONS: [(&str, Setter); 10] = [
+pub const OPTIONS: [(&str, Setter); 12] = [
     ("base_url", Setter::Text(Options::base_url)),
     ("api_base_url", Setter::Text(Options::api_base_url)),
     ("timeout", Setter::Seconds(Options::timeout)),
@@ -40,10 +42,12 @@ pub const OPTIONS: [(&str, Setter); 10] = [
     ("proxy", Setter::Text(Options::proxy)),
     ("user_agent", Setter::Text(Options::user_agent)),
     ("max_answer_bytes", Setter::Bytes(Options::max_answer_bytes)),
+    ("token_store", Setter::Text(Options::token_store)),
+    ("rate_limit", Setter::Number(Options::rate_limit)),
 ];
 
-/// Seconds: an int or a float.
-fn seconds(name: &str, value: &PhpValue) -> PhpResult<f64> {
+/// Seconds, or any number: an int or a float.
+fn number(name: &str, value: &PhpValue) -> PhpResult<f64> {
     match value {
         PhpValue::Float(f) => Ok(*f),
         // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
@@ -58,7 +62,7 @@ fn from_php(options: Options, key: &str, setter: Setter, value: &PhpValue) -> Ph
     let name = format!("options[{key}]");
     match setter {
         Setter::Text(set) => set(options, value.text(&name, METHOD)?),
-        Setter::Seconds(set) => set(options, seconds(&name, value)?),
+        Setter::Seconds(set) | Setter::Number(set) => set(options, number(&name, value)?),
         Setter::Int(set) | Setter::Bytes(set) => set(options, value.int(&name, METHOD)?),
     }
     .php(METHOD)

@@ -21,7 +21,12 @@ fn object(array: &PhpArray, name: &str, method: &str) -> PhpResult<Value> {
 
 /// `$task` of `create()`.
 pub fn task(array: &PhpArray, method: &str) -> PhpResult<NewTask> {
-    NewTask::from_json("task", &object(array, "task", method)?).php(method)
+    named_task(array, "task", method)
+}
+
+/// A task named `name` in errors (`task`, `tasks[3]`, which give `tasks[3][subject]`).
+pub fn named_task(array: &PhpArray, name: &str, method: &str) -> PhpResult<NewTask> {
+    NewTask::from_json(name, &object(array, name, method)?).php(method)
 }
 
 /// `$changes` of `update()`.

@@ -12,10 +12,11 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 use serde_json::Value;
 
+use crate::batch;
 use crate::client::Client;
 use crate::exceptions::OrThrow;
 use crate::php::args::{ArrayArg, PhpStr};
-use crate::php::json::answer_array;
+use crate::php::json::{answer_array, json_to_zval, php_bytes};
 
 /// The to-do (待办) API of one app.
 #[php_class]
@@ -25,6 +26,7 @@ pub struct Todo {
 }
 
 const CREATE: &str = "DingTalk\\Todo::create";
+const CREATE_MANY: &str = "DingTalk\\Todo::createMany";
 const GET: &str = "DingTalk\\Todo::get";
 const FIND_BY_SOURCE_ID: &str = "DingTalk\\Todo::findBySourceId";
 const UPDATE: &str = "DingTalk\\Todo::update";
@@ -101,6 +103,53 @@ impl Todo {
         let task = input::task(&task.copy("task", CREATE)?, CREATE)?;
         let operatorId = optional(&operatorId, "operatorId", CREATE)?;
         task_array(self.api.create(unionId, &task, operatorId).php(CREATE)?)
+    }
+
+    /// Creates many tasks for `$unionId`, several at a time: `['ok' => true, 'id' => taskId,
+    /// 'task' => task]` or `['ok' => false, 'error' => DingTalk\Exception]` per task, under its
+    /// key, in order.
+    #[php(defaults(options = ArrayArg::Empty))]
+    pub fn create_many(
+        &self,
+        unionId: PhpStr,
+        tasks: ArrayArg,
+        options: ArrayArg,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
+        let m = CREATE_MANY;
+        let unionId = unionId.arg("unionId").php(m)?;
+        let tasks = tasks.copy("tasks", m)?;
+        let items = batch::items(&tasks, "tasks", m)?;
+        let mut keys = Vec::with_capacity(items.len());
+        let mut new = Vec::with_capacity(items.len());
+        for (key, item) in items {
+            new.push(input::named_task(item, &format!("tasks[{key}]"), m)?);
+            keys.push(key);
+        }
+        let mut operator = None;
+        let batch = batch::options(&options.copy("options", m)?, &["operator_id"], m, |_, v| {
+            operator = Some(v.text("options[operator_id]", m)?.to_owned());
+            Ok(())
+        })?;
+        let results: Vec<_> = self
+            .api
+            .create_many(unionId, &new, operator.as_deref(), &batch)
+            .php(m)?
+            .into_iter()
+            .map(|result| result.map(Value::Object))
+            .collect();
+        // The tasks are copied into PHP: checked against memory_limit with the rest.
+        let bytes = results
+            .iter()
+            .flatten()
+            .map(php_bytes)
+            .fold(0, usize::saturating_add);
+        batch::results(&keys, results, bytes, |entry, task| {
+            // A created task always has its id (the core checks it).
+            let id = task.get("id").and_then(Value::as_str).unwrap_or_default();
+            entry.insert("id", id)?;
+            entry.insert("task", json_to_zval(&task))?;
+            Ok(())
+        })
     }
 
     /// The task, or `null` when it does not exist (or was deleted).

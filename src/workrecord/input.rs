@@ -1,13 +1,18 @@
-//! `WorkRecord::create()` arguments → the core's `NewRecord`: the shapes PHP callers use for
-//! forms, and the option keys, checked with errors that name the argument.
+//! `WorkRecord::create()` and `createMany()` arguments → the core's `NewRecord`: the shapes PHP
+//! callers use for forms, and the option keys, checked with errors that name the argument.
 
 use dingtalk_core::{FormItem, NewRecord};
 use ext_php_rs::exception::PhpResult;
 
-use crate::exceptions::{ArgError, OrThrow};
+use crate::exceptions::{type_error, ArgError, OrThrow};
 use crate::php::args::{Key, PhpArray, PhpValue};
 
 const METHOD: &str = "DingTalk\\WorkRecord::create";
+
+/// The keys of a `createMany()` item besides `create()`'s options.
+const ITEM_FIELDS: [&str; 4] = ["user_id", "title", "url", "forms"];
+/// Those an item must have.
+const REQUIRED_FIELDS: [&str; 3] = ["user_id", "title", "url"];
 
 /// Every key of `create()`'s `$options`.
 pub const CREATE_OPTIONS: [&str; 6] = [
@@ -37,10 +42,11 @@ const FORMS_SHAPE: &str =
 
 /// `$forms`: a list of `['title' => ..., 'content' => ...]`, or a map `title => content`.
 pub fn forms(array: &PhpArray) -> PhpResult<Vec<FormItem>> {
-    form_items(array).php(METHOD)
+    form_items(array, "forms").php(METHOD)
 }
 
-fn form_items(array: &PhpArray) -> Result<Vec<FormItem>, ArgError> {
+/// The forms of argument `name` (`forms`, `records[3][forms]`).
+fn form_items(array: &PhpArray, name: &str) -> Result<Vec<FormItem>, ArgError> {
     if !array.is_list() {
         // A map title => content. PHP turns a numeric title such as '2024' into an int key:
         // it is still a title.
@@ -48,8 +54,8 @@ fn form_items(array: &PhpArray) -> Result<Vec<FormItem>, ArgError> {
             .0
             .iter()
             .map(|(key, value)| {
-                let title = key.text("forms")?;
-                let content = form_text(value, &format!("forms[{title}]"))?;
+                let title = key.text(name)?;
+                let content = form_text(value, &format!("{name}[{title}]"))?;
                 Ok(FormItem { title, content })
             })
             .collect();
@@ -60,17 +66,17 @@ fn form_items(array: &PhpArray) -> Result<Vec<FormItem>, ArgError> {
         .map(|(index, item)| {
             let PhpValue::Array(fields) = item else {
                 let reason = format!("{FORMS_SHAPE}; item {index} is a {}", item.type_name());
-                return Err(ArgError::value("forms", reason));
+                return Err(ArgError::value(name, reason));
             };
-            let field = |name: &str| {
+            let field = |field: &str| {
                 fields
                     .0
                     .iter()
-                    .find(|(k, _)| *k == Key::Str(name.to_owned()))
-                    .map(|(_, v)| form_text(v, &format!("forms[{index}][{name}]")))
+                    .find(|(k, _)| *k == Key::Str(field.to_owned()))
+                    .map(|(_, v)| form_text(v, &format!("{name}[{index}][{field}]")))
                     .unwrap_or_else(|| {
-                        let reason = format!("has no \"{name}\"");
-                        Err(ArgError::value(format!("forms[{index}]"), reason))
+                        let reason = format!("has no \"{field}\"");
+                        Err(ArgError::value(format!("{name}[{index}]"), reason))
                     })
             };
             Ok(FormItem {
@@ -84,16 +90,68 @@ fn form_items(array: &PhpArray) -> Result<Vec<FormItem>, ArgError> {
 /// Applies `$options` to `record`.
 pub fn apply_options(record: &mut NewRecord, options: &PhpArray) -> PhpResult<()> {
     for (key, value) in options.options(&CREATE_OPTIONS, METHOD)? {
-        let name = format!("options[{key}]");
-        let text = || value.text(&name, METHOD).map(|t| Some(t.to_owned()));
-        match key {
-            "pc_open_type" => record.pc_open_type = Some(value.int(&name, METHOD)?),
-            "create_time" => record.create_time = Some(value.int(&name, METHOD)?),
-            "pc_url" => record.pc_url = text()?,
-            "source_name" => record.source_name = text()?,
-            "originator_user_id" => record.originator_user_id = text()?,
-            _ => record.biz_id = text()?,
-        }
+        set(record, key, value, &format!("options[{key}]"), METHOD)?;
     }
     Ok(())
+}
+
+/// Sets field `key` (one of [`ITEM_FIELDS`] or [`CREATE_OPTIONS`]) of `record` from `value`,
+/// named `name` in the errors of `method`.
+fn set(
+    record: &mut NewRecord,
+    key: &str,
+    value: &PhpValue,
+    name: &str,
+    method: &str,
+) -> PhpResult<()> {
+    let text = || value.text(name, method).map(str::to_owned);
+    match key {
+        "user_id" => record.user_id = text()?,
+        "title" => record.title = text()?,
+        "url" => record.url = text()?,
+        "forms" => {
+            let PhpValue::Array(forms) = value else {
+                return Err(type_error(method, name, "array", value.type_name()));
+            };
+            record.forms = form_items(forms, name).php(method)?;
+        }
+        "pc_open_type" => record.pc_open_type = Some(value.int(name, method)?),
+        "create_time" => record.create_time = Some(value.int(name, method)?),
+        "pc_url" => record.pc_url = Some(text()?),
+        "source_name" => record.source_name = Some(text()?),
+        "originator_user_id" => record.originator_user_id = Some(text()?),
+        _ => record.biz_id = Some(text()?),
+    }
+    Ok(())
+}
+
+/// One item of `createMany()`'s `$records`, named `item` (`records[3]`): `user_id`, `title`,
+/// `url`, `forms` and any of `create()`'s options. The values' types are checked here, their
+/// limits by the core.
+pub fn record(item: &PhpArray, name: &str, method: &str) -> PhpResult<NewRecord> {
+    let known: Vec<&'static str> = ITEM_FIELDS.iter().chain(&CREATE_OPTIONS).copied().collect();
+    let mut record = NewRecord::default();
+    let mut given = Vec::new();
+    for (key, value) in &item.0 {
+        let field = known.iter().find(|k| matches!(key, Key::Str(s) if s == *k));
+        let Some(field) = field else {
+            let reason = format!("has an unknown key \"{key}\" (known: {})", known.join(", "));
+            return Err(ArgError::value(name, reason)).php(method);
+        };
+        // null means "not given", as in create()'s options.
+        if *value != PhpValue::Null {
+            set(
+                &mut record,
+                field,
+                value,
+                &format!("{name}[{field}]"),
+                method,
+            )?;
+            given.push(*field);
+        }
+    }
+    if let Some(missing) = REQUIRED_FIELDS.iter().find(|f| !given.contains(f)) {
+        return Err(ArgError::value(format!("{name}[{missing}]"), "is required")).php(method);
+    }
+    Ok(record)
 }

@@ -11,6 +11,7 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
+use crate::batch;
 use crate::client::Client;
 use crate::exceptions::OrThrow;
 use crate::php::args::{ArrayArg, PhpStr};
@@ -24,6 +25,7 @@ pub struct WorkRecord {
 }
 
 const CREATE: &str = "DingTalk\\WorkRecord::create";
+const CREATE_MANY: &str = "DingTalk\\WorkRecord::createMany";
 const COMPLETE: &str = "DingTalk\\WorkRecord::complete";
 const LIST: &str = "DingTalk\\WorkRecord::list";
 const ALL: &str = "DingTalk\\WorkRecord::all";
@@ -69,6 +71,31 @@ impl WorkRecord {
         };
         input::apply_options(&mut record, &options.copy("options", CREATE)?)?;
         self.api.create(&record).php(CREATE)
+    }
+
+    /// Creates many records, several at a time: `['ok' => true, 'id' => recordId]` or
+    /// `['ok' => false, 'error' => DingTalk\Exception]` per record, under its key, in order.
+    #[php(defaults(options = ArrayArg::Empty))]
+    pub fn create_many(
+        &self,
+        records: ArrayArg,
+        options: ArrayArg,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
+        let m = CREATE_MANY;
+        let records = records.copy("records", m)?;
+        let items = batch::items(&records, "records", m)?;
+        let mut keys = Vec::with_capacity(items.len());
+        let mut new = Vec::with_capacity(items.len());
+        for (key, item) in items {
+            new.push(input::record(item, &format!("records[{key}]"), m)?);
+            keys.push(key);
+        }
+        let batch = batch::options(&options.copy("options", m)?, &[], m, |_, _| Ok(()))?;
+        let results = self.api.create_many(&new, &batch).php(m)?;
+        batch::results(&keys, results, 0, |entry, id| {
+            entry.insert("id", id.as_str())?;
+            Ok(())
+        })
     }
 
     /// Marks a record done; `$recordId` may also be the record's `biz_id`.

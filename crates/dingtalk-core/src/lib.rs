@@ -5,11 +5,14 @@
 //! - [`Client`] (`client.rs`): an app's credentials and options; hands out the APIs.
 //! - `api/`: the typed APIs ([`WorkRecords`], [`Todos`]), identity, the raw calls, and
 //!   paging written once.
-//! - `exec/`: the executor, which owns the pipeline (token → send → judge → classify → retry)
-//!   within one deadline; `exec::retry` decides from an [`ErrorClass`] alone.
+//! - `exec/`: the executor, which owns the pipeline (rate limit → token → send → judge →
+//!   classify → retry) within one deadline; `exec::retry` decides from an [`ErrorClass`]
+//!   alone; `exec::batch` sends many calls concurrently ([`Batch`]).
 //! - `dialect/`: what differs per family (how the token is attached, how an answer is judged
 //!   and its codes classified): `oapi.rs`, `acs.rs` (v1.0).
-//! - `auth/`: the process-wide token cache (single-flight, one token per app for both families).
+//! - `auth/`: the token cache (this process's slot per app in front, single-flight, one token
+//!   per app for both families) over a shared store (`auth/store/`: memory, file, Redis).
+//! - `limit/`: the client-side rate limit (GCRA), its state kept by the same store.
 //! - `http/`: the fork-aware client pool, sending one request, redaction of secrets.
 //! - `stream/`: Stream mode, DingTalk's events over an outbound WebSocket ([`Stream`]).
 //! - `config/`: validated [`Options`]. [`Error`]: the one error type, whose messages never hold
@@ -27,12 +30,16 @@ mod dialect;
 pub mod error;
 mod exec;
 mod http;
+mod limit;
 mod per_process;
 mod process;
 mod stats;
 mod stream;
 mod time;
 mod validate;
+
+#[cfg(test)]
+mod test_support;
 
 pub use api::todo::{
     ContentField, DetailUrl, NewTask, Role, Task, TaskChanges, TaskPage, Todos, CHANGE_KEYS,
@@ -48,8 +55,10 @@ pub use client::Client;
 pub use config::{Backoff, Options};
 pub use dialect::Family;
 pub use error::{
-    ApiError, Code, Conflict, Error, ErrorClass, Result, TransportError, TransportErrorKind,
+    ApiError, Code, Conflict, Error, ErrorClass, RateLimited, Result, TransportError,
+    TransportErrorKind,
 };
+pub use exec::batch::{Batch, DEFAULT_BATCH_TIMEOUT, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 pub use exec::Repeat;
 pub use process::{process_stats, ProcessStats};
 pub use stats::Stats;

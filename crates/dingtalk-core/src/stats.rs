@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::time::Duration;
 
 use crate::app_id::AppId;
 
@@ -15,6 +16,10 @@ pub struct Stats {
     pub token_fetches: u64,
     /// Extra attempts made after a failure (token refreshes and backoffs).
     pub retries: u64,
+    /// Operations of the shared `token_store` that failed (the call went on without it).
+    pub store_errors: u64,
+    /// Milliseconds spent waiting for a slot of the `rate_limit`.
+    pub rate_limit_wait_ms: u64,
 }
 
 #[derive(Debug, Default)]
@@ -22,6 +27,8 @@ pub(crate) struct Counters {
     requests: AtomicU64,
     token_fetches: AtomicU64,
     retries: AtomicU64,
+    store_errors: AtomicU64,
+    rate_limit_wait_us: AtomicU64,
 }
 
 impl Counters {
@@ -37,11 +44,22 @@ impl Counters {
         self.retries.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn store_error(&self) {
+        self.store_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn rate_limit_wait(&self, waited: Duration) {
+        let micros = u64::try_from(waited.as_micros()).unwrap_or(u64::MAX);
+        self.rate_limit_wait_us.fetch_add(micros, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> Stats {
         Stats {
             requests: self.requests.load(Ordering::Relaxed),
             token_fetches: self.token_fetches.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
+            store_errors: self.store_errors.load(Ordering::Relaxed),
+            rate_limit_wait_ms: self.rate_limit_wait_us.load(Ordering::Relaxed) / 1000,
         }
     }
 }
@@ -58,6 +76,10 @@ pub(crate) fn process_totals() -> Stats {
             requests: total.requests.saturating_add(app.requests),
             token_fetches: total.token_fetches.saturating_add(app.token_fetches),
             retries: total.retries.saturating_add(app.retries),
+            store_errors: total.store_errors.saturating_add(app.store_errors),
+            rate_limit_wait_ms: total
+                .rate_limit_wait_ms
+                .saturating_add(app.rate_limit_wait_ms),
         })
 }
 

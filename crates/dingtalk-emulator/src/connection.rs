@@ -112,15 +112,17 @@ async fn handle(
     drop_signal: Arc<Notify>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
-    let fault = {
+    let control = is_control_path(request.uri().path());
+    // Held until the answer is made (or the request is dropped): a faulted or delayed request
+    // is in flight for as long as it lasts.
+    let _in_flight = (!control).then(|| state.stats.start());
+    let fault = if control {
+        None
+    } else {
+        // Counted before faults, so a faulted request shows in the stats too.
         let path = request.uri().path();
-        if is_control_path(path) {
-            None
-        } else {
-            // Counted before faults, so a faulted request shows in the stats too.
-            state.stats.count(path);
-            state.faults.take(path)
-        }
+        state.stats.count(path);
+        state.faults.take(path)
     };
     let Some(fault) = fault else {
         return answer(&state, router, request).await;

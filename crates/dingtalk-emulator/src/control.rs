@@ -66,11 +66,18 @@ pub async fn expire_tokens(State(state): State<Arc<AppState>>) -> Response {
     ok()
 }
 
-/// `GET /_emulator/stats`: token fetches and requests per path.
+/// `GET /_emulator/stats`: token fetches, requests per path, QPS refusals, requests in flight.
 pub async fn stats(State(state): State<Arc<AppState>>) -> Response {
+    let stats = &state.stats;
     answer(
         StatusCode::OK,
-        &json!({ "gettoken": state.stats.gettoken(), "requests": state.stats.requests() }),
+        &json!({
+            "gettoken": stats.gettoken(),
+            "requests": stats.requests(),
+            "throttled": stats.throttled(),
+            "in_flight": stats.in_flight(),
+            "max_in_flight": stats.max_in_flight(),
+        }),
     )
 }
 

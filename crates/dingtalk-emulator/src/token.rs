@@ -28,6 +28,7 @@ pub const GETTOKEN: &str = "/gettoken";
 pub const V1_ACCESS_TOKEN: &str = "/v1.0/oauth2/accessToken";
 
 pub fn qps_limited(state: &AppState) -> Response {
+    state.stats.throttle();
     oapi_error(
         state,
         QPS_LIMITED,
@@ -37,6 +38,7 @@ pub fn qps_limited(state: &AppState) -> Response {
 
 /// The v1.0 answer past the QPS limit: 403, not 429.
 pub fn v1_qps_limited(state: &AppState) -> Response {
+    state.stats.throttle();
     v1_error(
         state,
         StatusCode::FORBIDDEN,

@@ -252,6 +252,38 @@ fn stats_count_every_dingtalk_path() {
 }
 
 #[test]
+fn stats_show_how_many_requests_are_handled_at_once() {
+    let h = start_default();
+    let token = h.token();
+    assert_eq!(h.control.stats().max_in_flight, 1, "the token call, alone");
+    h.control
+        .faults([Fault::delay(GET, Duration::from_millis(1500)).count(3)]);
+    let query = json!({"userid": "u", "offset": 0, "limit": 1, "status": 0});
+    std::thread::scope(|s| {
+        let calls: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| h.call(&token, GET, &query).1["errcode"].clone()))
+            .collect();
+        // All three are held by their delay: wait until the emulator sees them together.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while h.control.stats().in_flight < 3 {
+            assert!(
+                Instant::now() < deadline,
+                "the three calls never overlapped"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        for call in calls {
+            assert_eq!(call.join().unwrap(), 0);
+        }
+    });
+    let stats = h.control.stats();
+    assert_eq!((stats.in_flight, stats.max_in_flight), (0, 3));
+    // The control API is not counted, and a reset starts the most again from what is in flight.
+    h.control.reset();
+    assert_eq!(h.control.stats().max_in_flight, 0);
+}
+
+#[test]
 fn reset_returns_to_the_state_at_start() {
     let h = start_default();
     let token = h.token();

@@ -208,6 +208,11 @@ fn qps_limit_per_app_per_api() {
         .collect();
     let limited = codes.iter().filter(|c| **c == 90018).count();
     let passed = codes.iter().filter(|c| **c == 0).count();
+    assert_eq!(
+        h.control.stats().throttled,
+        limited as u64,
+        "refusals are counted"
+    );
     assert_eq!(limited + passed, 10, "{codes:?}");
     if started.elapsed() < Duration::from_secs(1) {
         assert!((3..=6).contains(&passed), "{codes:?}");

@@ -1,215 +1,264 @@
-//! The process-wide access-token cache.
+//! The access-token cache: this process's slot per app in front, a shared store below.
 //!
-//! One entry per app ([`AppId`]): every client of the same app in the process shares it, so in
-//! an FPM worker the token outlives PHP requests, and both API families use the same token.
-//! Expiry is kept as wall-clock milliseconds (an `Instant` cannot leave the process, and shared
-//! stores come next); the renewal margin is applied when the token is read, and never renews
-//! earlier than half the token's lifetime, so a short-lived token is not fetched on every call.
-//! Single-flight: the entry's lock is held while one caller fetches, and concurrent callers
-//! wait for that fetch.
+//! One slot per app ([`AppId`]): every client of the same app in the process shares it, so in
+//! an FPM worker the token outlives PHP requests, and both API families use the same token. A
+//! call that finds a fresh token there touches nothing else: a healthy worker makes no store
+//! round trip per call. Expiry is wall-clock milliseconds (an `Instant` cannot leave the
+//! process); the renewal margin is applied when the token is read, and never renews earlier
+//! than half the token's lifetime, so a short-lived token is not fetched on every call.
+//!
+//! When the slot has no fresh token, the app's store is asked (`token_store`); when the store
+//! has none either, one fetch is made for everyone sharing it: in this process the slot's lock
+//! is held, across processes the store's fetch lock ([`store`]). Those who wait read the token
+//! the holder stored. A holder that dies blocks nobody past its lock's expiry (its time
+//! budget). A store that fails is never in the way: the call fetches directly, and the failure
+//! is counted (`store_errors`).
 
 pub(crate) mod fetch;
+mod slot;
+pub(crate) mod store;
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
+
+pub(crate) use slot::{apps_with_token, slot_of, TokenSlot};
+use store::{Held, SharedStore, Store, StoreResult, StoredToken, Unusable};
 
 use crate::app_id::AppId;
 use crate::error::Result;
-use crate::time::{millis, now_ms};
+use crate::exec::Budget;
+use crate::stats::Counters;
+use crate::time::now_ms;
 
-/// A token and its lifetime, in wall-clock milliseconds.
-#[derive(Clone)]
-struct CachedToken {
-    token: String,
-    fetched_at_ms: i64,
-    expires_at_ms: i64,
+/// A fetch lock never lasts longer than this, whatever its holder's budget.
+const MAX_LOCK_TTL: Duration = Duration::from_secs(60);
+/// Nor shorter than this.
+const MIN_LOCK_TTL: Duration = Duration::from_secs(1);
+/// The longest pause between two looks at a lock held by another process.
+const MAX_POLL: Duration = Duration::from_millis(20);
+
+/// A new token and its lifetime, as a fetch returns them.
+pub(crate) type Fetched = (String, Duration);
+
+/// The token of one app: this process's slot, the app's store, and the counters that see
+/// the store's failures.
+pub(crate) struct TokenCache {
+    slot: Arc<TokenSlot>,
+    store: Arc<Store>,
+    /// The app's name in the store.
+    key: String,
+    counters: Arc<Counters>,
 }
 
-impl CachedToken {
-    /// Whether it is still fresh at `now_ms`, renewing `margin` before expiry but never before
-    /// half its lifetime.
-    fn fresh(&self, now_ms: i64, margin: Duration) -> bool {
-        let lifetime = self.expires_at_ms.saturating_sub(self.fetched_at_ms).max(0);
-        let early = millis(margin).min(lifetime / 2);
-        now_ms < self.expires_at_ms.saturating_sub(early)
-    }
+/// How waiting for the fetch lock ended.
+enum Waited {
+    /// Another process stored a fresh token.
+    Token(StoredToken),
+    /// This process holds the lock.
+    Held(Box<dyn Held>),
+    /// The store failed: fetch without it.
+    NoStore,
 }
 
-/// The token of one app in this process.
-#[derive(Default)]
-pub(crate) struct TokenSlot {
-    slot: Mutex<Option<CachedToken>>,
-}
-
-static APPS: LazyLock<Mutex<HashMap<AppId, Arc<TokenSlot>>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-
-/// The token slot of an app, created on first use.
-pub(crate) fn slot_of(app: &AppId) -> Arc<TokenSlot> {
-    // The map only ever gains finished entries, so a poisoned lock still guards valid data.
-    let mut apps = APPS.lock().unwrap_or_else(PoisonError::into_inner);
-    Arc::clone(apps.entry(app.clone()).or_default())
-}
-
-/// How many apps this process holds an unexpired token of. Reads without waiting: a slot
-/// locked by a fetch in progress is not counted.
-pub(crate) fn apps_with_token() -> usize {
-    let slots: Vec<Arc<TokenSlot>> = {
-        let apps = APPS.lock().unwrap_or_else(PoisonError::into_inner);
-        apps.values().cloned().collect()
-    };
-    let now = now_ms();
-    slots.iter().filter(|slot| slot.holds_token_at(now)).count()
-}
-
-impl TokenSlot {
-    /// Whether it holds a token that has not expired at `now_ms` (a locked slot: no).
-    fn holds_token_at(&self, now_ms: i64) -> bool {
-        match self.slot.try_lock() {
-            Ok(slot) => slot.as_ref().is_some_and(|c| now_ms < c.expires_at_ms),
-            Err(_) => false,
+impl TokenCache {
+    pub(crate) fn new(app: &AppId, store: Arc<Store>, counters: Arc<Counters>) -> Self {
+        TokenCache {
+            slot: slot_of(app),
+            store,
+            key: app.store_key(),
+            counters,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<CachedToken>> {
-        // A panic during a fetch leaves no half-written token (it is written in one step), so
-        // recover the lock and forget the token rather than fail every later call.
-        self.slot.lock().unwrap_or_else(|poisoned| {
-            self.slot.clear_poison();
-            let mut guard = poisoned.into_inner();
-            *guard = None;
-            guard
-        })
+    /// A cache with its own slot, as another process would have (tests).
+    #[cfg(test)]
+    fn with_slot(
+        slot: Arc<TokenSlot>,
+        store: Arc<Store>,
+        key: &str,
+        counters: Arc<Counters>,
+    ) -> Self {
+        TokenCache {
+            slot,
+            store,
+            key: key.to_owned(),
+            counters,
+        }
     }
 
-    /// The cached token if it is still fresh, otherwise the result of `fetch` (the token and
-    /// its lifetime), cached. `force` skips the cached one.
+    /// A fresh token: the slot's, the store's, or the result of `fetch`, made by one caller
+    /// for all. `force` skips the cached and stored ones.
     pub(crate) fn token(
         &self,
         force: bool,
         margin: Duration,
-        fetch: impl FnOnce() -> Result<(String, Duration)>,
+        budget: &Budget,
+        fetch: impl FnOnce() -> Result<Fetched>,
     ) -> Result<String> {
-        let mut slot = self.lock();
+        let mut known = self.slot.lock();
         if !force {
-            if let Some(cached) = slot.as_ref().filter(|c| c.fresh(now_ms(), margin)) {
-                return Ok(cached.token.clone());
+            if let Some(token) = known.token.as_ref().filter(|t| t.fresh(now_ms(), margin)) {
+                return Ok(token.token.clone());
             }
         }
-        let fetched_at_ms = now_ms();
-        let (token, ttl) = fetch()?;
-        *slot = Some(CachedToken {
-            token: token.clone(),
-            fetched_at_ms,
-            expires_at_ms: fetched_at_ms.saturating_add(millis(ttl)),
-        });
-        Ok(token)
+        let refused = known.refused.clone();
+        let usable = |t: &StoredToken| {
+            t.plausible()
+                && t.fresh(now_ms(), margin)
+                && refused.as_deref() != Some(t.token.as_str())
+        };
+        let token = self.renew(force, budget, &usable, fetch)?;
+        if known.refused.as_deref() == Some(token.token.as_str()) {
+            // DingTalk issued the refused token again: it is good once more.
+            known.refused = None;
+        }
+        let value = token.token.clone();
+        known.token = Some(token);
+        Ok(value)
     }
 
-    /// Drops the cached token if it is still `token` (a newer one fetched meanwhile stays).
-    pub(crate) fn invalidate(&self, token: &str) {
-        let mut slot = self.lock();
-        if slot.as_ref().is_some_and(|c| c.token == token) {
-            *slot = None;
+    /// Forgets `token`, which DingTalk refused: in this process, and in the store if the
+    /// store still holds that same token (a newer one stored meanwhile stays).
+    pub(crate) fn invalidate(&self, token: &str, budget: &Budget) {
+        {
+            let mut known = self.slot.lock();
+            if known.token.as_ref().is_some_and(|t| t.token == token) {
+                known.token = None;
+            }
+            known.refused = Some(token.to_owned());
+        }
+        if self.store.is_shared() {
+            self.use_store(budget, |s, t| s.remove_if(&self.key, token, t));
+        }
+    }
+
+    /// Runs a store operation; a failure is counted, and `None` then means "go on without".
+    fn use_store<T>(
+        &self,
+        budget: &Budget,
+        op: impl FnOnce(&dyn SharedStore, Duration) -> StoreResult<T>,
+    ) -> Option<T> {
+        match self.store.call(budget.left(), op) {
+            Ok(value) => Some(value),
+            Err(unusable) => {
+                self.note(&unusable);
+                None
+            }
+        }
+    }
+
+    fn note(&self, unusable: &Unusable) {
+        if let Unusable::Failed = unusable {
+            self.counters.store_error();
+        }
+    }
+
+    /// The token the store holds, if usable; `Err` when the store cannot be used.
+    fn stored(
+        &self,
+        budget: &Budget,
+        usable: &dyn Fn(&StoredToken) -> bool,
+    ) -> std::result::Result<Option<StoredToken>, Unusable> {
+        self.store
+            .call(budget.left(), |s, t| s.get(&self.key, t))
+            .map(|stored| stored.filter(|t| usable(t)))
+    }
+
+    /// A token from the store, or fetched by one caller for everyone sharing the store.
+    fn renew(
+        &self,
+        force: bool,
+        budget: &Budget,
+        usable: &dyn Fn(&StoredToken) -> bool,
+        fetch: impl FnOnce() -> Result<Fetched>,
+    ) -> Result<StoredToken> {
+        let fetch_now = || {
+            let issued_at_ms = now_ms();
+            fetch().map(|(token, ttl)| StoredToken::new(token, issued_at_ms, ttl))
+        };
+        if !self.store.is_shared() {
+            // This process's slot is the whole cache: its lock already makes one fetch.
+            return fetch_now();
+        }
+        if !force {
+            match self.stored(budget, usable) {
+                Ok(Some(token)) => return Ok(token),
+                Ok(None) => {}
+                Err(unusable) => {
+                    self.note(&unusable);
+                    return fetch_now();
+                }
+            }
+        }
+        let held = match self.wait_for_lock(force, budget, usable)? {
+            Waited::Token(token) => return Ok(token),
+            Waited::Held(held) => held,
+            Waited::NoStore => return fetch_now(),
+        };
+        if !force {
+            // The previous holder may have stored a token between the first look and the lock.
+            if let Some(token) = self.use_store(budget, |s, t| s.get(&self.key, t)).flatten() {
+                if usable(&token) {
+                    self.release(held);
+                    return Ok(token);
+                }
+            }
+        }
+        let fetched = fetch_now();
+        if let Ok(token) = &fetched {
+            self.use_store(budget, |s, t| s.put(&self.key, token, t));
+        }
+        self.release(held);
+        fetched
+    }
+
+    /// Takes the store's fetch lock, or waits for the token its holder stores. Its expiry
+    /// (for a store that needs one) is this call's time budget: the holder's fetch ends by
+    /// then, and a holder that died blocks nobody past it.
+    fn wait_for_lock(
+        &self,
+        force: bool,
+        budget: &Budget,
+        usable: &dyn Fn(&StoredToken) -> bool,
+    ) -> Result<Waited> {
+        let ttl = budget.left().clamp(MIN_LOCK_TTL, MAX_LOCK_TTL);
+        let mut pause = Duration::from_millis(1);
+        loop {
+            // Waiting ends with the call's budget, as a timeout of the token fetch.
+            let left = budget.remaining(fetch::TOKEN_PATH)?;
+            match self
+                .store
+                .call(budget.left(), |s, t| s.try_lock(&self.key, ttl, t))
+            {
+                Ok(Some(held)) => return Ok(Waited::Held(held)),
+                Ok(None) => {}
+                Err(unusable) => {
+                    self.note(&unusable);
+                    return Ok(Waited::NoStore);
+                }
+            }
+            if !force {
+                match self.stored(budget, usable) {
+                    Ok(Some(token)) => return Ok(Waited::Token(token)),
+                    Ok(None) => {}
+                    Err(unusable) => {
+                        self.note(&unusable);
+                        return Ok(Waited::NoStore);
+                    }
+                }
+            }
+            std::thread::sleep(pause.min(left));
+            pause = (pause * 2).min(MAX_POLL);
+        }
+    }
+
+    fn release(&self, held: Box<dyn Held>) {
+        if held.release().is_err() {
+            // A lock left behind expires on its own; the failure still counts.
+            self.note(&Unusable::Failed);
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::cell::Cell;
-
-    fn cached(lifetime_s: i64) -> CachedToken {
-        CachedToken {
-            token: "t".into(),
-            fetched_at_ms: 0,
-            expires_at_ms: lifetime_s * 1000,
-        }
-    }
-
-    #[test]
-    fn renews_with_margin_but_never_before_half_life() {
-        let margin = Duration::from_secs(600);
-        assert!(cached(7200).fresh(6_599_999, margin));
-        assert!(!cached(7200).fresh(6_600_000, margin));
-        // A margin longer than the lifetime renews at half of it.
-        assert!(cached(7200).fresh(3_599_999, Duration::from_secs(7200)));
-        assert!(!cached(7200).fresh(3_600_000, Duration::from_secs(7200)));
-        assert!(cached(7200).fresh(7_199_999, Duration::ZERO));
-        assert!(!cached(0).fresh(0, Duration::ZERO));
-    }
-
-    #[test]
-    fn caches_until_renewal_and_honours_force_and_invalidate() {
-        let slot = TokenSlot::default();
-        let fetches = Cell::new(0);
-        let fetch = || {
-            fetches.set(fetches.get() + 1);
-            Ok((format!("t{}", fetches.get()), Duration::from_secs(7200)))
-        };
-        let margin = Duration::from_secs(600);
-        assert_eq!(slot.token(false, margin, fetch).unwrap(), "t1");
-        assert_eq!(slot.token(false, margin, fetch).unwrap(), "t1");
-        assert_eq!(fetches.get(), 1);
-        assert_eq!(slot.token(true, margin, fetch).unwrap(), "t2");
-        slot.invalidate("t1"); // stale token: the newer one stays
-        assert_eq!(slot.token(false, margin, fetch).unwrap(), "t2");
-        slot.invalidate("t2");
-        assert_eq!(slot.token(false, margin, fetch).unwrap(), "t3");
-        assert_eq!(fetches.get(), 3);
-    }
-
-    #[test]
-    fn a_token_inside_its_margin_is_renewed() {
-        let slot = TokenSlot::default();
-        let fetches = Cell::new(0);
-        let fetch = || {
-            fetches.set(fetches.get() + 1);
-            Ok(("t".to_owned(), Duration::ZERO))
-        };
-        slot.token(false, Duration::ZERO, fetch).unwrap();
-        slot.token(false, Duration::ZERO, fetch).unwrap();
-        assert_eq!(fetches.get(), 2);
-    }
-
-    #[test]
-    fn a_slot_counts_as_holding_a_token_until_it_expires() {
-        let slot = TokenSlot::default();
-        assert!(!slot.holds_token_at(0));
-        *slot.lock() = Some(cached(7200));
-        assert!(slot.holds_token_at(7_199_999));
-        assert!(!slot.holds_token_at(7_200_000));
-        let busy = slot.lock();
-        assert!(
-            !slot.holds_token_at(0),
-            "a slot being fetched is not waited for"
-        );
-        drop(busy);
-    }
-
-    #[test]
-    fn concurrent_callers_share_one_fetch() {
-        let slot = Arc::new(TokenSlot::default());
-        let fetches = Arc::new(std::sync::atomic::AtomicU32::new(0));
-        let threads: Vec<_> = (0..8)
-            .map(|_| {
-                let slot = Arc::clone(&slot);
-                let fetches = Arc::clone(&fetches);
-                std::thread::spawn(move || {
-                    slot.token(false, Duration::ZERO, || {
-                        fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        std::thread::sleep(Duration::from_millis(50));
-                        Ok(("shared".to_owned(), Duration::from_secs(7200)))
-                    })
-                    .unwrap()
-                })
-            })
-            .collect();
-        for t in threads {
-            assert_eq!(t.join().unwrap(), "shared");
-        }
-        assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
-    }
-}
+mod tests;

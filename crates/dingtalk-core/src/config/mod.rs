@@ -3,9 +3,11 @@
 use std::time::Duration;
 
 pub(crate) mod ca;
+pub(crate) mod store;
 
 use crate::error::{Error, Result};
 use ca::CaBundle;
+pub(crate) use store::StoreSpec;
 
 /// DingTalk's legacy ("oapi") host.
 pub const DEFAULT_BASE_URL: &str = "https://oapi.dingtalk.com";
@@ -32,6 +34,10 @@ pub struct Options {
     pub(crate) max_answer_bytes: usize,
     /// Base delays of the backoff; tests set them to zero.
     pub(crate) backoff: Backoff,
+    /// Where the token and the rate-limit state are shared.
+    pub(crate) token_store: StoreSpec,
+    /// Calls per second per app and API, enforced across the processes sharing `token_store`.
+    pub(crate) rate_limit: Option<f64>,
 }
 
 /// Base delays of the exponential backoff (each retry doubles, then jitter takes 50–100 %).
@@ -66,6 +72,8 @@ impl Default for Options {
             user_agent: format!("dingtalk-php/{}", crate::VERSION),
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
             backoff: Backoff::default(),
+            token_store: StoreSpec::Memory,
+            rate_limit: None,
         }
     }
 }
@@ -74,6 +82,9 @@ impl Default for Options {
 pub const DEFAULT_MAX_ANSWER_BYTES: usize = 4 << 20;
 /// Bounds of `max_answer_bytes`: 1 KiB (an error answer fits) to 1 GiB.
 const MAX_ANSWER_BYTES_RANGE: std::ops::RangeInclusive<i64> = 1024..=(1 << 30);
+
+/// The highest `rate_limit`, calls per second: far above any limit DingTalk sets.
+const MAX_RATE_LIMIT: f64 = 100_000.0;
 
 /// Proxy schemes that work: HTTP CONNECT proxies, and SOCKS5 (`socks5h`: the proxy resolves the
 /// host name).
@@ -115,7 +126,7 @@ fn host_url(name: &str, url: &str) -> Result<String> {
 }
 
 /// A count of seconds that must be finite, positive and at most [`MAX_SECONDS`].
-fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration> {
+pub(crate) fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration> {
     if value > MAX_SECONDS {
         return Err(Error::invalid(
             name,
@@ -242,6 +253,30 @@ impl Options {
         Ok(self)
     }
 
+    /// Where the token and the rate-limit state are shared: `"memory"` (this process, the
+    /// default), `"file:///dir"` (every process of this host), `"redis://[user:password@]host:port/db"`
+    /// or `"rediss://..."` (every host using that Redis).
+    pub fn token_store(mut self, store: &str) -> Result<Self> {
+        self.token_store = StoreSpec::parse(store)?;
+        Ok(self)
+    }
+
+    /// Calls per second per app and API (fractions allowed: 0.5 is one call every two
+    /// seconds), enforced across every process sharing `token_store`.
+    pub fn rate_limit(mut self, per_second: f64) -> Result<Self> {
+        if !(per_second.is_finite() && per_second > 0.0 && per_second <= MAX_RATE_LIMIT) {
+            return Err(Error::invalid(
+                "options[rate_limit]",
+                format!(
+                    "must be a number of calls per second greater than 0 and at most \
+                     {MAX_RATE_LIMIT}, {per_second} given"
+                ),
+            ));
+        }
+        self.rate_limit = Some(per_second);
+        Ok(self)
+    }
+
     /// Base delays of the backoff (zero in tests).
     pub fn backoff(mut self, backoff: Backoff) -> Self {
         self.backoff = backoff;
@@ -263,6 +298,8 @@ mod tests {
         assert_eq!(o.token_margin, Duration::from_secs(600));
         assert!(o.user_agent.starts_with("dingtalk-php/"));
         assert_eq!(o.max_answer_bytes, 4_194_304);
+        assert_eq!(o.token_store, StoreSpec::Memory);
+        assert_eq!(o.rate_limit, None);
     }
 
     #[test]
@@ -325,6 +362,20 @@ mod tests {
         assert_eq!(
             name(Options::default().user_agent("a\nb")),
             "options[user_agent]"
+        );
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 100_000.5] {
+            assert_eq!(
+                name(Options::default().rate_limit(bad)),
+                "options[rate_limit]"
+            );
+        }
+        assert_eq!(
+            Options::default().rate_limit(0.5).unwrap().rate_limit,
+            Some(0.5)
+        );
+        assert_eq!(
+            name(Options::default().token_store("nowhere")),
+            "options[token_store]"
         );
     }
 

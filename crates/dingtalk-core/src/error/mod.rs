@@ -8,6 +8,7 @@
 mod class;
 
 use std::fmt;
+use std::time::Duration;
 
 pub use class::ErrorClass;
 
@@ -35,6 +36,10 @@ pub enum Error {
     /// No usable answer: connection, TLS, timeout, HTTP status without a DingTalk body, bad JSON.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// The client-side `rate_limit` had no slot for the call before its deadline: it was not
+    /// sent.
+    #[error(transparent)]
+    RateLimited(RateLimited),
     /// Internal state could not be used (a lock poisoned by an earlier panic).
     #[error("dingtalk internal error: {0}")]
     Internal(String),
@@ -64,6 +69,7 @@ impl Error {
                 TransportErrorKind::Status(status) if status >= 500 => ErrorClass::Busy,
                 _ => ErrorClass::Final,
             },
+            Error::RateLimited(_) => ErrorClass::Throttled,
             Error::InvalidArgument { .. } | Error::Conflict(_) | Error::Internal(_) => {
                 ErrorClass::Final
             }
@@ -178,6 +184,25 @@ pub struct Conflict {
     pub answer: ApiError,
     /// What is known, and what the caller should do.
     pub detail: String,
+}
+
+/// A call the client-side rate limit kept back: its slot would have come too late.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "DingTalk {path} was not sent: options[rate_limit] allows {per_second} calls per second of \
+     this API, and its next free slot is {} ms away, past the call's deadline ({} ms left)",
+    .wait.as_millis(),
+    .left.as_millis()
+)]
+pub struct RateLimited {
+    /// The API path, without its query.
+    pub path: String,
+    /// The limit, calls per second, as configured.
+    pub per_second: String,
+    /// How far away the next free slot was.
+    pub wait: Duration,
+    /// What was left of the call's time budget.
+    pub left: Duration,
 }
 
 /// What kind of transport failure happened.

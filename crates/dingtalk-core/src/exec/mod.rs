@@ -1,5 +1,6 @@
-//! The executor: one call from start to end — token, request, judging the answer, retries —
-//! within one budget (time and answer bytes), for either API family.
+//! The executor: one call from start to end — a slot of the rate limit, token, request,
+//! judging the answer, retries — within one budget (time and answer bytes), for either API
+//! family. Each attempt takes its own slot: DingTalk counts every request it receives.
 //!
 //! Retries wrap the whole call including the token, so a retry after a token error is sent with
 //! the new token. A refused token is renewed once per call whatever `retries` says: DingTalk
@@ -7,6 +8,7 @@
 //! the request's family decides how the token is attached and how the answer is judged;
 //! [`retry::decide`] decides from the error's class alone.
 
+pub(crate) mod batch;
 mod outcome;
 mod request;
 pub(crate) mod retry;
@@ -21,34 +23,48 @@ pub use request::Repeat;
 use retry::{Attempt, Decision};
 
 use crate::app_id::AppId;
-use crate::auth::{self, fetch, TokenSlot};
+use crate::auth::{fetch, store, TokenCache};
 use crate::config::Options;
 use crate::dialect::{self, Disclosure};
 use crate::error::{Error, ErrorClass, Result};
 use crate::http::pool::{self, Http, TransportConfig};
 use crate::http::{self as transport, AnswerLimit, Exchange};
+use crate::limit::RateLimiter;
 use crate::stats::{self, Counters, Stats};
 
-/// Runs calls for one app: its credentials, options, HTTP client, token slot and counters.
+/// Runs calls for one app: its credentials, options, HTTP client, token cache, rate limit
+/// and counters.
 pub(crate) struct Executor {
     app: AppId,
     app_key: String,
     app_secret: String,
     options: Options,
     http: Arc<Http>,
-    tokens: Arc<TokenSlot>,
+    tokens: TokenCache,
+    limiter: Option<RateLimiter>,
     counters: Arc<Counters>,
 }
 
 impl Executor {
     pub(crate) fn new(app_key: &str, app_secret: &str, options: Options) -> Self {
         let app = AppId::new(&options.base_url, app_key, app_secret);
+        let counters = stats::counters_of(&app);
+        let store = store::entry(&options.token_store, options.ca.as_ref());
+        let limiter = options.rate_limit.map(|per_second| {
+            RateLimiter::new(
+                per_second,
+                Arc::clone(&store),
+                app.store_key(),
+                Arc::clone(&counters),
+            )
+        });
         Executor {
             app_key: app_key.to_owned(),
             app_secret: app_secret.to_owned(),
             http: pool::entry(TransportConfig::from_options(&options)),
-            tokens: auth::slot_of(&app),
-            counters: stats::counters_of(&app),
+            tokens: TokenCache::new(&app, store, Arc::clone(&counters)),
+            limiter,
+            counters,
             app,
             options,
         }
@@ -89,7 +105,11 @@ impl Executor {
         request: &ApiRequest,
         budget: &Budget,
     ) -> std::result::Result<T, Failure> {
-        self.run(request.repeat, Token::of(request), budget, |token| {
+        let limited = self.limiter.as_ref().map(|l| (l, request.rate_key()));
+        let limit = limited
+            .as_ref()
+            .map(|(limiter, api)| (*limiter, api.as_str(), request.path.as_str()));
+        self.run(request.repeat, Token::of(request), limit, budget, |token| {
             self.send_once(request, token, budget)
         })
     }
@@ -98,16 +118,20 @@ impl Executor {
     pub(crate) fn token(&self, force: bool) -> Result<String> {
         let budget = self.budget();
         let token = if force { Token::Fresh } else { Token::Cached };
-        self.run(Repeat::Safe, token, &budget, |token| Ok(token.to_owned()))
-            .map_err(Error::from)
+        self.run(Repeat::Safe, token, None, &budget, |token| {
+            Ok(token.to_owned())
+        })
+        .map_err(Error::from)
     }
 
-    /// The retry loop: each attempt gets the token (unless `token` says none), then runs
+    /// The retry loop: each attempt waits for its slot of the rate limit (`limit`: the
+    /// limiter, the API and the path), gets the token (unless `token` says none), then runs
     /// `attempt` with it (an empty text without a token).
     fn run<T>(
         &self,
         repeat: Repeat,
         token: Token,
+        limit: Option<(&RateLimiter, &str, &str)>,
         budget: &Budget,
         mut attempt: impl FnMut(&str) -> Result<T>,
     ) -> std::result::Result<T, Failure> {
@@ -117,6 +141,15 @@ impl Executor {
         // A forced token fetch skips the cache on the first attempt only.
         let mut force = token == Token::Fresh;
         loop {
+            if let Some((limiter, api, path)) = limit {
+                // No slot before the deadline: the call ends here, this attempt unsent.
+                if let Err(error) = limiter.acquire(api, path, budget) {
+                    return Err(Failure {
+                        error,
+                        maybe_delivered,
+                    });
+                }
+            }
             let mut sent = false;
             let mut used_token = None;
             let fetched = match token {
@@ -138,7 +171,7 @@ impl Executor {
             let class = error.class();
             if let (ErrorClass::TokenRejected, Some(token)) = (class, &used_token) {
                 // Dropped whether or not this call resends: no later call may reuse it.
-                self.tokens.invalidate(token);
+                self.tokens.invalidate(token, budget);
             }
             let state = Attempt {
                 retries,
@@ -172,19 +205,20 @@ impl Executor {
 
     /// The app's token, fetched under the single-flight lock when needed.
     fn cached_token(&self, force: bool, budget: &Budget) -> Result<String> {
-        self.tokens.token(force, self.options.token_margin, || {
-            let http = self.http.client()?;
-            self.counters.token_fetch();
-            let request = fetch::TokenRequest {
-                base_url: &self.options.base_url,
-                app_key: &self.app_key,
-                app_secret: &self.app_secret,
-                user_agent: &self.options.user_agent,
-                // The token's answer is not kept: it has the whole allowance.
-                max_answer_bytes: self.options.max_answer_bytes,
-            };
-            fetch::fetch(&http, &request, budget)
-        })
+        self.tokens
+            .token(force, self.options.token_margin, budget, || {
+                let http = self.http.client()?;
+                self.counters.token_fetch();
+                let request = fetch::TokenRequest {
+                    base_url: &self.options.base_url,
+                    app_key: &self.app_key,
+                    app_secret: &self.app_secret,
+                    user_agent: &self.options.user_agent,
+                    // The token's answer is not kept: it has the whole allowance.
+                    max_answer_bytes: self.options.max_answer_bytes,
+                };
+                fetch::fetch(&http, &request, budget)
+            })
     }
 
     /// Sends the request once with `token`, judges the answer and decodes it.

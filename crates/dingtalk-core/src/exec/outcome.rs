@@ -19,17 +19,27 @@ pub(crate) struct Budget {
 impl Budget {
     /// A budget of `time` from now and `bytes` of answers.
     pub(crate) fn new(time: Duration, bytes: usize) -> Self {
+        Budget::until(Instant::now() + time, time, bytes)
+    }
+
+    /// A budget that ends at `deadline` (`time` names its length in messages).
+    pub(crate) fn until(deadline: Instant, time: Duration, bytes: usize) -> Self {
         Budget {
-            deadline: Instant::now() + time,
+            deadline,
             time,
             bytes_left: Cell::new(bytes),
             bytes,
         }
     }
 
+    /// The time left, zero once the deadline passed.
+    pub(crate) fn left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
     /// The time left, or a timeout error naming `path`.
     pub(crate) fn remaining(&self, path: &str) -> Result<Duration, Error> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
+        let left = self.left();
         if left.is_zero() {
             return Err(TransportError::new(
                 path,

@@ -25,6 +25,9 @@ pub(crate) struct ApiRequest {
     pub(crate) method: Method,
     /// The path, ids already percent-encoded; it names the call in errors.
     pub(crate) path: String,
+    /// The path with its ids as placeholders (`/v1.0/todo/users/{unionId}/tasks`): one API
+    /// for the rate limit whatever the ids. `None`: the path itself.
+    pub(crate) template: Option<&'static str>,
     /// Query parameters besides the token.
     pub(crate) query: Vec<(String, String)>,
     /// The JSON body, encoded once for every attempt.
@@ -47,6 +50,7 @@ impl ApiRequest {
             family,
             method,
             path: path.into(),
+            template: None,
             query: Vec::new(),
             body: None,
             repeat,
@@ -76,6 +80,21 @@ impl ApiRequest {
     pub(crate) fn without_token(mut self) -> Self {
         self.with_token = false;
         self
+    }
+
+    /// Counted by the rate limit as the API `template` (its path with placeholders).
+    pub(crate) fn api(mut self, template: &'static str) -> Self {
+        self.template = Some(template);
+        self
+    }
+
+    /// The API this request calls, as the rate limit counts it: method and path template.
+    pub(crate) fn rate_key(&self) -> String {
+        format!(
+            "{} {}",
+            self.method,
+            self.template.unwrap_or(self.path.as_str())
+        )
     }
 
     /// With these query parameters.

@@ -34,6 +34,12 @@ pub struct Stats {
     pub gettoken: u64,
     /// Requests per path (as sent, percent-encoding and all), control paths excluded.
     pub requests: BTreeMap<String, u64>,
+    /// Calls answered "over the QPS limit" (errcode 90018 or HTTP 403 `...QpsLimit...`).
+    pub throttled: u64,
+    /// Requests being handled now.
+    pub in_flight: u64,
+    /// The most requests handled at once since the start (or the last reset).
+    pub max_in_flight: u64,
 }
 
 impl Stats {
@@ -175,6 +181,9 @@ impl Control {
         Stats {
             gettoken: answer["gettoken"].as_u64().unwrap_or(0),
             requests,
+            throttled: answer["throttled"].as_u64().unwrap_or(0),
+            in_flight: answer["in_flight"].as_u64().unwrap_or(0),
+            max_in_flight: answer["max_in_flight"].as_u64().unwrap_or(0),
         }
     }
 

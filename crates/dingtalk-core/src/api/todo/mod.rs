@@ -23,6 +23,7 @@ pub use task::{NewTask, TASK_KEYS};
 use crate::api::page::{self, Page};
 use crate::dialect::{missing, Family};
 use crate::error::{ApiError, Code, Conflict, Error, Result};
+use crate::exec::batch::{self, Batch};
 use crate::exec::{ApiRequest, Budget, Executor, Failure, Repeat};
 use crate::validate::{path_segment, require};
 
@@ -117,6 +118,13 @@ impl std::fmt::Debug for Todos {
     }
 }
 
+/// The to-do APIs as the rate limit counts them: one per path template (and method).
+const TASKS: &str = "/v1.0/todo/users/{unionId}/tasks";
+const TASK: &str = "/v1.0/todo/users/{unionId}/tasks/{taskId}";
+const TASK_BY_SOURCE: &str = "/v1.0/todo/users/{unionId}/tasks/sources/{sourceId}";
+const EXECUTOR_STATUS: &str = "/v1.0/todo/users/{unionId}/tasks/{taskId}/executorStatus";
+const QUERY: &str = "/v1.0/todo/users/{unionId}/org/tasks/query";
+
 /// `/v1.0/todo/users/{unionId}/tasks`, the unionId encoded.
 fn tasks_path(union_id: &str) -> Result<String> {
     Ok(format!(
@@ -189,22 +197,56 @@ impl Todos {
         operator_id: Option<&str>,
     ) -> Result<Task> {
         let path = tasks_path(union_id)?;
+        let query = operator(operator_id)?;
+        self.create_within(union_id, &path, task, &query, &self.exec.budget())
+    }
+
+    /// Creates many tasks for the user `union_id`, `batch`'s concurrency at a time; one
+    /// result per task, in order, each as [`Todos::create`] would give it (retries and the
+    /// sourceId recovery included). The arguments are checked before anything is sent.
+    pub fn create_many(
+        &self,
+        union_id: &str,
+        tasks: &[NewTask],
+        operator_id: Option<&str>,
+        batch: &Batch,
+    ) -> Result<Vec<Result<Task>>> {
+        let path = tasks_path(union_id)?;
+        let query = operator(operator_id)?;
+        Ok(batch::run(
+            &self.exec,
+            batch,
+            &path,
+            tasks,
+            |task, budget| self.create_within(union_id, &path, task, &query, budget),
+        ))
+    }
+
+    /// `create()` with its path and query made, within `budget`.
+    fn create_within(
+        &self,
+        union_id: &str,
+        path: &str,
+        task: &NewTask,
+        query: &[(String, String)],
+        budget: &Budget,
+    ) -> Result<Task> {
         let repeat = if task.source_id.is_some() {
             Repeat::Safe
         } else {
             Repeat::Unsafe
         };
-        let request = ApiRequest::post(Family::V1, path.as_str(), task, repeat)?
-            .query(operator(operator_id)?);
-        let budget = self.exec.budget();
-        match self.exec.execute::<Task>(&request, &budget) {
+        let request = ApiRequest::post(Family::V1, path, task, repeat)?
+            .api(TASKS)
+            .query(query.to_vec());
+        match self.exec.execute::<Task>(&request, budget) {
             Ok(created) if created.get("id").is_some_and(Value::is_string) => Ok(created),
-            Ok(_) => Err(missing(&path, "id")),
+            Ok(_) => Err(missing(path, "id")),
             Err(Failure {
                 error: Error::Api(api),
                 maybe_delivered: true,
             }) if is_duplicate(&api) => match &task.source_id {
-                Some(source_id) => self.recover(union_id, source_id, task, *api, &budget),
+                Some(source_id) => self.recover(union_id, source_id, task, *api, budget),
                 None => Err(Error::Api(api)),
             },
             Err(failure) => Err(failure.error),
@@ -243,7 +285,7 @@ impl Todos {
     /// The task `task_id` of the user; `None` when it does not exist (or was deleted).
     pub fn get(&self, union_id: &str, task_id: &str) -> Result<Option<Task>> {
         let path = task_path(union_id, task_id)?;
-        self.get_optional(&path, &self.exec.budget())
+        self.get_optional(&path, TASK, &self.exec.budget())
     }
 
     /// The user's task with this sourceId; `None` when there is none.
@@ -262,11 +304,16 @@ impl Todos {
             tasks_path(union_id)?,
             path_segment("sourceId", source_id)?
         );
-        self.get_optional(&path, budget)
+        self.get_optional(&path, TASK_BY_SOURCE, budget)
     }
 
-    fn get_optional(&self, path: &str, budget: &Budget) -> Result<Option<Task>> {
-        let request = ApiRequest::new(Family::V1, Method::GET, path, Repeat::Safe);
+    fn get_optional(
+        &self,
+        path: &str,
+        template: &'static str,
+        budget: &Budget,
+    ) -> Result<Option<Task>> {
+        let request = ApiRequest::new(Family::V1, Method::GET, path, Repeat::Safe).api(template);
         match self.exec.execute::<Task>(&request, budget) {
             Ok(task) => Ok(Some(task)),
             Err(failure) if is_not_exist(&failure.error) => Ok(None),
@@ -283,7 +330,7 @@ impl Todos {
         operator_id: Option<&str>,
     ) -> Result<bool> {
         let path = task_path(union_id, task_id)?;
-        self.put(&path, changes, operator_id)
+        self.put(&path, TASK, changes, operator_id)
     }
 
     /// Marks a task done (or not done) for everyone.
@@ -327,11 +374,18 @@ impl Todos {
         let body = ExecutorStatusBody {
             executor_status_list: list,
         };
-        self.put(&path, &body, operator_id)
+        self.put(&path, EXECUTOR_STATUS, &body, operator_id)
     }
 
-    fn put(&self, path: &str, body: &impl Serialize, operator_id: Option<&str>) -> Result<bool> {
+    fn put(
+        &self,
+        path: &str,
+        template: &'static str,
+        body: &impl Serialize,
+        operator_id: Option<&str>,
+    ) -> Result<bool> {
         let request = ApiRequest::new(Family::V1, Method::PUT, path, Repeat::Safe)
+            .api(template)
             .json(body)?
             .query(operator(operator_id)?);
         self.result_of(&request)
@@ -341,6 +395,7 @@ impl Todos {
     pub fn delete(&self, union_id: &str, task_id: &str, operator_id: Option<&str>) -> Result<bool> {
         let path = task_path(union_id, task_id)?;
         let request = ApiRequest::new(Family::V1, Method::DELETE, path, Repeat::Safe)
+            .api(TASK)
             .query(operator(operator_id)?);
         self.result_of(&request)
     }
@@ -386,7 +441,7 @@ impl Todos {
             is_done: done,
             role_types: roles.iter().map(|role| [*role]).collect(),
         };
-        let request = ApiRequest::post(Family::V1, path.as_str(), &body, Repeat::Safe)?;
+        let request = ApiRequest::post(Family::V1, path.as_str(), &body, Repeat::Safe)?.api(QUERY);
         let answer: ListAnswer = self.exec.execute(&request, budget)?;
         Ok(TaskPage {
             next_token: answer.next_token.filter(|token| !token.is_empty()),

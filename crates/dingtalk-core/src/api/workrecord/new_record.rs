@@ -60,22 +60,43 @@ pub(crate) struct AddBody<'a> {
     biz_id: Option<&'a str>,
 }
 
+/// How `create()` names a field in its errors: its own arguments, and `options[...]`.
+fn create_argument(field: &str) -> String {
+    match field {
+        "user_id" => "userId".to_owned(),
+        "title" | "url" | "forms" => field.to_owned(),
+        option => format!("options[{option}]"),
+    }
+}
+
 impl NewRecord {
-    /// Checks every limit DingTalk sets, naming the argument at fault.
+    /// Checks every limit DingTalk sets, naming the argument at fault as `create()` takes
+    /// it (`title`, `options[pc_open_type]`).
     pub fn validate(&self) -> Result<()> {
-        require("userId", &self.user_id)?;
-        require("title", &self.title)?;
-        require("url", &self.url)?;
+        self.check(&create_argument)
+    }
+
+    /// Checks every limit DingTalk sets, naming the field at fault inside `item`
+    /// (`records[3]` gives `records[3][title]`, `records[3][pc_open_type]`).
+    pub fn validate_as(&self, item: &str) -> Result<()> {
+        self.check(&|field| format!("{item}[{field}]"))
+    }
+
+    /// The checks, with `name` turning a field (`user_id`, `pc_open_type`) into its name.
+    fn check(&self, name: &dyn Fn(&str) -> String) -> Result<()> {
+        require(&name("user_id"), &self.user_id)?;
+        require(&name("title"), &self.title)?;
+        require(&name("url"), &self.url)?;
         let chars = self.title.chars().count();
         if chars > MAX_TITLE_CHARS {
             return Err(Error::invalid(
-                "title",
+                name("title"),
                 format!("must be at most {MAX_TITLE_CHARS} characters, {chars} given"),
             ));
         }
         if self.forms.len() > MAX_FORMS {
             return Err(Error::invalid(
-                "forms",
+                name("forms"),
                 format!(
                     "must hold at most {MAX_FORMS} items, {} given",
                     self.forms.len()
@@ -84,30 +105,30 @@ impl NewRecord {
         }
         if let Some(i) = self.forms.iter().position(|f| f.title.is_empty()) {
             return Err(Error::invalid(
-                "forms",
+                name("forms"),
                 format!("item {i} has an empty title"),
             ));
         }
         if let Some(kind) = self.pc_open_type.filter(|k| ![2, 4].contains(k)) {
             return Err(Error::invalid(
-                "options[pc_open_type]",
+                name("pc_open_type"),
                 format!("must be 2 (inside DingTalk) or 4 (browser), {kind} given"),
             ));
         }
         if let Some(ms) = self.create_time.filter(|ms| *ms < MIN_CREATE_TIME_MS) {
             return Err(Error::invalid(
-                "options[create_time]",
+                name("create_time"),
                 format!("must be milliseconds since the epoch, {ms} given (seconds?)"),
             ));
         }
-        for (name, value) in [
-            ("options[pc_url]", &self.pc_url),
-            ("options[source_name]", &self.source_name),
-            ("options[originator_user_id]", &self.originator_user_id),
-            ("options[biz_id]", &self.biz_id),
+        for (field, value) in [
+            ("pc_url", &self.pc_url),
+            ("source_name", &self.source_name),
+            ("originator_user_id", &self.originator_user_id),
+            ("biz_id", &self.biz_id),
         ] {
             if let Some(value) = value {
-                require(name, value)?;
+                require(&name(field), value)?;
             }
         }
         Ok(())
@@ -193,6 +214,13 @@ mod tests {
             ..record()
         };
         assert_eq!(bad_name(&r5), "forms");
+        let in_batch = |r: &NewRecord| match r.validate_as("records[3]") {
+            Err(Error::InvalidArgument { name, .. }) => name,
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        };
+        assert_eq!(in_batch(&r2), "records[3][user_id]");
+        assert_eq!(in_batch(&r3), "records[3][pc_open_type]");
+        assert_eq!(in_batch(&r5), "records[3][forms]");
     }
 
     #[test]

@@ -1,0 +1,237 @@
+//! Shared stores (`token_store`): where a token, and the rate limit's state, are shared beyond
+//! one process. Below the in-process cache: a store is only asked when this process has no
+//! fresh token, or when the rate limit needs a slot.
+//!
+//! - `memory`: this process ([`memory`]).
+//! - `file:///dir`: every process of this host; data guarded by `flock`, the fetch by a lock
+//!   file whose `flock` the kernel drops when its holder dies ([`file`]).
+//! - `redis://`, `rediss://`: every host; a lock key with an expiry and an owner, scripts for
+//!   what must be atomic ([`redis`]).
+//!
+//! A store holds, per app, the token and its validity window (issued and expiry times), under
+//! a key made of the app key and a hash ([`crate::app_id::AppId::store_key`]): never the
+//! secret. A store is never needed for a call to work: when one fails, it is left alone for
+//! [`PAUSE_AFTER_FAILURE`] while calls go on with this process's cache and limiter, and the
+//! caller counts the failure (`store_errors`).
+
+pub(crate) mod file;
+pub(crate) mod memory;
+pub(crate) mod redis;
+
+use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::time::Duration;
+
+use crate::config::ca::CaBundle;
+use crate::config::StoreSpec;
+use crate::limit::gcra::{Interval, Reservation};
+use crate::time::{millis, now_ms};
+
+/// The longest any one store operation may take (connecting included). A store is a local
+/// service: slower than this, it is treated as down.
+pub(crate) const STORE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// How long a store that failed is left alone before it is tried again.
+pub(crate) const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
+/// The longest token believed from a store (DingTalk's are 32 characters).
+const MAX_TOKEN_BYTES: usize = 1024;
+
+/// A token and its validity window in wall-clock milliseconds: all a store keeps of it.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct StoredToken {
+    pub(crate) token: String,
+    pub(crate) issued_at_ms: i64,
+    pub(crate) expires_at_ms: i64,
+}
+
+impl fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredToken")
+            .field("token", &"***")
+            .field("issued_at_ms", &self.issued_at_ms)
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish()
+    }
+}
+
+impl StoredToken {
+    /// A token fetched at `issued_at_ms` that lives `ttl`.
+    pub(crate) fn new(token: String, issued_at_ms: i64, ttl: Duration) -> Self {
+        StoredToken {
+            token,
+            issued_at_ms,
+            expires_at_ms: issued_at_ms.saturating_add(millis(ttl)),
+        }
+    }
+
+    /// Whether it looks like a token: what a store hands back is checked before it is sent
+    /// in a header or a query (a store can be tampered with, a file cut short).
+    pub(crate) fn plausible(&self) -> bool {
+        (1..=MAX_TOKEN_BYTES).contains(&self.token.len())
+            && self.token.bytes().all(|b| b.is_ascii_graphic())
+            && self.expires_at_ms >= self.issued_at_ms
+    }
+
+    /// Whether it is still fresh at `now_ms`, renewing `margin` before expiry but never before
+    /// half its lifetime (so a short-lived token is not fetched on every call).
+    pub(crate) fn fresh(&self, now_ms: i64, margin: Duration) -> bool {
+        let lifetime = self.expires_at_ms.saturating_sub(self.issued_at_ms).max(0);
+        let early = millis(margin).min(lifetime / 2);
+        now_ms < self.expires_at_ms.saturating_sub(early)
+    }
+}
+
+/// Why a store could not be used; holds no secret (a Redis password is scrubbed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoreError(pub(crate) String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub(crate) type StoreResult<T> = Result<T, StoreError>;
+
+/// A fetch lock held in a store; only its holder releases it.
+pub(crate) trait Held: Send {
+    fn release(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// The token of an app (named by its store key), shared.
+pub(crate) trait TokenStore: Send + Sync {
+    /// The stored token, if any (fresh or not).
+    fn get(&self, app: &str, timeout: Duration) -> StoreResult<Option<StoredToken>>;
+    /// Stores `token`, replacing any other.
+    fn put(&self, app: &str, token: &StoredToken, timeout: Duration) -> StoreResult<()>;
+    /// Removes the stored token if it is still `token` (compare-and-delete); whether it was.
+    fn remove_if(&self, app: &str, token: &str, timeout: Duration) -> StoreResult<bool>;
+    /// Takes the app's fetch lock if nobody holds it (`None`: someone does). `ttl` bounds how
+    /// long a holder that died keeps it.
+    fn try_lock(
+        &self,
+        app: &str,
+        ttl: Duration,
+        timeout: Duration,
+    ) -> StoreResult<Option<Box<dyn Held>>>;
+}
+
+/// The rate limit's state of an (app, API), shared.
+pub(crate) trait RateStore: Send + Sync {
+    /// Reserves the API's next slot if it comes within `max_wait`.
+    fn reserve(
+        &self,
+        app: &str,
+        api: &str,
+        interval: Interval,
+        max_wait: Duration,
+        timeout: Duration,
+    ) -> StoreResult<Reservation>;
+}
+
+/// What a store back end offers.
+pub(crate) trait SharedStore: TokenStore + RateStore {}
+
+impl<T: TokenStore + RateStore> SharedStore for T {}
+
+/// Microseconds of a duration, saturating.
+pub(crate) fn micros(duration: Duration) -> i64 {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// Why a store was not used for an operation.
+#[derive(Debug)]
+pub(crate) enum Unusable {
+    /// It failed now (to be counted).
+    Failed,
+    /// It failed a moment ago and is left alone for a while, or the call has no time left.
+    Paused,
+}
+
+/// A store back end, paused for a while after each failure.
+pub(crate) struct Store {
+    backend: Box<dyn SharedStore>,
+    /// Beyond this process: a fetch lock and a shared token are worth a round trip.
+    shared: bool,
+    /// Wall-clock ms before which the store is not tried (after a failure).
+    paused_until_ms: AtomicI64,
+}
+
+impl Store {
+    pub(crate) fn new(backend: Box<dyn SharedStore>, shared: bool) -> Self {
+        Store {
+            backend,
+            shared,
+            paused_until_ms: AtomicI64::new(0),
+        }
+    }
+
+    /// Whether other processes share it.
+    pub(crate) fn is_shared(&self) -> bool {
+        self.shared
+    }
+
+    /// Runs `op` on the back end with at most `left` (and [`STORE_TIMEOUT`]) to spend.
+    pub(crate) fn call<T>(
+        &self,
+        left: Duration,
+        op: impl FnOnce(&dyn SharedStore, Duration) -> StoreResult<T>,
+    ) -> Result<T, Unusable> {
+        if now_ms() < self.paused_until_ms.load(Ordering::Relaxed) || left.is_zero() {
+            return Err(Unusable::Paused);
+        }
+        // Why it failed is not kept: a call goes on the same way whatever the reason.
+        op(&*self.backend, left.min(STORE_TIMEOUT)).map_err(|_| {
+            let until = now_ms().saturating_add(millis(PAUSE_AFTER_FAILURE));
+            self.paused_until_ms.store(until, Ordering::Relaxed);
+            Unusable::Failed
+        })
+    }
+}
+
+/// The most shared stores (each may hold a connection) a process keeps.
+const POOL_SIZE: usize = 8;
+
+type Pool = Vec<((StoreSpec, Option<CaBundle>), Arc<Store>)>;
+
+/// The stores in use, most recently used last.
+static POOL: LazyLock<Mutex<Pool>> = LazyLock::new(|| Mutex::new(Vec::new()));
+
+/// The store of `spec` (`ca`: the extra CAs, which only a `rediss://` store uses), shared by
+/// every client of the process that names it. Nothing is connected or created here.
+pub(crate) fn entry(spec: &StoreSpec, ca: Option<&CaBundle>) -> Arc<Store> {
+    static MEMORY: LazyLock<Arc<Store>> =
+        LazyLock::new(|| Arc::new(Store::new(Box::new(memory::Memory::default()), false)));
+    let ca = match spec {
+        StoreSpec::Redis(redis) if redis.tls => ca.cloned(),
+        _ => None,
+    };
+    let key = (spec.clone(), ca);
+    let make = || match &key.0 {
+        StoreSpec::Memory => Arc::clone(&MEMORY),
+        StoreSpec::File(dir) => Arc::new(Store::new(Box::new(file::FileStore::new(dir)), true)),
+        StoreSpec::Redis(redis) => Arc::new(Store::new(
+            Box::new(redis::RedisStore::new(redis, key.1.as_ref())),
+            true,
+        )),
+    };
+    // The pool only holds finished entries, so a panic elsewhere cannot leave it half-written.
+    let mut pool = POOL.lock().unwrap_or_else(PoisonError::into_inner);
+    let store = match pool.iter().position(|(k, _)| *k == key) {
+        Some(at) => pool.remove(at).1,
+        None => {
+            if pool.len() >= POOL_SIZE {
+                // The least recently used goes; it lives on in the clients that hold it.
+                pool.remove(0);
+            }
+            make()
+        }
+    };
+    pool.push((key, Arc::clone(&store)));
+    store
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,150 @@
+//! The arithmetic of the rate limit: GCRA (the generic cell rate algorithm), kept apart from
+//! any clock or storage so that every back end (this process, a host's files, a Redis script)
+//! computes the same thing and the tests can run it on a made-up clock.
+//!
+//! The state of one (app, API) is one number, the *TAT* (theoretical arrival time): the moment
+//! the next call may go. A call at `now` goes at `max(TAT, now)` and moves the TAT one interval
+//! past that. Calls are spaced evenly, without bursts: DingTalk counts calls per second, and a
+//! burst at the end of one second and another at the start of the next would pass a
+//! per-second count of calls sent but not DingTalk's count of calls received.
+//!
+//! Times are microseconds; the caller's clock decides their origin.
+
+/// A fraction of the interval kept back for the network: DingTalk counts calls when they
+/// arrive, and a call delayed on its way can land in the same second as one sent a second
+/// after it. 5 % lets such a pair differ by 50 ms in transit at any rate.
+pub(crate) const SPACING_MARGIN: f64 = 0.05;
+
+/// A TAT further ahead than this is not believed (a clock that jumped back): it starts again
+/// from now. No caller waits this long (a time budget is at most a day).
+const MAX_AHEAD_US: i64 = 86_400 * 1_000_000;
+
+/// The spacing between two calls, in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Interval(pub(crate) i64);
+
+impl Interval {
+    /// The spacing of `per_second` calls a second, [`SPACING_MARGIN`] included.
+    pub(crate) fn for_rate(per_second: f64) -> Interval {
+        let micros = (1_000_000.0 * (1.0 + SPACING_MARGIN) / per_second).ceil();
+        // `per_second` is checked to be in (0, 100000]: the cast neither saturates nor is 0.
+        Interval((micros as i64).max(1))
+    }
+}
+
+/// The answer to one call's request for a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reservation {
+    /// The call has its slot: it goes `wait_us` from now.
+    Granted { wait_us: i64 },
+    /// The next slot is `wait_us` from now, later than the call may wait; nothing was taken.
+    Refused { wait_us: i64 },
+}
+
+/// The slot of a call made at `now` when the state is `tat` (`None`: no call yet), if it comes
+/// within `max_wait_us`; and the new state to store (`None`: unchanged).
+pub(crate) fn reserve(
+    tat: Option<i64>,
+    now: i64,
+    interval: Interval,
+    max_wait_us: i64,
+) -> (Reservation, Option<i64>) {
+    let start = match tat {
+        Some(tat) if tat > now && tat - now <= MAX_AHEAD_US => tat,
+        _ => now,
+    };
+    let wait_us = start - now;
+    if wait_us > max_wait_us {
+        return (Reservation::Refused { wait_us }, None);
+    }
+    (
+        Reservation::Granted { wait_us },
+        Some(start.saturating_add(interval.0)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECOND: i64 = 1_000_000;
+
+    #[test]
+    fn the_interval_keeps_its_margin() {
+        assert_eq!(Interval::for_rate(20.0), Interval(52_500));
+        assert_eq!(Interval::for_rate(1.0), Interval(1_050_000));
+        assert_eq!(Interval::for_rate(0.5), Interval(2_100_000));
+        assert_eq!(Interval::for_rate(100_000.0), Interval(11));
+    }
+
+    /// Callers that come all at once are spaced one interval apart, in the order they came.
+    #[test]
+    fn a_crowd_is_spaced_evenly() {
+        let interval = Interval(50_000);
+        let mut tat = None;
+        let mut waits = Vec::new();
+        for _ in 0..5 {
+            let (reservation, next) = reserve(tat, 0, interval, SECOND);
+            let Reservation::Granted { wait_us } = reservation else {
+                panic!("refused: {reservation:?}");
+            };
+            waits.push(wait_us);
+            tat = next;
+        }
+        assert_eq!(waits, [0, 50_000, 100_000, 150_000, 200_000]);
+        assert_eq!(tat, Some(250_000));
+    }
+
+    /// However calls come, no two slots are closer than one interval, and no window of one
+    /// second holds more than `rate` slots.
+    #[test]
+    fn no_second_holds_more_than_the_rate() {
+        let rate = 20.0;
+        let interval = Interval::for_rate(rate);
+        let mut tat = None;
+        let mut slots = Vec::new();
+        // Arrivals: bursts, pauses and trickles on a made-up clock.
+        let mut now = 0;
+        for step in 0..400 {
+            now += [0, 1_000, 0, 0, 120_000, 7, 0, 51_000][step % 8];
+            if let (Reservation::Granted { wait_us }, next) = reserve(tat, now, interval, SECOND) {
+                slots.push(now + wait_us);
+                tat = next;
+            }
+        }
+        assert!(slots.windows(2).all(|w| w[1] - w[0] >= interval.0));
+        for (i, first) in slots.iter().enumerate() {
+            let in_window = slots[i..]
+                .iter()
+                .take_while(|s| **s < first + SECOND)
+                .count();
+            assert!(in_window as f64 <= rate, "{in_window} slots in a second");
+        }
+    }
+
+    #[test]
+    fn a_slot_past_the_callers_wait_is_refused_and_not_taken() {
+        let interval = Interval(SECOND);
+        let (first, tat) = reserve(None, 0, interval, 0);
+        assert_eq!(first, Reservation::Granted { wait_us: 0 });
+        let (second, unchanged) = reserve(tat, 100_000, interval, 500_000);
+        assert_eq!(second, Reservation::Refused { wait_us: 900_000 });
+        assert_eq!(unchanged, None);
+        // The slot was not taken: a caller that may wait gets it, not the one after it.
+        let (third, _) = reserve(tat, 100_000, interval, 900_000);
+        assert_eq!(third, Reservation::Granted { wait_us: 900_000 });
+    }
+
+    #[test]
+    fn an_old_or_unbelievable_state_starts_from_now() {
+        let interval = Interval(10);
+        assert_eq!(
+            reserve(Some(5), 1_000, interval, 0),
+            (Reservation::Granted { wait_us: 0 }, Some(1_010))
+        );
+        assert_eq!(
+            reserve(Some(1_000 + MAX_AHEAD_US + 1), 1_000, interval, 0),
+            (Reservation::Granted { wait_us: 0 }, Some(1_010))
+        );
+    }
+}

@@ -1,0 +1,80 @@
+//! The client-side rate limit (`rate_limit`): calls per second per app and API, enforced for
+//! every process that shares the `token_store` (memory: this process; file: this host; Redis:
+//! every host), so that a fleet configured at DingTalk's limit is not throttled.
+//!
+//! Each attempt of a call takes a slot first ([`gcra`]): the store reserves it atomically
+//! (under an `flock`, or in one Redis script) and says how long to wait for it. A slot that
+//! comes after the call's deadline is not taken, and the call fails without being sent. When
+//! the store cannot be used, this process's own state limits the call ([`local`]): the limit
+//! then holds per process, and the failure is counted.
+
+pub(crate) mod gcra;
+pub(crate) mod local;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gcra::{Interval, Reservation};
+
+use crate::auth::store::{micros, Store, Unusable};
+use crate::error::{Error, RateLimited, Result};
+use crate::exec::Budget;
+use crate::stats::Counters;
+
+/// The rate limit of one app.
+pub(crate) struct RateLimiter {
+    per_second: f64,
+    interval: Interval,
+    store: Arc<Store>,
+    /// The app's name in the store.
+    app: String,
+    counters: Arc<Counters>,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(
+        per_second: f64,
+        store: Arc<Store>,
+        app: String,
+        counters: Arc<Counters>,
+    ) -> Self {
+        RateLimiter {
+            per_second,
+            interval: Interval::for_rate(per_second),
+            store,
+            app,
+            counters,
+        }
+    }
+
+    /// Waits for the slot of one call of `api` (method and path template) within `budget`;
+    /// an error naming `path` when the slot would come after the deadline: nothing is sent.
+    pub(crate) fn acquire(&self, api: &str, path: &str, budget: &Budget) -> Result<()> {
+        let left = budget.left();
+        let shared = self.store.call(left, |s, t| {
+            s.reserve(&self.app, api, self.interval, left, t)
+        });
+        let reservation = shared.unwrap_or_else(|unusable| {
+            if let Unusable::Failed = unusable {
+                self.counters.store_error();
+            }
+            local::process().reserve(&local::key(&self.app, api), self.interval, micros(left))
+        });
+        match reservation {
+            Reservation::Granted { wait_us } => {
+                if wait_us > 0 {
+                    let wait = Duration::from_micros(u64::try_from(wait_us).unwrap_or(0));
+                    std::thread::sleep(wait);
+                    self.counters.rate_limit_wait(wait);
+                }
+                Ok(())
+            }
+            Reservation::Refused { wait_us } => Err(Error::RateLimited(RateLimited {
+                path: path.to_owned(),
+                per_second: self.per_second.to_string(),
+                wait: Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)),
+                left,
+            })),
+        }
+    }
+}

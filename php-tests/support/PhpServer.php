@@ -108,15 +108,7 @@ final class PhpServer
     public function stop(): void
     {
         if (is_resource($this->process)) {
-            proc_terminate($this->process, 15);
-            $deadline = microtime(true) + 5.0;
-            while (proc_get_status($this->process)['running'] && microtime(true) < $deadline) {
-                usleep(10_000);
-            }
-            if (proc_get_status($this->process)['running']) {
-                proc_terminate($this->process, 9);
-            }
-            proc_close($this->process);
+            Process::stop($this->process);
             $this->process = null;
         }
         @unlink($this->logFile);

@@ -49,4 +49,29 @@ final class Process
         fclose($err);
         return $result;
     }
+
+    /**
+     * Stops a process `proc_open()` started: SIGTERM, SIGKILL if it lingers past 5 s; then closes
+     * its pipes and the process handle.
+     *
+     * @param resource $process
+     * @param array<int, resource> $pipes
+     */
+    public static function stop($process, array $pipes = []): void
+    {
+        proc_terminate($process, 15);
+        $deadline = microtime(true) + 5.0;
+        while (proc_get_status($process)['running'] && microtime(true) < $deadline) {
+            usleep(10_000);
+        }
+        if (proc_get_status($process)['running']) {
+            proc_terminate($process, 9);
+        }
+        foreach ($pipes as $pipe) {
+            if (is_resource($pipe)) {
+                fclose($pipe);
+            }
+        }
+        proc_close($process);
+    }
 }

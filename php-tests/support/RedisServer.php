@@ -181,20 +181,7 @@ final class RedisServer
     {
         unset(self::$running[spl_object_id($this)]);
         if (is_resource($this->process)) {
-            proc_terminate($this->process, 15);
-            $deadline = microtime(true) + 5.0;
-            while (proc_get_status($this->process)['running'] && microtime(true) < $deadline) {
-                usleep(10_000);
-            }
-            if (proc_get_status($this->process)['running']) {
-                proc_terminate($this->process, 9);
-            }
-            foreach ($this->pipes as $pipe) {
-                if (is_resource($pipe)) {
-                    fclose($pipe);
-                }
-            }
-            proc_close($this->process);
+            Process::stop($this->process, $this->pipes);
             $this->process = null;
         }
         if (is_dir($this->dir)) {

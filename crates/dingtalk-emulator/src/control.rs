@@ -16,11 +16,13 @@ use crate::errors::json;
 use crate::params::query_param;
 use crate::state::{lock, AppState};
 
-fn answer(status: StatusCode, value: &serde_json::Value) -> Response {
+/// An answer of the control API: this status and JSON.
+pub(crate) fn answer(status: StatusCode, value: &serde_json::Value) -> Response {
     json(status, value.to_string())
 }
 
-fn refuse(message: &str) -> Response {
+/// A refusal of the control API: HTTP 400 `{"error": message}`, a mistake of the test.
+pub(crate) fn refuse(message: &str) -> Response {
     answer(StatusCode::BAD_REQUEST, &json!({ "error": message }))
 }
 

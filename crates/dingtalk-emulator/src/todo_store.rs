@@ -182,8 +182,8 @@ impl Task {
                 .role_types
                 .iter()
                 .any(|all| all.iter().all(|role| self.has_role(union_id, *role)));
-        let todo_type = query.todo_type.map_or(true, |t| t == self.new.todo_type);
-        let done = query.is_done.map_or(true, |d| d == self.done_for(union_id));
+        let todo_type = query.todo_type.is_none_or(|t| t == self.new.todo_type);
+        let done = query.is_done.is_none_or(|d| d == self.done_for(union_id));
         listed && shown && role && todo_type && done
     }
 
@@ -501,7 +501,7 @@ impl TodoStore {
     pub fn dump(&self, union_id: Option<&str>) -> Vec<Value> {
         self.tasks
             .values()
-            .filter(|task| union_id.map_or(true, |u| task.participant_ids().contains(&u)))
+            .filter(|task| union_id.is_none_or(|u| task.participant_ids().contains(&u)))
             .map(Task::dump)
             .collect()
     }

@@ -106,7 +106,7 @@ fn file(value: &str, url: &reqwest::Url) -> Result<StoreSpec> {
 }
 
 fn redis(value: &str, url: &reqwest::Url) -> Result<StoreSpec> {
-    if url.host_str().map_or(true, str::is_empty) {
+    if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::invalid(NAME, "must name the Redis host"));
     }
     let db = url.path().trim_start_matches('/');

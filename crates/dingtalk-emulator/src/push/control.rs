@@ -10,20 +10,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use crate::errors::json;
+use crate::control::{answer, refuse};
 use crate::params::query_param;
 use crate::state::AppState;
 
 /// The longest `?wait=` honoured.
 const MAX_WAIT: Duration = Duration::from_secs(60);
-
-fn answer(status: StatusCode, value: &Value) -> Response {
-    json(status, value.to_string())
-}
-
-fn refuse(message: &str) -> Response {
-    answer(StatusCode::BAD_REQUEST, &json!({ "error": message }))
-}
 
 /// `POST /_emulator/push` with `{"type": "todo_task_update", "data": {...}}`: raises the event
 /// now (pushed to the push URL, if any, and delivered to every open Stream connection);

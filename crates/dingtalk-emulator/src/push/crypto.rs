@@ -105,7 +105,7 @@ impl PushCrypto {
         text.extend_from_slice(message);
         text.extend_from_slice(self.receive_id.as_bytes());
         let pad = PAD_TO - text.len() % PAD_TO;
-        text.extend(std::iter::repeat(u8::try_from(pad).unwrap_or(0)).take(pad));
+        text.extend(std::iter::repeat_n(u8::try_from(pad).unwrap_or(0), pad));
 
         let cipher = Aes256::new(GenericArray::from_slice(&self.key));
         let mut previous = self.iv();

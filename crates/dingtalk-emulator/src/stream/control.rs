@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::hub::Command;
-use crate::errors::json;
+use crate::control::{self, refuse};
 use crate::state::AppState;
 
 /// How long a control call waits for connections to act on it.
@@ -19,15 +19,9 @@ const WAIT: Duration = Duration::from_secs(10);
 /// The largest frame `send` makes.
 const MAX_SEND_BYTES: u64 = 256 << 20;
 
+/// An answer of the control API, HTTP 200.
 fn answer(value: &Value) -> Response {
-    json(StatusCode::OK, value.to_string())
-}
-
-fn refuse(message: &str) -> Response {
-    json(
-        StatusCode::BAD_REQUEST,
-        json!({ "error": message }).to_string(),
-    )
+    control::answer(StatusCode::OK, value)
 }
 
 /// The body as an object of `known` keys; an empty body is `{}`.

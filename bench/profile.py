@@ -22,7 +22,15 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import run as R  # noqa: E402  (bench/run.py: emulator, php-fpm and nginx helpers)
+# The runner's helpers (bench/dtbench): emulator, php-fpm, nginx, settings.
+from dtbench.emulator import Emulator  # noqa: E402
+from dtbench.fpm import Fpm  # noqa: E402
+from dtbench.nginx import Nginx, fastcgi_location  # noqa: E402
+from dtbench.php import cli_env, fpm_params, php_ini  # noqa: E402
+from dtbench.procs import PROCS  # noqa: E402
+from dtbench.settings import BENCH, PHP, WEB_USER, WRK, Settings  # noqa: E402
+
+S = Settings.from_environment({})  # the defaults of a full run (web limit, wrk's load)
 
 SECONDS = float(os.environ.get("PROFILE_SECONDS", "5"))
 
@@ -114,7 +122,7 @@ def record(argv_or_pids, data, seconds):
 
 
 def profile_cli(tmp, target):
-    emulator = R.Emulator(tmp, tls=False)
+    emulator = Emulator(tmp, tls=False)
     op = target.split("-")[1]
     user = f"profile-{op}"
     emulator.add_records(user, 50)
@@ -130,31 +138,31 @@ while (hrtime(true) < $end && $n < 1000000) {{
 }}
 fwrite(STDERR, "$n calls\\n");
 """)
-    os.environ.update(R.cli_env(emulator, user))
+    os.environ.update(cli_env(emulator, user))
     data = os.path.join(tmp, f"{target}.data")
-    record([R.PHP] + R.php_ini("extension", fpm=False) + [script], data, SECONDS)
+    record([PHP] + php_ini("extension", fpm=False) + [script], data, SECONDS)
     return summarize(f"{target}: one CLI process, extension, {'getbyuserid (50 records)' if op == 'list' else 'add'} in a loop for {SECONDS:g} s", data)
 
 
 def profile_fpm(tmp, target):
     transport = target.split("-")[1]
-    emulator = R.Emulator(tmp, tls=transport == "https")
-    emulator.add_records(R.WEB_USER, R.WEB_LIMIT * 2)
-    fpm = R.Fpm(tmp, "extension", "extension")
-    params = {"DT_BASE_URL": emulator.url, "DT_KEY": R.KEY, "DT_SECRET": R.SECRET, "DT_USER": R.WEB_USER,
-              "DT_CA_FILE": emulator.cert or "", "DT_LIMIT": str(R.WEB_LIMIT)}
-    nginx = R.Nginx(tmp, [R.fastcgi_location("/call", fpm.sock, os.path.join(R.BENCH, "web", "extension.php"), params)])
+    emulator = Emulator(tmp, tls=transport == "https")
+    emulator.add_records(WEB_USER, S.WEB_LIMIT * 2)
+    fpm = Fpm(tmp, "extension", "extension", S.FPM_WORKERS)
+    params = fpm_params(emulator, WEB_USER, S.WEB_LIMIT)
+    nginx = Nginx(tmp, [fastcgi_location("/call", fpm.sock, os.path.join(BENCH, "web", "extension.php"), params)])
     status, body = nginx.get("/call")
     if status != 200:
         raise RuntimeError(f"HTTP {status}: {body}")
-    load = R.PROCS.start("wrk", [R.WRK, f"-t{R.WRK_THREADS}", f"-c{R.WRK_CONNECTIONS}", f"-d{int(SECONDS) + 3}s",
-                                 nginx.url("/call")])
+    load = PROCS.start("wrk", [WRK, f"-t{S.WRK_THREADS}", f"-c{S.WRK_CONNECTIONS}", f"-d{int(SECONDS) + 3}s",
+                               nginx.url("/call")])
     time.sleep(1)
     data = os.path.join(tmp, f"{target}.data")
     record(",".join(map(str, fpm.workers())), data, SECONDS)
     load.wait(timeout=SECONDS + 30)
-    return summarize(f"{target}: the 2 php-fpm workers (extension) under wrk -t{R.WRK_THREADS} -c{R.WRK_CONNECTIONS}, "
-                     f"one getbyuserid ({R.WEB_LIMIT} records) per request over {transport.upper()}", data)
+    return summarize(f"{target}: the {S.FPM_WORKERS} php-fpm workers (extension) under wrk -t{S.WRK_THREADS} "
+                     f"-c{S.WRK_CONNECTIONS}, one getbyuserid ({S.WEB_LIMIT} records) per request over "
+                     f"{transport.upper()}", data)
 
 
 # Functions whose inclusive instruction count callgrind reports, per call.
@@ -177,7 +185,7 @@ CALLGRIND_FUNCTIONS = [
 def profile_callgrind(tmp, target):
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is not installed")
-    emulator = R.Emulator(tmp, tls=False)
+    emulator = Emulator(tmp, tls=False)
     op = target.split("-")[1]
     calls = 300
     user = f"callgrind-{op}"
@@ -193,9 +201,9 @@ $w = $c->workRecords();
 for ($i = 0; $i < {calls}; $i++) {{ {call} }}
 """)
     out = os.path.join(tmp, "callgrind.out")
-    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", R.PHP]
-                   + R.php_ini("extension", fpm=False) + [script],
-                   env=R.cli_env(emulator, user), check=True, capture_output=True, timeout=600)
+    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", PHP]
+                   + php_ini("extension", fpm=False) + [script],
+                   env=cli_env(emulator, user), check=True, capture_output=True, timeout=600)
     text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", out],
                           capture_output=True, text=True).stdout
     inclusive = collections.defaultdict(int)
@@ -218,7 +226,7 @@ def main():
     if not shutil.which("perf"):
         raise SystemExit("perf is not installed")
     targets = sys.argv[1:] or ["cli-list", "cli-add", "fpm-https", "fpm-http", "callgrind-list", "callgrind-add"]
-    out_dir = os.path.join(R.BENCH, "out")
+    out_dir = os.path.join(BENCH, "out")
     os.makedirs(out_dir, exist_ok=True)
     import tempfile
     for target in targets:
@@ -234,7 +242,7 @@ def main():
             else:
                 raise SystemExit(f"unknown target {target}")
         finally:
-            R.PROCS.stop_all()
+            PROCS.stop_all()
             shutil.rmtree(tmp, ignore_errors=True)
         with open(os.path.join(out_dir, f"profile-{target}.txt"), "w") as f:
             f.write(text)

@@ -5,7 +5,8 @@
  *
  * Settings come from the environment (CLI) or from fastcgi_param (php-fpm), the same names
  * the floor (bench/floor) reads: DT_MODE, DT_BASE_URL, DT_KEY, DT_SECRET, DT_USER, DT_CA_FILE,
- * DT_MAX_CALLS, DT_MAX_SECONDS, DT_LIMIT, DT_CHECKPOINTS. Every mode prints one JSON line.
+ * DT_MAX_CALLS, DT_MAX_SECONDS, DT_LIMIT, DT_CHECKPOINTS; for the bulk mode DT_BULK,
+ * DT_BULK_RECORDS, DT_CONCURRENCY, DT_RATE_LIMIT. Every mode prints one JSON line.
  */
 
 declare(strict_types=1);
@@ -32,6 +33,22 @@ interface Contender
     public function tokenFetches(): int;
 }
 
+/** A contender that can also create many records at once, several in flight. */
+interface BulkContender extends Contender
+{
+    /**
+     * One record (TITLE, URL, FORMS) for each user, $concurrency at a time; one result per
+     * user, in order: ['ok' => true, 'id' => record id] or ['ok' => false, 'error' => text].
+     *
+     * @param list<string> $users
+     * @return list<array{ok: bool, id?: string, error?: string}>
+     */
+    public function createAll(array $users, int $concurrency): array;
+
+    /** What the client counted meanwhile (requests, retries, waits), for the report. */
+    public function bulkStats(): array;
+}
+
 /**
  * The two work-record calls as plain HTTP contenders write them by hand: the same JSON bodies
  * (create_time in ms, formItemList of {title, content}) whatever sends them.
@@ -43,18 +60,24 @@ trait HandWrittenWorkRecordCalls
 
     public function create(string $user): string
     {
+        $answer = $this->post('/topapi/workrecord/add', $this->addBody($user));
+        return (string) ($answer['record_id'] ?? '');
+    }
+
+    /** The body of a workrecord/add for $user. */
+    private function addBody(string $user): array
+    {
         $forms = [];
         foreach (FORMS as $title => $content) {
             $forms[] = ['title' => $title, 'content' => $content];
         }
-        $answer = $this->post('/topapi/workrecord/add', [
+        return [
             'userid' => $user,
             'create_time' => (int) (microtime(true) * 1000),
             'title' => TITLE,
             'url' => URL,
             'formItemList' => $forms,
-        ]);
-        return (string) ($answer['record_id'] ?? '');
+        ];
     }
 
     public function listPending(string $user, int $limit): array
@@ -78,18 +101,22 @@ final class Config
         public readonly string $secret,
         public readonly ?string $caFile,
         public readonly string $user,
+        /** Calls per second per API the client allows itself (the extension's rate_limit). */
+        public readonly ?float $rateLimit = null,
     ) {
     }
 
     public static function fromEnvironment(): self
     {
         $ca = setting('DT_CA_FILE', '');
+        $rate = setting('DT_RATE_LIMIT', '');
         return new self(
             rtrim(setting('DT_BASE_URL'), '/'),
             setting('DT_KEY'),
             setting('DT_SECRET'),
             $ca === '' ? null : $ca,
             setting('DT_USER'),
+            $rate === '' ? null : (float) $rate,
         );
     }
 }
@@ -254,6 +281,66 @@ function run_memory(string $name, Contender $c, Config $config): array
 }
 
 /**
+ * One record for each of DT_BULK_RECORDS users (DT_USER-0000, DT_USER-0001, ...): DT_BULK =
+ * "loop", one create() after another, or "concurrent", createAll() with DT_CONCURRENCY in
+ * flight. The time to all-done is from the first call to the last answer; a failed record is
+ * counted, not thrown, so one failure never hides the others.
+ */
+function run_bulk(string $name, Contender $c, Config $config): array
+{
+    $count = (int) setting('DT_BULK_RECORDS', '1000');
+    $style = setting('DT_BULK', 'loop');
+    $concurrency = (int) setting('DT_CONCURRENCY', '1');
+    $users = [];
+    for ($i = 0; $i < $count; $i++) {
+        $users[] = sprintf('%s-%04d', $config->user, $i);
+    }
+
+    $start = hrtime(true);
+    if ($style === 'loop') {
+        $results = [];
+        foreach ($users as $user) {
+            try {
+                $id = $c->create($user);
+                $results[] = $id === '' ? ['ok' => false, 'error' => 'an empty record id'] : ['ok' => true, 'id' => $id];
+            } catch (\Throwable $e) {
+                $results[] = ['ok' => false, 'error' => get_class($e) . ': ' . $e->getMessage()];
+            }
+        }
+    } elseif ($style === 'concurrent' && $c instanceof BulkContender) {
+        $results = $c->createAll($users, $concurrency);
+    } else {
+        throw new \RuntimeException("$name: no bulk style $style (loop, or concurrent for a bulk contender)");
+    }
+    $seconds = (hrtime(true) - $start) / 1e9;
+
+    $ids = [];
+    $errors = [];
+    foreach ($results as $result) {
+        if ($result['ok']) {
+            $ids[$result['id']] = true;
+        } else {
+            $errors[$result['error']] = ($errors[$result['error']] ?? 0) + 1;
+        }
+    }
+    arsort($errors);
+    return [
+        'contender' => $name,
+        'mode' => 'bulk',
+        'style' => $style,
+        'concurrency' => $style === 'loop' ? 1 : $concurrency,
+        'records' => $count,
+        'results' => count($results),
+        'created' => $count - array_sum($errors),
+        'distinct_ids' => count($ids),
+        'errors' => array_slice($errors, 0, 3, true),
+        'seconds' => $seconds,
+        'token_fetches' => $c->tokenFetches(),
+        'client' => $c instanceof BulkContender ? $c->bulkStats() : [],
+    ];
+}
+
+/**
  * The entry of a CLI contender script. $make builds the contender from the settings;
  * $startNs is hrtime(true) at the script's first line (cold mode counts from there).
  */
@@ -281,7 +368,8 @@ function cli_main(string $name, \Closure $make, int $startNs): void
         emit(match ($mode) {
             'loop' => run_loop($name, $c, $config),
             'memory' => run_memory($name, $c, $config),
-            default => throw new \RuntimeException("unknown DT_MODE $mode (loop, cold, memory)"),
+            'bulk' => run_bulk($name, $c, $config),
+            default => throw new \RuntimeException("unknown DT_MODE $mode (loop, cold, memory, bulk)"),
         });
     } catch (\Throwable $e) {
         fwrite(STDERR, "$name: " . get_class($e) . ': ' . $e->getMessage() . "\n");

@@ -284,8 +284,6 @@ impl Token {
     }
 }
 
-/// The URL of an API path under a host option. The path was checked (no dot segments); the
-/// prefix check is the second line: nothing may leave the host option's path prefix.
 /// The path of a host URL as the options store it (normalised, no trailing slash:
 /// `scheme://host[:port][/path]`), found without parsing it again on every call.
 fn base_path(base: &str) -> &str {
@@ -295,6 +293,8 @@ fn base_path(base: &str) -> &str {
         .map_or("", |i| &base[host_start + i..])
 }
 
+/// The URL of an API path under a host option. The path was checked (no dot segments); the
+/// prefix check is the second line: nothing may leave the host option's path prefix.
 fn url_under(base: &str, path: &str) -> Result<reqwest::Url> {
     let invalid = |reason: String| Error::invalid("path", reason);
     let url = reqwest::Url::parse(&format!("{base}{path}"))

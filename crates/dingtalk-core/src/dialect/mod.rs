@@ -11,6 +11,7 @@
 
 pub(crate) mod acs;
 pub(crate) mod oapi;
+mod oapi_success;
 
 use reqwest::blocking::RequestBuilder;
 use serde::de::DeserializeOwned;
@@ -79,6 +80,24 @@ const MAX_FIELD_CHARS: usize = 500;
 /// A text from the network, made fit for an error: secrets removed first, then cut.
 pub(crate) fn scrubbed(text: &str, disclosure: Disclosure<'_>) -> String {
     cut(&redact(text, disclosure.secrets), MAX_FIELD_CHARS)
+}
+
+/// Judges an answer of `family` and decodes it into the API's own type. An oapi success is
+/// read in one pass; anything else is judged first, so an error is DingTalk's, not a decoding
+/// one.
+pub(crate) fn read<T: DeserializeOwned>(
+    family: Family,
+    path: &str,
+    raw: &RawResponse,
+    disclosure: Disclosure<'_>,
+) -> Result<T> {
+    if family == Family::Oapi {
+        if let Some(answer) = oapi_success::read(raw) {
+            return Ok(answer);
+        }
+    }
+    family.dialect().judge(path, raw, disclosure)?;
+    decode(path, raw, disclosure)
 }
 
 /// Decodes a judged answer into the API's own type; an empty body reads as `{}` (v1.0 calls

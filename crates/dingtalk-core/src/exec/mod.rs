@@ -256,8 +256,7 @@ impl Executor {
         };
         let raw = transport::send(builder, &exchange)?;
         let disclosure = Disclosure::hiding(&secrets);
-        dialect.judge(&request.path, &raw, disclosure)?;
-        let answer = dialect::decode(&request.path, &raw, disclosure)?;
+        let answer = dialect::read(request.family, &request.path, &raw, disclosure)?;
         budget.charge(raw.body.len());
         Ok(answer)
     }

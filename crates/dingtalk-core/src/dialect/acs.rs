@@ -99,11 +99,11 @@ mod tests {
     use crate::error::{Error, TransportErrorKind};
 
     fn judge(status: u16, body: &str) -> Result<()> {
-        let raw = RawResponse {
-            status,
-            body: body.as_bytes().to_vec(),
-        };
-        Acs.judge("/v1.0/x", &raw, Disclosure::hiding(&["tok123"]))
+        Acs.judge(
+            "/v1.0/x",
+            &RawResponse::of(status, body),
+            Disclosure::hiding(&["tok123"]),
+        )
     }
 
     #[test]

@@ -142,10 +142,7 @@ mod tests {
     use crate::error::{Error, TransportErrorKind};
 
     fn raw(status: u16, body: &str) -> RawResponse {
-        RawResponse {
-            status,
-            body: body.as_bytes().to_vec(),
-        }
+        RawResponse::of(status, body)
     }
 
     fn judge(status: u16, body: &str) -> Result<()> {

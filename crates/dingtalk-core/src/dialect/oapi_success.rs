@@ -124,10 +124,7 @@ mod tests {
     use crate::http::RawResponse;
 
     fn raw(status: u16, body: &str) -> RawResponse {
-        RawResponse {
-            status,
-            body: body.as_bytes().to_vec(),
-        }
+        RawResponse::of(status, body)
     }
 
     #[derive(Debug, Deserialize, PartialEq)]

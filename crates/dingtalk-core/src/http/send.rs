@@ -21,6 +21,17 @@ pub(crate) struct RawResponse {
     pub(crate) body: Vec<u8>,
 }
 
+#[cfg(test)]
+impl RawResponse {
+    /// An answer as the dialects' tests write it.
+    pub(crate) fn of(status: u16, body: &str) -> Self {
+        RawResponse {
+            status,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+}
+
 /// How much of an answer may be read.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AnswerLimit {

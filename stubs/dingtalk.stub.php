@@ -34,6 +34,7 @@ class Client
      * @param string $appKey    The app's AppKey. Must not be empty.
      * @param string $appSecret The app's AppSecret. Never shown in any message, trace or dump.
      * @param array{
+     *     endpoint?: string,
      *     base_url?: string,
      *     api_base_url?: string,
      *     timeout?: float|int,
@@ -47,6 +48,9 @@ class Client
      *     token_store?: string,
      *     rate_limit?: float|int
      * } $options
+     *   - endpoint: one server for both hosts below (the emulator, a gateway of your company),
+     *     http or https; a \ValueError together with base_url or api_base_url. Per host the
+     *     most specific setting wins: the host option, endpoint, dingtalk.<host>, dingtalk.endpoint.
      *   - base_url: DingTalk's oapi host (tokens, work records, identity), http or https
      *     (default "https://oapi.dingtalk.com").
      *   - api_base_url: DingTalk's v1.0 host (to-dos, request()), http or https

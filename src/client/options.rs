@@ -8,7 +8,7 @@ use dingtalk_core::{Options, Result as CoreResult};
 use ext_php_rs::exception::PhpResult;
 
 use super::ini;
-use crate::exceptions::{type_error, OrThrow};
+use crate::exceptions::{type_error, ArgError, OrThrow};
 use crate::php::args::{PhpArray, PhpValue};
 
 const METHOD: &str = "DingTalk\\Client::__construct";
@@ -31,7 +31,8 @@ pub enum Setter {
 }
 
 /// Every option the client knows, in the order the README lists them.
-pub const OPTIONS: [(&str, Setter); 12] = [
+pub const OPTIONS: [(&str, Setter); 13] = [
+    ("endpoint", Setter::Text(Options::endpoint)),
     ("base_url", Setter::Text(Options::base_url)),
     ("api_base_url", Setter::Text(Options::api_base_url)),
     ("timeout", Setter::Seconds(Options::timeout)),
@@ -68,25 +69,61 @@ fn from_php(options: Options, key: &str, setter: Setter, value: &PhpValue) -> Ph
     .php(METHOD)
 }
 
-/// Builds the options: those of the array (`null` for a key means "not given"), then the ini
-/// entries of the others.
+/// `endpoint` names one server for both hosts; these options name one host each.
+const HOSTS: [&str; 2] = ["base_url", "api_base_url"];
+
+/// The host option that a level (the constructor's array, or the ini entries) may not give
+/// together with `endpoint`, if it gives one.
+fn clash<'a>(given: impl Fn(&str) -> bool + 'a) -> Option<&'static str> {
+    if !given("endpoint") {
+        return None;
+    }
+    HOSTS.into_iter().find(|host| given(host))
+}
+
+/// Builds the options: the ini entries of the options the array does not give, then those of
+/// the array (`null` for a key means "not given"). Per host, the most specific setting wins:
+/// the array's host option, the array's `endpoint`, the entry of the host, `dingtalk.endpoint`.
+/// A level that gives `endpoint` with a host option of its own is a `ValueError`.
 pub fn parse(array: &PhpArray) -> PhpResult<Options> {
     let names = OPTIONS.map(|(name, _)| name);
     let given = array.options(&names, METHOD)?;
-    let mut options = Options::default();
-    for (key, value) in &given {
-        let Some((_, setter)) = OPTIONS.iter().find(|(name, _)| name == key) else {
-            continue; // `options()` only returns known keys
-        };
-        options = from_php(options, key, *setter, value)?;
+    let in_array = |key: &str| given.iter().any(|(name, _)| *name == key);
+    if let Some(host) = clash(in_array) {
+        let reason = format!("cannot be combined with options[{host}]: it sets both hosts");
+        return Err(ArgError::value("options[endpoint]", reason)).php(METHOD);
     }
     let settings = crate::php::ini::settings(ini::entries().iter().map(String::as_str));
-    for ((key, setter), setting) in OPTIONS.iter().zip(settings) {
-        if given.iter().any(|(name, _)| name == key) {
-            continue; // the constructor wins
-        }
-        if let Some(setting) = setting {
+    let entries: Vec<_> = OPTIONS.iter().zip(settings).collect();
+    let in_ini = |key: &str| {
+        entries.iter().any(|((name, _), setting)| {
+            *name == key && setting.as_ref().is_some_and(|s| !s.local.is_empty())
+        })
+    };
+    if let Some(host) = clash(in_ini) {
+        let reason = format!(
+            "cannot be combined with {}: it sets both hosts",
+            ini::entry(host)
+        );
+        return Err(ini::SettingError {
+            entry: ini::entry("endpoint"),
+            reason,
+        })
+        .php(METHOD);
+    }
+    // An entry the array overrides is not even read (a host's entry is overridden by the
+    // array's endpoint too).
+    let overridden = |key: &str| in_array(key) || (HOSTS.contains(&key) && in_array("endpoint"));
+    let mut options = Options::default();
+    for ((key, setter), setting) in &entries {
+        if let Some(setting) = setting.as_ref().filter(|_| !overridden(key)) {
             options = ini::apply(options, key, *setter, &setting.local).php(METHOD)?;
+        }
+    }
+    // In the table's order, so the array's endpoint comes before its (absent) host options.
+    for (key, setter) in &OPTIONS {
+        if let Some((_, value)) = given.iter().find(|(name, _)| name == key) {
+            options = from_php(options, key, *setter, value)?;
         }
     }
     Ok(options)

@@ -150,6 +150,15 @@ pub(crate) fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Durati
 }
 
 impl Options {
+    /// One server for both families (the emulator, a company gateway): sets `base_url` and
+    /// `api_base_url` to `url`, same rules as [`Options::base_url`].
+    pub fn endpoint(mut self, url: &str) -> Result<Self> {
+        let url = host_url("options[endpoint]", url)?;
+        self.api_base_url.clone_from(&url);
+        self.base_url = url;
+        Ok(self)
+    }
+
     /// The oapi host (`/gettoken`, `/topapi/...`): `http` or `https`, no query or fragment.
     pub fn base_url(mut self, url: &str) -> Result<Self> {
         self.base_url = host_url("options[base_url]", url)?;
@@ -300,6 +309,17 @@ mod tests {
         assert_eq!(o.max_answer_bytes, 4_194_304);
         assert_eq!(o.token_store, StoreSpec::Memory);
         assert_eq!(o.rate_limit, None);
+    }
+
+    #[test]
+    fn endpoint_sets_both_hosts() {
+        let o = Options::default().endpoint("http://127.0.0.1:8080/gw/").unwrap();
+        assert_eq!(o.base_url, "http://127.0.0.1:8080/gw");
+        assert_eq!(o.api_base_url, "http://127.0.0.1:8080/gw");
+        match Options::default().endpoint("ftp://x") {
+            Err(Error::InvalidArgument { name, .. }) => assert_eq!(name, "options[endpoint]"),
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@
 mod api;
 mod app_id;
 mod auth;
+mod budget;
 pub mod callback;
 mod client;
 pub mod config;

@@ -25,8 +25,8 @@ pub(crate) use slot::{apps_with_token, slot_of, TokenSlot};
 use store::{Held, SharedStore, Store, StoreResult, StoredToken, Unusable};
 
 use crate::app_id::AppId;
+use crate::budget::Budget;
 use crate::error::Result;
-use crate::exec::Budget;
 use crate::stats::Counters;
 use crate::time::now_ms;
 

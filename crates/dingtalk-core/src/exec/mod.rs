@@ -9,7 +9,7 @@
 //! [`retry::decide`] decides from the error's class alone.
 
 pub(crate) mod batch;
-mod outcome;
+mod failure;
 mod request;
 pub(crate) mod retry;
 
@@ -17,13 +17,14 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-pub(crate) use outcome::{Budget, Failure};
+pub(crate) use failure::Failure;
 pub(crate) use request::ApiRequest;
 pub use request::Repeat;
 use retry::{Attempt, Decision};
 
 use crate::app_id::AppId;
 use crate::auth::{fetch, store, TokenCache};
+use crate::budget::Budget;
 use crate::config::Options;
 use crate::dialect::{self, Disclosure};
 use crate::error::{Error, ErrorClass, Result};

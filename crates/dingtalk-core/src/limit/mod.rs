@@ -17,8 +17,8 @@ use std::time::Duration;
 use gcra::{Interval, Reservation};
 
 use crate::auth::store::{micros, Store, Unusable};
+use crate::budget::Budget;
 use crate::error::{Error, RateLimited, Result};
-use crate::exec::Budget;
 use crate::stats::Counters;
 
 /// The rate limit of one app.

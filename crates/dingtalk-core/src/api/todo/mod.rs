@@ -21,10 +21,11 @@ pub use fields::{
 pub use task::{NewTask, TASK_KEYS};
 
 use crate::api::page::{self, Page};
+use crate::budget::Budget;
 use crate::dialect::{missing, Family};
 use crate::error::{ApiError, Code, Conflict, Error, Result};
 use crate::exec::batch::{self, Batch};
-use crate::exec::{ApiRequest, Budget, Executor, Failure, Repeat};
+use crate::exec::{ApiRequest, Executor, Failure, Repeat};
 use crate::validate::{path_segment, require};
 
 /// A task or a list card, with DingTalk's field names.

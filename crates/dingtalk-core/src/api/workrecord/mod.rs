@@ -15,10 +15,11 @@ pub use new_record::{NewRecord, MAX_FORMS, MAX_TITLE_CHARS};
 pub use record::{FormItem, Record, RecordPage, RecordStatus};
 
 use crate::api::page::{self, Page};
+use crate::budget::Budget;
 use crate::dialect::{missing, Family};
 use crate::error::{Conflict, Error, Result};
 use crate::exec::batch::{self, Batch};
-use crate::exec::{ApiRequest, Budget, Executor, Failure, Repeat};
+use crate::exec::{ApiRequest, Executor, Failure, Repeat};
 use crate::time::now_ms;
 use crate::validate::require;
 

@@ -34,6 +34,7 @@ mod http;
 mod limit;
 mod per_process;
 mod process;
+mod redact;
 mod stats;
 mod stream;
 mod time;

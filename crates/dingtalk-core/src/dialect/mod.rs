@@ -18,8 +18,8 @@ use serde::de::DeserializeOwned;
 
 use crate::config::Options;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
-use crate::http::redact::{cut, redact, snippet};
 use crate::http::RawResponse;
+use crate::redact::{cut, redact, snippet};
 
 /// DingTalk's API families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -20,9 +20,9 @@ use redis::{Client, Connection, RedisResult, Script};
 use super::{micros, Held, RateStore, StoreError, StoreResult, StoredToken, TokenStore};
 use crate::config::ca::CaBundle;
 use crate::config::store::RedisSpec;
-use crate::http::redact::redact;
 use crate::limit::gcra::{Interval, Reservation};
 use crate::per_process::PerProcess;
+use crate::redact::redact;
 
 const PREFIX: &str = "dingtalk";
 

@@ -36,6 +36,7 @@ mod per_process;
 mod process;
 mod redact;
 mod stats;
+mod store;
 mod stream;
 mod time;
 mod validate;

@@ -23,7 +23,7 @@ pub use request::Repeat;
 use retry::{Attempt, Decision};
 
 use crate::app_id::AppId;
-use crate::auth::{fetch, store, TokenCache};
+use crate::auth::{fetch, TokenCache};
 use crate::budget::Budget;
 use crate::config::Options;
 use crate::dialect::{self, Disclosure};
@@ -32,6 +32,7 @@ use crate::http::pool::{self, Http, TransportConfig};
 use crate::http::{self as transport, AnswerLimit, Exchange};
 use crate::limit::RateLimiter;
 use crate::stats::{self, Counters, Stats};
+use crate::store;
 
 /// Runs calls for one app: its credentials, options, HTTP client, token cache, rate limit
 /// and counters.

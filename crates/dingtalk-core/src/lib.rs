@@ -9,7 +9,7 @@
 //!   classify → retry) within one deadline; `exec::retry` decides from an [`ErrorClass`]
 //!   alone; `exec::batch` sends many calls concurrently ([`Batch`]).
 //! - `dialect/`: what differs per family (how the token is attached, how an answer is judged
-//!   and its codes classified): `oapi.rs`, `acs.rs` (v1.0).
+//!   and its codes classified): `oapi.rs`, `v1.rs` (v1.0).
 //! - `auth/`: the token cache (this process's slot per app in front, single-flight, one token
 //!   per app for both families) over a shared store (`auth/store/`: memory, file, Redis).
 //! - `limit/`: the client-side rate limit (GCRA), its state kept by the same store.

@@ -17,7 +17,7 @@
 //! - `stream/`: Stream mode, DingTalk's events over an outbound WebSocket ([`Stream`]).
 //! - `config/`: validated [`Options`]. [`Error`]: the one error type, whose messages never hold
 //!   the app secret or a token.
-//! - [`process_stats`] (`process.rs`): read-only counts of this process's state (apps with a
+//! - [`process_stats`] (`process_stats.rs`): read-only counts of this process's state (apps with a
 //!   cached token, pooled HTTP clients, requests, token fetches, retries).
 
 mod api;
@@ -27,15 +27,15 @@ mod budget;
 pub mod callback;
 mod client;
 pub mod config;
+mod counters;
 mod dialect;
 pub mod error;
 mod exec;
+mod fork_safe;
 mod http;
 mod limit;
-mod per_process;
-mod process;
+mod process_stats;
 mod redact;
-mod stats;
 mod store;
 mod stream;
 mod time;
@@ -56,6 +56,7 @@ pub use api::workrecord::{
 pub use callback::{Callback, CallbackError};
 pub use client::Client;
 pub use config::{Backoff, Options};
+pub use counters::Stats;
 pub use dialect::Family;
 pub use error::{
     ApiError, Code, Conflict, Error, ErrorClass, RateLimited, Result, TransportError,
@@ -63,8 +64,7 @@ pub use error::{
 };
 pub use exec::batch::{Batch, DEFAULT_BATCH_TIMEOUT, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 pub use exec::Repeat;
-pub use process::{process_stats, ProcessStats};
-pub use stats::Stats;
+pub use process_stats::{process_stats, ProcessStats};
 pub use stream::{Ack, Event, Stream, StreamOptions, StreamStats};
 
 /// The version reported in the default `User-Agent`.

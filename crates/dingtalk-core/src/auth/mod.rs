@@ -24,8 +24,8 @@ pub(crate) use slot::{apps_with_token, slot_of, TokenSlot};
 
 use crate::app_id::AppId;
 use crate::budget::Budget;
+use crate::counters::Counters;
 use crate::error::Result;
-use crate::stats::Counters;
 use crate::store::{Held, SharedStore, Store, StoreResult, StoredToken, Unusable};
 use crate::time::now_ms;
 

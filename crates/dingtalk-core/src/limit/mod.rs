@@ -16,8 +16,8 @@ use std::time::Duration;
 use gcra::{Gcra, Interval};
 
 use crate::budget::Budget;
+use crate::counters::Counters;
 use crate::error::{Error, RateLimited, Result};
-use crate::stats::Counters;
 use crate::store::{memory, Reservation, Store, Unusable};
 
 /// The rate limit of one app.

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::config::ca::CaBundle;
 use crate::config::store::RedisSpec;
-use crate::per_process::PerProcess;
+use crate::fork_safe::ForkSafe;
 use crate::redact::redact;
 
 const PREFIX: &str = "dingtalk";
@@ -59,7 +59,7 @@ struct Inner {
     /// Why the client could not be made (reported at each use).
     unusable: Option<String>,
     password: Option<String>,
-    connection: PerProcess<Arc<Mutex<Option<Connection>>>>,
+    connection: ForkSafe<Arc<Mutex<Option<Connection>>>>,
 }
 
 pub(crate) struct RedisStore {
@@ -90,7 +90,7 @@ impl RedisStore {
                 client,
                 unusable,
                 password,
-                connection: PerProcess::new(),
+                connection: ForkSafe::new(),
             }),
         }
     }

@@ -68,4 +68,4 @@ pub use process_stats::{process_stats, ProcessStats};
 pub use stream::{Ack, Event, Stream, StreamOptions, StreamStats};
 
 /// The version reported in the default `User-Agent`.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const VERSION: &str = config::VERSION;

@@ -13,6 +13,9 @@ use crate::error::{Error, Result};
 use ca::CaBundle;
 pub(crate) use store::StoreSpec;
 
+/// This crate's version, which the default `User-Agent` reports (`crate::VERSION` is this).
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// DingTalk's legacy ("oapi") host.
 pub const DEFAULT_BASE_URL: &str = "https://oapi.dingtalk.com";
 /// DingTalk's v1.0 host.
@@ -73,7 +76,7 @@ impl Default for Options {
             token_margin: Duration::from_secs(600),
             ca: None,
             proxy: None,
-            user_agent: format!("dingtalk-php/{}", crate::VERSION),
+            user_agent: format!("dingtalk-php/{VERSION}"),
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
             backoff: Backoff::default(),
             token_store: StoreSpec::Memory,

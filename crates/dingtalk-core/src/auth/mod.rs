@@ -140,15 +140,9 @@ impl TokenCache {
         match self.store.call(budget.left(), op) {
             Ok(value) => Some(value),
             Err(unusable) => {
-                self.note(&unusable);
+                unusable.count(&self.counters);
                 None
             }
-        }
-    }
-
-    fn note(&self, unusable: &Unusable) {
-        if let Unusable::Failed = unusable {
-            self.counters.store_error();
         }
     }
 
@@ -184,7 +178,7 @@ impl TokenCache {
                 Ok(Some(token)) => return Ok(token),
                 Ok(None) => {}
                 Err(unusable) => {
-                    self.note(&unusable);
+                    unusable.count(&self.counters);
                     return fetch_now();
                 }
             }
@@ -232,7 +226,7 @@ impl TokenCache {
                 Ok(Some(held)) => return Ok(Waited::Held(held)),
                 Ok(None) => {}
                 Err(unusable) => {
-                    self.note(&unusable);
+                    unusable.count(&self.counters);
                     return Ok(Waited::NoStore);
                 }
             }
@@ -241,7 +235,7 @@ impl TokenCache {
                     Ok(Some(token)) => return Ok(Waited::Token(token)),
                     Ok(None) => {}
                     Err(unusable) => {
-                        self.note(&unusable);
+                        unusable.count(&self.counters);
                         return Ok(Waited::NoStore);
                     }
                 }
@@ -254,7 +248,7 @@ impl TokenCache {
     fn release(&self, held: Box<dyn Held>) {
         if held.release().is_err() {
             // A lock left behind expires on its own; the failure still counts.
-            self.note(&Unusable::Failed);
+            Unusable::Failed.count(&self.counters);
         }
     }
 }

@@ -11,14 +11,14 @@
 pub(crate) mod gcra;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use gcra::{Gcra, Interval};
 
 use crate::budget::Budget;
 use crate::counters::Counters;
 use crate::error::{Error, RateLimited, Result};
-use crate::store::{memory, Reservation, Store, Unusable};
+use crate::store::{memory, Reservation, Store};
+use crate::time::from_micros;
 
 /// The rate limit of one app.
 pub(crate) struct RateLimiter {
@@ -55,15 +55,13 @@ impl RateLimiter {
             .store
             .call(left, |s, t| s.reserve(&self.app, api, &rule, t));
         let reservation = shared.unwrap_or_else(|unusable| {
-            if let Unusable::Failed = unusable {
-                self.counters.store_error();
-            }
+            unusable.count(&self.counters);
             memory::reserve_here(&self.app, api, &rule)
         });
         match reservation {
             Reservation::Granted { wait_us } => {
                 if wait_us > 0 {
-                    let wait = Duration::from_micros(u64::try_from(wait_us).unwrap_or(0));
+                    let wait = from_micros(wait_us);
                     std::thread::sleep(wait);
                     self.counters.rate_limit_wait(wait);
                 }
@@ -72,7 +70,7 @@ impl RateLimiter {
             Reservation::Refused { wait_us } => Err(Error::RateLimited(RateLimited {
                 path: path.to_owned(),
                 per_second: self.per_second.to_string(),
-                wait: Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)),
+                wait: from_micros(wait_us),
                 left,
             })),
         }

@@ -31,6 +31,7 @@ use ::redis::Script;
 
 use crate::config::ca::CaBundle;
 use crate::config::StoreSpec;
+use crate::counters::Counters;
 use crate::time::{millis, now_ms};
 
 /// The longest any one store operation may take (connecting included). A store is a local
@@ -172,6 +173,16 @@ pub(crate) enum Unusable {
     Failed,
     /// It failed a moment ago and is left alone for a while, or the call has no time left.
     Paused,
+}
+
+impl Unusable {
+    /// Counts a failure in the app's `store_errors`; a paused store was not tried, so it is not
+    /// counted again.
+    pub(crate) fn count(&self, counters: &Counters) {
+        if let Unusable::Failed = self {
+            counters.store_error();
+        }
+    }
 }
 
 /// A store back end, paused for a while after each failure.

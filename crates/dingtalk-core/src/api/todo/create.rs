@@ -67,11 +67,7 @@ impl Todos {
         query: &[(String, String)],
         budget: &Budget,
     ) -> Result<Task> {
-        let repeat = if task.source_id.is_some() {
-            Repeat::Safe
-        } else {
-            Repeat::Unsafe
-        };
+        let repeat = Repeat::for_create(task.source_id.is_some());
         let request = ApiRequest::post(Family::V1, path, task, repeat)?
             .api(TASKS)
             .query(query.to_vec());

@@ -145,11 +145,7 @@ impl WorkRecords {
     /// `create()` of a checked record within `budget`.
     fn create_within(&self, record: &NewRecord, budget: &Budget) -> Result<String> {
         let create_time = record.create_time.unwrap_or_else(now_ms);
-        let repeat = if record.biz_id.is_some() {
-            Repeat::Safe
-        } else {
-            Repeat::Unsafe
-        };
+        let repeat = Repeat::for_create(record.biz_id.is_some());
         let request = ApiRequest::post(Family::Oapi, ADD, &record.body(create_time), repeat)?;
         match self.exec.execute::<AddAnswer>(&request, budget) {
             Ok(answer) => answer.record_id.ok_or_else(|| missing(ADD, "record_id")),

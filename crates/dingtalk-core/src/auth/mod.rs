@@ -9,25 +9,24 @@
 //!
 //! When the slot has no fresh token, the app's store is asked (`token_store`); when the store
 //! has none either, one fetch is made for everyone sharing it: in this process the slot's lock
-//! is held, across processes the store's fetch lock ([`store`]). Those who wait read the token
+//! is held, across processes the store's fetch lock (`store/`). Those who wait read the token
 //! the holder stored. A holder that dies blocks nobody past its lock's expiry (its time
 //! budget). A store that fails is never in the way: the call fetches directly, and the failure
 //! is counted (`store_errors`).
 
 pub(crate) mod fetch;
 mod slot;
-pub(crate) mod store;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) use slot::{apps_with_token, slot_of, TokenSlot};
-use store::{Held, SharedStore, Store, StoreResult, StoredToken, Unusable};
 
 use crate::app_id::AppId;
+use crate::budget::Budget;
+use crate::counters::Counters;
 use crate::error::Result;
-use crate::exec::Budget;
-use crate::stats::Counters;
+use crate::store::{Held, SharedStore, Store, StoreResult, StoredToken, Unusable};
 use crate::time::now_ms;
 
 /// A fetch lock never lasts longer than this, whatever its holder's budget.
@@ -141,15 +140,9 @@ impl TokenCache {
         match self.store.call(budget.left(), op) {
             Ok(value) => Some(value),
             Err(unusable) => {
-                self.note(&unusable);
+                unusable.count(&self.counters);
                 None
             }
-        }
-    }
-
-    fn note(&self, unusable: &Unusable) {
-        if let Unusable::Failed = unusable {
-            self.counters.store_error();
         }
     }
 
@@ -185,7 +178,7 @@ impl TokenCache {
                 Ok(Some(token)) => return Ok(token),
                 Ok(None) => {}
                 Err(unusable) => {
-                    self.note(&unusable);
+                    unusable.count(&self.counters);
                     return fetch_now();
                 }
             }
@@ -233,7 +226,7 @@ impl TokenCache {
                 Ok(Some(held)) => return Ok(Waited::Held(held)),
                 Ok(None) => {}
                 Err(unusable) => {
-                    self.note(&unusable);
+                    unusable.count(&self.counters);
                     return Ok(Waited::NoStore);
                 }
             }
@@ -242,7 +235,7 @@ impl TokenCache {
                     Ok(Some(token)) => return Ok(Waited::Token(token)),
                     Ok(None) => {}
                     Err(unusable) => {
-                        self.note(&unusable);
+                        unusable.count(&self.counters);
                         return Ok(Waited::NoStore);
                     }
                 }
@@ -255,7 +248,7 @@ impl TokenCache {
     fn release(&self, held: Box<dyn Held>) {
         if held.release().is_err() {
             // A lock left behind expires on its own; the failure still counts.
-            self.note(&Unusable::Failed);
+            Unusable::Failed.count(&self.counters);
         }
     }
 }

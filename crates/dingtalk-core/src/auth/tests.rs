@@ -5,11 +5,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::store::memory::Memory;
-use super::store::tests::{broken_store, file_backend, redis_backend, Backend};
-use super::store::{Store, StoredToken};
 use super::*;
 use crate::error::{Error, TransportErrorKind};
+use crate::store::memory::Memory;
+use crate::store::tests::{broken_store, file_backend, redis_backend, Backend};
+use crate::store::{Store, StoredToken};
 
 const MARGIN: Duration = Duration::from_secs(600);
 const KEY: &str = "app.00112233";

@@ -14,7 +14,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{Budget, Executor};
+use super::Executor;
+use crate::budget::Budget;
 use crate::config::seconds;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 

@@ -18,6 +18,18 @@ pub enum Repeat {
     Unsafe,
 }
 
+impl Repeat {
+    /// A create's: safe to send twice only when it carries the caller's own id (a `sourceId`, a
+    /// `biz_id`), which DingTalk refuses the second time.
+    pub(crate) fn for_create(carries_own_id: bool) -> Repeat {
+        if carries_own_id {
+            Repeat::Safe
+        } else {
+            Repeat::Unsafe
+        }
+    }
+}
+
 /// One API call to make.
 #[derive(Debug, Clone)]
 pub(crate) struct ApiRequest {

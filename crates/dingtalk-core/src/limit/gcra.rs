@@ -1,6 +1,9 @@
 //! The arithmetic of the rate limit: GCRA (the generic cell rate algorithm), kept apart from
 //! any clock or storage so that every back end (this process, a host's files, a Redis script)
-//! computes the same thing and the tests can run it on a made-up clock.
+//! computes the same thing and the tests can run it on a made-up clock. It is written twice,
+//! here side by side: [`reserve`] in Rust, for the back ends that lock the number while it runs,
+//! and [`RESERVE`] in Lua, which Redis runs on its own clock. The store runs either ([`Gcra`]
+//! is the rule it is given) and only keeps the number.
 //!
 //! The state of one (app, API) is one number, the *TAT* (theoretical arrival time): the moment
 //! the next call may go. A call at `now` goes at `max(TAT, now)` and moves the TAT one interval
@@ -9,6 +12,14 @@
 //! per-second count of calls sent but not DingTalk's count of calls received.
 //!
 //! Times are microseconds; the caller's clock decides their origin.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use redis::Script;
+
+use crate::store::{RateRule, Reservation};
+use crate::time::micros;
 
 /// A fraction of the interval kept back for the network: DingTalk counts calls when they
 /// arrive, and a call delayed on its way can land in the same second as one sent a second
@@ -32,15 +43,6 @@ impl Interval {
     }
 }
 
-/// The answer to one call's request for a slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reservation {
-    /// The call has its slot: it goes `wait_us` from now.
-    Granted { wait_us: i64 },
-    /// The next slot is `wait_us` from now, later than the call may wait; nothing was taken.
-    Refused { wait_us: i64 },
-}
-
 /// The slot of a call made at `now` when the state is `tat` (`None`: no call yet), if it comes
 /// within `max_wait_us`; and the new state to store (`None`: unchanged).
 pub(crate) fn reserve(
@@ -61,6 +63,55 @@ pub(crate) fn reserve(
         Reservation::Granted { wait_us },
         Some(start.saturating_add(interval.0)),
     )
+}
+
+/// [`reserve`] on Redis's clock: ARGV[1] the interval and ARGV[2] the longest wait, both in
+/// microseconds ([`MAX_AHEAD_US`] is written out in it). Returns {granted (0/1), wait in µs};
+/// the TAT expires a second after it passed. Times are formatted with "%.0f": Lua 5.1 would
+/// print a large number as 1.8e+15.
+const RESERVE: &str = r"
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if tat == nil or tat <= now or tat - now > 86400000000 then tat = now end
+local wait = tat - now
+if wait > tonumber(ARGV[2]) then return {0, wait} end
+local next = tat + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.ceil((next - now) / 1000) + 1000)
+return {1, wait}";
+
+/// The script, hashed once (sent as EVALSHA, as EVAL where Redis lacks it).
+static RESERVE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RESERVE));
+
+/// One call's request for a slot, as the rule a store runs on the (app, API)'s TAT.
+pub(crate) struct Gcra {
+    interval: Interval,
+    max_wait_us: i64,
+}
+
+impl Gcra {
+    /// Slots `interval` apart, for a call that may wait `max_wait` for its own.
+    pub(crate) fn new(interval: Interval, max_wait: Duration) -> Self {
+        Gcra {
+            interval,
+            max_wait_us: micros(max_wait),
+        }
+    }
+}
+
+impl RateRule for Gcra {
+    fn apply(&self, kept: Option<i64>, now_us: i64) -> (Reservation, Option<i64>) {
+        reserve(kept, now_us, self.interval, self.max_wait_us)
+    }
+
+    fn script(&self) -> &Script {
+        &RESERVE_SCRIPT
+    }
+
+    fn args(&self) -> [i64; 2] {
+        [self.interval.0, self.max_wait_us]
+    }
 }
 
 #[cfg(test)]

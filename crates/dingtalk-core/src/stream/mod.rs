@@ -32,7 +32,7 @@ pub use options::StreamOptions;
 
 use crate::error::{Error, ErrorClass, Result};
 use crate::exec::{retry, Executor};
-use crate::http::redact::redact;
+use crate::redact::redact;
 use connection::{Connection, Step};
 
 /// What happened to the worker's connections so far.

@@ -131,6 +131,13 @@ fn socks5(
     user: &str,
     password: Option<&str>,
 ) -> io::Result<()> {
+    socks5_login(stream, user, password)?;
+    stream.write_all(&socks5_request(host, port, resolve_here)?)?;
+    socks5_reply(stream)
+}
+
+/// The method negotiation, and the user and password when there are any.
+fn socks5_login(stream: &mut TcpStream, user: &str, password: Option<&str>) -> io::Result<()> {
     let with_password = !user.is_empty() || password.is_some();
     let method = if with_password { 2 } else { 0 };
     stream.write_all(&[5, 1, method])?;
@@ -155,6 +162,12 @@ fn socks5(
             return Err(failed("the SOCKS5 proxy refused the user and password"));
         }
     }
+    Ok(())
+}
+
+/// The CONNECT request: an address resolved here (`resolve_here`) or an IP literal, otherwise
+/// the host name for the proxy to resolve.
+fn socks5_request(host: &str, port: u16, resolve_here: bool) -> io::Result<Vec<u8>> {
     let mut request = vec![5, 1, 0];
     let address = if resolve_here {
         (host, port).to_socket_addrs()?.next()
@@ -180,7 +193,11 @@ fn socks5(
         }
     }
     request.extend_from_slice(&port.to_be_bytes());
-    stream.write_all(&request)?;
+    Ok(request)
+}
+
+/// The proxy's answer to CONNECT, read to its end: what follows belongs to the tunnel.
+fn socks5_reply(stream: &mut TcpStream) -> io::Result<()> {
     let mut reply = [0u8; 4];
     stream.read_exact(&mut reply)?;
     if reply[1] != 0 {

@@ -14,7 +14,7 @@ use crate::http::RawResponse;
 pub(crate) const TOKEN_HEADER: &str = "x-acs-dingtalk-access-token";
 
 /// The v1.0 dialect.
-pub(crate) struct Acs;
+pub(crate) struct V1;
 
 /// What a v1.0 error means.
 pub(crate) fn classify(status: u16, code: &str) -> ErrorClass {
@@ -48,7 +48,7 @@ struct AccessDenied {
     required_scopes: Vec<String>,
 }
 
-impl Dialect for Acs {
+impl Dialect for V1 {
     fn base_url<'o>(&self, options: &'o Options) -> &'o str {
         &options.api_base_url
     }
@@ -99,7 +99,7 @@ mod tests {
     use crate::error::{Error, TransportErrorKind};
 
     fn judge(status: u16, body: &str) -> Result<()> {
-        Acs.judge(
+        V1.judge(
             "/v1.0/x",
             &RawResponse::of(status, body),
             Disclosure::hiding(&["tok123"]),

@@ -5,8 +5,8 @@
 //! - `dingtalk:lock:K`, the fetch lock: `SET NX PX` with a random owner value and an expiry
 //!   (the holder's time budget), released by a script that deletes it only for its owner, so
 //!   a holder whose lock expired cannot release the next holder's;
-//! - `dingtalk:rate:K:API`, the rate limit's state, changed by a script on Redis's own clock
-//!   (`TIME`), which every host then shares.
+//! - `dingtalk:rate:K:API`, the rate limit's number, changed by its rule's script on Redis's own
+//!   clock (`TIME`), which every host then shares.
 //!
 //! One connection per process (made on first use, made again in a forked child and after any
 //! error), every operation bounded by a short timeout. The password never appears in an
@@ -17,12 +17,13 @@ use std::time::Duration;
 
 use redis::{Client, Connection, RedisResult, Script};
 
-use super::{micros, Held, RateStore, StoreError, StoreResult, StoredToken, TokenStore};
+use super::{
+    Held, RateRule, RateStore, Reservation, StoreError, StoreResult, StoredToken, TokenStore,
+};
 use crate::config::ca::CaBundle;
 use crate::config::store::RedisSpec;
-use crate::http::redact::redact;
-use crate::limit::gcra::{Interval, Reservation};
-use crate::per_process::PerProcess;
+use crate::fork_safe::ForkSafe;
+use crate::redact::redact;
 
 const PREFIX: &str = "dingtalk";
 
@@ -47,26 +48,10 @@ redis.call('HSET', KEYS[1], 'token', ARGV[1], 'issued_at_ms', ARGV[2], 'expires_
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return 1";
 
-/// GCRA on Redis's clock, as `limit::gcra::reserve` computes it: ARGV[1] the interval and
-/// ARGV[2] the longest wait, both in microseconds. Returns {granted (0/1), wait in µs}.
-/// Times are formatted with "%.0f": Lua 5.1 would print a large number as 1.8e+15.
-const RESERVE: &str = r"
-if redis.replicate_commands then redis.replicate_commands() end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local tat = tonumber(redis.call('GET', KEYS[1]))
-if tat == nil or tat <= now or tat - now > 86400000000 then tat = now end
-local wait = tat - now
-if wait > tonumber(ARGV[2]) then return {0, wait} end
-local next = tat + tonumber(ARGV[1])
-redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.ceil((next - now) / 1000) + 1000)
-return {1, wait}";
-
 /// The scripts, each hashed once (sent as EVALSHA, as EVAL where Redis lacks it).
 static RELEASE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE));
 static REMOVE_IF_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(REMOVE_IF));
 static PUT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(PUT));
-static RESERVE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RESERVE));
 
 /// What a lock that outlives its holder's release needs: the connection slot and the client.
 struct Inner {
@@ -74,7 +59,7 @@ struct Inner {
     /// Why the client could not be made (reported at each use).
     unusable: Option<String>,
     password: Option<String>,
-    connection: PerProcess<Arc<Mutex<Option<Connection>>>>,
+    connection: ForkSafe<Arc<Mutex<Option<Connection>>>>,
 }
 
 pub(crate) struct RedisStore {
@@ -105,7 +90,7 @@ impl RedisStore {
                 client,
                 unusable,
                 password,
-                connection: PerProcess::new(),
+                connection: ForkSafe::new(),
             }),
         }
     }
@@ -279,17 +264,13 @@ impl RateStore for RedisStore {
         &self,
         app: &str,
         api: &str,
-        interval: Interval,
-        max_wait: Duration,
+        rule: &dyn RateRule,
         timeout: Duration,
     ) -> StoreResult<Reservation> {
         let key = format!("{PREFIX}:rate:{app}:{api}");
+        let [first, second] = rule.args();
         let (granted, wait_us): (i64, i64) = self.inner.run(timeout, |con| {
-            RESERVE_SCRIPT
-                .key(&key)
-                .arg(interval.0)
-                .arg(micros(max_wait))
-                .invoke(con)
+            rule.script().key(&key).arg(first).arg(second).invoke(con)
         })?;
         Ok(if granted == 1 {
             Reservation::Granted { wait_us }

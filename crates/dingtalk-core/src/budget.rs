@@ -1,4 +1,6 @@
-//! What one call may spend (a [`Budget`]) and what a failed call hands back (a [`Failure`]).
+//! What one call may spend: a [`Budget`] of time (until one deadline) and of answer bytes. It
+//! stands on the error type alone, so that the executor, the token cache, the rate limit and
+//! the APIs can all take the same budget without importing each other.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -68,19 +70,5 @@ impl Budget {
     pub(crate) fn charge(&self, bytes: usize) {
         self.bytes_left
             .set(self.bytes_left.get().saturating_sub(bytes));
-    }
-}
-
-/// A failed call: the last error, and what is known about whether DingTalk acted on it.
-#[derive(Debug)]
-pub(crate) struct Failure {
-    pub(crate) error: Error,
-    /// An attempt failed after it may have reached DingTalk's business logic.
-    pub(crate) maybe_delivered: bool,
-}
-
-impl From<Failure> for Error {
-    fn from(failure: Failure) -> Self {
-        failure.error
     }
 }

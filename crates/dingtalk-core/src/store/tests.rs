@@ -2,6 +2,7 @@
 //! directory, the Redis store on a real `redis-server` of the test's own).
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use super::file::FileStore;
@@ -9,7 +10,6 @@ use super::memory::Memory;
 use super::redis::RedisStore;
 use super::*;
 use crate::config::StoreSpec;
-use crate::limit::gcra::{Interval, Reservation};
 use crate::test_support::{temp_dir, RedisServer};
 
 const T: Duration = STORE_TIMEOUT;
@@ -61,7 +61,7 @@ pub(crate) fn redis_backend() -> Backend {
 }
 
 /// The back ends shared between processes, and memory.
-fn backends() -> Vec<Backend> {
+pub(crate) fn backends() -> Vec<Backend> {
     vec![
         Backend {
             name: "memory",
@@ -80,6 +80,29 @@ fn token(text: &str) -> StoredToken {
         crate::time::now_ms(),
         Duration::from_secs(7200),
     )
+}
+
+/// A rule that only counts: a store keeps whatever number its rule gives (the rate limit's own
+/// rule is tested on every back end in `limit/`).
+struct Count;
+
+impl RateRule for Count {
+    fn apply(&self, kept: Option<i64>, _: i64) -> (Reservation, Option<i64>) {
+        (
+            Reservation::Granted { wait_us: 0 },
+            Some(kept.unwrap_or(0) + 1),
+        )
+    }
+
+    fn script(&self) -> &::redis::Script {
+        static COUNT: LazyLock<::redis::Script> =
+            LazyLock::new(|| ::redis::Script::new("redis.call('INCR', KEYS[1]) return {1, 0}"));
+        &COUNT
+    }
+
+    fn args(&self) -> [i64; 2] {
+        [0, 0]
+    }
 }
 
 #[test]
@@ -189,57 +212,6 @@ fn a_file_lock_ends_with_its_holder() {
         .is_some());
 }
 
-#[test]
-fn reservations_are_spaced_shared_and_refused_without_taking_a_slot() {
-    for b in backends() {
-        let s = &b.store;
-        let name = b.name;
-        let interval = Interval(100_000);
-        let api = format!("POST /topapi/workrecord/add {name}");
-        let long = Duration::from_secs(10);
-        let mut waits = Vec::new();
-        let started = Instant::now();
-        for _ in 0..4 {
-            match s.reserve(APP, &api, interval, long, T).unwrap() {
-                Reservation::Granted { wait_us } => waits.push(wait_us),
-                refused => panic!("{name}: {refused:?}"),
-            }
-        }
-        let spent = i64::try_from(started.elapsed().as_micros()).unwrap();
-        // Each wait is its slot's distance from now: k intervals, less the time gone by.
-        for (k, wait) in waits.iter().enumerate() {
-            let slot = k as i64 * interval.0;
-            assert!(
-                *wait <= slot && *wait >= slot - spent,
-                "{name}: wait {k} is {wait} µs"
-            );
-        }
-        // A caller that cannot wait 300 ms does not get (or use up) the slot 400 ms away.
-        let Reservation::Refused { wait_us } = s
-            .reserve(APP, &api, interval, Duration::from_millis(300), T)
-            .unwrap()
-        else {
-            panic!("{name}: granted too far ahead");
-        };
-        assert!(wait_us > 300_000, "{name}: {wait_us}");
-        let Reservation::Granted { wait_us: next } =
-            s.reserve(APP, &api, interval, long, T).unwrap()
-        else {
-            panic!("{name}: refused");
-        };
-        assert!(
-            (wait_us - 20_000..=wait_us).contains(&next),
-            "{name}: {next} after {wait_us}"
-        );
-        // Another API of the same app has its own slots.
-        assert_eq!(
-            s.reserve(APP, "GET /other", interval, long, T).unwrap(),
-            Reservation::Granted { wait_us: 0 },
-            "{name}"
-        );
-    }
-}
-
 #[cfg(unix)]
 #[test]
 fn files_hold_nothing_but_the_token_and_its_window_and_only_for_their_owner() {
@@ -248,9 +220,7 @@ fn files_hold_nothing_but_the_token_and_its_window_and_only_for_their_owner() {
     let dir = b.dir.clone().unwrap().join("tokens");
     b.store.put(APP, &token("t1"), T).unwrap();
     b.store.try_lock(APP, Duration::from_secs(1), T).unwrap();
-    b.store
-        .reserve(APP, "GET /x", Interval(1), Duration::ZERO, T)
-        .unwrap();
+    b.store.reserve(APP, "GET /x", &Count, T).unwrap();
     let mode =
         |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700);
@@ -326,9 +296,7 @@ fn a_directory_that_cannot_be_made_is_a_store_error() {
     let store = FileStore::new(&file.join("tokens"));
     assert!(store.put(APP, &token("t1"), T).is_err());
     assert!(store.try_lock(APP, Duration::from_secs(1), T).is_err());
-    assert!(store
-        .reserve(APP, "GET /x", Interval(1), Duration::ZERO, T)
-        .is_err());
+    assert!(store.reserve(APP, "GET /x", &Count, T).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -351,14 +319,7 @@ impl TokenStore for Broken {
 }
 
 impl RateStore for Broken {
-    fn reserve(
-        &self,
-        _: &str,
-        _: &str,
-        _: Interval,
-        _: Duration,
-        _: Duration,
-    ) -> StoreResult<Reservation> {
+    fn reserve(&self, _: &str, _: &str, _: &dyn RateRule, _: Duration) -> StoreResult<Reservation> {
         Err(StoreError("broken".into()))
     }
 }

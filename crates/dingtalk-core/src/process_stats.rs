@@ -1,7 +1,7 @@
 //! What this process holds and has done, for every app together: what `php --ri dingtalk`
 //! shows. Counts only, never a key, a secret or a token.
 
-use crate::{auth, http, stats};
+use crate::{auth, counters, http};
 
 /// A snapshot of this process's state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub struct ProcessStats {
 
 /// This process's state now.
 pub fn process_stats() -> ProcessStats {
-    let totals = stats::process_totals();
+    let totals = counters::process_totals();
     let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
     ProcessStats {
         apps_with_token: count(auth::apps_with_token()),

@@ -1,6 +1,7 @@
 //! Shared stores (`token_store`): where a token, and the rate limit's state, are shared beyond
-//! one process. Below the in-process cache: a store is only asked when this process has no
-//! fresh token, or when the rate limit needs a slot.
+//! one process. Below the token cache (`auth/`) and the rate limit (`limit/`), which both use
+//! it: a store is only asked when this process has no fresh token, or when the rate limit needs
+//! a slot.
 //!
 //! - `memory`: this process ([`memory`]).
 //! - `file:///dir`: every process of this host; data guarded by `flock`, the fetch by a lock
@@ -8,9 +9,12 @@
 //! - `redis://`, `rediss://`: every host; a lock key with an expiry and an owner, scripts for
 //!   what must be atomic ([`redis`]).
 //!
-//! A store holds, per app, the token and its validity window (issued and expiry times), under
-//! a key made of the app key and a hash ([`crate::app_id::AppId::store_key`]): never the
-//! secret. A store is never needed for a call to work: when one fails, it is left alone for
+//! A store holds, per app, the token and its validity window (issued and expiry times), and per
+//! (app, API) one number of the rate limit's, under a key made of the app key and a hash
+//! ([`crate::app_id::AppId::store_key`]): never the secret. It keeps them atomically and knows
+//! nothing of what the rate limit's number means: how it moves is the caller's [`RateRule`].
+//!
+//! A store is never needed for a call to work: when one fails, it is left alone for
 //! [`PAUSE_AFTER_FAILURE`] while calls go on with this process's cache and limiter, and the
 //! caller counts the failure (`store_errors`).
 
@@ -23,9 +27,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
+use ::redis::Script;
+
 use crate::config::ca::CaBundle;
 use crate::config::StoreSpec;
-use crate::limit::gcra::{Interval, Reservation};
+use crate::counters::Counters;
 use crate::time::{millis, now_ms};
 
 /// The longest any one store operation may take (connecting included). A store is a local
@@ -118,15 +124,39 @@ pub(crate) trait TokenStore: Send + Sync {
     ) -> StoreResult<Option<Box<dyn Held>>>;
 }
 
-/// The rate limit's state of an (app, API), shared.
+/// The answer to one call's request for a slot of the rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reservation {
+    /// The call has its slot: it goes `wait_us` from now.
+    Granted { wait_us: i64 },
+    /// The next slot is `wait_us` from now, later than the call may wait; nothing was taken.
+    Refused { wait_us: i64 },
+}
+
+/// How the rate limit's number moves when a call asks for a slot. The rate limit writes it
+/// twice, in Rust and in Lua, so that each back end can run it where the number is locked: here
+/// (this process, a host's files) or inside Redis, on Redis's own clock.
+pub(crate) trait RateRule: Sync {
+    /// The answer to a call made at `now_us` when the number kept is `kept` (`None`: none
+    /// yet), and the number to keep (`None`: unchanged). Times in µs on the back end's clock.
+    fn apply(&self, kept: Option<i64>, now_us: i64) -> (Reservation, Option<i64>);
+    /// The same as a Redis script: `KEYS[1]` holds the number and `ARGV` is
+    /// [`RateRule::args`]; it keeps the new number itself and returns `{granted (0 or 1), wait
+    /// in µs}`.
+    fn script(&self) -> &Script;
+    /// The script's arguments.
+    fn args(&self) -> [i64; 2];
+}
+
+/// The rate limit's number of an (app, API), shared.
 pub(crate) trait RateStore: Send + Sync {
-    /// Reserves the API's next slot if it comes within `max_wait`.
+    /// Runs `rule` on the number of (`app`, `api`) while nobody else can change it, and keeps
+    /// the number it gives.
     fn reserve(
         &self,
         app: &str,
         api: &str,
-        interval: Interval,
-        max_wait: Duration,
+        rule: &dyn RateRule,
         timeout: Duration,
     ) -> StoreResult<Reservation>;
 }
@@ -136,11 +166,6 @@ pub(crate) trait SharedStore: TokenStore + RateStore {}
 
 impl<T: TokenStore + RateStore> SharedStore for T {}
 
-/// Microseconds of a duration, saturating.
-pub(crate) fn micros(duration: Duration) -> i64 {
-    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
-}
-
 /// Why a store was not used for an operation.
 #[derive(Debug)]
 pub(crate) enum Unusable {
@@ -148,6 +173,16 @@ pub(crate) enum Unusable {
     Failed,
     /// It failed a moment ago and is left alone for a while, or the call has no time left.
     Paused,
+}
+
+impl Unusable {
+    /// Counts a failure in the app's `store_errors`; a paused store was not tried, so it is not
+    /// counted again.
+    pub(crate) fn count(&self, counters: &Counters) {
+        if let Unusable::Failed = self {
+            counters.store_error();
+        }
+    }
 }
 
 /// A store back end, paused for a while after each failure.

@@ -2,20 +2,20 @@
 //!
 //! php-fpm forks its workers after module startup, and a forked child inherits memory but not
 //! threads: an HTTP client whose runtime thread lives in the parent is dead in the child. A
-//! [`PerProcess`] remembers which process built its value and builds a new one in any other.
+//! [`ForkSafe`] remembers which process built its value and builds a new one in any other.
 //! The parent's value is leaked in the child on purpose: dropping it would wait for a thread
 //! that only exists in the parent.
 
 use std::sync::{Mutex, PoisonError};
 
 /// A lazily built value, rebuilt once in each process that uses it.
-pub(crate) struct PerProcess<T> {
+pub(crate) struct ForkSafe<T> {
     slot: Mutex<Option<(u32, T)>>,
 }
 
-impl<T: Clone> PerProcess<T> {
+impl<T: Clone> ForkSafe<T> {
     pub(crate) const fn new() -> Self {
-        PerProcess {
+        ForkSafe {
             slot: Mutex::new(None),
         }
     }
@@ -47,7 +47,7 @@ impl<T: Clone> PerProcess<T> {
     }
 }
 
-impl<T> Drop for PerProcess<T> {
+impl<T> Drop for ForkSafe<T> {
     fn drop(&mut self) {
         let slot = self.slot.get_mut().unwrap_or_else(PoisonError::into_inner);
         if let Some((built_by, value)) = slot.take() {
@@ -65,7 +65,7 @@ mod tests {
 
     #[test]
     fn builds_once_per_process() {
-        let cell = PerProcess::<u32>::new();
+        let cell = ForkSafe::<u32>::new();
         let mut builds = 0;
         for _ in 0..3 {
             let value = cell.get::<()>(|| {
@@ -76,7 +76,7 @@ mod tests {
         }
         assert_eq!(builds, 1);
         assert!(cell.built_here());
-        assert!(!PerProcess::<u32>::new().built_here());
-        assert_eq!(PerProcess::<u32>::new().get(|| Err("no")), Err("no"));
+        assert!(!ForkSafe::<u32>::new().built_here());
+        assert_eq!(ForkSafe::<u32>::new().get(|| Err("no")), Err("no"));
     }
 }

@@ -4,7 +4,7 @@
 //! read under a shared `flock` and rewritten under an exclusive one; `K.lock` is the fetch
 //! lock, an exclusive `flock` held while one process fetches (the kernel drops it when the
 //! holder dies, so a dead holder blocks nobody); `K.<hash of the API>.rate` holds the rate
-//! limit's state, read and rewritten under an exclusive `flock`, on the host's clock.
+//! limit's number, read and rewritten under an exclusive `flock`, on the host's clock.
 //!
 //! The directory is created `0700` when missing, files `0600`; no path is followed through a
 //! symbolic link at its last step (`O_NOFOLLOW`), so a link planted in a shared directory
@@ -13,13 +13,15 @@
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{micros, Held, RateStore, StoreError, StoreResult, StoredToken, TokenStore};
-use crate::limit::gcra::{self, Interval, Reservation};
+use super::{
+    Held, RateRule, RateStore, Reservation, StoreError, StoreResult, StoredToken, TokenStore,
+};
+use crate::time::now_us;
 
 /// The largest file read: a token file is about a hundred bytes.
 const MAX_FILE_BYTES: u64 = 64 * 1024;
@@ -175,13 +177,6 @@ fn token_file(app: &str) -> String {
     format!("{app}.token")
 }
 
-/// Microseconds since the epoch on this host's clock, which every process here shares.
-fn wall_micros() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-}
-
 /// A fetch lock: the open lock file, whose `flock` closing releases.
 struct FileHeld(File);
 
@@ -262,8 +257,7 @@ impl RateStore for FileStore {
         &self,
         app: &str,
         api: &str,
-        interval: Interval,
-        max_wait: Duration,
+        rule: &dyn RateRule,
         timeout: Duration,
     ) -> StoreResult<Reservation> {
         // The API (method and path) is hashed: it may hold any character.
@@ -275,10 +269,11 @@ impl RateStore for FileStore {
         let mut file = self.open_rw(&name)?;
         self.flock(&file, true, timeout, &name)?;
         let bytes = self.read_all(&mut file, &name)?;
-        let tat = std::str::from_utf8(&bytes)
+        let kept = std::str::from_utf8(&bytes)
             .ok()
             .and_then(|text| text.trim().parse::<i64>().ok());
-        let (reservation, next) = gcra::reserve(tat, wall_micros(), interval, micros(max_wait));
+        // The host's clock, which every process here shares.
+        let (reservation, next) = rule.apply(kept, now_us());
         if let Some(next) = next {
             self.rewrite(&mut file, &name, next.to_string().as_bytes())?;
         }

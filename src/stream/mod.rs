@@ -126,7 +126,7 @@ impl Stream {
                 Some(deadline) => TICK.min(deadline - now),
                 None => TICK,
             };
-            let next = self.core.borrow_mut().next_event(wait);
+            let next = self.core.borrow_mut().next_event(wait, deadline);
             signals.dispatch();
             if ExecutorGlobals::has_exception() {
                 // The script's signal handler threw: that ends run(), the throwable pending.

@@ -46,7 +46,7 @@ fn worker(emu: &Emu, options: StreamOptions) -> Stream {
 fn next(stream: &mut Stream) -> Event {
     let deadline = Instant::now() + PATIENCE;
     loop {
-        if let Some(event) = stream.next_event(Duration::from_millis(50)).unwrap() {
+        if let Some(event) = stream.next_event(Duration::from_millis(50), None).unwrap() {
             return event;
         }
         assert!(Instant::now() < deadline, "no event within {PATIENCE:?}");
@@ -65,7 +65,10 @@ fn until(emu: &Emu, stream: &mut Stream, what: &str, done: impl Fn(&Value) -> bo
             Instant::now() < deadline,
             "{what} within {PATIENCE:?}: {log}"
         );
-        assert_eq!(stream.next_event(Duration::from_millis(20)).unwrap(), None);
+        assert_eq!(
+            stream.next_event(Duration::from_millis(20), None).unwrap(),
+            None
+        );
     }
 }
 
@@ -303,7 +306,7 @@ fn wrong_credentials_end_the_worker_without_showing_the_secret() {
     let mut stream = Client::new(KEY, secret, emu.options())
         .unwrap()
         .stream(options());
-    let error = stream.next_event(Duration::from_secs(5)).unwrap_err();
+    let error = stream.next_event(Duration::from_secs(5), None).unwrap_err();
     assert_eq!(error.class(), ErrorClass::BadCredentials, "{error}");
     assert!(matches!(error, Error::Api(_)));
     assert!(
@@ -327,7 +330,10 @@ fn an_unreachable_gateway_is_retried_until_the_wait_ends() {
     let mut stream = Client::new(KEY, SECRET, options_)
         .unwrap()
         .stream(options());
-    assert_eq!(stream.next_event(Duration::from_millis(300)).unwrap(), None);
+    assert_eq!(
+        stream.next_event(Duration::from_millis(300), None).unwrap(),
+        None
+    );
     let stats = stream.stats();
     assert!(stats.failures >= 2, "{stats:?}");
     assert_eq!(stats.connections, 0);

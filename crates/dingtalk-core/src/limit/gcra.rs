@@ -16,8 +16,7 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use redis::Script;
-
+use crate::store::redis::Script;
 use crate::store::{RateRule, Reservation};
 use crate::time::micros;
 
@@ -81,7 +80,7 @@ local next = tat + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.ceil((next - now) / 1000) + 1000)
 return {1, wait}";
 
-/// The script, hashed once (sent as EVALSHA, as EVAL where Redis lacks it).
+/// The script, hashed once.
 static RESERVE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RESERVE));
 
 /// One call's request for a slot, as the rule a store runs on the (app, API)'s TAT.

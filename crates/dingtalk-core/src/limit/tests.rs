@@ -5,11 +5,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::gcra::{Gcra, Interval};
+use crate::deadline::Deadline;
 use crate::store::memory::Numbers;
 use crate::store::tests::backends;
 use crate::store::{Reservation, STORE_TIMEOUT};
 
-const T: Duration = STORE_TIMEOUT;
+/// The deadline of one store operation, from now.
+fn t() -> Deadline {
+    Deadline::after(STORE_TIMEOUT)
+}
 const APP: &str = "app-1.0123456789abcdef";
 
 #[test]
@@ -46,7 +50,10 @@ fn reservations_are_spaced_shared_and_refused_without_taking_a_slot() {
         let mut waits = Vec::new();
         let started = Instant::now();
         for _ in 0..4 {
-            match s.reserve(APP, &api, &Gcra::new(interval, long), T).unwrap() {
+            match s
+                .reserve(APP, &api, &Gcra::new(interval, long), t())
+                .unwrap()
+            {
                 Reservation::Granted { wait_us } => waits.push(wait_us),
                 refused => panic!("{name}: {refused:?}"),
             }
@@ -66,15 +73,16 @@ fn reservations_are_spaced_shared_and_refused_without_taking_a_slot() {
                 APP,
                 &api,
                 &Gcra::new(interval, Duration::from_millis(300)),
-                T,
+                t(),
             )
             .unwrap()
         else {
             panic!("{name}: granted too far ahead");
         };
         assert!(wait_us > 300_000, "{name}: {wait_us}");
-        let Reservation::Granted { wait_us: next } =
-            s.reserve(APP, &api, &Gcra::new(interval, long), T).unwrap()
+        let Reservation::Granted { wait_us: next } = s
+            .reserve(APP, &api, &Gcra::new(interval, long), t())
+            .unwrap()
         else {
             panic!("{name}: refused");
         };
@@ -84,7 +92,7 @@ fn reservations_are_spaced_shared_and_refused_without_taking_a_slot() {
         );
         // Another API of the same app has its own slots.
         assert_eq!(
-            s.reserve(APP, "GET /other", &Gcra::new(interval, long), T)
+            s.reserve(APP, "GET /other", &Gcra::new(interval, long), t())
                 .unwrap(),
             Reservation::Granted { wait_us: 0 },
             "{name}"

@@ -262,6 +262,114 @@ fn a_symbolic_link_in_the_directory_is_not_followed() {
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
 }
 
+/// The names of the files in `dir`.
+#[cfg(unix)]
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every operation of the file store, each of which must fail.
+#[cfg(unix)]
+fn every_operation_fails(store: &dyn SharedStore, what: &str) {
+    assert!(store.get(APP, t()).is_err(), "{what}: get");
+    assert!(store.put(APP, &token("t1"), t()).is_err(), "{what}: put");
+    assert!(
+        store.remove_if(APP, "t1", t()).is_err(),
+        "{what}: remove_if"
+    );
+    assert!(
+        store.try_lock(APP, Duration::from_secs(1), t()).is_err(),
+        "{what}: try_lock"
+    );
+    assert!(
+        store.reserve(APP, "GET /x", &AnHourAhead, t()).is_err(),
+        "{what}: reserve"
+    );
+}
+
+/// A FIFO (or anything but a regular file of this user's, 0600) where a store file goes is
+/// refused at once: opening a FIFO would otherwise block until someone writes to it.
+#[cfg(unix)]
+#[test]
+fn anything_but_a_regular_file_of_ours_is_refused_at_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let b = file_backend();
+    let dir = b.dir.clone().unwrap().join("tokens");
+    b.store.put(APP, &token("t1"), t()).unwrap();
+    b.store.try_lock(APP, Duration::from_secs(1), t()).unwrap();
+    b.store.reserve(APP, "GET /x", &AnHourAhead, t()).unwrap();
+    let names = names_in(&dir);
+    assert_eq!(names.len(), 3, "{names:?}");
+    let started = Instant::now();
+    for name in &names {
+        let path = dir.join(name);
+        std::fs::remove_file(&path).unwrap();
+        let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    }
+    every_operation_fails(&*b.store, "FIFOs");
+    // Sanity bound against hanging: an open of a FIFO blocks for ever.
+    assert!(started.elapsed() < Duration::from_secs(5));
+    for name in &names {
+        std::fs::remove_file(dir.join(name)).unwrap();
+        std::fs::write(dir.join(name), "").unwrap();
+        std::fs::set_permissions(dir.join(name), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    every_operation_fails(&*b.store, "files others may read");
+    for name in &names {
+        std::fs::set_permissions(dir.join(name), std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::os::unix::fs::chown(dir.join(name), Some(65534), None).ok();
+    }
+    if names_in(&dir).iter().all(|name| {
+        std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(dir.join(name)).unwrap()) == 65534
+    }) {
+        every_operation_fails(&*b.store, "files of another user");
+    }
+}
+
+/// A store directory another user owns or may write is not used at all: a co-tenant could
+/// read the tokens written there, or plant one.
+#[cfg(unix)]
+#[test]
+fn a_directory_others_control_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let root_here =
+        std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()) == 0;
+    let mut cases = vec![
+        ("writable by all", 0o777),
+        ("writable by its group", 0o770),
+        ("sticky, writable by all", 0o1777),
+    ];
+    if root_here {
+        cases.push(("owned by another user", 0o700));
+    }
+    for (what, mode) in cases {
+        let b = file_backend();
+        let dir = b.dir.clone().unwrap().join("tokens");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
+        if what == "owned by another user" {
+            std::os::unix::fs::chown(&dir, Some(65534), None).unwrap();
+        }
+        every_operation_fails(&*b.store, what);
+        let error = b.store.put(APP, &token("t1"), t()).unwrap_err();
+        assert!(error.0.contains("refused"), "{what}: {error}");
+        assert!(names_in(&dir).is_empty(), "{what}: nothing written");
+    }
+    // Readable by others is fine: the files themselves are 0600.
+    let b = file_backend();
+    let dir = b.dir.clone().unwrap().join("tokens");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    b.store.put(APP, &token("t1"), t()).unwrap();
+}
+
 #[test]
 fn redis_keys_hold_the_app_key_and_a_hash_and_expire_with_the_token() {
     let b = redis_backend();

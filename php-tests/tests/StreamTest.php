@@ -243,16 +243,24 @@ final class StreamTest extends TestCase
      */
     public function testAHandlerSlowerThanKeepaliveKeepsTheConnection(): void
     {
-        $ids = [$this->raise(), $this->raise(), $this->raise()];
+        // A gateway of this test's own that waits long before delivering an event again, so
+        // each event is delivered once however slow the handler.
+        $gateway = $this->startEmulator(['--stream-redelivery-delay', '60']);
+        $ids = [];
+        foreach ([1, 2, 3] as $n) {
+            $ids[] = $gateway->push('todo_task_update', ['n' => $n])['eventId'];
+        }
+        $url = $gateway->url();
+        $client = new Client(Emulator::DEMO_KEY, Emulator::DEMO_SECRET, ['base_url' => $url, 'api_base_url' => $url]);
         $seen = [];
-        $handled = $this->worker(['keepalive' => 0.3])->run(function (array $event) use (&$seen): bool {
+        $handled = (new Stream($client, ['keepalive' => 0.3] + self::WORKER))->run(function (array $event) use (&$seen): bool {
             $seen[] = $event['id'];
             usleep(700_000);
             return true;
         }, ['max_events' => 3, 'timeout' => self::PATIENCE]);
         $this->assertSame(3, $handled);
         $this->assertSame($ids, $seen);
-        $log = $this->gateway()->streamLog();
+        $log = $gateway->streamLog();
         $this->assertSame(1, $log['tickets']['issued'], 'one connection for all three events');
         foreach ($ids as $id) {
             $this->assertSame(['SUCCESS'], $this->deliveries($log, $id));

@@ -2,6 +2,7 @@
 //! the roots the HTTP client trusts (the public ones and `options[ca_file]`), then the
 //! handshake, all by one deadline. Frames are then read on the caller's thread.
 
+use std::io::ErrorKind;
 use std::sync::Arc;
 
 use reqwest::Url;
@@ -22,6 +23,9 @@ fn tls_config(options: &Options) -> Result<Arc<ClientConfig>, String> {
     let extra = options.ca.as_ref().map(|ca| ca.der()).unwrap_or_default();
     tls::client_config(tls::public_roots_and(extra))
 }
+
+/// Why a handshake failed when the gateway was too slow.
+const LATE: &str = "the gateway did not finish the handshake in time";
 
 /// What a connection attempt needs.
 pub(crate) struct Dial<'a> {
@@ -79,9 +83,12 @@ pub(crate) fn open(
         .max_frame_size(Some(dial.max_frame_bytes));
     match tungstenite::client::client_with_config(request, transport, Some(config)) {
         Ok((socket, _response)) => Ok(socket),
-        // A read that ran into the deadline.
-        Err(HandshakeError::Interrupted(_)) => {
-            Err("the gateway did not finish the handshake in time".to_owned())
+        // A read or write that ran into the deadline.
+        Err(HandshakeError::Interrupted(_)) => Err(LATE.to_owned()),
+        Err(HandshakeError::Failure(tungstenite::Error::Io(e)))
+            if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) =>
+        {
+            Err(LATE.to_owned())
         }
         Err(HandshakeError::Failure(tungstenite::Error::Http(response))) => Err(format!(
             "the gateway refused the connection (HTTP {}): the ticket may be used up or expired",

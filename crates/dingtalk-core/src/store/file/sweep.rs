@@ -1,7 +1,8 @@
 //! Removing the rate files whose moment passed (see `RateRule`: such a number means nothing,
 //! like a missing one), so that a directory shared by calls of ever new APIs stays small. Each
-//! process sweeps at most once every [`EVERY`], after a reservation, within what is left of
-//! that reservation's deadline; a file in use (locked) is left for the next sweep.
+//! process sweeps at most once every [`EVERY`], after a reservation, looking at [`AT_MOST`]
+//! files within that reservation's deadline; a file in use (locked), or not reached, is left
+//! for the next sweep.
 
 use std::io::{self, Read};
 use std::sync::atomic::Ordering;
@@ -14,6 +15,10 @@ use crate::time::{millis, now_ms};
 
 /// How often one process sweeps.
 const EVERY: Duration = Duration::from_secs(60);
+
+/// The most files one sweep looks at (a directory left by many APIs is cleared over several
+/// sweeps, none of which delays its call for long).
+const AT_MOST: usize = 1000;
 
 /// Sweeps `dir` if this process has not for a while. `now_us` is the host's clock.
 pub(super) fn now_and_then(store: &FileStore, dir: &Dir, now_us: i64, deadline: Deadline) {
@@ -32,7 +37,8 @@ pub(super) fn now_and_then(store: &FileStore, dir: &Dir, now_us: i64, deadline: 
     let Ok(names) = Dir::names(&store.dir) else {
         return;
     };
-    for name in names.iter().filter(|name| name.ends_with(RATE_SUFFIX)) {
+    let rate_files = names.iter().filter(|name| name.ends_with(RATE_SUFFIX));
+    for name in rate_files.take(AT_MOST) {
         if deadline.passed() {
             return;
         }

@@ -19,16 +19,15 @@ pub const BATCH_OPTIONS: [&str; 2] = ["concurrency", "timeout"];
 pub fn options(
     array: &PhpArray,
     extra: &[&'static str],
-    method: &str,
     mut other: impl FnMut(&'static str, &PhpValue) -> PhpResult<()>,
 ) -> PhpResult<Batch> {
     let known: Vec<&'static str> = BATCH_OPTIONS.iter().chain(extra).copied().collect();
     let mut batch = Batch::default();
-    for (key, value) in array.options(&known, method)? {
+    for (key, value) in array.options(&known)? {
         let name = format!("options[{key}]");
         batch = match key {
-            "concurrency" => batch.concurrency(value.int(&name, method)?).php(method)?,
-            "timeout" => batch.timeout(seconds(&name, value, method)?).php(method)?,
+            "concurrency" => batch.concurrency(value.int(&name)?).or_throw()?,
+            "timeout" => batch.timeout(seconds(&name, value)?).or_throw()?,
             _ => {
                 other(key, value)?;
                 batch
@@ -38,29 +37,25 @@ pub fn options(
     Ok(batch)
 }
 
-fn seconds(name: &str, value: &PhpValue, method: &str) -> PhpResult<f64> {
+fn seconds(name: &str, value: &PhpValue) -> PhpResult<f64> {
     match value {
         PhpValue::Float(f) => Ok(*f),
         // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
         #[allow(clippy::cast_precision_loss)]
         PhpValue::Int(i) => Ok(*i as f64),
-        other => Err(type_error(method, name, "float", other.type_name())),
+        other => Err(type_error(name, "float", other.type_name())),
     }
 }
 
 /// The items of the array argument `name` (`records`), each an array, with its key: a
 /// `TypeError` naming the first that is not (`records[3]`).
-pub fn items<'a>(
-    array: &'a PhpArray,
-    name: &str,
-    method: &str,
-) -> PhpResult<Vec<(&'a Key, &'a PhpArray)>> {
+pub fn items<'a>(array: &'a PhpArray, name: &str) -> PhpResult<Vec<(&'a Key, &'a PhpArray)>> {
     array
         .0
         .iter()
         .map(|(key, value)| {
             // Results come back under the same keys: they must be text PHP can hold as is.
-            key.text(name).php(method)?;
+            key.text(name).or_throw()?;
             match value {
                 PhpValue::Array(item) => Ok((key, item)),
                 other => Err(ArgError::of_type(
@@ -68,7 +63,7 @@ pub fn items<'a>(
                     "array",
                     other.type_name(),
                 ))
-                .php(method),
+                .or_throw(),
             }
         })
         .collect()

@@ -24,16 +24,11 @@ pub struct Callback {
     core: dingtalk_core::Callback,
 }
 
-const CONSTRUCT: &str = "DingTalk\\Callback::__construct";
-const OPEN: &str = "DingTalk\\Callback::open";
-const REPLY: &str = "DingTalk\\Callback::reply";
-const ENCRYPT: &str = "DingTalk\\Callback::encrypt";
-
 /// A refused argument is a `ValueError` naming it; anything about a push a `CallbackException`.
 impl IntoPhp for CallbackError {
-    fn into_php(self, method: &str) -> PhpException {
+    fn into_php(self) -> PhpException {
         match self {
-            CallbackError::InvalidArgument { name, reason } => value_error(method, name, &reason),
+            CallbackError::InvalidArgument { name, reason } => value_error(name, &reason),
             other => callback_exception(&other.to_string()),
         }
     }
@@ -64,17 +59,17 @@ fn sealed_array(sealed: Sealed) -> PhpResult<ZBox<ZendHashTable>> {
 impl Callback {
     /// `new Callback(string $token, string $aesKey, string $receiveId)`.
     pub fn __construct(token: PhpStr, aesKey: PhpStr, receiveId: PhpStr) -> PhpResult<Self> {
-        let token = token.arg("token").php(CONSTRUCT)?;
-        let aesKey = aesKey.arg("aesKey").php(CONSTRUCT)?;
-        let receiveId = receiveId.arg("receiveId").php(CONSTRUCT)?;
+        let token = token.arg("token").or_throw()?;
+        let aesKey = aesKey.arg("aesKey").or_throw()?;
+        let receiveId = receiveId.arg("receiveId").or_throw()?;
         dingtalk_core::Callback::new(token, aesKey, receiveId)
             .map(|core| Callback { core })
-            .php(CONSTRUCT)
+            .or_throw()
     }
 
     /// Verifies and decrypts a push; returns its event as an array.
     pub fn open(&self, query: ArrayArg, body: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
-        let query = query.copy("query", OPEN)?;
+        let query = query.copy("query")?;
         let values: Vec<(&str, QueryValue<'_>)> = query
             .0
             .iter()
@@ -90,15 +85,15 @@ impl Callback {
                 Err(kind) => Param::NotText(kind),
             })
         });
-        let event = self.core.open(&query, body.bytes()).php(OPEN)?;
+        let event = self.core.open(&query, body.bytes()).or_throw()?;
         answer_array(&serde_json::Value::Object(event))
     }
 
     /// The answer to a push, to send back as JSON.
     #[php(defaults(plaintext = "\"success\""))]
     pub fn reply(&self, plaintext: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
-        let plaintext = plaintext.arg("plaintext").php(REPLY)?;
-        let sealed = self.core.reply(plaintext).php(REPLY)?;
+        let plaintext = plaintext.arg("plaintext").or_throw()?;
+        let sealed = self.core.reply(plaintext).or_throw()?;
         sealed_array(sealed)
     }
 
@@ -109,13 +104,10 @@ impl Callback {
         timestamp: PhpStr,
         nonce: PhpStr,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let plaintext = plaintext.arg("plaintext").php(ENCRYPT)?;
-        let timestamp = timestamp.arg("timestamp").php(ENCRYPT)?;
-        let nonce = nonce.arg("nonce").php(ENCRYPT)?;
-        let sealed = self
-            .core
-            .encrypt(plaintext, timestamp, nonce)
-            .php(ENCRYPT)?;
+        let plaintext = plaintext.arg("plaintext").or_throw()?;
+        let timestamp = timestamp.arg("timestamp").or_throw()?;
+        let nonce = nonce.arg("nonce").or_throw()?;
+        let sealed = self.core.encrypt(plaintext, timestamp, nonce).or_throw()?;
         sealed_array(sealed)
     }
 }

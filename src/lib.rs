@@ -29,10 +29,11 @@ extern "C" fn startup(_type: i32, module_number: i32) -> i32 {
     0
 }
 
-/// Finishes the classes ext-php-rs registered after [`startup`], before any PHP code runs.
-/// Never panics.
+/// Finishes the classes ext-php-rs registered after [`startup`], before any PHP code runs, and
+/// notes that this thread runs PHP code. Never panics.
 extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
     php::install::run_once();
+    php::frame::this_thread_runs_php();
     0
 }
 

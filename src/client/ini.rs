@@ -38,8 +38,8 @@ pub struct SettingError {
 }
 
 impl IntoPhp for SettingError {
-    fn into_php(self, method: &str) -> PhpException {
-        setting_error(method, &self.entry, &self.reason)
+    fn into_php(self) -> PhpException {
+        setting_error(&self.entry, &self.reason)
     }
 }
 

@@ -11,8 +11,6 @@ use super::ini;
 use crate::exceptions::{type_error, ArgError, OrThrow};
 use crate::php::args::{PhpArray, PhpValue};
 
-const METHOD: &str = "DingTalk\\Client::__construct";
-
 /// How an option's value is read (from PHP, from its ini text), and the core's setter that
 /// checks and stores it.
 #[derive(Clone, Copy)]
@@ -54,7 +52,7 @@ fn number(name: &str, value: &PhpValue) -> PhpResult<f64> {
         // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
         #[allow(clippy::cast_precision_loss)]
         PhpValue::Int(i) => Ok(*i as f64),
-        other => Err(type_error(METHOD, name, "float", other.type_name())),
+        other => Err(type_error(name, "float", other.type_name())),
     }
 }
 
@@ -62,11 +60,11 @@ fn number(name: &str, value: &PhpValue) -> PhpResult<f64> {
 fn from_php(options: Options, key: &str, setter: Setter, value: &PhpValue) -> PhpResult<Options> {
     let name = format!("options[{key}]");
     match setter {
-        Setter::Text(set) => set(options, value.text(&name, METHOD)?),
+        Setter::Text(set) => set(options, value.text(&name)?),
         Setter::Seconds(set) | Setter::Number(set) => set(options, number(&name, value)?),
-        Setter::Int(set) | Setter::Bytes(set) => set(options, value.int(&name, METHOD)?),
+        Setter::Int(set) | Setter::Bytes(set) => set(options, value.int(&name)?),
     }
-    .php(METHOD)
+    .or_throw()
 }
 
 /// `endpoint` names one server for both hosts; these options name one host each.
@@ -87,11 +85,11 @@ fn clash<'a>(given: impl Fn(&str) -> bool + 'a) -> Option<&'static str> {
 /// A level that gives `endpoint` with a host option of its own is a `ValueError`.
 pub fn parse(array: &PhpArray) -> PhpResult<Options> {
     let names = OPTIONS.map(|(name, _)| name);
-    let given = array.options(&names, METHOD)?;
+    let given = array.options(&names)?;
     let in_array = |key: &str| given.iter().any(|(name, _)| *name == key);
     if let Some(host) = clash(in_array) {
         let reason = format!("cannot be combined with options[{host}]: it sets both hosts");
-        return Err(ArgError::value("options[endpoint]", reason)).php(METHOD);
+        return Err(ArgError::value("options[endpoint]", reason)).or_throw();
     }
     let settings = crate::php::ini::settings(ini::entries().iter().map(String::as_str));
     let entries: Vec<_> = OPTIONS.iter().zip(settings).collect();
@@ -109,7 +107,7 @@ pub fn parse(array: &PhpArray) -> PhpResult<Options> {
             entry: ini::entry("endpoint"),
             reason,
         })
-        .php(METHOD);
+        .or_throw();
     }
     // An entry the array overrides is not even read (a host's entry is overridden by the
     // array's endpoint too).
@@ -117,7 +115,7 @@ pub fn parse(array: &PhpArray) -> PhpResult<Options> {
     let mut options = Options::default();
     for ((key, setter), setting) in &entries {
         if let Some(setting) = setting.as_ref().filter(|_| !overridden(key)) {
-            options = ini::apply(options, key, *setter, &setting.local).php(METHOD)?;
+            options = ini::apply(options, key, *setter, &setting.local).or_throw()?;
         }
     }
     // In the table's order, so the array's endpoint comes before its (absent) host options.

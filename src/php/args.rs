@@ -146,11 +146,11 @@ const MAX_VALUES: usize = 100_000;
 const MAX_BYTES: usize = 8 << 20;
 
 impl ArrayArg<'_> {
-    /// The contents of argument `name`, for the method `method`.
-    pub fn copy(&self, name: &str, method: &str) -> PhpResult<PhpArray> {
+    /// The contents of argument `name`.
+    pub fn copy(&self, name: &str) -> PhpResult<PhpArray> {
         match self {
             ArrayArg::Empty => Ok(PhpArray::default()),
-            ArrayArg::Given(table) => Copier::new(name).array(table, 0).php(method),
+            ArrayArg::Given(table) => Copier::new(name).array(table, 0).or_throw(),
         }
     }
 }
@@ -290,35 +290,34 @@ impl PhpValue {
         }
     }
 
-    /// [`PhpValue::string`] as the PHP exception of `method`.
-    pub fn text(&self, name: &str, method: &str) -> PhpResult<&str> {
-        self.string(name).php(method)
+    /// [`PhpValue::string`] as the PHP exception.
+    pub fn text(&self, name: &str) -> PhpResult<&str> {
+        self.string(name).or_throw()
     }
 
-    /// The int held, for argument `name` of `method`: a `TypeError` for another type.
-    pub fn int(&self, name: &str, method: &str) -> PhpResult<i64> {
+    /// The int held, for argument `name`: a `TypeError` for another type.
+    pub fn int(&self, name: &str) -> PhpResult<i64> {
         match self {
             PhpValue::Int(i) => Ok(*i),
-            other => Err(ArgError::of_type(name, "int", other.type_name())).php(method),
+            other => Err(ArgError::of_type(name, "int", other.type_name())).or_throw(),
         }
     }
 }
 
 impl PhpArray {
-    /// The entries of `method`'s `$options`, each key one of `known` (a `ValueError` otherwise);
-    /// entries set to `null`, which means "the default", are left out.
+    /// The entries of `$options`, each key one of `known` (a `ValueError` otherwise); entries
+    /// set to `null`, which means "the default", are left out.
     pub fn options<'s>(
         &'s self,
         known: &[&'static str],
-        method: &str,
     ) -> PhpResult<Vec<(&'static str, &'s PhpValue)>> {
         let mut entries = Vec::with_capacity(self.0.len());
         for (key, value) in &self.0 {
-            key.text("options").php(method)?;
+            key.text("options").or_throw()?;
             let name = known.iter().find(|k| matches!(key, Key::Str(s) if s == *k));
             let Some(name) = name else {
                 let reason = format!("has an unknown key \"{key}\" (known: {})", known.join(", "));
-                return Err(ArgError::value("options", reason)).php(method);
+                return Err(ArgError::value("options", reason)).or_throw();
             };
             if *value != PhpValue::Null {
                 entries.push((*name, value));

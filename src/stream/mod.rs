@@ -11,15 +11,15 @@ use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
 use dingtalk_core::Ack;
-use ext_php_rs::exception::{PhpException, PhpResult};
+use ext_php_rs::exception::PhpResult;
 use ext_php_rs::ffi::zend_object;
 use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendCallable;
-use ext_php_rs::zend::{ce, ExecutorGlobals};
+use ext_php_rs::zend::ExecutorGlobals;
 
 use crate::client::Client;
-use crate::exceptions::OrThrow;
+use crate::exceptions::{not_callable, refused, OrThrow};
 use crate::php::args::ArrayArg;
 use crate::php::signals::Signals;
 use options::OnError;
@@ -32,9 +32,6 @@ extern "C" {
 /// How long one wait for a frame lasts: signals, `stop()`-less deadlines and the script's
 /// own signal handlers are looked at this often.
 const TICK: Duration = Duration::from_millis(200);
-
-const CONSTRUCT: &str = "DingTalk\\Stream::__construct";
-const RUN: &str = "DingTalk\\Stream::run";
 
 /// A Stream-mode worker of one app.
 #[php_class]
@@ -87,7 +84,7 @@ impl Stream {
     /// `new Stream(Client $client, array $options = [])`: nothing is sent yet.
     #[php(defaults(options = ArrayArg::Empty))]
     pub fn __construct(client: &Client, options: ArrayArg) -> PhpResult<Self> {
-        let options = options::worker(&options.copy("options", CONSTRUCT)?, CONSTRUCT)?;
+        let options = options::worker(&options.copy("options")?)?;
         Ok(Stream {
             core: RefCell::new(client.core.stream(options)),
             stop: Cell::new(false),
@@ -100,13 +97,9 @@ impl Stream {
     /// `$onEvent` was given.
     #[php(defaults(options = ArrayArg::Empty))]
     pub fn run(&self, onEvent: ZendCallable, options: ArrayArg) -> PhpResult<i64> {
-        let bounds = options::run(&options.copy("options", RUN)?, RUN)?;
+        let bounds = options::run(&options.copy("options")?)?;
         if self.running.replace(true) {
-            return Err(PhpException::new(
-                format!("{RUN}(): the worker is already running"),
-                0,
-                ce::error(),
-            ));
+            return Err(refused("the worker is already running"));
         }
         let _running = Running(&self.running);
         self.stop.set(false);
@@ -135,7 +128,7 @@ impl Stream {
                 }
                 break Ok(());
             }
-            let event = match next.php(RUN) {
+            let event = match next.or_throw() {
                 Ok(Some(event)) => event,
                 Ok(None) => continue,
                 Err(error) => break Err(error),
@@ -168,11 +161,7 @@ impl Stream {
                 Ok(_) => Ack::Success,
                 Err(_) => {
                     self.core.borrow_mut().acknowledge(&event, Ack::Later);
-                    break Err(PhpException::new(
-                        format!("{RUN}(): Argument #1 ($onEvent) could not be called"),
-                        0,
-                        ce::error(),
-                    ));
+                    break Err(not_callable("onEvent"));
                 }
             };
             self.core.borrow_mut().acknowledge(&event, ack);

@@ -10,13 +10,13 @@ use crate::exceptions::{type_error, value_error, OrThrow};
 use crate::php::args::{PhpArray, PhpValue};
 
 /// Seconds: an int or a float.
-fn seconds(method: &str, name: &str, value: &PhpValue) -> PhpResult<f64> {
+fn seconds(name: &str, value: &PhpValue) -> PhpResult<f64> {
     match value {
         PhpValue::Float(f) => Ok(*f),
         // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
         #[allow(clippy::cast_precision_loss)]
         PhpValue::Int(i) => Ok(*i as f64),
-        other => Err(type_error(method, name, "float", other.type_name())),
+        other => Err(type_error(name, "float", other.type_name())),
     }
 }
 
@@ -45,19 +45,19 @@ const WORKER: [(&str, Setter); 4] = [
 ];
 
 /// The worker's options; `null` for a key means its default.
-pub fn worker(array: &PhpArray, method: &str) -> PhpResult<StreamOptions> {
+pub fn worker(array: &PhpArray) -> PhpResult<StreamOptions> {
     let names = WORKER.map(|(name, _)| name);
     let mut options = StreamOptions::default();
-    for (key, value) in array.options(&names, method)? {
+    for (key, value) in array.options(&names)? {
         let Some((_, setter)) = WORKER.iter().find(|(name, _)| *name == key) else {
             continue; // `options()` only returns known keys
         };
         let name = format!("options[{key}]");
         options = match *setter {
-            Setter::Seconds(set) => set(options, seconds(method, &name, value)?),
-            Setter::Int(set) => set(options, value.int(&name, method)?),
+            Setter::Seconds(set) => set(options, seconds(&name, value)?),
+            Setter::Int(set) => set(options, value.int(&name)?),
         }
-        .php(method)?;
+        .or_throw()?;
     }
     Ok(options)
 }
@@ -84,40 +84,38 @@ const RUN_KEYS: [&str; 3] = ["max_events", "timeout", "on_error"];
 const MAX_TIMEOUT: f64 = 365.0 * 86_400.0;
 
 /// The options of `run()`.
-pub fn run(array: &PhpArray, method: &str) -> PhpResult<Run> {
+pub fn run(array: &PhpArray) -> PhpResult<Run> {
     let mut run = Run {
         max_events: None,
         timeout: None,
         on_error: OnError::Throw,
     };
-    for (key, value) in array.options(&RUN_KEYS, method)? {
+    for (key, value) in array.options(&RUN_KEYS)? {
         let name = format!("options[{key}]");
         match key {
             "max_events" => {
-                let n = value.int(&name, method)?;
-                let n = u64::try_from(n).ok().filter(|n| *n >= 1).ok_or_else(|| {
-                    value_error(method, &name, &format!("must be 1 or more, {n} given"))
-                })?;
+                let n = value.int(&name)?;
+                let n = u64::try_from(n)
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| value_error(&name, &format!("must be 1 or more, {n} given")))?;
                 run.max_events = Some(n);
             }
             "timeout" => {
-                let secs = seconds(method, &name, value)?;
+                let secs = seconds(&name, value)?;
                 if !(secs.is_finite() && secs > 0.0 && secs <= MAX_TIMEOUT) {
-                    return Err(value_error(
-                        method,
-                        &name,
+                    return Err(value_error(&name,
                         &format!("must be a number of seconds greater than 0 (at most a year), {secs} given"),
                     ));
                 }
                 run.timeout = Some(Duration::from_secs_f64(secs));
             }
             _ => {
-                run.on_error = match value.text(&name, method)? {
+                run.on_error = match value.text(&name)? {
                     "throw" => OnError::Throw,
                     "continue" => OnError::Continue,
                     other => {
                         return Err(value_error(
-                            method,
                             &name,
                             &format!("must be \"throw\" or \"continue\", \"{other}\" given"),
                         ))

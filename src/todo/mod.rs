@@ -25,17 +25,6 @@ pub struct Todo {
     api: Todos,
 }
 
-const CREATE: &str = "DingTalk\\Todo::create";
-const CREATE_MANY: &str = "DingTalk\\Todo::createMany";
-const GET: &str = "DingTalk\\Todo::get";
-const FIND_BY_SOURCE_ID: &str = "DingTalk\\Todo::findBySourceId";
-const UPDATE: &str = "DingTalk\\Todo::update";
-const COMPLETE: &str = "DingTalk\\Todo::complete";
-const SET_EXECUTOR_STATUS: &str = "DingTalk\\Todo::setExecutorStatus";
-const DELETE: &str = "DingTalk\\Todo::delete";
-const LIST: &str = "DingTalk\\Todo::list";
-const ALL: &str = "DingTalk\\Todo::all";
-
 impl Todo {
     pub(crate) fn of(client: &dingtalk_core::Client) -> Self {
         Todo {
@@ -68,12 +57,8 @@ fn page_array(page: TaskPage) -> PhpResult<ZBox<ZendHashTable>> {
 }
 
 /// An optional id argument as text.
-fn optional<'a>(
-    value: &Option<PhpStr<'a>>,
-    name: &str,
-    method: &str,
-) -> PhpResult<Option<&'a str>> {
-    value.as_ref().map(|v| v.arg(name).php(method)).transpose()
+fn optional<'a>(value: &Option<PhpStr<'a>>, name: &str) -> PhpResult<Option<&'a str>> {
+    value.as_ref().map(|v| v.arg(name).or_throw()).transpose()
 }
 
 #[php_impl]
@@ -99,10 +84,10 @@ impl Todo {
         task: ArrayArg,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let unionId = unionId.arg("unionId").php(CREATE)?;
-        let task = input::task(&task.copy("task", CREATE)?, CREATE)?;
-        let operatorId = optional(&operatorId, "operatorId", CREATE)?;
-        task_array(self.api.create(unionId, &task, operatorId).php(CREATE)?)
+        let unionId = unionId.arg("unionId").or_throw()?;
+        let task = input::task(&task.copy("task")?)?;
+        let operatorId = optional(&operatorId, "operatorId")?;
+        task_array(self.api.create(unionId, &task, operatorId).or_throw()?)
     }
 
     /// Creates many tasks for `$unionId`, several at a time: `['ok' => true, 'id' => taskId,
@@ -115,25 +100,24 @@ impl Todo {
         tasks: ArrayArg,
         options: ArrayArg,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let m = CREATE_MANY;
-        let unionId = unionId.arg("unionId").php(m)?;
-        let tasks = tasks.copy("tasks", m)?;
-        let items = batch::items(&tasks, "tasks", m)?;
+        let unionId = unionId.arg("unionId").or_throw()?;
+        let tasks = tasks.copy("tasks")?;
+        let items = batch::items(&tasks, "tasks")?;
         let mut keys = Vec::with_capacity(items.len());
         let mut new = Vec::with_capacity(items.len());
         for (key, item) in items {
-            new.push(input::named_task(item, &format!("tasks[{key}]"), m)?);
+            new.push(input::named_task(item, &format!("tasks[{key}]"))?);
             keys.push(key);
         }
         let mut operator = None;
-        let batch = batch::options(&options.copy("options", m)?, &["operator_id"], m, |_, v| {
-            operator = Some(v.text("options[operator_id]", m)?.to_owned());
+        let batch = batch::options(&options.copy("options")?, &["operator_id"], |_, v| {
+            operator = Some(v.text("options[operator_id]")?.to_owned());
             Ok(())
         })?;
         let results: Vec<_> = self
             .api
             .create_many(unionId, &new, operator.as_deref(), &batch)
-            .php(m)?
+            .or_throw()?
             .into_iter()
             .map(|result| result.map(Value::Object))
             .collect();
@@ -154,11 +138,11 @@ impl Todo {
 
     /// The task, or `null` when it does not exist (or was deleted).
     pub fn get(&self, unionId: PhpStr, taskId: PhpStr) -> PhpResult<Option<ZBox<ZendHashTable>>> {
-        let unionId = unionId.arg("unionId").php(GET)?;
-        let taskId = taskId.arg("taskId").php(GET)?;
+        let unionId = unionId.arg("unionId").or_throw()?;
+        let taskId = taskId.arg("taskId").or_throw()?;
         self.api
             .get(unionId, taskId)
-            .php(GET)?
+            .or_throw()?
             .map(task_array)
             .transpose()
     }
@@ -169,12 +153,11 @@ impl Todo {
         unionId: PhpStr,
         sourceId: PhpStr,
     ) -> PhpResult<Option<ZBox<ZendHashTable>>> {
-        let m = FIND_BY_SOURCE_ID;
-        let unionId = unionId.arg("unionId").php(m)?;
-        let sourceId = sourceId.arg("sourceId").php(m)?;
+        let unionId = unionId.arg("unionId").or_throw()?;
+        let sourceId = sourceId.arg("sourceId").or_throw()?;
         self.api
             .find_by_source_id(unionId, sourceId)
-            .php(m)?
+            .or_throw()?
             .map(task_array)
             .transpose()
     }
@@ -187,13 +170,13 @@ impl Todo {
         changes: ArrayArg,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<bool> {
-        let unionId = unionId.arg("unionId").php(UPDATE)?;
-        let taskId = taskId.arg("taskId").php(UPDATE)?;
-        let changes = input::changes(&changes.copy("changes", UPDATE)?, UPDATE)?;
-        let operatorId = optional(&operatorId, "operatorId", UPDATE)?;
+        let unionId = unionId.arg("unionId").or_throw()?;
+        let taskId = taskId.arg("taskId").or_throw()?;
+        let changes = input::changes(&changes.copy("changes")?)?;
+        let operatorId = optional(&operatorId, "operatorId")?;
         self.api
             .update(unionId, taskId, &changes, operatorId)
-            .php(UPDATE)
+            .or_throw()
     }
 
     /// Marks a task done (or, with `$done = false`, not done) for everyone.
@@ -205,12 +188,12 @@ impl Todo {
         done: bool,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<bool> {
-        let unionId = unionId.arg("unionId").php(COMPLETE)?;
-        let taskId = taskId.arg("taskId").php(COMPLETE)?;
-        let operatorId = optional(&operatorId, "operatorId", COMPLETE)?;
+        let unionId = unionId.arg("unionId").or_throw()?;
+        let taskId = taskId.arg("taskId").or_throw()?;
+        let operatorId = optional(&operatorId, "operatorId")?;
         self.api
             .complete(unionId, taskId, done, operatorId)
-            .php(COMPLETE)
+            .or_throw()
     }
 
     /// Marks the task done or not done for some of its executors: `[executorUnionId => bool]`.
@@ -221,14 +204,13 @@ impl Todo {
         done: ArrayArg,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<bool> {
-        let m = SET_EXECUTOR_STATUS;
-        let unionId = unionId.arg("unionId").php(m)?;
-        let taskId = taskId.arg("taskId").php(m)?;
-        let done = input::executor_status(&done.copy("done", m)?, m)?;
-        let operatorId = optional(&operatorId, "operatorId", m)?;
+        let unionId = unionId.arg("unionId").or_throw()?;
+        let taskId = taskId.arg("taskId").or_throw()?;
+        let done = input::executor_status(&done.copy("done")?)?;
+        let operatorId = optional(&operatorId, "operatorId")?;
         self.api
             .set_executor_status(unionId, taskId, &done, operatorId)
-            .php(m)
+            .or_throw()
     }
 
     /// Deletes a task.
@@ -238,10 +220,10 @@ impl Todo {
         taskId: PhpStr,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<bool> {
-        let unionId = unionId.arg("unionId").php(DELETE)?;
-        let taskId = taskId.arg("taskId").php(DELETE)?;
-        let operatorId = optional(&operatorId, "operatorId", DELETE)?;
-        self.api.delete(unionId, taskId, operatorId).php(DELETE)
+        let unionId = unionId.arg("unionId").or_throw()?;
+        let taskId = taskId.arg("taskId").or_throw()?;
+        let operatorId = optional(&operatorId, "operatorId")?;
+        self.api.delete(unionId, taskId, operatorId).or_throw()
     }
 
     /// One page: `['next_token' => ?string, 'tasks' => list of cards]`.
@@ -253,10 +235,10 @@ impl Todo {
         nextToken: Option<PhpStr>,
         roles: ArrayArg,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let unionId = unionId.arg("unionId").php(LIST)?;
-        let nextToken = optional(&nextToken, "nextToken", LIST)?;
-        let roles = input::roles(&roles.copy("roles", LIST)?, LIST)?;
-        page_array(self.api.list(unionId, done, nextToken, &roles).php(LIST)?)
+        let unionId = unionId.arg("unionId").or_throw()?;
+        let nextToken = optional(&nextToken, "nextToken")?;
+        let roles = input::roles(&roles.copy("roles")?)?;
+        page_array(self.api.list(unionId, done, nextToken, &roles).or_throw()?)
     }
 
     /// Every page: a list of cards.
@@ -267,8 +249,8 @@ impl Todo {
         done: bool,
         roles: ArrayArg,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let unionId = unionId.arg("unionId").php(ALL)?;
-        let roles = input::roles(&roles.copy("roles", ALL)?, ALL)?;
-        tasks_array(self.api.all(unionId, done, &roles).php(ALL)?)
+        let unionId = unionId.arg("unionId").or_throw()?;
+        let roles = input::roles(&roles.copy("roles")?)?;
+        tasks_array(self.api.all(unionId, done, &roles).or_throw()?)
     }
 }

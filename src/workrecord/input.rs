@@ -7,8 +7,6 @@ use ext_php_rs::exception::PhpResult;
 use crate::exceptions::{type_error, ArgError, OrThrow};
 use crate::php::args::{Key, PhpArray, PhpValue};
 
-const METHOD: &str = "DingTalk\\WorkRecord::create";
-
 /// The keys of a `createMany()` item besides `create()`'s options.
 const ITEM_FIELDS: [&str; 4] = ["user_id", "title", "url", "forms"];
 /// Those an item must have.
@@ -42,7 +40,7 @@ const FORMS_SHAPE: &str =
 
 /// `$forms`: a list of `['title' => ..., 'content' => ...]`, or a map `title => content`.
 pub fn forms(array: &PhpArray) -> PhpResult<Vec<FormItem>> {
-    form_items(array, "forms").php(METHOD)
+    form_items(array, "forms").or_throw()
 }
 
 /// The forms of argument `name` (`forms`, `records[3][forms]`).
@@ -89,34 +87,28 @@ fn form_items(array: &PhpArray, name: &str) -> Result<Vec<FormItem>, ArgError> {
 
 /// Applies `$options` to `record`.
 pub fn apply_options(record: &mut NewRecord, options: &PhpArray) -> PhpResult<()> {
-    for (key, value) in options.options(&CREATE_OPTIONS, METHOD)? {
-        set(record, key, value, &format!("options[{key}]"), METHOD)?;
+    for (key, value) in options.options(&CREATE_OPTIONS)? {
+        set(record, key, value, &format!("options[{key}]"))?;
     }
     Ok(())
 }
 
 /// Sets field `key` (one of [`ITEM_FIELDS`] or [`CREATE_OPTIONS`]) of `record` from `value`,
 /// named `name` in the errors of `method`.
-fn set(
-    record: &mut NewRecord,
-    key: &str,
-    value: &PhpValue,
-    name: &str,
-    method: &str,
-) -> PhpResult<()> {
-    let text = || value.text(name, method).map(str::to_owned);
+fn set(record: &mut NewRecord, key: &str, value: &PhpValue, name: &str) -> PhpResult<()> {
+    let text = || value.text(name).map(str::to_owned);
     match key {
         "user_id" => record.user_id = text()?,
         "title" => record.title = text()?,
         "url" => record.url = text()?,
         "forms" => {
             let PhpValue::Array(forms) = value else {
-                return Err(type_error(method, name, "array", value.type_name()));
+                return Err(type_error(name, "array", value.type_name()));
             };
-            record.forms = form_items(forms, name).php(method)?;
+            record.forms = form_items(forms, name).or_throw()?;
         }
-        "pc_open_type" => record.pc_open_type = Some(value.int(name, method)?),
-        "create_time" => record.create_time = Some(value.int(name, method)?),
+        "pc_open_type" => record.pc_open_type = Some(value.int(name)?),
+        "create_time" => record.create_time = Some(value.int(name)?),
         "pc_url" => record.pc_url = Some(text()?),
         "source_name" => record.source_name = Some(text()?),
         "originator_user_id" => record.originator_user_id = Some(text()?),
@@ -128,7 +120,7 @@ fn set(
 /// One item of `createMany()`'s `$records`, named `item` (`records[3]`): `user_id`, `title`,
 /// `url`, `forms` and any of `create()`'s options. The values' types are checked here, their
 /// limits by the core.
-pub fn record(item: &PhpArray, name: &str, method: &str) -> PhpResult<NewRecord> {
+pub fn record(item: &PhpArray, name: &str) -> PhpResult<NewRecord> {
     let known: Vec<&'static str> = ITEM_FIELDS.iter().chain(&CREATE_OPTIONS).copied().collect();
     let mut record = NewRecord::default();
     let mut given = Vec::new();
@@ -136,22 +128,16 @@ pub fn record(item: &PhpArray, name: &str, method: &str) -> PhpResult<NewRecord>
         let field = known.iter().find(|k| matches!(key, Key::Str(s) if s == *k));
         let Some(field) = field else {
             let reason = format!("has an unknown key \"{key}\" (known: {})", known.join(", "));
-            return Err(ArgError::value(name, reason)).php(method);
+            return Err(ArgError::value(name, reason)).or_throw();
         };
         // null means "not given", as in create()'s options.
         if *value != PhpValue::Null {
-            set(
-                &mut record,
-                field,
-                value,
-                &format!("{name}[{field}]"),
-                method,
-            )?;
+            set(&mut record, field, value, &format!("{name}[{field}]"))?;
             given.push(*field);
         }
     }
     if let Some(missing) = REQUIRED_FIELDS.iter().find(|f| !given.contains(f)) {
-        return Err(ArgError::value(format!("{name}[{missing}]"), "is required")).php(method);
+        return Err(ArgError::value(format!("{name}[{missing}]"), "is required")).or_throw();
     }
     Ok(record)
 }

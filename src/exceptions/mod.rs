@@ -328,11 +328,11 @@ fn plain_object(class: &'static ClassEntry, message: &str) -> Option<Zval> {
     object.into_zval(false).ok()
 }
 
-/// The PHP exception for a core error. `method` (`DingTalk\WorkRecord::create`) prefixes
-/// argument errors, as PHP's own `ValueError`s do.
-pub fn to_php(error: Error, method: &str) -> PhpException {
+/// The PHP exception for a core error. Argument errors name the method being executed, as
+/// PHP's own `ValueError`s do.
+pub fn to_php(error: Error) -> PhpException {
     match &error {
-        Error::InvalidArgument { name, reason } => value_error(method, name, reason),
+        Error::InvalidArgument { name, reason } => value_error(name, reason),
         Error::Api(api) => api_exception(api_class(api), api, &api.to_string()),
         Error::Conflict(conflict) => {
             api_exception(CONFLICT_EXCEPTION.get(), &conflict.answer, &conflict.detail)
@@ -367,11 +367,23 @@ pub fn transport_error(reason: &str) -> PhpException {
     exception(TRANSPORT_EXCEPTION.get(), reason)
 }
 
+/// `text` as said by the method being executed, as PHP's own messages begin:
+/// `DingTalk\Todo::create(): {text}`. The name is read from the engine's current frame now, on
+/// the PHP thread, so a method says its own name also inside and after a callable it called.
+pub fn in_method(text: &str) -> String {
+    match crate::php::frame::executing() {
+        Some(function) => format!("{}(): {text}", function.name()),
+        None => text.to_owned(),
+    }
+}
+
 /// How PHP names argument `name` of the method being executed: `#3 ($options[timeout])`, with
 /// the position of the parameter the name starts with, as PHP's own messages do.
 fn argument(name: &str) -> String {
     let parameter = name.split('[').next().unwrap_or(name);
-    match crate::php::frame::parameter_position(parameter) {
+    let position =
+        crate::php::frame::executing().and_then(|function| function.parameter_position(parameter));
+    match position {
         Some(position) => format!("#{position} (${name})"),
         None => format!("${name}"),
     }
@@ -379,26 +391,37 @@ fn argument(name: &str) -> String {
 
 /// A `ValueError` naming the argument, worded as PHP's own:
 /// `DingTalk\Client::__construct(): Argument #1 ($appKey) must not be empty`.
-pub fn value_error(method: &str, name: &str, reason: &str) -> PhpException {
-    let message = format!("{method}(): Argument {} {reason}", argument(name));
+pub fn value_error(name: &str, reason: &str) -> PhpException {
+    let message = in_method(&format!("Argument {} {reason}", argument(name)));
     exception(ce::value_error(), &message)
 }
 
 /// A `ValueError` for a bad ini setting, which the reader must fix in the configuration:
 /// `DingTalk\Client::__construct(): ini setting dingtalk.timeout must be ...`.
-pub fn setting_error(method: &str, setting: &str, reason: &str) -> PhpException {
-    let message = format!("{method}(): ini setting {setting} {reason}");
+pub fn setting_error(setting: &str, reason: &str) -> PhpException {
+    let message = in_method(&format!("ini setting {setting} {reason}"));
     exception(ce::value_error(), &message)
 }
 
 /// A `TypeError` for a value of the wrong type inside an array argument (the engine reports
 /// the arguments themselves).
-pub fn type_error(method: &str, name: &str, expected: &str, given: &str) -> PhpException {
-    let message = format!(
-        "{method}(): Argument {} must be of type {expected}, {given} given",
+pub fn type_error(name: &str, expected: &str, given: &str) -> PhpException {
+    let message = in_method(&format!(
+        "Argument {} must be of type {expected}, {given} given",
         argument(name)
-    );
+    ));
     exception(ce::type_error(), &message)
+}
+
+/// An `\Error`: the method cannot run now (`run()` while the worker runs).
+pub fn refused(text: &str) -> PhpException {
+    exception(ce::error(), &in_method(text))
+}
+
+/// An `\Error`: the callable argument `name` could not be called.
+pub fn not_callable(name: &str) -> PhpException {
+    let message = in_method(&format!("Argument {} could not be called", argument(name)));
+    exception(ce::error(), &message)
 }
 
 /// A problem with an argument that the binding finds while converting it from PHP (the core
@@ -434,38 +457,38 @@ impl ArgError {
     }
 }
 
-/// An error that becomes a PHP exception once the method it happened in is known.
+/// An error that becomes a PHP exception.
 pub trait IntoPhp {
-    fn into_php(self, method: &str) -> PhpException;
+    fn into_php(self) -> PhpException;
 }
 
 impl IntoPhp for Error {
-    fn into_php(self, method: &str) -> PhpException {
-        to_php(self, method)
+    fn into_php(self) -> PhpException {
+        to_php(self)
     }
 }
 
 impl IntoPhp for ArgError {
-    fn into_php(self, method: &str) -> PhpException {
+    fn into_php(self) -> PhpException {
         match self {
-            ArgError::Value { name, reason } => value_error(method, &name, &reason),
+            ArgError::Value { name, reason } => value_error(&name, &reason),
             ArgError::Type {
                 name,
                 expected,
                 given,
-            } => type_error(method, &name, expected, &given),
+            } => type_error(&name, expected, &given),
         }
     }
 }
 
-/// `result.php(METHOD)?` in a method: its error as the PHP exception, named after `METHOD`.
+/// `result.or_throw()?` in a method: its error as the PHP exception.
 pub trait OrThrow<T> {
-    fn php(self, method: &str) -> PhpResult<T>;
+    fn or_throw(self) -> PhpResult<T>;
 }
 
 impl<T, E: IntoPhp> OrThrow<T> for Result<T, E> {
-    fn php(self, method: &str) -> PhpResult<T> {
-        self.map_err(|e| e.into_php(method))
+    fn or_throw(self) -> PhpResult<T> {
+        self.map_err(IntoPhp::into_php)
     }
 }
 

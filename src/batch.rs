@@ -6,7 +6,8 @@ use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::exceptions::{error_object, type_error, ArgError, OrThrow};
+use crate::exceptions::{error_object, OrThrow};
+use crate::php::arg_error::ArgError;
 use crate::php::args::{Key, PhpArray, PhpValue};
 use crate::php::json::new_array;
 use crate::php::memory;
@@ -43,7 +44,7 @@ fn seconds(name: &str, value: &PhpValue) -> PhpResult<f64> {
         // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
         #[allow(clippy::cast_precision_loss)]
         PhpValue::Int(i) => Ok(*i as f64),
-        other => Err(type_error(name, "float", other.type_name())),
+        other => Err(ArgError::of_type(name, "float", other.type_name()).into()),
     }
 }
 

@@ -5,14 +5,14 @@
 
 use std::borrow::Cow;
 
-use dingtalk_core::callback::{CallbackError, Param, PushQuery, Sealed};
+use dingtalk_core::callback::{Param, PushQuery, Sealed};
 use ext_php_rs::boxed::ZBox;
-use ext_php_rs::exception::{PhpException, PhpResult};
+use ext_php_rs::exception::PhpResult;
 use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::exceptions::{callback_exception, value_error, IntoPhp, OrThrow};
+use crate::exceptions::OrThrow;
 use crate::php::args::{ArrayArg, Key, PhpStr, PhpValue};
 use crate::php::json::{answer_array, new_array};
 
@@ -22,16 +22,6 @@ use crate::php::json::{answer_array, new_array};
 #[php(flags = ClassFlags::Final)]
 pub struct Callback {
     core: dingtalk_core::Callback,
-}
-
-/// A refused argument is a `ValueError` naming it; anything about a push a `CallbackException`.
-impl IntoPhp for CallbackError {
-    fn into_php(self) -> PhpException {
-        match self {
-            CallbackError::InvalidArgument { name, reason } => value_error(name, &reason),
-            other => callback_exception(&other.to_string()),
-        }
-    }
 }
 
 /// A query value as the signature sees it: a string's bytes, an int in decimal (what PHP would

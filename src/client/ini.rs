@@ -9,11 +9,10 @@
 use std::sync::LazyLock;
 
 use dingtalk_core::{Error, Options};
-use ext_php_rs::exception::PhpException;
 
 use super::options::{Setter, OPTIONS};
-use crate::exceptions::{setting_error, IntoPhp};
 use crate::php::args::NOT_UTF8;
+use crate::php::ini::SettingError;
 
 /// What every entry's name starts with: the extension's name.
 pub const PREFIX: &str = "dingtalk.";
@@ -28,19 +27,6 @@ pub fn entries() -> &'static [String] {
     static ENTRIES: LazyLock<Vec<String>> =
         LazyLock::new(|| OPTIONS.iter().map(|(name, _)| entry(name)).collect());
     &ENTRIES
-}
-
-/// A bad value of an entry: `reason` follows the entry's name in the message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SettingError {
-    pub entry: String,
-    pub reason: String,
-}
-
-impl IntoPhp for SettingError {
-    fn into_php(self) -> PhpException {
-        setting_error(&self.entry, &self.reason)
-    }
 }
 
 /// Sets option `option` from the text of its entry; an empty text leaves `options` as they are.

@@ -11,7 +11,8 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::exceptions::{ArgError, OrThrow};
+use crate::exceptions::OrThrow;
+use crate::php::arg_error::ArgError;
 use crate::php::args::{finite, ArrayArg, PhpArray, PhpStr, PhpValue};
 use crate::php::json::{answer_array, array_to_json};
 use crate::todo::Todo;

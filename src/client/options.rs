@@ -8,8 +8,10 @@ use dingtalk_core::{Options, Result as CoreResult};
 use ext_php_rs::exception::PhpResult;
 
 use super::ini;
-use crate::exceptions::{type_error, ArgError, OrThrow};
+use crate::exceptions::OrThrow;
+use crate::php::arg_error::ArgError;
 use crate::php::args::{PhpArray, PhpValue};
+use crate::php::ini::SettingError;
 
 /// How an option's value is read (from PHP, from its ini text), and the core's setter that
 /// checks and stores it.
@@ -52,7 +54,7 @@ fn number(name: &str, value: &PhpValue) -> PhpResult<f64> {
         // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
         #[allow(clippy::cast_precision_loss)]
         PhpValue::Int(i) => Ok(*i as f64),
-        other => Err(type_error(name, "float", other.type_name())),
+        other => Err(ArgError::of_type(name, "float", other.type_name()).into()),
     }
 }
 
@@ -103,7 +105,7 @@ pub fn parse(array: &PhpArray) -> PhpResult<Options> {
             "cannot be combined with {}: it sets both hosts",
             ini::entry(host)
         );
-        return Err(ini::SettingError {
+        return Err(SettingError {
             entry: ini::entry("endpoint"),
             reason,
         })

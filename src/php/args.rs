@@ -7,7 +7,8 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ZendHashTable, Zval};
 
-use crate::exceptions::{ArgError, OrThrow};
+use crate::exceptions::OrThrow;
+use crate::php::arg_error::ArgError;
 
 /// A PHP `string` argument, kept as bytes until [`PhpStr::arg`] checks it.
 pub struct PhpStr<'a>(&'a [u8]);

@@ -5,7 +5,7 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use serde_json::{Map, Number, Value};
 
-use crate::exceptions::ArgError;
+use crate::php::arg_error::ArgError;
 use crate::php::args::{finite, Key, PhpArray, PhpValue};
 use crate::php::memory;
 

@@ -2,6 +2,7 @@
 //! and JSON, memory, the running frame, ini entries, and what is added to the registered classes before any
 //! PHP code runs (argument typing, sensitive parameters).
 
+pub mod arg_error;
 pub mod args;
 pub mod frame;
 pub mod ini;
@@ -11,4 +12,5 @@ pub mod memory;
 pub mod sensitive;
 pub mod signals;
 pub mod signature;
+pub mod throw;
 pub mod time;

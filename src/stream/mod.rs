@@ -19,7 +19,8 @@ use ext_php_rs::types::ZendCallable;
 use ext_php_rs::zend::ExecutorGlobals;
 
 use crate::client::Client;
-use crate::exceptions::{not_callable, refused, OrThrow};
+use crate::exceptions::{refused, OrThrow};
+use crate::php::arg_error::ArgError;
 use crate::php::args::ArrayArg;
 use crate::php::signals::Signals;
 use options::OnError;
@@ -161,7 +162,7 @@ impl Stream {
                 Ok(_) => Ack::Success,
                 Err(_) => {
                     self.core.borrow_mut().acknowledge(&event, Ack::Later);
-                    break Err(not_callable("onEvent"));
+                    break Err(ArgError::not_callable("onEvent").into());
                 }
             };
             self.core.borrow_mut().acknowledge(&event, ack);

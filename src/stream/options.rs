@@ -6,7 +6,8 @@ use std::time::Duration;
 use dingtalk_core::{Result as CoreResult, StreamOptions};
 use ext_php_rs::exception::PhpResult;
 
-use crate::exceptions::{type_error, value_error, OrThrow};
+use crate::exceptions::OrThrow;
+use crate::php::arg_error::ArgError;
 use crate::php::args::{PhpArray, PhpValue};
 
 /// Seconds: an int or a float.
@@ -16,7 +17,7 @@ fn seconds(name: &str, value: &PhpValue) -> PhpResult<f64> {
         // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
         #[allow(clippy::cast_precision_loss)]
         PhpValue::Int(i) => Ok(*i as f64),
-        other => Err(type_error(name, "float", other.type_name())),
+        other => Err(ArgError::of_type(name, "float", other.type_name()).into()),
     }
 }
 
@@ -93,36 +94,38 @@ pub fn run(array: &PhpArray) -> PhpResult<Run> {
     for (key, value) in array.options(&RUN_KEYS)? {
         let name = format!("options[{key}]");
         match key {
-            "max_events" => {
-                let n = value.int(&name)?;
-                let n = u64::try_from(n)
-                    .ok()
-                    .filter(|n| *n >= 1)
-                    .ok_or_else(|| value_error(&name, &format!("must be 1 or more, {n} given")))?;
-                run.max_events = Some(n);
-            }
-            "timeout" => {
-                let secs = seconds(&name, value)?;
-                if !(secs.is_finite() && secs > 0.0 && secs <= MAX_TIMEOUT) {
-                    return Err(value_error(&name,
-                        &format!("must be a number of seconds greater than 0 (at most a year), {secs} given"),
-                    ));
-                }
-                run.timeout = Some(Duration::from_secs_f64(secs));
-            }
-            _ => {
-                run.on_error = match value.text(&name)? {
-                    "throw" => OnError::Throw,
-                    "continue" => OnError::Continue,
-                    other => {
-                        return Err(value_error(
-                            &name,
-                            &format!("must be \"throw\" or \"continue\", \"{other}\" given"),
-                        ))
-                    }
-                };
-            }
+            "max_events" => run.max_events = Some(max_events(&name, value)?),
+            "timeout" => run.timeout = Some(timeout(&name, value)?),
+            _ => run.on_error = on_error(&name, value)?,
         }
     }
     Ok(run)
+}
+
+fn max_events(name: &str, value: &PhpValue) -> PhpResult<u64> {
+    let n = value.int(name)?;
+    let reason = format!("must be 1 or more, {n} given");
+    let n = u64::try_from(n).ok().filter(|n| *n >= 1);
+    Ok(n.ok_or_else(|| ArgError::value(name, reason))?)
+}
+
+fn timeout(name: &str, value: &PhpValue) -> PhpResult<Duration> {
+    let secs = seconds(name, value)?;
+    if !(secs.is_finite() && secs > 0.0 && secs <= MAX_TIMEOUT) {
+        let reason =
+            format!("must be a number of seconds greater than 0 (at most a year), {secs} given");
+        return Err(ArgError::value(name, reason).into());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn on_error(name: &str, value: &PhpValue) -> PhpResult<OnError> {
+    match value.text(name)? {
+        "throw" => Ok(OnError::Throw),
+        "continue" => Ok(OnError::Continue),
+        other => {
+            let reason = format!("must be \"throw\" or \"continue\", \"{other}\" given");
+            Err(ArgError::value(name, reason).into())
+        }
+    }
 }

@@ -7,7 +7,8 @@ use dingtalk_core::{NewTask, Role, TaskChanges};
 use ext_php_rs::exception::PhpResult;
 use serde_json::Value;
 
-use crate::exceptions::{ArgError, OrThrow};
+use crate::exceptions::OrThrow;
+use crate::php::arg_error::ArgError;
 use crate::php::args::{PhpArray, PhpValue};
 use crate::php::json::array_to_json;
 

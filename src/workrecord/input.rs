@@ -4,7 +4,8 @@
 use dingtalk_core::{FormItem, NewRecord};
 use ext_php_rs::exception::PhpResult;
 
-use crate::exceptions::{type_error, ArgError, OrThrow};
+use crate::exceptions::OrThrow;
+use crate::php::arg_error::ArgError;
 use crate::php::args::{Key, PhpArray, PhpValue};
 
 /// The keys of a `createMany()` item besides `create()`'s options.
@@ -103,7 +104,7 @@ fn set(record: &mut NewRecord, key: &str, value: &PhpValue, name: &str) -> PhpRe
         "url" => record.url = text()?,
         "forms" => {
             let PhpValue::Array(forms) = value else {
-                return Err(type_error(name, "array", value.type_name()));
+                return Err(ArgError::of_type(name, "array", value.type_name()).into());
             };
             record.forms = form_items(forms, name).or_throw()?;
         }

@@ -13,8 +13,9 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
 use crate::exceptions::OrThrow;
-use crate::php::args::{ArrayArg, Key, PhpStr, PhpValue};
+use crate::php::args::{ArrayArg, PhpStr};
 use crate::php::json::{answer_array, new_array};
+use crate::php::value::{Key, PhpValue};
 
 /// One app's event subscription: its token, aesKey and receiveId.
 #[php_class]
@@ -49,9 +50,9 @@ fn sealed_array(sealed: Sealed) -> PhpResult<ZBox<ZendHashTable>> {
 impl Callback {
     /// `new Callback(string $token, string $aesKey, string $receiveId)`.
     pub fn __construct(token: PhpStr, aesKey: PhpStr, receiveId: PhpStr) -> PhpResult<Self> {
-        let token = token.arg("token").or_throw()?;
-        let aesKey = aesKey.arg("aesKey").or_throw()?;
-        let receiveId = receiveId.arg("receiveId").or_throw()?;
+        let token = token.arg("token")?;
+        let aesKey = aesKey.arg("aesKey")?;
+        let receiveId = receiveId.arg("receiveId")?;
         dingtalk_core::Callback::new(token, aesKey, receiveId)
             .map(|core| Callback { core })
             .or_throw()
@@ -76,13 +77,13 @@ impl Callback {
             })
         });
         let event = self.core.open(&query, body.bytes()).or_throw()?;
-        answer_array(&serde_json::Value::Object(event))
+        Ok(answer_array(&serde_json::Value::Object(event))?)
     }
 
     /// The answer to a push, to send back as JSON.
     #[php(defaults(plaintext = "\"success\""))]
     pub fn reply(&self, plaintext: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
-        let plaintext = plaintext.arg("plaintext").or_throw()?;
+        let plaintext = plaintext.arg("plaintext")?;
         let sealed = self.core.reply(plaintext).or_throw()?;
         sealed_array(sealed)
     }
@@ -94,9 +95,9 @@ impl Callback {
         timestamp: PhpStr,
         nonce: PhpStr,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let plaintext = plaintext.arg("plaintext").or_throw()?;
-        let timestamp = timestamp.arg("timestamp").or_throw()?;
-        let nonce = nonce.arg("nonce").or_throw()?;
+        let plaintext = plaintext.arg("plaintext")?;
+        let timestamp = timestamp.arg("timestamp")?;
+        let nonce = nonce.arg("nonce")?;
         let sealed = self.core.encrypt(plaintext, timestamp, nonce).or_throw()?;
         sealed_array(sealed)
     }

@@ -9,6 +9,7 @@ mod client;
 mod exceptions;
 mod info;
 mod php;
+mod setter;
 mod stream;
 mod todo;
 mod workrecord;

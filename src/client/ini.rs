@@ -10,9 +10,10 @@ use std::sync::LazyLock;
 
 use dingtalk_core::{Error, Options};
 
-use super::options::{Setter, OPTIONS};
-use crate::php::args::NOT_UTF8;
+use super::options::OPTIONS;
 use crate::php::ini::SettingError;
+use crate::php::value::NOT_UTF8;
+use crate::setter::Setter;
 
 /// What every entry's name starts with: the extension's name.
 pub const PREFIX: &str = "dingtalk.";
@@ -33,7 +34,7 @@ pub fn entries() -> &'static [String] {
 pub fn apply(
     options: Options,
     option: &str,
-    setter: Setter,
+    setter: Setter<Options>,
     raw: &[u8],
 ) -> Result<Options, SettingError> {
     if raw.is_empty() {
@@ -122,7 +123,7 @@ fn shown(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn setter(option: &str) -> Setter {
+    fn setter(option: &str) -> Setter<Options> {
         OPTIONS
             .iter()
             .find(|(name, _)| *name == option)

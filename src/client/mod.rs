@@ -2,8 +2,9 @@
 // PHP parameter names are the Rust names: camelCase, as PHP code spells them.
 #![allow(non_snake_case)]
 
+mod config;
 pub mod ini;
-pub mod options;
+mod options;
 
 use dingtalk_core::Stats;
 use ext_php_rs::boxed::ZBox;
@@ -13,8 +14,9 @@ use ext_php_rs::types::ZendHashTable;
 
 use crate::exceptions::OrThrow;
 use crate::php::arg_error::ArgError;
-use crate::php::args::{finite, ArrayArg, PhpArray, PhpStr, PhpValue};
-use crate::php::json::{answer_array, array_to_json};
+use crate::php::args::{ArrayArg, PhpStr};
+use crate::php::json::{answer_array, object_to_json};
+use crate::php::value::{finite, PhpArray, PhpValue};
 use crate::todo::Todo;
 use crate::workrecord::WorkRecord;
 
@@ -24,17 +26,6 @@ use crate::workrecord::WorkRecord;
 #[php(name = "DingTalk\\Client")]
 pub struct Client {
     pub(crate) core: dingtalk_core::Client,
-}
-
-/// A JSON body from a PHP array, encoded like `json_encode()` except that an empty array is an
-/// empty object: a body is an object unless it is a list with items.
-fn body_json(body: &PhpArray) -> Result<serde_json::Value, ArgError> {
-    match array_to_json(body, "body")? {
-        serde_json::Value::Array(items) if items.is_empty() => {
-            Ok(serde_json::Value::Object(Default::default()))
-        }
-        other => Ok(other),
-    }
 }
 
 /// `$query` of `get()` and `request()`: scalar values only, sent as strings; the numbers `post()` would send.
@@ -81,9 +72,9 @@ impl Client {
     /// `new Client(string $appKey, string $appSecret, array $options = [])`.
     #[php(defaults(options = ArrayArg::Empty))]
     pub fn __construct(appKey: PhpStr, appSecret: PhpStr, options: ArrayArg) -> PhpResult<Self> {
-        let appKey = appKey.arg("appKey").or_throw()?;
-        let appSecret = appSecret.arg("appSecret").or_throw()?;
-        let options = options::parse(&options.copy("options")?)?;
+        let appKey = appKey.arg("appKey")?;
+        let appSecret = appSecret.arg("appSecret")?;
+        let options = config::options(&options.copy("options")?)?;
         let core = dingtalk_core::Client::new(appKey, appSecret, options).or_throw()?;
         Ok(Client { core })
     }
@@ -97,17 +88,17 @@ impl Client {
     /// Any oapi GET; returns the whole decoded body.
     #[php(defaults(query = ArrayArg::Empty))]
     pub fn get(&self, path: PhpStr, query: ArrayArg) -> PhpResult<ZBox<ZendHashTable>> {
-        let path = path.arg("path").or_throw()?;
-        let pairs = query_pairs(&query.copy("query")?).or_throw()?;
-        answer_array(&self.core.get(path, &pairs).or_throw()?)
+        let path = path.arg("path")?;
+        let pairs = query_pairs(&query.copy("query")?)?;
+        Ok(answer_array(&self.core.get(path, &pairs).or_throw()?)?)
     }
 
     /// Any oapi POST with a JSON body; returns the whole decoded body.
     #[php(defaults(body = ArrayArg::Empty))]
     pub fn post(&self, path: PhpStr, body: ArrayArg) -> PhpResult<ZBox<ZendHashTable>> {
-        let path = path.arg("path").or_throw()?;
-        let body = body_json(&body.copy("body")?).or_throw()?;
-        answer_array(&self.core.post(path, &body).or_throw()?)
+        let path = path.arg("path")?;
+        let body = object_to_json(&body.copy("body")?, "body")?;
+        Ok(answer_array(&self.core.post(path, &body).or_throw()?)?)
     }
 
     /// Any v1.0 call on `api_base_url`: the token in its header, JSON in and out; `[]` for an
@@ -120,23 +111,23 @@ impl Client {
         query: ArrayArg,
         body: Option<ArrayArg>,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let method = method.arg("method").or_throw()?;
-        let path = path.arg("path").or_throw()?;
-        let pairs = query_pairs(&query.copy("query")?).or_throw()?;
+        let method = method.arg("method")?;
+        let path = path.arg("path")?;
+        let pairs = query_pairs(&query.copy("query")?)?;
         let body = match body {
-            Some(body) => Some(body_json(&body.copy("body")?).or_throw()?),
+            Some(body) => Some(object_to_json(&body.copy("body")?, "body")?),
             None => None,
         };
         let answer = self
             .core
             .request(method, path, &pairs, body.as_ref())
             .or_throw()?;
-        answer_array(&answer)
+        Ok(answer_array(&answer)?)
     }
 
     /// The unionId of a user (v1.0 APIs name users by it), cached per app and process.
     pub fn union_id(&self, userId: PhpStr) -> PhpResult<String> {
-        let userId = userId.arg("userId").or_throw()?;
+        let userId = userId.arg("userId")?;
         self.core.union_id(userId).or_throw()
     }
 

@@ -45,7 +45,7 @@ pub fn string(len: usize) -> usize {
     len.saturating_add(len / 4).saturating_add(32)
 }
 
-/// An answer that does not fit under `memory_limit`: a `TransportException`.
+/// An answer that does not fit under `memory_limit` (thrown as a `TransportException`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TooLarge {
     /// Bytes of PHP memory the answer needs, about.

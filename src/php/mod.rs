@@ -1,5 +1,6 @@
-//! PHP plumbing that knows nothing of DingTalk: arguments as the engine passes them, values
-//! and JSON, memory, the running frame, ini entries, and what is added to the registered classes before any
+//! PHP plumbing that knows nothing of DingTalk: arguments as the engine passes them and the
+//! values copied out of them, what is wrong with one, JSON, memory, the running frame, ini
+//! entries, the making of an exception, and what is added to the registered classes before any
 //! PHP code runs (argument typing, sensitive parameters).
 
 pub mod arg_error;
@@ -14,3 +15,4 @@ pub mod signals;
 pub mod signature;
 pub mod throw;
 pub mod time;
+pub mod value;

@@ -1,11 +1,11 @@
-//! `DingTalk\Todo`: the v1.0 to-do API. Tasks come back as DingTalk sends them (a task's id is
-//! `id`, a list card's `taskId`), decoded like `json_decode($json, true)`.
+//! `DingTalk\Todo`: the v1.0 to-do API.
 // PHP parameter names are the Rust names: camelCase, as PHP code spells them.
 #![allow(non_snake_case)]
 
 mod input;
+mod output;
 
-use dingtalk_core::{Task, TaskPage, Todos};
+use dingtalk_core::Todos;
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
@@ -16,7 +16,8 @@ use crate::batch;
 use crate::client::Client;
 use crate::exceptions::OrThrow;
 use crate::php::args::{ArrayArg, PhpStr};
-use crate::php::json::{answer_array, json_to_zval, php_bytes};
+use crate::php::json::{json_to_zval, php_bytes};
+use output::{page_array, task_array, tasks_array};
 
 /// The to-do (待办) API of one app.
 #[php_class]
@@ -31,34 +32,6 @@ impl Todo {
             api: client.todos(),
         }
     }
-}
-
-/// A task (or `null`) as a PHP array.
-fn task_array(task: Task) -> PhpResult<ZBox<ZendHashTable>> {
-    answer_array(&Value::Object(task))
-}
-
-/// A list of cards as a PHP list.
-fn tasks_array(tasks: Vec<Task>) -> PhpResult<ZBox<ZendHashTable>> {
-    answer_array(&Value::Array(
-        tasks.into_iter().map(Value::Object).collect(),
-    ))
-}
-
-/// `['next_token' => ?string, 'tasks' => list]`.
-fn page_array(page: TaskPage) -> PhpResult<ZBox<ZendHashTable>> {
-    let mut array = serde_json::Map::new();
-    array.insert("next_token".to_owned(), Value::from(page.next_token));
-    array.insert(
-        "tasks".to_owned(),
-        Value::Array(page.tasks.into_iter().map(Value::Object).collect()),
-    );
-    answer_array(&Value::Object(array))
-}
-
-/// An optional id argument as text.
-fn optional<'a>(value: &Option<PhpStr<'a>>, name: &str) -> PhpResult<Option<&'a str>> {
-    value.as_ref().map(|v| v.arg(name).or_throw()).transpose()
 }
 
 #[php_impl]
@@ -84,9 +57,9 @@ impl Todo {
         task: ArrayArg,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let unionId = unionId.arg("unionId").or_throw()?;
-        let task = input::task(&task.copy("task")?)?;
-        let operatorId = optional(&operatorId, "operatorId")?;
+        let unionId = unionId.arg("unionId")?;
+        let task = input::task(&task.copy("task")?, "task")?;
+        let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
         task_array(self.api.create(unionId, &task, operatorId).or_throw()?)
     }
 
@@ -100,18 +73,12 @@ impl Todo {
         tasks: ArrayArg,
         options: ArrayArg,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let unionId = unionId.arg("unionId").or_throw()?;
+        let unionId = unionId.arg("unionId")?;
         let tasks = tasks.copy("tasks")?;
-        let items = batch::items(&tasks, "tasks")?;
-        let mut keys = Vec::with_capacity(items.len());
-        let mut new = Vec::with_capacity(items.len());
-        for (key, item) in items {
-            new.push(input::named_task(item, &format!("tasks[{key}]"))?);
-            keys.push(key);
-        }
+        let (keys, new) = batch::items(&tasks, "tasks", input::task)?;
         let mut operator = None;
         let batch = batch::options(&options.copy("options")?, &["operator_id"], |_, v| {
-            operator = Some(v.text("options[operator_id]")?.to_owned());
+            operator = Some(v.string("options[operator_id]")?.to_owned());
             Ok(())
         })?;
         let results: Vec<_> = self
@@ -138,8 +105,8 @@ impl Todo {
 
     /// The task, or `null` when it does not exist (or was deleted).
     pub fn get(&self, unionId: PhpStr, taskId: PhpStr) -> PhpResult<Option<ZBox<ZendHashTable>>> {
-        let unionId = unionId.arg("unionId").or_throw()?;
-        let taskId = taskId.arg("taskId").or_throw()?;
+        let unionId = unionId.arg("unionId")?;
+        let taskId = taskId.arg("taskId")?;
         self.api
             .get(unionId, taskId)
             .or_throw()?
@@ -153,8 +120,8 @@ impl Todo {
         unionId: PhpStr,
         sourceId: PhpStr,
     ) -> PhpResult<Option<ZBox<ZendHashTable>>> {
-        let unionId = unionId.arg("unionId").or_throw()?;
-        let sourceId = sourceId.arg("sourceId").or_throw()?;
+        let unionId = unionId.arg("unionId")?;
+        let sourceId = sourceId.arg("sourceId")?;
         self.api
             .find_by_source_id(unionId, sourceId)
             .or_throw()?
@@ -170,10 +137,10 @@ impl Todo {
         changes: ArrayArg,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<bool> {
-        let unionId = unionId.arg("unionId").or_throw()?;
-        let taskId = taskId.arg("taskId").or_throw()?;
+        let unionId = unionId.arg("unionId")?;
+        let taskId = taskId.arg("taskId")?;
         let changes = input::changes(&changes.copy("changes")?)?;
-        let operatorId = optional(&operatorId, "operatorId")?;
+        let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
         self.api
             .update(unionId, taskId, &changes, operatorId)
             .or_throw()
@@ -188,9 +155,9 @@ impl Todo {
         done: bool,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<bool> {
-        let unionId = unionId.arg("unionId").or_throw()?;
-        let taskId = taskId.arg("taskId").or_throw()?;
-        let operatorId = optional(&operatorId, "operatorId")?;
+        let unionId = unionId.arg("unionId")?;
+        let taskId = taskId.arg("taskId")?;
+        let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
         self.api
             .complete(unionId, taskId, done, operatorId)
             .or_throw()
@@ -204,10 +171,10 @@ impl Todo {
         done: ArrayArg,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<bool> {
-        let unionId = unionId.arg("unionId").or_throw()?;
-        let taskId = taskId.arg("taskId").or_throw()?;
+        let unionId = unionId.arg("unionId")?;
+        let taskId = taskId.arg("taskId")?;
         let done = input::executor_status(&done.copy("done")?)?;
-        let operatorId = optional(&operatorId, "operatorId")?;
+        let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
         self.api
             .set_executor_status(unionId, taskId, &done, operatorId)
             .or_throw()
@@ -220,9 +187,9 @@ impl Todo {
         taskId: PhpStr,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<bool> {
-        let unionId = unionId.arg("unionId").or_throw()?;
-        let taskId = taskId.arg("taskId").or_throw()?;
-        let operatorId = optional(&operatorId, "operatorId")?;
+        let unionId = unionId.arg("unionId")?;
+        let taskId = taskId.arg("taskId")?;
+        let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
         self.api.delete(unionId, taskId, operatorId).or_throw()
     }
 
@@ -235,8 +202,8 @@ impl Todo {
         nextToken: Option<PhpStr>,
         roles: ArrayArg,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let unionId = unionId.arg("unionId").or_throw()?;
-        let nextToken = optional(&nextToken, "nextToken")?;
+        let unionId = unionId.arg("unionId")?;
+        let nextToken = PhpStr::optional(nextToken.as_ref(), "nextToken")?;
         let roles = input::roles(&roles.copy("roles")?)?;
         page_array(self.api.list(unionId, done, nextToken, &roles).or_throw()?)
     }
@@ -249,7 +216,7 @@ impl Todo {
         done: bool,
         roles: ArrayArg,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let unionId = unionId.arg("unionId").or_throw()?;
+        let unionId = unionId.arg("unionId")?;
         let roles = input::roles(&roles.copy("roles")?)?;
         tasks_array(self.api.all(unionId, done, &roles).or_throw()?)
     }

@@ -54,12 +54,12 @@ impl WorkRecord {
         forms: ArrayArg,
         options: ArrayArg,
     ) -> PhpResult<String> {
-        let utf8 = |value: &PhpStr, name: &str| value.arg(name).or_throw().map(str::to_owned);
+        let utf8 = |value: &PhpStr, name: &str| value.arg(name).map(str::to_owned);
         let mut record = NewRecord {
             user_id: utf8(&userId, "userId")?,
             title: utf8(&title, "title")?,
             url: utf8(&url, "url")?,
-            forms: input::forms(&forms.copy("forms")?)?,
+            forms: input::forms(&forms.copy("forms")?, "forms")?,
             ..NewRecord::default()
         };
         input::apply_options(&mut record, &options.copy("options")?)?;
@@ -75,13 +75,7 @@ impl WorkRecord {
         options: ArrayArg,
     ) -> PhpResult<ZBox<ZendHashTable>> {
         let records = records.copy("records")?;
-        let items = batch::items(&records, "records")?;
-        let mut keys = Vec::with_capacity(items.len());
-        let mut new = Vec::with_capacity(items.len());
-        for (key, item) in items {
-            new.push(input::record(item, &format!("records[{key}]"))?);
-            keys.push(key);
-        }
+        let (keys, new) = batch::items(&records, "records", input::record)?;
         let batch = batch::options(&options.copy("options")?, &[], |_, _| Ok(()))?;
         let results = self.api.create_many(&new, &batch).or_throw()?;
         batch::results(&keys, results, 0, |entry, id| {
@@ -92,8 +86,8 @@ impl WorkRecord {
 
     /// Marks a record done; `$recordId` may also be the record's `biz_id`.
     pub fn complete(&self, userId: PhpStr, recordId: PhpStr) -> PhpResult<bool> {
-        let userId = userId.arg("userId").or_throw()?;
-        let recordId = recordId.arg("recordId").or_throw()?;
+        let userId = userId.arg("userId")?;
+        let recordId = recordId.arg("recordId")?;
         self.api.complete(userId, recordId).or_throw()
     }
 
@@ -106,7 +100,7 @@ impl WorkRecord {
         offset: i64,
         limit: i64,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let userId = userId.arg("userId").or_throw()?;
+        let userId = userId.arg("userId")?;
         let status = RecordStatus::from_code(status).or_throw()?;
         page_array(&self.api.list(userId, status, offset, limit).or_throw()?)
     }
@@ -114,15 +108,15 @@ impl WorkRecord {
     /// Every record with `$status`, all pages.
     #[php(defaults(status = 0))]
     pub fn all(&self, userId: PhpStr, status: i64) -> PhpResult<ZBox<ZendHashTable>> {
-        let userId = userId.arg("userId").or_throw()?;
+        let userId = userId.arg("userId")?;
         let status = RecordStatus::from_code(status).or_throw()?;
         records_array(&self.api.all(userId, status).or_throw()?)
     }
 
     /// The record, pending or done; `null` when the user has no such record.
     pub fn find(&self, userId: PhpStr, recordId: PhpStr) -> PhpResult<Option<ZBox<ZendHashTable>>> {
-        let userId = userId.arg("userId").or_throw()?;
-        let recordId = recordId.arg("recordId").or_throw()?;
+        let userId = userId.arg("userId")?;
+        let recordId = recordId.arg("recordId")?;
         let found = self.api.find(userId, recordId).or_throw()?;
         found.as_ref().map(one_record).transpose()
     }

@@ -1,4 +1,5 @@
-//! The one way an exception to throw is made: any class, with a message the engine can take.
+//! The one way an exception to throw is made: any class, with a message the engine can take
+//! (it reads messages, like the cells of `phpinfo()`, as C strings: see [`visible`]).
 
 use std::borrow::Cow;
 

@@ -10,8 +10,8 @@ mod options;
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
-use dingtalk_core::Ack;
-use ext_php_rs::exception::PhpResult;
+use dingtalk_core::{Ack, Event};
+use ext_php_rs::exception::{PhpException, PhpResult};
 use ext_php_rs::ffi::zend_object;
 use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
@@ -23,7 +23,7 @@ use crate::exceptions::{refused, OrThrow};
 use crate::php::arg_error::ArgError;
 use crate::php::args::ArrayArg;
 use crate::php::signals::Signals;
-use options::OnError;
+use options::{OnError, Run};
 
 extern "C" {
     /// Whether a pending "exception" is the engine's unwinding for `exit()`.
@@ -80,6 +80,82 @@ impl Drop for Running<'_> {
     }
 }
 
+/// What `run()` does after an event.
+enum Next {
+    /// Waits for the next one.
+    Wait,
+    /// Returns.
+    End,
+    /// Returns at once: `exit()` was called.
+    Exit,
+    /// Throws.
+    Fail(PhpException),
+}
+
+impl Stream {
+    /// How long the next wait for an event may last; `None` when `run()` is to return.
+    fn next_wait(&self, bounds: &Run, deadline: Option<Instant>, handled: u64) -> Option<Duration> {
+        if self.stop.get() || bounds.max_events.is_some_and(|max| handled >= max) {
+            return None;
+        }
+        let now = Instant::now();
+        match deadline {
+            Some(deadline) if deadline <= now => None,
+            Some(deadline) => Some(TICK.min(deadline - now)),
+            None => Some(TICK),
+        }
+    }
+
+    fn acknowledge(&self, event: &Event, ack: Ack) {
+        self.core.borrow_mut().acknowledge(event, ack);
+    }
+
+    /// Gives `event` to `$onEvent` (counted in `handled`) and acknowledges it by what the
+    /// callable did: `false` asks for it again later, a throwable too.
+    fn deliver(
+        &self,
+        event: &Event,
+        on_event: &ZendCallable,
+        on_error: OnError,
+        handled: &mut u64,
+    ) -> Next {
+        let array = match event::event_array(event) {
+            Ok(array) => array,
+            Err(error) => {
+                // Not for this process: DingTalk delivers it again (maybe to another).
+                self.acknowledge(event, Ack::Later);
+                return Next::Fail(error);
+            }
+        };
+        *handled += 1;
+        let answer = on_event.try_call(vec![&array]);
+        if ExecutorGlobals::has_exception() {
+            let next = match thrown(on_error) {
+                Thrown::Exit => return Next::Exit,
+                Thrown::Rethrow => Next::End,
+                Thrown::Dropped => Next::Wait,
+            };
+            self.acknowledge(event, Ack::Later);
+            return next;
+        }
+        match answer {
+            Ok(value) => {
+                let ack = if value.is_false() {
+                    Ack::Later
+                } else {
+                    Ack::Success
+                };
+                self.acknowledge(event, ack);
+                Next::Wait
+            }
+            Err(_) => {
+                self.acknowledge(event, Ack::Later);
+                Next::Fail(ArgError::not_callable("onEvent").into())
+            }
+        }
+    }
+}
+
 #[php_impl]
 impl Stream {
     /// `new Stream(Client $client, array $options = [])`: nothing is sent yet.
@@ -108,24 +184,16 @@ impl Stream {
         let deadline = bounds.timeout.map(|t| Instant::now() + t);
         let mut handled: u64 = 0;
         let result = loop {
-            if self.stop.get() || signals.caught() {
+            let wait = self.next_wait(&bounds, deadline, handled);
+            let Some(wait) = wait.filter(|_| !signals.caught()) else {
                 break Ok(());
-            }
-            if bounds.max_events.is_some_and(|max| handled >= max) {
-                break Ok(());
-            }
-            let now = Instant::now();
-            let wait = match deadline {
-                Some(deadline) if deadline <= now => break Ok(()),
-                Some(deadline) => TICK.min(deadline - now),
-                None => TICK,
             };
             let next = self.core.borrow_mut().next_event(wait);
             signals.dispatch();
             if ExecutorGlobals::has_exception() {
                 // The script's signal handler threw: that ends run(), the throwable pending.
                 if let Ok(Some(event)) = &next {
-                    self.core.borrow_mut().acknowledge(event, Ack::Later);
+                    self.acknowledge(event, Ack::Later);
                 }
                 break Ok(());
             }
@@ -134,38 +202,12 @@ impl Stream {
                 Ok(None) => continue,
                 Err(error) => break Err(error),
             };
-            let array = match event::event_array(&event) {
-                Ok(array) => array,
-                Err(error) => {
-                    // Not for this process: DingTalk delivers it again (maybe to another).
-                    self.core.borrow_mut().acknowledge(&event, Ack::Later);
-                    break Err(error);
-                }
-            };
-            handled += 1;
-            let answer = onEvent.try_call(vec![&array]);
-            if ExecutorGlobals::has_exception() {
-                match thrown(bounds.on_error) {
-                    Thrown::Exit => return Ok(0),
-                    Thrown::Rethrow => {
-                        self.core.borrow_mut().acknowledge(&event, Ack::Later);
-                        break Ok(());
-                    }
-                    Thrown::Dropped => {
-                        self.core.borrow_mut().acknowledge(&event, Ack::Later);
-                        continue;
-                    }
-                }
+            match self.deliver(&event, &onEvent, bounds.on_error, &mut handled) {
+                Next::Wait => {}
+                Next::End => break Ok(()),
+                Next::Exit => return Ok(0),
+                Next::Fail(error) => break Err(error),
             }
-            let ack = match answer {
-                Ok(value) if value.is_false() => Ack::Later,
-                Ok(_) => Ack::Success,
-                Err(_) => {
-                    self.core.borrow_mut().acknowledge(&event, Ack::Later);
-                    break Err(ArgError::not_callable("onEvent").into());
-                }
-            };
-            self.core.borrow_mut().acknowledge(&event, ack);
         };
         // Nobody reads the connection any more: closed, so the gateway stops delivering to it.
         self.core.borrow_mut().close();

@@ -8,8 +8,9 @@ use ext_php_rs::exception::PhpResult;
 use crate::exceptions::OrThrow;
 use crate::php::value::{PhpArray, PhpValue};
 
-/// How an option's value is read (from PHP; `dingtalk.*` ini entries read text the same way),
-/// and the core's setter of options `T` that checks and stores it.
+/// How an option's value is read (from a PHP value by [`Setter::set`]; from the text of a
+/// `dingtalk.*` ini entry by the client's `ini` module), and the core's setter of options `T`
+/// that checks and stores it.
 pub enum Setter<T> {
     /// A string.
     Text(fn(T, &str) -> CoreResult<T>),

@@ -33,7 +33,7 @@ enum Cause<'a> {
 
 /// What is thrown for a failure: its class, its message and, for one that carries DingTalk's
 /// answer, that answer.
-pub struct Failure<'a> {
+struct Failure<'a> {
     class: Class,
     message: String,
     answer: Option<&'a ApiError>,
@@ -57,7 +57,7 @@ impl<'a> Failure<'a> {
     }
 
     /// The exception to throw.
-    pub fn exception(self) -> PhpException {
+    fn exception(self) -> PhpException {
         let class = self.class.entry();
         let exception = exception(class, &self.message);
         match self
@@ -71,7 +71,7 @@ impl<'a> Failure<'a> {
 
     /// The exception object, made (with the file, line and trace of the PHP call running now)
     /// but not thrown.
-    pub fn object(self) -> PhpResult<Zval> {
+    fn object(self) -> PhpResult<Zval> {
         let class = self.class.entry();
         let object = match self.answer {
             Some(answer) => object::carrying(class, answer, &self.message),

@@ -48,7 +48,8 @@ if ((getenv('DINGTALK_TIMEOUT') ?: '') !== '') {
     $bounds['timeout'] = (float) getenv('DINGTALK_TIMEOUT');
 }
 
-$stream = new Stream(new Client($key, $secret, $options));
+$client = new Client($key, $secret, $options);
+$stream = new Stream($client);
 
 /**
  * DingTalk may deliver an event twice (an acknowledgement lost with its connection, a retry):
@@ -57,18 +58,31 @@ $stream = new Stream(new Client($key, $secret, $options));
  */
 $seen = [];
 
-$handled = $stream->run(function (array $event) use (&$seen): bool {
+$handled = $stream->run(function (array $event) use (&$seen, $client): bool {
     if (isset($seen[$event['id']])) {
         return true;   // a duplicate: already handled, acknowledge it again
     }
     if (str_starts_with($event['type'], 'todo_task_')) {
+        // A to-do event names the task and everyone on it (unionIdList: creator, executors,
+        // participants), nothing more: the task itself is read with the to-do API.
         $data = $event['data'];
+        $taskId = (string) ($data['taskId'] ?? '?');
+        $people = $data['unionIdList'] ?? [];
+        $subject = '';
+        if ($event['type'] !== 'todo_task_delete' && isset($people[0])) {
+            try {
+                $task = $client->todos()->get($people[0], $taskId);
+                $subject = $task === null ? '' : ' "' . $task['subject'] . '"';
+            } catch (DingTalk\Exception $e) {
+                fwrite(STDERR, "stream-worker: cannot read task {$taskId}: {$e->getMessage()}\n");
+            }
+        }
         printf(
             "%s %s task %s%s\n",
             date('c', intdiv((int) ($event['born_time'] ?? 0), 1000)),
             substr($event['type'], strlen('todo_task_')),
-            $data['taskId'] ?? '?',
-            isset($data['task']['subject']) ? ' "' . $data['task']['subject'] . '"' : ''
+            $taskId,
+            $subject
         );
     } else {
         printf("%s event %s\n", $event['type'], $event['id']);

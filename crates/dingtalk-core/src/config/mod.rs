@@ -313,7 +313,9 @@ mod tests {
 
     #[test]
     fn endpoint_sets_both_hosts() {
-        let o = Options::default().endpoint("http://127.0.0.1:8080/gw/").unwrap();
+        let o = Options::default()
+            .endpoint("http://127.0.0.1:8080/gw/")
+            .unwrap();
         assert_eq!(o.base_url, "http://127.0.0.1:8080/gw");
         assert_eq!(o.api_base_url, "http://127.0.0.1:8080/gw");
         match Options::default().endpoint("ftp://x") {

@@ -6,8 +6,8 @@
  *   DINGTALK_APP_KEY=... DINGTALK_APP_SECRET=... php -d extension=target/debug/libdingtalk.so examples/stream-worker.php
  *
  *   DINGTALK_APP_KEY, DINGTALK_APP_SECRET  the app's key and secret (its clientId and clientSecret)
- *   DINGTALK_BASE_URL                     optional: the emulator, e.g. http://127.0.0.1:8080 (both
- *                                         API hosts and so the Stream gateway are taken from it)
+ *   DINGTALK_ENDPOINT                     optional: one server for both API families, e.g. the
+ *                                         emulator at http://127.0.0.1:8080 (its Stream gateway too)
  *   DINGTALK_MAX_EVENTS, DINGTALK_TIMEOUT  optional: end after that many events or seconds
  *
  * The app must use Stream mode for its events (developer console, 事件订阅 › Stream 模式 推送)
@@ -36,9 +36,9 @@ if ($key === '' || $secret === '') {
     exit(1);
 }
 $options = [];
-$url = getenv('DINGTALK_BASE_URL') ?: '';
+$url = getenv('DINGTALK_ENDPOINT') ?: '';
 if ($url !== '') {
-    $options = ['base_url' => $url, 'api_base_url' => $url];
+    $options = ['endpoint' => $url];
 }
 $bounds = [];
 if ((getenv('DINGTALK_MAX_EVENTS') ?: '') !== '') {

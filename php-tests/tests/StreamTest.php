@@ -126,7 +126,7 @@ final class StreamTest extends TestCase
         $env = getenv() + [
             'DINGTALK_APP_KEY' => Emulator::DEMO_KEY,
             'DINGTALK_APP_SECRET' => Emulator::DEMO_SECRET,
-            'DINGTALK_BASE_URL' => $this->gateway()->url(),
+            'DINGTALK_ENDPOINT' => $this->gateway()->url(),
             'DINGTALK_MAX_EVENTS' => '1',
             'DINGTALK_TIMEOUT' => (string) self::PATIENCE,
         ];

@@ -193,6 +193,17 @@ final class TestingPackageTest extends TestCase
         );
     }
 
+    public function testTheTestingGuideShowsTheExampleAppAsItIs(): void
+    {
+        $root = dirname(__DIR__, 2);
+        $guide = (string) file_get_contents("{$root}/docs/testing.md");
+        $example = "{$root}/testing/example";
+        foreach (['tests/bootstrap.php' => 'php', 'src/Reminders.php' => 'php', 'tests/RemindersTest.php' => 'php fragment'] as $file => $fence) {
+            $block = "```{$fence}\n" . file_get_contents("{$example}/{$file}") . "```\n";
+            $this->assertStringContainsString($block, $guide, "docs/testing.md does not show testing/example/{$file} as it is");
+        }
+    }
+
     /**
      * Runs `$code` in `php -n` with the helper's classes autoloaded, the `-d` settings
      * `$settings` and the environment `$env` (nothing else). Returns `[exit code, stdout +

@@ -94,6 +94,27 @@ final class TestingPackageTest extends TestCase
         $second->stop();
     }
 
+    public function testAnyControlRequestAnswersOrSaysWhyNot(): void
+    {
+        $emulator = Emulator::start([], SuiteEmulator::binary());
+        $this->assertSame(['queued' => 2], $emulator->control('POST', '/_emulator/faults', [
+            ['path' => '/gettoken', 'status' => 502, 'count' => 2],
+            ['path' => '/v1.0/todo/', 'drop' => true],
+        ]));
+        $this->assertSame(['faults' => [['path' => '/gettoken', 'remaining' => 2], ['path' => '/v1.0/todo/', 'remaining' => 1]]], $emulator->control('GET', '/_emulator/faults'));
+        $refused = $this->throws(EmulatorException::class, fn () => $emulator->faults([['path' => 'no-slash', 'status' => 500]]));
+        $this->assertStringStartsWith('control request POST /_emulator/faults answered HTTP 400: {"error":', $refused->getMessage());
+        $emulator->clearFaults();
+        $this->assertSame([], $emulator->pendingFaults());
+
+        $pushed = $emulator->push('todo_task_update', ['taskId' => 't1']);
+        $this->assertNull($pushed['id']);
+        $events = $emulator->events(5.0);
+        $this->assertTrue($events['settled']);
+        $this->assertSame(['issued' => 0, 'refused' => 0], $emulator->streamLog()['tickets']);
+        $emulator->stop();
+    }
+
     public function testTlsFlagsAndUsers(): void
     {
         $emulator = Emulator::start(['--tls-self-signed', '--user=boss:U-BOSS', '--strict-users'], SuiteEmulator::binary());

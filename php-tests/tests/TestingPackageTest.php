@@ -94,6 +94,27 @@ final class TestingPackageTest extends TestCase
         $second->stop();
     }
 
+    public function testAnyControlRequestAnswersOrSaysWhyNot(): void
+    {
+        $emulator = Emulator::start([], SuiteEmulator::binary());
+        $this->assertSame(['queued' => 2], $emulator->control('POST', '/_emulator/faults', [
+            ['path' => '/gettoken', 'status' => 502, 'count' => 2],
+            ['path' => '/v1.0/todo/', 'drop' => true],
+        ]));
+        $this->assertSame(['faults' => [['path' => '/gettoken', 'remaining' => 2], ['path' => '/v1.0/todo/', 'remaining' => 1]]], $emulator->control('GET', '/_emulator/faults'));
+        $refused = $this->throws(EmulatorException::class, fn () => $emulator->faults([['path' => 'no-slash', 'status' => 500]]));
+        $this->assertStringStartsWith('control request POST /_emulator/faults answered HTTP 400: {"error":', $refused->getMessage());
+        $emulator->clearFaults();
+        $this->assertSame([], $emulator->pendingFaults());
+
+        $pushed = $emulator->push('todo_task_update', ['taskId' => 't1']);
+        $this->assertNull($pushed['id']);
+        $events = $emulator->events(5.0);
+        $this->assertTrue($events['settled']);
+        $this->assertSame(['issued' => 0, 'refused' => 0], $emulator->streamLog()['tickets']);
+        $emulator->stop();
+    }
+
     public function testTlsFlagsAndUsers(): void
     {
         $emulator = Emulator::start(['--tls-self-signed', '--user=boss:U-BOSS', '--strict-users'], SuiteEmulator::binary());
@@ -191,6 +212,17 @@ final class TestingPackageTest extends TestCase
             [0, "{$bin}/dingtalk-emulator"],
             array_slice($this->runHelper($find, ['-d', "extension_dir={$ext}"], $path + ['DINGTALK_EMULATOR_BIN' => "{$bin}/dingtalk-emulator"]), 0, 2)
         );
+    }
+
+    public function testTheTestingGuideShowsTheExampleAppAsItIs(): void
+    {
+        $root = dirname(__DIR__, 2);
+        $guide = (string) file_get_contents("{$root}/docs/testing.md");
+        $example = "{$root}/testing/example";
+        foreach (['tests/bootstrap.php' => 'php', 'src/Reminders.php' => 'php', 'tests/RemindersTest.php' => 'php fragment'] as $file => $fence) {
+            $block = "```{$fence}\n" . file_get_contents("{$example}/{$file}") . "```\n";
+            $this->assertStringContainsString($block, $guide, "docs/testing.md does not show testing/example/{$file} as it is");
+        }
     }
 
     /**

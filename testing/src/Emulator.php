@@ -347,6 +347,11 @@ final class Emulator
         $this->stop();
     }
 
+    /** One object per process: a copy would stop the emulator the original still uses. */
+    private function __clone()
+    {
+    }
+
     /** Registers the emulator for the shutdown function, which stops what is still running. */
     private static function track(self $emulator): void
     {

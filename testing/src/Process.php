@@ -37,7 +37,9 @@ final class Process
         $this->handle = $handle;
         $this->pipes = $pipes;
         $this->stderrFile = $stderrFile;
-        $this->pid = (int) proc_get_status($handle)['pid'];
+        $status = proc_get_status($handle);
+        $this->pid = (int) $status['pid'];
+        $this->observe($status);
     }
 
     /**
@@ -79,9 +81,18 @@ final class Process
         if (!is_resource($this->handle)) {
             return false;
         }
-        $status = proc_get_status($this->handle);
+        return $this->observe(proc_get_status($this->handle));
+    }
+
+    /**
+     * Keeps how the process ended from the first status that shows it: proc_get_status() tells
+     * the exit status once only, on the call that sees the exit (later calls say -1).
+     *
+     * @param array<string, mixed> $status
+     */
+    private function observe(array $status): bool
+    {
         if (!$status['running'] && $this->ending === null) {
-            // proc_get_status() tells the exit status once only, on the call that sees the exit.
             $this->ending = $status['signaled']
                 ? "was killed by signal {$status['termsig']}"
                 : "exited with status {$status['exitcode']}";

@@ -16,7 +16,7 @@
  *
  * Runs until SIGTERM or SIGINT (Ctrl-C), which end it cleanly after the event in hand: that
  * event is acknowledged first, then run() returns and the script exits with status 0. Under
- * systemd or supervisor it is restarted if it ever fails (see the README).
+ * systemd or supervisor it is restarted if it ever fails (see docs/events.md).
  */
 
 declare(strict_types=1);

@@ -197,6 +197,22 @@ final class DocsTest extends TestCase
         $this->assertLessThan(self::README_MAX_LINES, $lines, 'README.md is the front page: move the details to docs/');
     }
 
+    /**
+     * docs/configuration.md's table has a row per ini entry of the loaded extension, each
+     * naming the option of the same name: a new option cannot go undocumented.
+     */
+    public function testTheConfigurationTableListsEveryOption(): void
+    {
+        $text = (string) file_get_contents(self::root() . '/docs/configuration.md');
+        preg_match_all('~^\| `([a-z_]+)` \| `dingtalk\.([a-z_]+)` \|~m', $text, $rows);
+        $this->assertSame($rows[1], $rows[2], 'each row names an option and its own ini entry');
+        $entries = array_map(static fn (string $name): string => substr($name, strlen('dingtalk.')), array_keys(ini_get_all('dingtalk')));
+        sort($entries);
+        $documented = $rows[2];
+        sort($documented);
+        $this->assertSame($entries, $documented, 'docs/configuration.md documents exactly the dingtalk.* ini entries');
+    }
+
     /** A block that holds PHP code is labelled php (so that it runs), never left unlabelled. */
     public function testPhpCodeIsInPhpBlocks(): void
     {

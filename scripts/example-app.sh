@@ -9,8 +9,9 @@
 #   scripts/example-app.sh run DIR PHP [PHP-ARG...]  runs the example's PHPUnit with that PHP, e.g.
 #                                                  php -d extension=/path/to/dingtalk.so
 #
-# `run` sets no DINGTALK_EMULATOR_BIN and keeps cargo off the PATH: the testing package must find
-# the dingtalk-emulator installed with the extension by itself (beside it, or on the PATH given).
+# `run` sets no DINGTALK_EMULATOR_BIN and keeps cargo off the PATH (APP_PATH, default
+# /usr/local/bin:/usr/bin:/bin): the testing package must find the dingtalk-emulator installed with
+# the extension by itself, beside it or on that PATH.
 # PHPUNIT names PHPUnit (default /usr/bin/phpunit); the tests run on PHPUnit 9.6 to 13.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,14 +21,14 @@ usage() {
   exit 2
 }
 (($# >= 2)) || usage
-mode="$1" dir="$2"
+mode="$1"
+dir="$(mkdir -p "$2" && cd "$2" && pwd)"
 shift 2
 app="$dir/testing/example"
 
 case "$mode" in
   prepare)
     rm -rf "$dir/testing"
-    mkdir -p "$dir"
     cp -R "$repo/testing" "$dir/testing"
     rm -rf "$app/vendor" "$app/composer.lock"
     # The extension is not loaded where Composer runs: the app's ext-dingtalk is checked by `run`.
@@ -38,7 +39,7 @@ case "$mode" in
     (($# >= 1)) || usage
     [ -f "$app/vendor/autoload.php" ] || { echo "$app is not prepared (scripts/example-app.sh prepare $dir)" >&2; exit 1; }
     cd "$app"
-    out="$(env -u DINGTALK_EMULATOR_BIN PATH=/usr/local/bin:/usr/bin:/bin \
+    out="$(env -u DINGTALK_EMULATOR_BIN PATH="${APP_PATH:-/usr/local/bin:/usr/bin:/bin}" \
       "$@" "${PHPUNIT:-/usr/bin/phpunit}" --bootstrap tests/bootstrap.php tests 2>&1)" ||
       { echo "$out" >&2; echo "example-app: FAIL: $*" >&2; exit 1; }
     grep -q '^OK (2 tests' <<<"$out" || { echo "$out" >&2; echo "example-app: FAIL: not the 2 tests passing" >&2; exit 1; }

@@ -14,7 +14,8 @@ use serde_json::json;
 
 use crate::errors::json;
 use crate::params::query_param;
-use crate::state::{lock, AppState};
+use crate::state::AppState;
+use crate::sync::lock;
 
 /// An answer of the control API: this status and JSON.
 pub(crate) fn answer(status: StatusCode, value: &serde_json::Value) -> Response {

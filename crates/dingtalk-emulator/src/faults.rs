@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use crate::raw_body::{RawBody, Text, MIN_PADDED};
-use crate::state::lock;
+use crate::sync::lock;
 
 /// One fault as posted to `/_emulator/faults`.
 #[derive(Debug, Deserialize)]

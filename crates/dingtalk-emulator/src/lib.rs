@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+mod clock;
 mod config;
 mod connection;
 mod control;
@@ -35,6 +36,7 @@ mod spawn;
 mod state;
 mod stats;
 mod stream;
+mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tls;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::state::lock;
+use crate::sync::lock;
 
 /// (app index, API path) -> (window second, calls in it).
 type Windows = HashMap<(usize, &'static str), (u64, u32)>;

@@ -3,7 +3,7 @@
 //! Each part sits behind its own small lock that is taken for a map operation and
 //! released before any await, so requests never queue behind a slow one.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -16,6 +16,7 @@ use crate::qps::Qps;
 use crate::record_store::RecordStore;
 use crate::stats::Stats;
 use crate::stream::Hub;
+use crate::sync::lock;
 use crate::todo_events::TodoEvents;
 use crate::todo_store::TodoStore;
 use crate::token_store::TokenStore;
@@ -105,10 +106,4 @@ impl AppState {
         }
         self.stream.reset();
     }
-}
-
-/// Takes a lock even if a thread panicked while holding it: every critical section
-/// here leaves its map consistent, so the data is still good.
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use crate::state::lock;
+use crate::sync::lock;
 
 /// Paths whose calls count as token fetches.
 const TOKEN_PATHS: [&str; 2] = ["/gettoken", "/v1.0/oauth2/accessToken"];

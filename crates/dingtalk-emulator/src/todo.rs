@@ -6,7 +6,6 @@
 //! `operatorId` is read from the query only. Every change notifies `todo_events`.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -15,9 +14,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
+use crate::clock::now_millis;
 use crate::errors::{self, v1_error};
 use crate::params::query_param;
-use crate::state::{lock, AppState};
+use crate::state::AppState;
+use crate::sync::lock;
 use crate::todo_events::{TodoEvent, TodoEventKind};
 use crate::todo_fields::{self, FieldError};
 use crate::todo_store::{StoreError, Task, TodoStore, PAGE_SIZE};
@@ -150,10 +151,9 @@ fn prelude(
     })
 }
 
+/// Task times are signed milliseconds, as DingTalk's JSON has them.
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    i64::try_from(now_millis()).unwrap_or(i64::MAX)
 }
 
 /// Notifies the change and returns the task object. Called with the store locked, so

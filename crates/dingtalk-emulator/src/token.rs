@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use crate::errors::{self, json, oapi_error, v1_error, v1_json, INVALID_PARAMETER};
 use crate::params::query_param;
-use crate::state::{lock, AppState};
+use crate::state::AppState;
+use crate::sync::lock;
 use crate::token_store::TokenCheck;
 
 /// errcode for a wrong appkey/appsecret (the one DingTalk sends in practice).

@@ -17,7 +17,8 @@ use crate::errors::{json, oapi_error, INVALID_PARAMETER};
 use crate::oapi::prelude;
 use crate::params::{optional_int, optional_str, required_int, required_str};
 use crate::record_store::{AddError, Form, NewRecord};
-use crate::state::{lock, AppState};
+use crate::state::AppState;
+use crate::sync::lock;
 
 pub const ADD: &str = "/topapi/workrecord/add";
 pub const UPDATE: &str = "/topapi/workrecord/update";

@@ -18,11 +18,12 @@ mod log;
 pub mod todo;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use reqwest::Url;
 use serde_json::{Map, Value};
 
+use crate::clock::now_millis;
 use crate::config::PushConfig;
 use crate::ids::Ids;
 use crypto::PushCrypto;
@@ -47,12 +48,6 @@ pub struct Pusher {
     http: reqwest::Client,
     ids: Ids,
     pub log: Log,
-}
-
-pub fn now_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl Pusher {

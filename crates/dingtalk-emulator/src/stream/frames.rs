@@ -4,7 +4,8 @@
 use serde_json::{json, Value};
 
 use super::hub::EventEntry;
-use crate::push::{now_millis, CORP_ID};
+use crate::clock::now_millis;
+use crate::push::CORP_ID;
 
 fn frame(kind: &str, headers: Value, data: &str) -> String {
     json!({"specVersion": "1.0", "type": kind, "headers": headers, "data": data}).to_string()

@@ -10,10 +10,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
 
+use crate::clock::now_millis;
 use crate::config::StreamConfig;
 use crate::ids::Ids;
-use crate::push::now_millis;
-use crate::state::lock;
+use crate::sync::lock;
 
 /// The most events kept; older ones are forgotten (and no longer delivered).
 const MAX_EVENTS: usize = 10_000;

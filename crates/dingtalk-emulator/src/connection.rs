@@ -22,7 +22,7 @@ use tokio::sync::{watch, Notify};
 use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
-use crate::errors::{self, oapi_error_body, v1_error_body, v1_json};
+use crate::family::{fallback, json, oapi, v1};
 use crate::faults::{is_control_path, FaultAction};
 use crate::raw_body::fill;
 use crate::state::AppState;
@@ -121,7 +121,7 @@ async fn handle(
     } else {
         // Counted before faults, so a faulted request shows in the stats too.
         let path = request.uri().path();
-        state.stats.count(path);
+        state.stats.count_request(path);
         state.faults.take(path)
     };
     let Some(fault) = fault else {
@@ -152,14 +152,14 @@ async fn handle(
         } => {
             let fill = |text: &str| fill(text, &query);
             let request_id = request_id.map_or_else(|| state.ids.request_id(), |r| fill(&r));
-            let body = oapi_error_body(
+            let body = oapi::error_body(
                 errcode,
                 &fill(&errmsg),
                 sub_code.as_deref().map(fill).as_deref(),
                 sub_msg.as_deref().map(fill).as_deref(),
                 &request_id,
             );
-            Ok(errors::json(StatusCode::OK, body))
+            Ok(json(StatusCode::OK, body))
         }
         FaultAction::V1Error {
             status,
@@ -168,13 +168,13 @@ async fn handle(
             required_scopes,
         } => {
             let request_id = state.ids.request_id();
-            let body = v1_error_body(
+            let body = v1::error_body(
                 &fill(&code, &query),
                 &fill(&message, &query),
                 required_scopes.as_deref(),
                 &request_id,
             );
-            Ok(v1_json(status, body, &request_id))
+            Ok(v1::respond(status, body, &request_id))
         }
         FaultAction::Raw {
             status,
@@ -213,7 +213,7 @@ async fn answer(
     // Refuse an announced oversized body before reading any of it, so a huge upload
     // gets its answer at once instead of being read and thrown away.
     if declared_length(&request).is_some_and(|n| n > BODY_LIMIT as u64) {
-        return Ok(errors::body_too_large(state, request.uri().path()));
+        return Ok(fallback::body_too_large(state, request.uri().path()));
     }
     // Router is always ready; its error type is Infallible.
     router.call(request).await

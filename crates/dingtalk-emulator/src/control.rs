@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use crate::errors::json;
+use crate::family::json;
 use crate::params::query_param;
 use crate::state::AppState;
 use crate::sync::lock;
@@ -71,17 +71,7 @@ pub async fn expire_tokens(State(state): State<Arc<AppState>>) -> Response {
 
 /// `GET /_emulator/stats`: token fetches, requests per path, QPS refusals, requests in flight.
 pub async fn stats(State(state): State<Arc<AppState>>) -> Response {
-    let stats = &state.stats;
-    answer(
-        StatusCode::OK,
-        &json!({
-            "gettoken": stats.gettoken(),
-            "requests": stats.requests(),
-            "throttled": stats.throttled(),
-            "in_flight": stats.in_flight(),
-            "max_in_flight": stats.max_in_flight(),
-        }),
-    )
+    answer(StatusCode::OK, &json!(state.stats.snapshot()))
 }
 
 /// `POST /_emulator/reset`: back to the state at start.

@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::errors::{json, oapi_error, INVALID_PARAMETER};
+use crate::family::json;
+use crate::family::oapi::{error as oapi_error, INVALID_PARAMETER};
 use crate::oapi::prelude;
 use crate::params::required_str;
 use crate::state::AppState;

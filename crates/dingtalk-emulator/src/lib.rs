@@ -16,11 +16,12 @@
 
 #![warn(missing_docs)]
 
+mod auth;
 mod clock;
 mod config;
 mod connection;
 mod control;
-mod errors;
+mod family;
 mod faults;
 mod identity;
 mod ids;
@@ -44,10 +45,7 @@ mod todo;
 mod todo_events;
 mod todo_fields;
 mod todo_store;
-mod token;
-mod token_store;
 mod users;
-mod v1;
 mod workrecord;
 
 pub use config::{Config, PushConfig, StreamConfig, DEMO_APP_KEY, DEMO_APP_SECRET};

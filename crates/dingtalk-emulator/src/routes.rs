@@ -6,13 +6,14 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 
+use crate::auth::routes::{self as token, GETTOKEN, V1_ACCESS_TOKEN};
+use crate::family::fallback;
 use crate::identity::{GET_BY_UNIONID, USER_GET};
 use crate::state::AppState;
 use crate::stream::{control as stream_control, gateway};
 use crate::todo::{EXECUTOR_STATUS, QUERY, TASK, TASKS, TASK_BY_SOURCE};
-use crate::token::{GETTOKEN, V1_ACCESS_TOKEN};
 use crate::workrecord::{ADD, GET_BY_USERID, UPDATE};
-use crate::{control, errors, identity, push, todo, token, workrecord, BODY_LIMIT};
+use crate::{control, identity, push, todo, workrecord, BODY_LIMIT};
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -56,8 +57,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(stream_control::refuse_tickets),
         )
         .route("/_emulator/stream/send", post(stream_control::send))
-        .fallback(errors::not_found)
-        .method_not_allowed_fallback(errors::method_not_allowed)
+        .fallback(fallback::not_found)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

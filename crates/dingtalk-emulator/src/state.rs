@@ -8,18 +8,18 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::auth::store::TokenStore;
 use crate::config::Config;
 use crate::faults::FaultQueue;
 use crate::ids::Ids;
 use crate::push::Pusher;
-use crate::qps::Qps;
+use crate::qps::QpsLimit;
 use crate::record_store::RecordStore;
-use crate::stats::Stats;
+use crate::stats::Counters;
 use crate::stream::Hub;
 use crate::sync::lock;
 use crate::todo_events::TodoEvents;
 use crate::todo_store::TodoStore;
-use crate::token_store::TokenStore;
 use crate::users::Users;
 
 pub struct AppState {
@@ -33,8 +33,8 @@ pub struct AppState {
     pub todo_events: TodoEvents,
     pub users: Users,
     pub faults: FaultQueue,
-    pub stats: Stats,
-    pub qps: Qps,
+    pub stats: Counters,
+    pub qps_limit: QpsLimit,
     /// Pushes events, when started with a push URL.
     pub push: Option<Arc<Pusher>>,
     /// Stream mode: tickets, connections, events delivered over them.
@@ -58,8 +58,8 @@ impl AppState {
             todo_events: TodoEvents::new(),
             users: Users::new(config),
             faults: FaultQueue::default(),
-            stats: Stats::default(),
-            qps: Qps::new(config.qps_limit),
+            stats: Counters::default(),
+            qps_limit: QpsLimit::new(config.qps_limit),
             push,
             stream: Arc::new(Hub::new(config.stream.clone(), config.tls)),
         })
@@ -100,7 +100,7 @@ impl AppState {
         lock(&self.todos).clear();
         self.faults.clear();
         self.stats.clear();
-        self.qps.clear();
+        self.qps_limit.clear();
         if let Some(push) = &self.push {
             push.log.clear();
         }

@@ -14,16 +14,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
+use crate::auth::check::v1_caller;
 use crate::clock::now_millis;
-use crate::errors::{self, v1_error};
+use crate::family::v1::{self, error as v1_error};
 use crate::params::query_param;
 use crate::state::AppState;
 use crate::sync::lock;
 use crate::todo_events::{TodoEvent, TodoEventKind};
 use crate::todo_fields::{self, FieldError};
 use crate::todo_store::{StoreError, Task, TodoStore, PAGE_SIZE};
-use crate::token::v1_missing;
-use crate::v1;
 
 pub const TASKS: &str = "/v1.0/todo/users/{union_id}/tasks";
 pub const TASK: &str = "/v1.0/todo/users/{union_id}/tasks/{task_id}";
@@ -80,7 +79,7 @@ fn param_error(state: &AppState, op: Op, message: &str) -> Response {
 
 fn field_error(state: &AppState, op: Op, error: FieldError) -> Response {
     match error {
-        FieldError::Missing(name) => v1_missing(state, name),
+        FieldError::Missing(name) => v1::missing(state, name),
         FieldError::Invalid(message) => param_error(state, op, &message),
     }
 }
@@ -131,11 +130,9 @@ fn prelude(
     let body = match body {
         None => None,
         Some(Ok(body)) => Some(body),
-        Some(Err(rejection)) => {
-            return Err(Box::new(errors::body_rejection(state, TASKS, &rejection)))
-        }
+        Some(Err(rejection)) => return Err(Box::new(v1::body_rejection(state, &rejection))),
     };
-    v1::authorize(state, op.api(), headers)?;
+    v1_caller(state, op.api(), headers)?;
     let Path(ids) = path.map_err(|rejection| {
         let message = format!("invalid path parameter: {}", rejection.body_text());
         Box::new(param_error(state, op, &message))

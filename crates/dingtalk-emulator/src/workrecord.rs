@@ -13,7 +13,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use crate::errors::{json, oapi_error, INVALID_PARAMETER};
+use crate::family::json;
+use crate::family::oapi::{error as oapi_error, INVALID_PARAMETER};
 use crate::oapi::prelude;
 use crate::params::{optional_int, optional_str, required_int, required_str};
 use crate::record_store::{AddError, Form, NewRecord};

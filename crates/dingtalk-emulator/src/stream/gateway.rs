@@ -17,10 +17,9 @@ use tokio::sync::mpsc;
 
 use super::frames;
 use super::hub::{Command, Hub};
-use crate::errors::{self, json, v1_error, v1_json};
+use crate::family::{json, v1};
 use crate::params::query_param;
 use crate::state::AppState;
-use crate::token::v1_missing;
 
 pub const OPEN: &str = "/v1.0/gateway/connections/open";
 /// The WebSocket endpoint handed out with every ticket.
@@ -35,7 +34,7 @@ pub async fn open(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let object = match errors::v1_object_body(&state, OPEN, body) {
+    let object = match v1::object_body(&state, body) {
         Ok(object) => object,
         Err(refusal) => return *refusal,
     };
@@ -46,16 +45,16 @@ pub async fn open(
             .filter(|s| !s.is_empty())
     };
     let Some(key) = text("clientId") else {
-        return v1_missing(&state, "clientId");
+        return v1::missing(&state, "clientId");
     };
     let Some(secret) = text("clientSecret") else {
-        return v1_missing(&state, "clientSecret");
+        return v1::missing(&state, "clientSecret");
     };
     if let Err(message) = check_subscriptions(&object) {
-        return errors::v1_invalid_parameter(&state, &message);
+        return v1::invalid_parameter(&state, &message);
     }
     if state.find_app(key, secret).is_none() {
-        return v1_error(
+        return v1::error(
             &state,
             StatusCode::BAD_REQUEST,
             "invalidClientIdOrSecret",
@@ -67,7 +66,7 @@ pub async fn open(
         .and_then(|h| h.to_str().ok())
         .filter(|h| !h.is_empty())
     else {
-        return errors::v1_invalid_parameter(
+        return v1::invalid_parameter(
             &state,
             "no Host header: the emulator names its WebSocket endpoint after it",
         );
@@ -77,7 +76,7 @@ pub async fn open(
         .issue_ticket(key, text("ua").unwrap_or_default());
     let request_id = state.ids.request_id();
     let endpoint = format!("{}://{host}{CONNECT}", state.stream.scheme);
-    v1_json(
+    v1::respond(
         StatusCode::OK,
         json!({"endpoint": endpoint, "ticket": ticket}).to_string(),
         &request_id,

@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+mod api;
 mod auth;
 mod clock;
 mod config;
@@ -23,14 +24,11 @@ mod connection;
 mod control;
 mod family;
 mod faults;
-mod identity;
 mod ids;
-mod oapi;
 mod params;
 mod push;
 mod qps;
 mod raw_body;
-mod record_store;
 mod routes;
 mod server;
 mod spawn;
@@ -41,17 +39,11 @@ mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tls;
-mod todo;
-mod todo_events;
-mod todo_fields;
-mod todo_store;
-mod users;
-mod workrecord;
 
+pub use api::todo::events::{TodoEvent, TodoEventKind};
 pub use config::{Config, PushConfig, StreamConfig, DEMO_APP_KEY, DEMO_APP_SECRET};
 pub use server::{serve, Emulator};
 pub use spawn::{spawn, RunningEmulator};
-pub use todo_events::{TodoEvent, TodoEventKind};
 
 /// Largest request body accepted; larger ones are refused with HTTP 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;

@@ -6,14 +6,14 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 
+use crate::api::identity::routes::{self as identity, GET_BY_UNIONID, USER_GET};
+use crate::api::todo::routes::{self as todo, EXECUTOR_STATUS, QUERY, TASK, TASKS, TASK_BY_SOURCE};
+use crate::api::workrecord::routes::{self as workrecord, ADD, GET_BY_USERID, UPDATE};
 use crate::auth::routes::{self as token, GETTOKEN, V1_ACCESS_TOKEN};
 use crate::family::fallback;
-use crate::identity::{GET_BY_UNIONID, USER_GET};
 use crate::state::AppState;
 use crate::stream::{control as stream_control, gateway};
-use crate::todo::{EXECUTOR_STATUS, QUERY, TASK, TASKS, TASK_BY_SOURCE};
-use crate::workrecord::{ADD, GET_BY_USERID, UPDATE};
-use crate::{control, identity, push, todo, workrecord, BODY_LIMIT};
+use crate::{control, push, BODY_LIMIT};
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()

@@ -8,19 +8,19 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::api::identity::users::Users;
+use crate::api::todo::events::TodoEvents;
+use crate::api::todo::store::TodoStore;
+use crate::api::workrecord::store::RecordStore;
 use crate::auth::store::TokenStore;
 use crate::config::Config;
 use crate::faults::FaultQueue;
 use crate::ids::Ids;
 use crate::push::Pusher;
 use crate::qps::QpsLimit;
-use crate::record_store::RecordStore;
 use crate::stats::Counters;
 use crate::stream::Hub;
 use crate::sync::lock;
-use crate::todo_events::TodoEvents;
-use crate::todo_store::TodoStore;
-use crate::users::Users;
 
 pub struct AppState {
     /// `(app_key, app_secret)`; an app is named by its index here.

@@ -10,12 +10,10 @@
 //! - `crypto`: the emulator's own implementation of DingTalk's push crypto.
 //! - `log`: what was pushed, every attempt and its answer (`GET /_emulator/events`).
 //! - `control`: `POST /_emulator/push`, `GET /_emulator/events`.
-//! - `todo`: every to-do change pushed as `todo_task_create|update|delete`.
 
 pub mod control;
 mod crypto;
 mod log;
-pub mod todo;
 
 use std::sync::Arc;
 use std::time::Duration;

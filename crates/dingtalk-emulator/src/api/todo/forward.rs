@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use tokio::sync::broadcast::error::RecvError;
 
+use super::events::TodoEvent;
 use crate::state::AppState;
-use crate::todo_events::TodoEvent;
 
 /// The data of a to-do event: which task, whose, and the task as it is after the change.
 pub fn event_data(event: &TodoEvent) -> Map<String, Value> {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, Request, Response, StatusCode};
+use axum::http::{header, Request, Response};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -22,9 +22,9 @@ use tokio::sync::{watch, Notify};
 use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
-use crate::family::{fallback, json, oapi, v1};
-use crate::faults::{is_control_path, FaultAction};
-use crate::raw_body::fill;
+use crate::family::fallback;
+use crate::faults::fault::FaultAction;
+use crate::faults::{self, is_control_path};
 use crate::state::AppState;
 use crate::BODY_LIMIT;
 
@@ -137,69 +137,11 @@ async fn handle(
     } else if fault.action == FaultAction::Pass {
         return answer(&state, router, request).await;
     }
-    match fault.action {
-        FaultAction::Pass => Ok(Response::new(Body::empty())),
-        FaultAction::Drop => {
+    match faults::answer::answer(&state, fault.action, &query) {
+        Some(response) => Ok(response),
+        None => {
             drop_signal.notify_one();
             pending().await
-        }
-        FaultAction::Error {
-            errcode,
-            errmsg,
-            sub_code,
-            sub_msg,
-            request_id,
-        } => {
-            let fill = |text: &str| fill(text, &query);
-            let request_id = request_id.map_or_else(|| state.ids.request_id(), |r| fill(&r));
-            let body = oapi::error_body(
-                errcode,
-                &fill(&errmsg),
-                sub_code.as_deref().map(fill).as_deref(),
-                sub_msg.as_deref().map(fill).as_deref(),
-                &request_id,
-            );
-            Ok(json(StatusCode::OK, body))
-        }
-        FaultAction::V1Error {
-            status,
-            code,
-            message,
-            required_scopes,
-        } => {
-            let request_id = state.ids.request_id();
-            let body = v1::error_body(
-                &fill(&code, &query),
-                &fill(&message, &query),
-                required_scopes.as_deref(),
-                &request_id,
-            );
-            Ok(v1::respond(status, body, &request_id))
-        }
-        FaultAction::Raw {
-            status,
-            body,
-            content_type,
-            location,
-        } => {
-            let mut headers = vec![(header::CONTENT_TYPE, content_type)];
-            if let Some(length) = body.announced_length() {
-                headers.push((header::CONTENT_LENGTH, length.to_string()));
-            }
-            if body.gzip {
-                headers.push((header::CONTENT_ENCODING, "gzip".to_owned()));
-            }
-            if let Some(location) = location {
-                headers.push((header::LOCATION, fill(&location, &query)));
-            }
-            let mut response = Response::new(body.into_body(&query));
-            *response.status_mut() = status;
-            for (name, value) in headers {
-                if let Ok(value) = HeaderValue::from_str(&value) {
-                    response.headers_mut().insert(name, value);
-                }
-            }
-            Ok(response)
         }
     }
 }

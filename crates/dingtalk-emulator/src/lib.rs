@@ -27,8 +27,6 @@ mod faults;
 mod ids;
 mod params;
 mod push;
-mod qps;
-mod raw_body;
 mod routes;
 mod server;
 mod spawn;

@@ -9,9 +9,7 @@
 //!
 //! - `crypto`: the emulator's own implementation of DingTalk's push crypto.
 //! - `log`: what was pushed, every attempt and its answer (`GET /_emulator/events`).
-//! - `control`: `POST /_emulator/push`, `GET /_emulator/events`.
 
-pub mod control;
 mod crypto;
 mod log;
 

@@ -7,11 +7,9 @@
 //!   `GET /_emulator/events`, under `stream`).
 //! - `gateway`: the two endpoints and the task serving one connection.
 //! - `frames`: the frames sent, in DingTalk's shape.
-//! - `control`: `/_emulator/stream/{disconnect,drop,silence,refuse-tickets,send}`.
 
-pub mod control;
 mod frames;
 pub mod gateway;
-mod hub;
+pub mod hub;
 
 pub use hub::Hub;

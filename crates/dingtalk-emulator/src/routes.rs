@@ -13,7 +13,7 @@ use crate::auth::routes::{self as token, GETTOKEN, V1_ACCESS_TOKEN};
 use crate::control;
 use crate::family::fallback;
 use crate::state::AppState;
-use crate::stream::gateway;
+use crate::stream::{open, socket};
 use crate::BODY_LIMIT;
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -32,8 +32,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(TASK_BY_SOURCE, get(todo::get_by_source))
         .route(EXECUTOR_STATUS, put(todo::executor_status))
         .route(QUERY, post(todo::list))
-        .route(gateway::OPEN, post(gateway::open))
-        .route(gateway::CONNECT, get(gateway::connect))
+        .route(open::OPEN, post(open::open))
+        .route(socket::CONNECT, get(socket::connect))
         .route(
             "/_emulator/faults",
             post(control::faults::push)

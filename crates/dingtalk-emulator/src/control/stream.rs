@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::{answer, read_body, refuse, refuse_unknown_keys};
 use crate::state::AppState;
-use crate::stream::hub::Command;
+use crate::stream::connections::Command;
 
 /// How long a control call waits for connections to act on it.
 const WAIT: Duration = Duration::from_secs(10);

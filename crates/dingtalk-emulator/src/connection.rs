@@ -22,11 +22,11 @@ use tokio::sync::{watch, Notify};
 use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
+use crate::config::BODY_LIMIT;
 use crate::family::fallback;
 use crate::faults::fault::FaultAction;
 use crate::faults::{self, is_control_path};
 use crate::state::AppState;
-use crate::BODY_LIMIT;
 
 /// A client that connects and says nothing is cut off after this.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);

@@ -39,9 +39,6 @@ pub mod testing;
 mod tls;
 
 pub use api::todo::events::{TodoEvent, TodoEventKind};
-pub use config::{Config, PushConfig, StreamConfig, DEMO_APP_KEY, DEMO_APP_SECRET};
+pub use config::{Config, PushConfig, StreamConfig, BODY_LIMIT, DEMO_APP_KEY, DEMO_APP_SECRET};
 pub use server::{serve, Emulator};
 pub use spawn::{spawn, RunningEmulator};
-
-/// Largest request body accepted; larger ones are refused with HTTP 413.
-pub const BODY_LIMIT: usize = 1024 * 1024;

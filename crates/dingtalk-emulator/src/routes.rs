@@ -10,11 +10,11 @@ use crate::api::identity::routes::{self as identity, GET_BY_UNIONID, USER_GET};
 use crate::api::todo::routes::{self as todo, EXECUTOR_STATUS, QUERY, TASK, TASKS, TASK_BY_SOURCE};
 use crate::api::workrecord::routes::{self as workrecord, ADD, GET_BY_USERID, UPDATE};
 use crate::auth::routes::{self as token, GETTOKEN, V1_ACCESS_TOKEN};
+use crate::config::BODY_LIMIT;
 use crate::control;
 use crate::family::fallback;
 use crate::state::AppState;
 use crate::stream::{open, socket};
-use crate::BODY_LIMIT;
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()

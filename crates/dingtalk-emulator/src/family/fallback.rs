@@ -32,7 +32,7 @@ pub async fn method_not_allowed(
     }
 }
 
-/// The answer for a body announced over [`crate::BODY_LIMIT`].
+/// The answer for a body announced over [`BODY_LIMIT`](crate::config::BODY_LIMIT).
 pub fn body_too_large(state: &AppState, path: &str) -> Response {
     match Family::of_path(path) {
         Family::Oapi => oapi::too_large(state),

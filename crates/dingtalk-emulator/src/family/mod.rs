@@ -18,7 +18,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 
-use crate::BODY_LIMIT;
+use crate::config::BODY_LIMIT;
 
 /// DingTalk's API families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

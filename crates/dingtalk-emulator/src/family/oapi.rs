@@ -72,7 +72,7 @@ pub fn method_not_allowed(state: &AppState, method: &str, path: &str) -> Respons
     error_with_status(state, StatusCode::METHOD_NOT_ALLOWED, 405, &message)
 }
 
-/// A body over [`crate::BODY_LIMIT`]: HTTP 413, and the connection closed.
+/// A body over [`BODY_LIMIT`](crate::config::BODY_LIMIT): HTTP 413, and the connection closed.
 pub fn too_large(state: &AppState) -> Response {
     let message = too_large_message();
     closing(error_with_status(

@@ -99,7 +99,7 @@ pub fn not_found(state: &AppState, method: &Method, path: &str) -> Response {
     )
 }
 
-/// A body over [`crate::BODY_LIMIT`]: HTTP 413, and the connection closed.
+/// A body over [`BODY_LIMIT`](crate::config::BODY_LIMIT): HTTP 413, and the connection closed.
 pub fn too_large(state: &AppState) -> Response {
     closing(error(
         state,

@@ -16,6 +16,10 @@
 
 #![warn(missing_docs)]
 
+// First, so that every module below can use it.
+#[macro_use]
+mod or_refuse;
+
 mod api;
 mod auth;
 mod clock;

@@ -9,16 +9,6 @@
 //! call goes through [`oapi_call`]; the to-do calls check their path ids too, so they have
 //! their own (`todo/call.rs`).
 
-/// The value of a check, or return from the handler with the answer that refuses the call.
-macro_rules! or_refuse {
-    ($checked:expr) => {
-        match $checked {
-            Ok(value) => value,
-            Err(refusal) => return *refusal,
-        }
-    };
-}
-
 pub mod identity;
 pub mod todo;
 pub mod workrecord;

@@ -45,9 +45,7 @@ pub async fn gettoken(State(state): State<Arc<AppState>>, RawQuery(query): RawQu
     let Some(app) = state.find_app(&key, &secret) else {
         return oapi::error(&state, INVALID_CREDENTIALS, "invalid appkey or appsecret");
     };
-    if let Err(refusal) = admit_oapi(&state, app, GETTOKEN) {
-        return *refusal;
-    }
+    or_refuse!(admit_oapi(&state, app, GETTOKEN));
     let token = issue(&state, app);
     let request_id = state.ids.request_id();
     // Tokens and request ids are hex, so they need no escaping.
@@ -74,22 +72,9 @@ pub async fn access_token(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let object = match v1::object_body(&state, body) {
-        Ok(object) => object,
-        Err(refusal) => return *refusal,
-    };
-    let field = |name: &str| {
-        object
-            .get(name)
-            .and_then(serde_json::Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    let Some(key) = field("appKey") else {
-        return v1::missing(&state, "appKey");
-    };
-    let Some(secret) = field("appSecret") else {
-        return v1::missing(&state, "appSecret");
-    };
+    let object = or_refuse!(v1::object_body(&state, body));
+    let key = or_refuse!(v1::required_text(&state, &object, "appKey"));
+    let secret = or_refuse!(v1::required_text(&state, &object, "appSecret"));
     let Some(app) = state.find_app(key, secret) else {
         return v1::error(
             &state,
@@ -98,9 +83,7 @@ pub async fn access_token(
             "invalid appKey or appSecret",
         );
     };
-    if let Err(refusal) = admit_v1(&state, app, V1_ACCESS_TOKEN) {
-        return *refusal;
-    }
+    or_refuse!(admit_v1(&state, app, V1_ACCESS_TOKEN));
     let token = issue(&state, app);
     let request_id = state.ids.request_id();
     let body = V1Token {

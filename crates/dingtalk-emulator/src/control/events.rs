@@ -25,10 +25,7 @@ pub async fn push(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match read_body(body) {
-        Ok(body) => body,
-        Err(refusal) => return *refusal,
-    };
+    let body = or_refuse!(read_body(body));
     let Ok(Value::Object(mut request)) = serde_json::from_slice::<Value>(&body) else {
         return refuse("the body must be a JSON object {\"type\": \"...\", \"data\": {...}}");
     };
@@ -42,9 +39,7 @@ pub async fn push(
         Some(_) => return refuse("data must be a JSON object"),
     };
     // What is left is unknown.
-    if let Err(refusal) = refuse_unknown_keys(&request, &["type", "data"]) {
-        return *refusal;
-    }
+    or_refuse!(refuse_unknown_keys(&request, &["type", "data"]));
     let (id, event_id) = state.raise_event(&event_type, data);
     answer(&json!({ "id": id, "eventId": event_id }))
 }

@@ -16,10 +16,7 @@ pub async fn push(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match read_body(body) {
-        Ok(body) => body,
-        Err(refusal) => return *refusal,
-    };
+    let body = or_refuse!(read_body(body));
     match state.faults.push_json(&body) {
         Ok(queued) => answer(&json!({ "queued": queued })),
         Err(message) => refuse(&message),

@@ -62,10 +62,7 @@ pub async fn refuse_tickets(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let object = match body_object(body, &["count"]) {
-        Ok(object) => object,
-        Err(response) => return *response,
-    };
+    let object = or_refuse!(body_object(body, &["count"]));
     let count = match object.get("count") {
         None => 1,
         Some(n) => match n.as_u64() {
@@ -83,10 +80,7 @@ pub async fn send(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let object = match body_object(body, &["text", "bytes"]) {
-        Ok(object) => object,
-        Err(response) => return *response,
-    };
+    let object = or_refuse!(body_object(body, &["text", "bytes"]));
     let text = match (object.get("text"), object.get("bytes")) {
         (Some(Value::String(text)), None) => text.clone(),
         (None, Some(n)) => match n.as_u64() {

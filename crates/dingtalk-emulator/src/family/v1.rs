@@ -86,6 +86,19 @@ pub fn missing(state: &AppState, name: &str) -> Response {
     )
 }
 
+/// A required, non-empty string field of `object`, or `Missing<name>`.
+pub fn required_text<'a>(
+    state: &AppState,
+    object: &'a Map<String, Value>,
+    name: &str,
+) -> Result<&'a str, Box<Response>> {
+    object
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Box::new(missing(state, name)))
+}
+
 /// An unknown path, or a known one with the wrong method: DingTalk's v1.0 gateway routes by
 /// method and path, so both are an unknown API (404).
 pub fn not_found(state: &AppState, method: &Method, path: &str) -> Response {

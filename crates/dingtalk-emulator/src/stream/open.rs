@@ -24,22 +24,9 @@ pub async fn open(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let object = match v1::object_body(&state, body) {
-        Ok(object) => object,
-        Err(refusal) => return *refusal,
-    };
-    let text = |name: &str| {
-        object
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    let Some(key) = text("clientId") else {
-        return v1::missing(&state, "clientId");
-    };
-    let Some(secret) = text("clientSecret") else {
-        return v1::missing(&state, "clientSecret");
-    };
+    let object = or_refuse!(v1::object_body(&state, body));
+    let key = or_refuse!(v1::required_text(&state, &object, "clientId"));
+    let secret = or_refuse!(v1::required_text(&state, &object, "clientSecret"));
     if let Err(message) = check_subscriptions(&object) {
         return v1::invalid_parameter(&state, &message);
     }
@@ -61,9 +48,10 @@ pub async fn open(
             "no Host header: the emulator names its WebSocket endpoint after it",
         );
     };
-    let ticket = state
-        .stream
-        .issue_ticket(key, text("ua").unwrap_or_default());
+    let ticket = state.stream.issue_ticket(
+        key,
+        object.get("ua").and_then(Value::as_str).unwrap_or_default(),
+    );
     let request_id = state.ids.request_id();
     let endpoint = format!("{}://{host}{CONNECT}", state.stream.scheme);
     v1::respond(

@@ -3,7 +3,7 @@
 //!
 //! - [`identity`]: userid ↔ unionId (oapi).
 //! - [`workrecord`]: the legacy work records (oapi).
-//! - [`todo`]: the to-do tasks (v1.0), and the events their changes raise.
+//! - [`todo`](mod@todo): the to-do tasks (v1.0), and the events their changes raise.
 //!
 //! The access-token endpoints are in `auth/`, Stream mode's gateway in `stream/`. Every oapi
 //! call goes through [`oapi_call`]; the to-do calls check their path ids too, so they have

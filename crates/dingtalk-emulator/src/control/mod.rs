@@ -4,11 +4,13 @@
 //! HTTP 400: they are the test's mistakes, not DingTalk behaviour. Control paths are never
 //! faulted and never counted.
 //!
-//! - [`faults`]: `/_emulator/faults`.
-//! - [`inspect`]: `/_emulator/{stats,records,todos}`.
-//! - [`reset`]: `/_emulator/{reset,expire-tokens}`.
-//! - [`events`]: `/_emulator/{push,events}`: raise an event; how every event was delivered.
-//! - [`stream`]: `/_emulator/stream/...`: what a test does to the open Stream connections.
+//! - [`faults`] serves `/_emulator/faults`.
+//! - [`inspect`] serves `/_emulator/{stats,records,todos}`.
+//! - [`reset`] serves `/_emulator/{reset,expire-tokens}`.
+//! - [`events`] serves `/_emulator/{push,events}`: raise an event; how every event was
+//!   delivered.
+//! - [`stream`] serves `/_emulator/stream/...`: what a test does to the open Stream
+//!   connections.
 
 pub mod events;
 pub mod faults;

@@ -1,108 +1,30 @@
-//! The gateway's two doors: `POST /v1.0/gateway/connections/open` (credentials in, endpoint
-//! and ticket out) and the WebSocket endpoint (`GET /connect?ticket=...`), with the task that
-//! serves one connection: its pings, the frames the hub sends it, and the client's answers.
+//! `GET /connect?ticket=...`: the WebSocket handshake (a valid ticket, or HTTP 401), and the
+//! task that serves one connection: its pings, the frames the hub sends it, and the client's
+//! answers.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::frames;
-use super::hub::{Command, Hub};
-use crate::errors::{self, json, v1_error, v1_json};
+use super::connections::Command;
+use super::frame;
+use super::hub::Hub;
+use crate::family::json;
+use crate::ids::Ids;
 use crate::params::query_param;
 use crate::state::AppState;
-use crate::token::v1_missing;
 
-pub const OPEN: &str = "/v1.0/gateway/connections/open";
 /// The WebSocket endpoint handed out with every ticket.
 pub const CONNECT: &str = "/connect";
 /// The largest frame read from a client; its answers are a few hundred bytes.
 const MAX_CLIENT_FRAME: usize = 64 * 1024;
-
-/// `POST /v1.0/gateway/connections/open` with `{"clientId", "clientSecret", "subscriptions",
-/// "ua"}`: `{"endpoint": "ws://HOST/connect", "ticket": "..."}`.
-pub async fn open(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let object = match errors::v1_object_body(&state, OPEN, body) {
-        Ok(object) => object,
-        Err(refusal) => return *refusal,
-    };
-    let text = |name: &str| {
-        object
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    let Some(key) = text("clientId") else {
-        return v1_missing(&state, "clientId");
-    };
-    let Some(secret) = text("clientSecret") else {
-        return v1_missing(&state, "clientSecret");
-    };
-    if let Err(message) = check_subscriptions(&object) {
-        return errors::v1_invalid_parameter(&state, &message);
-    }
-    if state.find_app(key, secret).is_none() {
-        return v1_error(
-            &state,
-            StatusCode::BAD_REQUEST,
-            "invalidClientIdOrSecret",
-            "无效的clientId或者clientSecret",
-        );
-    }
-    let Some(host) = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty())
-    else {
-        return errors::v1_invalid_parameter(
-            &state,
-            "no Host header: the emulator names its WebSocket endpoint after it",
-        );
-    };
-    let ticket = state
-        .stream
-        .issue_ticket(key, text("ua").unwrap_or_default());
-    let request_id = state.ids.request_id();
-    let endpoint = format!("{}://{host}{CONNECT}", state.stream.scheme);
-    v1_json(
-        StatusCode::OK,
-        json!({"endpoint": endpoint, "ticket": ticket}).to_string(),
-        &request_id,
-    )
-}
-
-/// `subscriptions`, when given: a list of `{"type": "EVENT"|"CALLBACK"|"SYSTEM", "topic"}`.
-fn check_subscriptions(object: &Map<String, Value>) -> Result<(), String> {
-    let Some(subscriptions) = object.get("subscriptions") else {
-        return Ok(());
-    };
-    let Some(list) = subscriptions.as_array() else {
-        return Err("subscriptions must be a list".to_owned());
-    };
-    for (at, item) in list.iter().enumerate() {
-        let kind = item.get("type").and_then(Value::as_str);
-        let topic = item.get("topic").and_then(Value::as_str);
-        if !matches!(kind, Some("EVENT" | "CALLBACK" | "SYSTEM")) || topic.is_none() {
-            return Err(format!(
-                "subscriptions[{at}] must be {{\"type\": \"EVENT\"|\"CALLBACK\"|\"SYSTEM\", \"topic\": \"...\"}}"
-            ));
-        }
-    }
-    Ok(())
-}
 
 /// `GET /connect?ticket=...`: the WebSocket, for a valid ticket (each ticket works once, for
 /// [`crate::StreamConfig::ticket_ttl`]); HTTP 401 otherwise.
@@ -141,7 +63,7 @@ fn refuse(reason: &str) -> Response {
 async fn serve(mut socket: WebSocket, hub: Arc<Hub>, app: String, ticket: String, ua: String) {
     let (sender, mut commands) = mpsc::unbounded_channel();
     let id = hub.open(app, &ticket, ua, sender);
-    let ids = crate::ids::Ids::new();
+    let ids = Ids::new();
     let mut pings = tokio::time::interval_at(
         tokio::time::Instant::now() + hub.config.ping_interval,
         hub.config.ping_interval.max(Duration::from_millis(1)),
@@ -158,7 +80,7 @@ async fn serve(mut socket: WebSocket, hub: Arc<Hub>, app: String, ticket: String
                 let message_id = ids.token();
                 let data = json!({"opaque": ids.token()}).to_string();
                 hub.ping_sent(id, &message_id, &data);
-                if socket.send(Message::text(frames::system("ping", &message_id, &data))).await.is_err() {
+                if socket.send(Message::text(frame::system("ping", &message_id, &data))).await.is_err() {
                     break "connection failed while sending a ping".to_owned();
                 }
             }
@@ -170,7 +92,7 @@ async fn serve(mut socket: WebSocket, hub: Arc<Hub>, app: String, ticket: String
                 }
                 Some(Command::Disconnect) => {
                     let data = json!({"reason": "asked by the emulator's control API"}).to_string();
-                    let frame = frames::system("disconnect", &ids.token(), &data);
+                    let frame = frame::system("disconnect", &ids.token(), &data);
                     hub.disconnect_sent(id);
                     if socket.send(Message::text(frame)).await.is_err() {
                         break "connection failed while sending disconnect".to_owned();

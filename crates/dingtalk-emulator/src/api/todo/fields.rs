@@ -6,7 +6,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::todo_store::{Changes, ContentField, DetailUrl, ListQuery, NewTask, Role, TodoType};
+use super::task::{Changes, ContentField, DetailUrl, ListQuery, NewTask, Role, TodoType};
+use crate::params::{optional_int, optional_text, present};
 
 const MAX_SUBJECT_CHARS: usize = 1024;
 const MAX_DESCRIPTION_CHARS: usize = 4096;
@@ -30,27 +31,22 @@ pub enum FieldError {
     Invalid(String),
 }
 
-type Fields<T> = Result<T, FieldError>;
+/// A body read, or why it was refused.
+pub type Fields<T> = Result<T, FieldError>;
 
 fn invalid<T>(message: impl Into<String>) -> Fields<T> {
     Err(FieldError::Invalid(message.into()))
 }
 
-/// `null` counts as absent.
-fn field<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    object.get(name).filter(|value| !value.is_null())
-}
-
+/// An optional string, kept even when empty (`null` counts as absent).
 fn string(object: &Map<String, Value>, name: &str) -> Fields<Option<String>> {
-    match field(object, name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => invalid(format!("invalid parameter {name}: must be a string")),
-    }
+    optional_text(object, name)
+        .map(|text| text.map(str::to_owned))
+        .map_err(FieldError::Invalid)
 }
 
 fn boolean(object: &Map<String, Value>, name: &str) -> Fields<Option<bool>> {
-    match field(object, name) {
+    match present(object, name) {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(_) => invalid(format!("invalid parameter {name}: must be true or false")),
@@ -58,13 +54,7 @@ fn boolean(object: &Map<String, Value>, name: &str) -> Fields<Option<bool>> {
 }
 
 fn integer(object: &Map<String, Value>, name: &str) -> Fields<Option<i64>> {
-    match field(object, name) {
-        None => Ok(None),
-        Some(value) => match value.as_i64() {
-            Some(n) => Ok(Some(n)),
-            None => invalid(format!("invalid parameter {name}: must be an integer")),
-        },
-    }
+    optional_int(object, name).map_err(FieldError::Invalid)
 }
 
 fn refuse_operator_id(object: &Map<String, Value>) -> Fields<()> {
@@ -117,7 +107,7 @@ fn people(
     limit: usize,
     oversize: &str,
 ) -> Fields<Option<Vec<String>>> {
-    let items = match field(object, name) {
+    let items = match present(object, name) {
         None => return Ok(None),
         Some(Value::Array(items)) => items,
         Some(_) => return invalid(format!("invalid parameter {name}: must be a list")),
@@ -144,7 +134,7 @@ fn people(
 }
 
 fn detail_url(object: &Map<String, Value>) -> Fields<Option<DetailUrl>> {
-    let url = match field(object, "detailUrl") {
+    let url = match present(object, "detailUrl") {
         None => return Ok(None),
         Some(Value::Object(url)) => url,
         Some(_) => return invalid("invalid parameter detailUrl: must be an object"),
@@ -169,7 +159,7 @@ fn detail_url(object: &Map<String, Value>) -> Fields<Option<DetailUrl>> {
 }
 
 fn content_fields(object: &Map<String, Value>) -> Fields<Option<Vec<ContentField>>> {
-    let items = match field(object, "contentFieldList") {
+    let items = match present(object, "contentFieldList") {
         None => return Ok(None),
         Some(Value::Array(items)) => items,
         Some(_) => return invalid("invalid parameter contentFieldList: must be a list"),
@@ -204,7 +194,7 @@ fn content_fields(object: &Map<String, Value>) -> Fields<Option<Vec<ContentField
 
 /// `notifyConfigs` values are strings (`{"dingNotify": "1"}`), never booleans.
 fn notify_configs(object: &Map<String, Value>) -> Fields<Option<Map<String, Value>>> {
-    match field(object, "notifyConfigs") {
+    match present(object, "notifyConfigs") {
         None => Ok(None),
         Some(Value::Object(configs)) => {
             if let Some((name, _)) = configs.iter().find(|(_, v)| !v.is_string()) {
@@ -239,7 +229,7 @@ fn todo_type(object: &Map<String, Value>) -> Fields<Option<TodoType>> {
 /// A create body.
 pub fn new_task(object: &Map<String, Value>) -> Fields<NewTask> {
     refuse_operator_id(object)?;
-    if field(object, "subject").is_none() {
+    if present(object, "subject").is_none() {
         return Err(FieldError::Missing("subject"));
     }
     Ok(NewTask {
@@ -298,7 +288,7 @@ pub fn changes(object: &Map<String, Value>) -> Fields<Changes> {
 /// An executorStatus body: `[(unionId, isDone)]`.
 pub fn executor_statuses(object: &Map<String, Value>) -> Fields<Vec<(String, bool)>> {
     refuse_operator_id(object)?;
-    let items = match field(object, "executorStatusList") {
+    let items = match present(object, "executorStatusList") {
         None => return Err(FieldError::Missing("executorStatusList")),
         Some(Value::Array(items)) => items,
         Some(_) => return invalid("invalid parameter executorStatusList: must be a list"),
@@ -314,8 +304,8 @@ pub fn executor_statuses(object: &Map<String, Value>) -> Fields<Vec<(String, boo
         .enumerate()
         .map(|(i, item)| {
             let entry = item.as_object();
-            let id = entry.and_then(|e| field(e, "id")).and_then(Value::as_str);
-            let done = entry.and_then(|e| field(e, "isDone")).and_then(Value::as_bool);
+            let id = entry.and_then(|e| present(e, "id")).and_then(Value::as_str);
+            let done = entry.and_then(|e| present(e, "isDone")).and_then(Value::as_bool);
             match (id, done) {
                 (Some(id), Some(done)) if !id.is_empty() => Ok((id.to_owned(), done)),
                 _ => invalid(format!(
@@ -332,7 +322,7 @@ pub fn list_query(object: &Map<String, Value>) -> Fields<(ListQuery, Option<Stri
         .map_err(|_| FieldError::Invalid("nextToken is invalid".into()))?
         // DingTalk's own example starts with "0".
         .filter(|token| !token.is_empty() && token != "0");
-    let role_types = match field(object, "roleTypes") {
+    let role_types = match present(object, "roleTypes") {
         None => Vec::new(),
         Some(Value::Array(any)) => any
             .iter()

@@ -1,4 +1,4 @@
-//! The identity calls (oapi): userid → unionId and back.
+//! The identity endpoints: `POST /topapi/v2/user/get` and `POST /topapi/user/getbyunionid`.
 
 use std::sync::Arc;
 
@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::errors::{json, oapi_error, INVALID_PARAMETER};
-use crate::oapi::prelude;
+use crate::api::oapi_call;
+use crate::family::{json, oapi};
 use crate::params::required_str;
 use crate::state::AppState;
 
@@ -18,7 +18,7 @@ pub const USER_GET: &str = "/topapi/v2/user/get";
 pub const GET_BY_UNIONID: &str = "/topapi/user/getbyunionid";
 
 /// DingTalk's errcode for a user it does not know, on both calls.
-pub const NO_SUCH_USER: i64 = 60121;
+const NO_SUCH_USER: i64 = 60121;
 const NO_SUCH_USER_MSG: &str = "找不到该用户";
 
 #[derive(Serialize)]
@@ -43,6 +43,19 @@ fn ok<T: Serialize>(state: &AppState, result: T) -> Response {
     )
 }
 
+/// The one id an identity call sends (`name`), after the checks of every oapi call.
+fn requested_id(
+    state: &AppState,
+    api: &'static str,
+    query: Option<String>,
+    body: Result<Bytes, BytesRejection>,
+    name: &str,
+) -> Result<String, Box<Response>> {
+    oapi_call(state, api, query.as_deref(), body, |object| {
+        required_str(object, name).map(str::to_owned)
+    })
+}
+
 #[derive(Serialize)]
 struct UserDetail<'a> {
     userid: &'a str,
@@ -57,26 +70,19 @@ pub async fn user_get(
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let object = match prelude(&state, USER_GET, query.as_deref(), body) {
-        Ok(object) => object,
-        Err(response) => return *response,
-    };
-    let userid = match required_str(&object, "userid") {
-        Ok(userid) => userid,
-        Err(message) => return oapi_error(&state, INVALID_PARAMETER, &message),
-    };
-    match state.users.union_id(userid) {
+    let userid = or_refuse!(requested_id(&state, USER_GET, query, body, "userid"));
+    match state.users.union_id(&userid) {
         // The emulator knows no names: a user is called by their userid.
         Some(union_id) => ok(
             &state,
             UserDetail {
-                userid,
+                userid: &userid,
                 unionid: &union_id,
-                name: userid,
+                name: &userid,
                 active: true,
             },
         ),
-        None => oapi_error(&state, NO_SUCH_USER, NO_SUCH_USER_MSG),
+        None => oapi::error(&state, NO_SUCH_USER, NO_SUCH_USER_MSG),
     }
 }
 
@@ -93,15 +99,8 @@ pub async fn get_by_unionid(
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let object = match prelude(&state, GET_BY_UNIONID, query.as_deref(), body) {
-        Ok(object) => object,
-        Err(response) => return *response,
-    };
-    let union_id = match required_str(&object, "unionid") {
-        Ok(union_id) => union_id,
-        Err(message) => return oapi_error(&state, INVALID_PARAMETER, &message),
-    };
-    match state.users.userid(union_id) {
+    let union_id = or_refuse!(requested_id(&state, GET_BY_UNIONID, query, body, "unionid"));
+    match state.users.userid(&union_id) {
         Some(userid) => ok(
             &state,
             ByUnionId {
@@ -109,6 +108,6 @@ pub async fn get_by_unionid(
                 userid: &userid,
             },
         ),
-        None => oapi_error(&state, NO_SUCH_USER, NO_SUCH_USER_MSG),
+        None => oapi::error(&state, NO_SUCH_USER, NO_SUCH_USER_MSG),
     }
 }

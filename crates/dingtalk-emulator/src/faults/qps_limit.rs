@@ -7,20 +7,20 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::state::lock;
+use crate::sync::lock;
 
 /// (app index, API path) -> (window second, calls in it).
 type Windows = HashMap<(usize, &'static str), (u64, u32)>;
 
-pub struct Qps {
+pub struct QpsLimit {
     limit: Option<u32>,
     started: Instant,
     windows: Mutex<Windows>,
 }
 
-impl Qps {
+impl QpsLimit {
     pub fn new(limit: Option<u32>) -> Self {
-        Qps {
+        QpsLimit {
             limit,
             started: Instant::now(),
             windows: Mutex::new(HashMap::new()),
@@ -56,13 +56,13 @@ mod tests {
 
     #[test]
     fn unlimited_without_a_limit() {
-        let qps = Qps::new(None);
+        let qps = QpsLimit::new(None);
         assert!((0..1000).all(|_| qps.allow(0, "/a")));
     }
 
     #[test]
     fn limit_is_per_app_and_api() {
-        let qps = Qps::new(Some(2));
+        let qps = QpsLimit::new(Some(2));
         // All calls below land in the same second unless the machine stalls; retry the
         // whole check in a fresh window if it straddled a boundary.
         for _ in 0..3 {

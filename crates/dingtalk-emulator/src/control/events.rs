@@ -1,4 +1,5 @@
-//! `POST /_emulator/push` (push an event now) and `GET /_emulator/events` (what was pushed).
+//! `POST /_emulator/push` (raise an event now) and `GET /_emulator/events` (how every event
+//! was delivered: pushed over HTTP, and over the Stream connections).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,11 +7,10 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use crate::control::{answer, refuse};
+use super::{answer, read_body, refuse, refuse_unknown_keys};
 use crate::params::query_param;
 use crate::state::AppState;
 
@@ -25,10 +25,7 @@ pub async fn push(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return refuse(&rejection.body_text()),
-    };
+    let body = or_refuse!(read_body(body));
     let Ok(Value::Object(mut request)) = serde_json::from_slice::<Value>(&body) else {
         return refuse("the body must be a JSON object {\"type\": \"...\", \"data\": {...}}");
     };
@@ -41,11 +38,10 @@ pub async fn push(
         Some(Value::Object(data)) => data,
         Some(_) => return refuse("data must be a JSON object"),
     };
-    if let Some(unknown) = request.keys().next() {
-        return refuse(&format!("unknown key {unknown:?} (known: type, data)"));
-    }
+    // What is left is unknown.
+    or_refuse!(refuse_unknown_keys(&request, &["type", "data"]));
     let (id, event_id) = state.raise_event(&event_type, data);
-    answer(StatusCode::OK, &json!({ "id": id, "eventId": event_id }))
+    answer(&json!({ "id": id, "eventId": event_id }))
 }
 
 /// `GET /_emulator/events[?wait=SECS]`: every event pushed, with its attempts, and under
@@ -77,19 +73,15 @@ pub async fn events(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
     let stream_settled = stream["settled"].as_bool().unwrap_or(false);
     let Some(pusher) = &state.push else {
         return answer(
-            StatusCode::OK,
             &json!({ "events": [], "pending": 0, "settled": stream_settled, "stream": stream }),
         );
     };
     let (entries, pending) = pusher.log.snapshot();
-    answer(
-        StatusCode::OK,
-        &json!({
+    answer(&json!({
             "receive_id": pusher.receive_id(),
             "events": entries,
             "pending": pending,
             "settled": (pushes_settled || pending == 0) && stream_settled,
             "stream": stream,
-        }),
-    )
+    }))
 }

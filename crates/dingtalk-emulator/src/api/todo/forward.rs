@@ -13,8 +13,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use tokio::sync::broadcast::error::RecvError;
 
+use super::events::TodoEvent;
 use crate::state::AppState;
-use crate::todo_events::TodoEvent;
 
 /// The event's data under `list_key`: the task id, and everyone on the task once each
 /// (creator first, then executors and participants in their order).

@@ -6,43 +6,31 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::hub::Command;
-use crate::control::{self, refuse};
+use super::{answer, read_body, refuse, refuse_unknown_keys};
 use crate::state::AppState;
+use crate::stream::connections::Command;
 
 /// How long a control call waits for connections to act on it.
 const WAIT: Duration = Duration::from_secs(10);
 /// The largest frame `send` makes.
 const MAX_SEND_BYTES: u64 = 256 << 20;
 
-/// An answer of the control API, HTTP 200.
-fn answer(value: &Value) -> Response {
-    control::answer(StatusCode::OK, value)
-}
-
 /// The body as an object of `known` keys; an empty body is `{}`.
 fn body_object(
     body: Result<Bytes, BytesRejection>,
     known: &[&str],
 ) -> Result<Map<String, Value>, Box<Response>> {
-    let refused = |message: &str| Box::new(refuse(message));
-    let body = body.map_err(|rejection| refused(&rejection.body_text()))?;
+    let body = read_body(body)?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
     let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(&body) else {
-        return Err(refused("the body must be a JSON object"));
+        return Err(Box::new(refuse("the body must be a JSON object")));
     };
-    if let Some(unknown) = object.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(refused(&format!(
-            "unknown key {unknown:?} (known: {})",
-            known.join(", ")
-        )));
-    }
+    refuse_unknown_keys(&object, known)?;
     Ok(object)
 }
 
@@ -74,10 +62,7 @@ pub async fn refuse_tickets(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let object = match body_object(body, &["count"]) {
-        Ok(object) => object,
-        Err(response) => return *response,
-    };
+    let object = or_refuse!(body_object(body, &["count"]));
     let count = match object.get("count") {
         None => 1,
         Some(n) => match n.as_u64() {
@@ -95,10 +80,7 @@ pub async fn send(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let object = match body_object(body, &["text", "bytes"]) {
-        Ok(object) => object,
-        Err(response) => return *response,
-    };
+    let object = or_refuse!(body_object(body, &["text", "bytes"]));
     let text = match (object.get("text"), object.get("bytes")) {
         (Some(Value::String(text)), None) => text.clone(),
         (None, Some(n)) => match n.as_u64() {

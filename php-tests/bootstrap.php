@@ -21,12 +21,16 @@ if (!extension_loaded('dingtalk')) {
     exit(1);
 }
 
+// The suite's support classes, and the public test helper (package testing/) that they build on,
+// as Composer's PSR-4 autoloader would load it.
 spl_autoload_register(static function (string $class): void {
-    $prefix = 'DingTalk\\Tests\\Support\\';
-    if (str_starts_with($class, $prefix)) {
-        $file = __DIR__ . '/support/' . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
-        if (is_file($file)) {
-            require $file;
+    $roots = ['DingTalk\\Tests\\Support\\' => __DIR__ . '/support/', 'DingTalk\\Testing\\' => dirname(__DIR__) . '/testing/src/'];
+    foreach ($roots as $prefix => $dir) {
+        if (str_starts_with($class, $prefix)) {
+            $file = $dir . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
+            if (is_file($file)) {
+                require $file;
+            }
         }
     }
 });

@@ -2,10 +2,11 @@ dnl The dingtalk extension is written in Rust. This turns the build sequence of 
 dnl
 dnl   phpize && ./configure --with-php-config=... && make && make install
 dnl
-dnl into a cargo release build of the workspace one directory up (package dingtalk-php):
-dnl `make` runs cargo and leaves modules/dingtalk.so; `make install` only copies it into the
-dnl extension dir (PIE may run it with sudo, where no Rust toolchain is). Makefile.frag has the
-dnl rules; the workspace's own Makefile plays no part.
+dnl into cargo release builds of the workspace one directory up (packages dingtalk-php and
+dnl dingtalk-emulator): `make` runs cargo and leaves modules/dingtalk.so and
+dnl modules/dingtalk-emulator; `make install` only copies them into the extension dir (PIE may run
+dnl it with sudo, where no Rust toolchain is). Makefile.frag has the rules; the workspace's own
+dnl Makefile plays no part.
 
 dnl --- the workspace -------------------------------------------------------------------------------
 AC_MSG_CHECKING([for the dingtalk Cargo workspace])

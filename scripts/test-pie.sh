@@ -3,11 +3,14 @@
 #
 #   phpize && ./configure --with-php-config=PHP_CONFIG && make && make install INSTALL_ROOT=<tmp>
 #
+# `make install` must put dingtalk.so and dingtalk-emulator in the extension dir; the smoke test
+# runs against that emulator, and the example app's PHPUnit tests (scripts/example-app.sh) find it
+# there through the testing package, with no cargo on the PATH.
 # Also checks that ./configure stops with a clear message when cargo or libclang is missing, and
 # that `make install` runs no cargo (PIE may run it with sudo, where no Rust toolchain is).
 #
 #   scripts/test-pie.sh [PHP_CONFIG]      default: php-config (this machine's PHP)
-# Needs the emulator (DINGTALK_EMULATOR_BIN, default target/debug/) for the smoke test.
+# Needs Composer (for the example app's dependencies).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -55,14 +58,24 @@ echo "== ./configure --with-php-config=$php_config"
 ./configure --with-php-config="$php_config"
 echo "== make"
 make -j"$(nproc)"
-[ -f modules/dingtalk.so ] || fail "make left no modules/dingtalk.so"
+for f in dingtalk.so dingtalk-emulator; do
+  [ -f "modules/$f" ] || fail "make left no modules/$f"
+done
 
 echo "== make install INSTALL_ROOT=$work/root (no cargo reachable)"
 PATH=/usr/bin:/bin make install INSTALL_ROOT="$work/root" CARGO=/nonexistent/cargo
+for f in dingtalk.so dingtalk-emulator; do
+  [ -f "$work/root$ext_dir/$f" ] || fail "make install did not install $work/root$ext_dir/$f"
+  cmp -s "modules/$f" "$work/root$ext_dir/$f" || fail "$work/root$ext_dir/$f differs from modules/$f"
+done
 installed="$work/root$ext_dir/dingtalk.so"
-[ -f "$installed" ] || fail "make install did not install $installed"
-cmp -s modules/dingtalk.so "$installed" || fail "$installed differs from modules/dingtalk.so"
+emulator="$work/root$ext_dir/dingtalk-emulator"
+[ -x "$emulator" ] || fail "$emulator is not executable"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$repo/Cargo.toml" | head -1)"
+[ "$("$emulator" --version)" = "dingtalk-emulator $version" ] || fail "$emulator --version is not $version"
 
 cd "$repo"
-scripts/smoke-extension.sh "$php" -d "extension=$installed"
-echo "pie: OK: phpize, configure, make, make install for $("$php_config" --version)"
+DINGTALK_EMULATOR_BIN="$emulator" scripts/smoke-extension.sh "$php" -d "extension=$installed"
+scripts/example-app.sh prepare "$work/app"
+scripts/example-app.sh run "$work/app" "$php" -d "extension=$installed"
+echo "pie: OK: phpize, configure, make, make install for $("$php_config" --version), the emulator beside the extension"

@@ -86,6 +86,9 @@ impl FileStore {
             if !gone {
                 return Ok(file);
             }
+            if deadline.passed() {
+                return Err(self.fail(name, &ErrorKind::TimedOut.into()));
+            }
         }
     }
 

@@ -300,6 +300,39 @@ mod tests {
         assert!(error.to_string().contains("407"), "{error}");
     }
 
+    /// A proxy that trickles its answer to CONNECT (each byte quick, the head never done)
+    /// holds the connection attempt until its deadline, no longer.
+    #[test]
+    fn a_trickling_proxy_ends_at_the_deadline() {
+        let (port, _handle) = proxy(|client| {
+            let mut head = [0u8; 64];
+            let _ = client.read(&mut head);
+            let answer = b"HTTP/1.1 200 OK\r\nX-Padding: "
+                .iter()
+                .chain(std::iter::repeat(&b'a'));
+            for byte in answer.take(200) {
+                if client.write_all(&[*byte]).is_err() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(50));
+            }
+            Vec::new()
+        });
+        let started = std::time::Instant::now();
+        let deadline = Deadline::after(Duration::from_millis(300));
+        let url = format!("http://127.0.0.1:{port}");
+        let error = through(&url, "h", 443, TIMEOUT, deadline).unwrap_err();
+        assert!(
+            matches!(
+                error.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ),
+            "{error}"
+        );
+        // Sanity bound against hanging: the trickle alone lasts 10 s.
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
     #[test]
     fn socks5h_proxies_get_the_host_name() {
         let (port, handle) = proxy(|client| {

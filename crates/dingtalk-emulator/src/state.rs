@@ -66,16 +66,28 @@ impl AppState {
     }
 
     /// Raises an event (`todo_task_update`, ...) with its data: pushed to the push URL when
-    /// there is one, and delivered to every open Stream connection. Its HTTP push log id
-    /// (`None` without a push URL) and its eventId, the same on both channels.
-    pub fn raise_event(&self, event_type: &str, data: Map<String, Value>) -> (Option<u64>, String) {
+    /// there is one, and delivered over one of `app`'s Stream connections subscribed to
+    /// events. Its HTTP push log id (`None` without a push URL) and its eventId, the same on
+    /// both channels.
+    pub fn raise_event(
+        &self,
+        app: &str,
+        event_type: &str,
+        data: Map<String, Value>,
+    ) -> (Option<u64>, String) {
         let pushed = self.push_event(event_type, data.clone());
         let (id, event_id) = match pushed {
             Some((id, event_id)) => (Some(id), event_id),
             None => (None, self.ids.token()),
         };
-        self.stream.raise(event_type, event_id.clone(), data);
+        self.stream
+            .raise_event(app, event_type, event_id.clone(), data);
         (id, event_id)
+    }
+
+    /// The key of the first app: the one events are for unless told otherwise.
+    pub fn first_app(&self) -> &str {
+        self.apps.first().map_or("", |(key, _)| key.as_str())
     }
 
     /// Pushes an event (`todo_task_update`, ...) with its data to the push URL, in the

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 
 /// The flags that take a value.
-const VALUE_FLAGS: [&str; 15] = [
+const VALUE_FLAGS: [&str; 16] = [
     "--listen",
     "--app",
     "--token-ttl",
@@ -20,6 +20,7 @@ const VALUE_FLAGS: [&str; 15] = [
     "--stream-ping-interval",
     "--stream-redelivery-delay",
     "--stream-ticket-ttl",
+    "--stream-disconnect-grace",
 ];
 
 /// The arguments after the program name.

@@ -36,10 +36,14 @@ OPTIONS:
                          how often every Stream connection gets a ping frame
                          [default: 30]
     --stream-redelivery-delay SECS
-                         how long a Stream event not acknowledged SUCCESS waits
-                         before it is delivered again [default: 10]
+                         how long a Stream message (event or callback) not
+                         acknowledged waits before it is delivered again
+                         [default: 10]
     --stream-ticket-ttl SECS
                          how long a Stream ticket may be used [default: 90]
+    --stream-disconnect-grace SECS
+                         how long after a disconnect frame the gateway closes the
+                         connection [default: 10, DingTalk's]
     -h, --help           print this help
     -V, --version        print the version
 
@@ -51,5 +55,6 @@ POST /topapi/workrecord/{add,update,getbyuserid}, POST /topapi/v2/user/get,
 POST /topapi/user/getbyunionid, /v1.0/todo/users/{unionId}/tasks... (to-dos),
 POST /v1.0/gateway/connections/open and the WebSocket at /connect (Stream mode).
 Control API for tests: /_emulator/{faults,expire-tokens,stats,reset,records,todos,push,events},
-/_emulator/stream/{disconnect,drop,silence,refuse-tickets,send}.
+/_emulator/stream (the Stream log),
+/_emulator/stream/{disconnect,drop,silence,refuse-tickets,send,duplicate}.
 ";

@@ -142,6 +142,7 @@ fn set_stream(stream: &mut StreamConfig, flag: &str, value: &str) -> Result<(), 
         "--stream-ping-interval" => stream.ping_interval = values::positive_seconds(flag, value)?,
         "--stream-redelivery-delay" => stream.redelivery_delay = values::seconds(flag, value)?,
         "--stream-ticket-ttl" => stream.ticket_ttl = values::positive_seconds(flag, value)?,
+        "--stream-disconnect-grace" => stream.disconnect_grace = values::seconds(flag, value)?,
         other => return Err(format!("unknown option {other}")),
     }
     Ok(())
@@ -191,6 +192,7 @@ mod tests {
             "0",
             "--stream-ticket-ttl",
             "2",
+            "--stream-disconnect-grace=0.5",
         ]);
         let Ok(Command::Run(options)) = parsed else {
             panic!("expected options, got {parsed:?}");
@@ -220,6 +222,7 @@ mod tests {
                 ping_interval: Duration::from_millis(250),
                 redelivery_delay: Duration::ZERO,
                 ticket_ttl: Duration::from_secs(2),
+                disconnect_grace: Duration::from_millis(500),
             }
         );
         assert_eq!(options.cert_out, Some(PathBuf::from("/tmp/c.pem")));
@@ -327,6 +330,7 @@ mod tests {
             &["--stream-ping-interval", "0"],
             &["--stream-redelivery-delay", "-1"],
             &["--stream-ticket-ttl", "x"],
+            &["--stream-disconnect-grace", "-1"],
         ] {
             let error = run(bad).expect_err(&format!("{bad:?} should fail"));
             assert!(!error.contains('\n'), "{error}");

@@ -18,6 +18,8 @@ pub mod inspect;
 pub mod reset;
 pub mod stream;
 
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
@@ -25,6 +27,10 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use crate::family::json;
+use crate::params::query_param;
+
+/// The longest `?wait=` honoured.
+const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// An answer of the control API: HTTP 200 with this JSON.
 fn answer(value: &Value) -> Response {
@@ -57,5 +63,18 @@ fn refuse_unknown_keys(object: &Map<String, Value>, known: &[&str]) -> Result<()
             known.join(", ")
         )))),
         None => Ok(()),
+    }
+}
+
+/// `?wait=SECS` of `query` (at most [`MAX_WAIT`]), if given.
+fn wait_param(query: Option<&str>) -> Result<Option<Duration>, Box<Response>> {
+    let Some(text) = query_param(query, "wait") else {
+        return Ok(None);
+    };
+    match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => {
+            Ok(Some(Duration::from_secs_f64(secs).min(MAX_WAIT)))
+        }
+        _ => Err(Box::new(refuse("wait must be a number of seconds"))),
     }
 }

@@ -61,8 +61,14 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(control::stream::refuse_tickets),
         )
         .route("/_emulator/stream/send", post(control::stream::send))
-        .route("/_emulator/stream/duplicate", post(control::stream::duplicate))
-        .route("/_emulator/stream/callback", post(control::stream::callback))
+        .route(
+            "/_emulator/stream/duplicate",
+            post(control::stream::duplicate),
+        )
+        .route(
+            "/_emulator/stream/callback",
+            post(control::stream::callback),
+        )
         .route("/_emulator/stream", get(control::stream::log))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)

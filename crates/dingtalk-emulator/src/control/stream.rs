@@ -147,9 +147,7 @@ pub async fn callback(
 pub fn app(state: &AppState, object: &Map<String, Value>) -> Result<String, Box<Response>> {
     match object.get("app") {
         None => Ok(state.first_app().to_owned()),
-        Some(Value::String(app)) if state.apps.iter().any(|(key, _)| key == app) => {
-            Ok(app.clone())
-        }
+        Some(Value::String(app)) if state.apps.iter().any(|(key, _)| key == app) => Ok(app.clone()),
         Some(_) => Err(Box::new(refuse(
             "app must be the key of an app of the emulator",
         ))),

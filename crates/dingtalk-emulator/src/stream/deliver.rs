@@ -48,7 +48,12 @@ impl Hub {
 
     /// Raises a callback of `topic` for `app` (a bot message, a card action); its id in the
     /// log.
-    pub fn raise_callback(self: &Arc<Self>, app: &str, topic: &str, data: Map<String, Value>) -> String {
+    pub fn raise_callback(
+        self: &Arc<Self>,
+        app: &str,
+        topic: &str,
+        data: Map<String, Value>,
+    ) -> String {
         let id = self.ids.token();
         let topic = Topic::Callback(topic.to_owned());
         self.raise(MessageEntry::new(id.clone(), topic, None, app, data));
@@ -76,7 +81,13 @@ impl Hub {
 
     /// Sends message `id` over connection `to` (recording the delivery): a copy after its
     /// acknowledgement when `duplicate` holds the messageId to use (`None` inside: a new one).
-    fn deliver_locked(&self, inner: &mut Inner, id: &str, to: u64, duplicate: Option<Option<String>>) {
+    fn deliver_locked(
+        &self,
+        inner: &mut Inner,
+        id: &str,
+        to: u64,
+        duplicate: Option<Option<String>>,
+    ) {
         let app = inner.connections.app(to);
         let Some(commands) = inner.connections.commands(to) else {
             return;
@@ -101,9 +112,10 @@ impl Hub {
             let waiting = inner.messages.waiting(&inner.connections, delay);
             let mut delivered = Vec::new();
             for message in waiting {
-                let wanted = inner.messages.get(&message).is_some_and(|entry| {
-                    inner.connections.wants(id, &entry.app, &entry.topic)
-                });
+                let wanted = inner
+                    .messages
+                    .get(&message)
+                    .is_some_and(|entry| inner.connections.wants(id, &entry.app, &entry.topic));
                 if wanted {
                     self.deliver_locked(inner, &message, id, None);
                     delivered.push(message);
@@ -163,7 +175,9 @@ impl Hub {
         let reply = Reply::parse(text);
         let (again, acknowledged) = self.change(|inner| {
             let system = inner.connections.entry_mut(id).and_then(|entry| {
-                let answer = entry.system.answer(&reply.message_id, reply.code, &reply.data)?;
+                let answer = entry
+                    .system
+                    .answer(&reply.message_id, reply.code, &reply.data)?;
                 if answer == SystemAnswer::Pong {
                     entry.pongs += 1;
                 }
@@ -201,14 +215,19 @@ impl Hub {
             return (None, None);
         }
         self.duplicate_if_asked(inner, &answered.id, &reply.message_id);
-        let callback = inner.messages.get(&answered.id).and_then(|entry| match &entry.topic {
-            Topic::Callback(topic) if entry.status == Status::Acknowledged => Some(CallbackAnswer {
-                topic: topic.clone(),
-                data: entry.data.clone(),
-                response: reply.data.clone(),
-            }),
-            _ => None,
-        });
+        let callback = inner
+            .messages
+            .get(&answered.id)
+            .and_then(|entry| match &entry.topic {
+                Topic::Callback(topic) if entry.status == Status::Acknowledged => {
+                    Some(CallbackAnswer {
+                        topic: topic.clone(),
+                        data: entry.data.clone(),
+                        response: reply.data.clone(),
+                    })
+                }
+                _ => None,
+            });
         (None, callback)
     }
 
@@ -225,7 +244,10 @@ impl Hub {
             return;
         };
         inner.duplicates.left -= 1;
-        let same = inner.duplicates.same_message_id.then(|| message_id.to_owned());
+        let same = inner
+            .duplicates
+            .same_message_id
+            .then(|| message_id.to_owned());
         self.deliver_locked(inner, id, to, Some(same));
     }
 }

@@ -124,19 +124,37 @@ mod tests {
 
     #[test]
     fn an_event_is_acknowledged_by_success_or_by_data_without_a_status() {
-        assert_eq!(reply(200, r#"{"status":"SUCCESS"}"#).status(&Topic::Event), Some("SUCCESS"));
-        assert_eq!(reply(200, r#"{"status":"LATER"}"#).status(&Topic::Event), Some("LATER"));
+        assert_eq!(
+            reply(200, r#"{"status":"SUCCESS"}"#).status(&Topic::Event),
+            Some("SUCCESS")
+        );
+        assert_eq!(
+            reply(200, r#"{"status":"LATER"}"#).status(&Topic::Event),
+            Some("LATER")
+        );
         // The official Python SDK's answer: the event's own data.
-        assert_eq!(reply(200, r#"{"taskId": "t1"}"#).status(&Topic::Event), Some("SUCCESS"));
-        assert_eq!(reply(200, r#"{"status":"FAILED"}"#).status(&Topic::Event), None);
+        assert_eq!(
+            reply(200, r#"{"taskId": "t1"}"#).status(&Topic::Event),
+            Some("SUCCESS")
+        );
+        assert_eq!(
+            reply(200, r#"{"status":"FAILED"}"#).status(&Topic::Event),
+            None
+        );
         assert_eq!(reply(200, "not json").status(&Topic::Event), None);
-        assert_eq!(reply(404, r#"{"status":"SUCCESS"}"#).status(&Topic::Event), None);
+        assert_eq!(
+            reply(404, r#"{"status":"SUCCESS"}"#).status(&Topic::Event),
+            None
+        );
     }
 
     #[test]
     fn a_callback_is_acknowledged_by_code_200() {
         let bot = Topic::Callback("/v1.0/im/bot/messages/get".to_owned());
-        assert_eq!(reply(200, r#"{"response":null}"#).status(&bot), Some("SUCCESS"));
+        assert_eq!(
+            reply(200, r#"{"response":null}"#).status(&bot),
+            Some("SUCCESS")
+        );
         assert_eq!(reply(200, "").status(&bot), Some("SUCCESS"));
         assert_eq!(reply(500, r#"{"response":null}"#).status(&bot), None);
     }

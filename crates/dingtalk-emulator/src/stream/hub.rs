@@ -111,7 +111,11 @@ impl Hub {
     /// Connection `id` stops reading and writing. A zombie that `keeps_pushing` is still
     /// chosen for deliveries, which it swallows; otherwise nothing goes over it any more.
     pub fn silence(&self, id: u64, keeps_pushing: bool) {
-        let pushing = if keeps_pushing { Pushing::Yes } else { Pushing::No };
+        let pushing = if keeps_pushing {
+            Pushing::Yes
+        } else {
+            Pushing::No
+        };
         self.change(|inner| {
             inner
                 .connections

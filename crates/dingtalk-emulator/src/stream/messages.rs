@@ -158,8 +158,7 @@ impl Messages {
         self.entries
             .iter()
             .filter(|e| {
-                e.status == Status::Pending
-                    && (!e.in_flight(connections) || e.is_due(delay_ms))
+                e.status == Status::Pending && (!e.in_flight(connections) || e.is_due(delay_ms))
             })
             .map(|e| e.id.clone())
             .collect()
@@ -218,10 +217,8 @@ impl Messages {
 
     /// The log's `events` (EVENT messages) and `callbacks` (CALLBACK messages).
     pub fn to_json(&self) -> (Value, Value) {
-        let (events, callbacks): (Vec<&MessageEntry>, Vec<&MessageEntry>) = self
-            .entries
-            .iter()
-            .partition(|e| e.topic == Topic::Event);
+        let (events, callbacks): (Vec<&MessageEntry>, Vec<&MessageEntry>) =
+            self.entries.iter().partition(|e| e.topic == Topic::Event);
         let list = |entries: Vec<&MessageEntry>| {
             Value::Array(entries.into_iter().map(MessageEntry::to_json).collect())
         };

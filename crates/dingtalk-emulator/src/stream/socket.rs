@@ -10,6 +10,7 @@ use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpg
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
 use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -88,9 +89,9 @@ async fn serve(mut socket: WebSocket, hub: Arc<Hub>, client: Client, ticket: Str
                     hub.answer(id, text.as_str());
                 }
                 Some(Ok(Message::Close(_))) => {
-                    // RFC 6455 §5.5.1: a Close is answered with a Close. The reply is queued
-                    // by the WebSocket layer; this write sends it (and reports the end).
-                    let _ = socket.send(Message::Close(None)).await;
+                    // RFC 6455 §5.5.1: a Close is answered with a Close. The WebSocket layer
+                    // queued the reply (echoing the client's code); closing the sink sends it.
+                    let _ = SinkExt::close(&mut socket).await;
                     break "client closed".to_owned();
                 }
                 None => break "client closed".to_owned(),

@@ -51,7 +51,12 @@ impl SystemFrames {
     }
 
     /// Takes the frame `message_id` answers (code `code`, data `data`), if it was a SYSTEM one.
-    pub fn answer(&mut self, message_id: &str, code: Option<u64>, data: &str) -> Option<SystemAnswer> {
+    pub fn answer(
+        &mut self,
+        message_id: &str,
+        code: Option<u64>,
+        data: &str,
+    ) -> Option<SystemAnswer> {
         match self.sent.remove(message_id)? {
             Sent::Disconnect => Some(SystemAnswer::Disconnect),
             Sent::Ping { opaque: sent } => {
@@ -97,7 +102,10 @@ mod tests {
     fn an_answer_to_disconnect_is_known() {
         let mut frames = SystemFrames::default();
         frames.disconnect("d1");
-        assert_eq!(frames.answer("d1", Some(200), "{}"), Some(SystemAnswer::Disconnect));
+        assert_eq!(
+            frames.answer("d1", Some(200), "{}"),
+            Some(SystemAnswer::Disconnect)
+        );
         assert_eq!(frames.answer("nothing", Some(200), "{}"), None);
     }
 }

@@ -117,8 +117,9 @@ mod tests {
         let none = parse(json!({})).unwrap();
         assert!(!none.wants(&Topic::Event));
         assert!(parse(json!({"subscriptions": {}})).is_err());
-        let error = parse(json!({"subscriptions": [{"type": "EVENT", "topic": "*"}, {"type": "X"}]}))
-            .unwrap_err();
+        let error =
+            parse(json!({"subscriptions": [{"type": "EVENT", "topic": "*"}, {"type": "X"}]}))
+                .unwrap_err();
         assert!(error.starts_with("subscriptions[1]"), "{error}");
     }
 }

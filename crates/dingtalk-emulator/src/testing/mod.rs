@@ -19,6 +19,7 @@ mod fault;
 mod http;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -297,6 +298,61 @@ impl Control {
         let body = serde_json::json!({ "bytes": bytes }).to_string();
         let answer = self.ok("POST", "/_emulator/stream/send", Some(body.as_bytes()));
         answer["connections"].as_u64().unwrap_or(0)
+    }
+
+    /// The Stream log (`GET /_emulator/stream`), after waiting up to `wait_secs` for every
+    /// delivery on an open connection to be answered (0: at once).
+    #[track_caller]
+    pub fn stream_log(&self, wait_secs: f64) -> Value {
+        self.ok("GET", &format!("/_emulator/stream?wait={wait_secs}"), None)
+    }
+
+    /// Sends `disconnect` to every connection messages are pushed over, closed by the gateway
+    /// `close_after` later (`None`: `--stream-disconnect-grace`); with `keep_delivering` they
+    /// are still chosen first for deliveries until then. How many there were.
+    #[track_caller]
+    pub fn stream_disconnect_with(
+        &self,
+        close_after: Option<Duration>,
+        keep_delivering: bool,
+    ) -> u64 {
+        let mut body = serde_json::json!({ "keep_delivering": keep_delivering });
+        if let Some(after) = close_after {
+            body["close_after"] = after.as_secs_f64().into();
+        }
+        let body = body.to_string();
+        let answer = self.ok(
+            "POST",
+            "/_emulator/stream/disconnect",
+            Some(body.as_bytes()),
+        );
+        answer["connections"].as_u64().unwrap_or(0)
+    }
+
+    /// Silences every connection messages are pushed over; with `keep_delivering` the gateway
+    /// still chooses them for deliveries, which they swallow (zombies). How many there were.
+    #[track_caller]
+    pub fn stream_zombie(&self, keep_delivering: bool) -> u64 {
+        let body = serde_json::json!({ "keep_delivering": keep_delivering }).to_string();
+        let answer = self.ok("POST", "/_emulator/stream/silence", Some(body.as_bytes()));
+        answer["connections"].as_u64().unwrap_or(0)
+    }
+
+    /// Each of the next `count` acknowledgements is followed by a copy of what it
+    /// acknowledged (with the same messageId when `same_message_id`).
+    #[track_caller]
+    pub fn stream_duplicate(&self, count: u64, same_message_id: bool) {
+        let body =
+            serde_json::json!({ "count": count, "same_message_id": same_message_id }).to_string();
+        self.ok("POST", "/_emulator/stream/duplicate", Some(body.as_bytes()));
+    }
+
+    /// Raises a CALLBACK message of `topic` with `data` for the first app; its id in the log.
+    #[track_caller]
+    pub fn stream_callback(&self, topic: &str, data: &Value) -> String {
+        let body = serde_json::json!({ "topic": topic, "data": data }).to_string();
+        let answer = self.ok("POST", "/_emulator/stream/callback", Some(body.as_bytes()));
+        answer["id"].as_str().unwrap_or_default().to_owned()
     }
 
     /// Every to-do task stored, deleted ones included.

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod process;
+
 use std::time::Duration;
 
 use dingtalk_emulator::testing::Control;

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 
 /// The flags that take a value.
-const VALUE_FLAGS: [&str; 16] = [
+const VALUE_FLAGS: [&str; 19] = [
     "--listen",
     "--app",
     "--token-ttl",
@@ -21,6 +21,9 @@ const VALUE_FLAGS: [&str; 16] = [
     "--stream-redelivery-delay",
     "--stream-ticket-ttl",
     "--stream-disconnect-grace",
+    "--webhook-limit",
+    "--webhook-mute",
+    "--agent",
 ];
 
 /// The arguments after the program name.

@@ -10,7 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::{answer, read_body, refuse, refuse_unknown_keys, wait_param};
+use super::{answer, body_object, refuse, wait_param};
 use crate::state::AppState;
 use crate::stream::connections::Command;
 
@@ -18,22 +18,6 @@ use crate::stream::connections::Command;
 const WAIT: Duration = Duration::from_secs(10);
 /// The largest frame `send` makes.
 const MAX_SEND_BYTES: u64 = 256 << 20;
-
-/// The body as an object of `known` keys; an empty body is `{}`.
-fn body_object(
-    body: Result<Bytes, BytesRejection>,
-    known: &[&str],
-) -> Result<Map<String, Value>, Box<Response>> {
-    let body = read_body(body)?;
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(&body) else {
-        return Err(Box::new(refuse("the body must be a JSON object")));
-    };
-    refuse_unknown_keys(&object, known)?;
-    Ok(object)
-}
 
 /// `GET /_emulator/stream[?wait=SECS]`: the Stream log (also under `stream` of
 /// `GET /_emulator/events`); with `wait`, once no delivery on an open connection awaits its

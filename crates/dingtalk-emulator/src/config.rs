@@ -60,6 +60,9 @@ pub struct StreamConfig {
     /// How long after a `disconnect` frame the gateway closes the connection (DingTalk's
     /// protocol page: it stays silent 10 s, then closes the TCP connection).
     pub disconnect_grace: Duration,
+    /// How long the `sessionWebhook` of a bot message takes answers (DingTalk's example: 90
+    /// minutes from the message).
+    pub session_webhook_ttl: Duration,
 }
 
 impl Default for StreamConfig {
@@ -69,6 +72,7 @@ impl Default for StreamConfig {
             redelivery_delay: Duration::from_secs(10),
             ticket_ttl: Duration::from_secs(90),
             disconnect_grace: Duration::from_secs(10),
+            session_webhook_ttl: Duration::from_secs(90 * 60),
         }
     }
 }

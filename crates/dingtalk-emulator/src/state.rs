@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::api::bot::sessions::SessionStore;
+use crate::api::card::store::CardStore;
 use crate::api::identity::users::Users;
 use crate::api::message::inbox::Inbox;
 use crate::api::robot::store::RobotStore;
@@ -23,6 +25,8 @@ use crate::faults::queue::FaultQueue;
 use crate::ids::Ids;
 use crate::push::Pusher;
 use crate::stats::Counters;
+use crate::stream::deliver::CallbackAnswer;
+use crate::stream::topics::CARD_CALLBACKS;
 use crate::stream::Hub;
 use crate::sync::lock;
 
@@ -52,6 +56,10 @@ pub struct AppState {
     pub webhooks: Mutex<WebhookStore>,
     pub webhook_limits: Limits,
     pub robot: Mutex<RobotStore>,
+    /// The session webhooks of bot messages.
+    pub sessions: Mutex<SessionStore>,
+    /// Interactive cards, by `outTrackId`.
+    pub cards: Mutex<CardStore>,
     /// `(app_key, agent_id)` from the config.
     agents: Vec<(String, i64)>,
 }
@@ -97,6 +105,8 @@ impl AppState {
                 mute: config.webhook.mute,
             },
             robot: Mutex::new(RobotStore::default()),
+            sessions: Mutex::new(SessionStore::default()),
+            cards: Mutex::new(CardStore::default()),
             agents: config.agents.clone(),
             ids,
         })
@@ -120,6 +130,17 @@ impl AppState {
         self.stream
             .raise_event(app, event_type, event_id.clone(), data);
         (id, event_id)
+    }
+
+    /// A callback the client acknowledged over Stream: a card callback's answer may update
+    /// its card.
+    pub fn callback_answered(&self, answered: &CallbackAnswer) {
+        if answered.topic != CARD_CALLBACKS {
+            return;
+        }
+        if let Some(id) = answered.data.get("outTrackId").and_then(Value::as_str) {
+            lock(&self.cards).answered(id, &answered.response);
+        }
     }
 
     /// The key of the first app: the one events are for unless told otherwise.
@@ -151,7 +172,7 @@ impl AppState {
     }
 
     /// Back to the state at start: no tokens, records, to-dos, messages, webhook robots,
-    /// groups, faults, counts or QPS windows.
+    /// groups, session webhooks, cards, faults, counts or QPS windows, no Stream connection.
     pub fn reset(&self) {
         lock(&self.tokens).clear();
         lock(&self.records).clear();
@@ -159,6 +180,8 @@ impl AppState {
         lock(&self.notices).clear();
         lock(&self.webhooks).clear();
         lock(&self.robot).clear();
+        lock(&self.sessions).clear();
+        lock(&self.cards).clear();
         lock(&self.inbox).clear();
         self.faults.clear();
         self.stats.clear();

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 
 /// The flags that take a value.
-const VALUE_FLAGS: [&str; 19] = [
+const VALUE_FLAGS: [&str; 20] = [
     "--listen",
     "--app",
     "--token-ttl",
@@ -21,6 +21,7 @@ const VALUE_FLAGS: [&str; 19] = [
     "--stream-redelivery-delay",
     "--stream-ticket-ttl",
     "--stream-disconnect-grace",
+    "--session-webhook-ttl",
     "--webhook-limit",
     "--webhook-mute",
     "--agent",

@@ -49,6 +49,9 @@ OPTIONS:
     --stream-disconnect-grace SECS
                          how long after a disconnect frame the gateway closes the
                          connection [default: 10, DingTalk's]
+    --session-webhook-ttl SECS
+                         how long the sessionWebhook of a bot message takes
+                         answers [default: 5400, DingTalk's 90 minutes]
     -h, --help           print this help
     -V, --version        print the version
 

@@ -92,6 +92,9 @@ impl Builder {
             "--agent" => self.add_agent(flag, &value)?,
             _ if flag.starts_with("--push-") => self.push.set(flag, value)?,
             _ if flag.starts_with("--stream-") => set_stream(&mut config.stream, flag, &value)?,
+            "--session-webhook-ttl" => {
+                config.stream.session_webhook_ttl = values::positive_seconds(flag, &value)?;
+            }
             other => return Err(format!("unknown option {other}")),
         }
         Ok(())
@@ -208,6 +211,7 @@ mod tests {
             "--stream-ticket-ttl",
             "2",
             "--stream-disconnect-grace=0.5",
+            "--session-webhook-ttl=60",
             "--webhook-limit=100",
             "--webhook-mute",
             "0.5",
@@ -243,6 +247,7 @@ mod tests {
                 redelivery_delay: Duration::ZERO,
                 ticket_ttl: Duration::from_secs(2),
                 disconnect_grace: Duration::from_millis(500),
+                session_webhook_ttl: Duration::from_secs(60),
             }
         );
         assert_eq!(options.cert_out, Some(PathBuf::from("/tmp/c.pem")));
@@ -359,6 +364,7 @@ mod tests {
             &["--stream-redelivery-delay", "-1"],
             &["--stream-ticket-ttl", "x"],
             &["--stream-disconnect-grace", "-1"],
+            &["--session-webhook-ttl", "0"],
             &["--webhook-limit", "0"],
             &["--webhook-mute", "-1"],
             &["--agent", "k:x"],

@@ -17,7 +17,6 @@ use tokio::time::Instant;
 
 use super::connections::Command;
 use super::frame;
-use super::hub::Hub;
 use super::tickets::Client;
 use crate::family::json;
 use crate::ids::Ids;
@@ -48,11 +47,10 @@ pub async fn connect(
         Ok(client) => client,
         Err(reason) => return refuse(reason),
     };
-    let hub = Arc::clone(&state.stream);
     upgrade
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
-        .on_upgrade(move |socket| serve(socket, hub, client, ticket))
+        .on_upgrade(move |socket| serve(socket, state, client, ticket))
 }
 
 fn refuse(reason: &str) -> Response {
@@ -66,7 +64,8 @@ fn refuse(reason: &str) -> Response {
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// Serves one connection until it closes or is dropped.
-async fn serve(mut socket: WebSocket, hub: Arc<Hub>, client: Client, ticket: String) {
+async fn serve(mut socket: WebSocket, state: Arc<AppState>, client: Client, ticket: String) {
+    let hub = &state.stream;
     let (sender, mut commands) = mpsc::unbounded_channel();
     let id = hub.open(client, &ticket, sender);
     let ids = Ids::new();
@@ -86,7 +85,9 @@ async fn serve(mut socket: WebSocket, hub: Arc<Hub>, client: Client, ticket: Str
         tokio::select! {
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
-                    hub.answer(id, text.as_str());
+                    if let Some(answered) = hub.answer(id, text.as_str()) {
+                        state.callback_answered(&answered);
+                    }
                 }
                 Some(Ok(Message::Close(_))) => {
                     // RFC 6455 §5.5.1: a Close is answered with a Close. The WebSocket layer

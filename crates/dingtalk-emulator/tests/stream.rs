@@ -4,19 +4,18 @@
 
 mod common;
 
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use common::ws::Conn;
 use common::{start, Harness};
 use dingtalk_emulator::{Config, StreamConfig};
 use serde_json::{json, Value};
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::CloseFrame;
-use tungstenite::{Message, WebSocket};
+use tungstenite::Message;
 
 const BOT: &str = "/v1.0/im/bot/messages/get";
-/// Waiting past this fails the test instead of hanging it.
-const PATIENCE: Duration = Duration::from_secs(20);
+use common::ws::PATIENCE;
 
 fn gateway(stream: StreamConfig) -> Harness {
     start(Config {
@@ -39,62 +38,6 @@ fn quick() -> StreamConfig {
 
 fn events() -> Value {
     json!([{"type": "EVENT", "topic": "*"}])
-}
-
-/// A connection to the gateway, as a bare client.
-struct Conn {
-    socket: WebSocket<TcpStream>,
-}
-
-impl Conn {
-    /// Opens a connection of `app` with these `subscriptions`.
-    fn open(h: &Harness, app: (&str, &str), subscriptions: Value) -> Conn {
-        let (status, body) = h.post(
-            "/v1.0/gateway/connections/open",
-            &json!({"clientId": app.0, "clientSecret": app.1, "subscriptions": subscriptions,
-                    "ua": "stream-test"}),
-        );
-        assert_eq!(status, 200, "{body}");
-        let url = format!(
-            "{}?ticket={}",
-            body["endpoint"].as_str().unwrap(),
-            body["ticket"].as_str().unwrap()
-        );
-        let tcp = TcpStream::connect(h.emulator.local_addr()).unwrap();
-        tcp.set_read_timeout(Some(PATIENCE)).unwrap();
-        let (socket, _) = tungstenite::client(url.as_str(), tcp).unwrap();
-        Conn { socket }
-    }
-
-    fn demo(h: &Harness, subscriptions: Value) -> Conn {
-        Conn::open(h, ("demo_app_key", "demo_app_secret"), subscriptions)
-    }
-
-    /// The next text frame, as JSON.
-    fn next(&mut self) -> Value {
-        loop {
-            match self.socket.read().expect("a frame") {
-                Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
-                Message::Close(frame) => panic!("closed: {frame:?}"),
-                _ => {}
-            }
-        }
-    }
-
-    /// Answers `frame` with code 200 and `data`.
-    fn answer(&mut self, frame: &Value, data: &Value) {
-        let answer = json!({
-            "code": 200,
-            "headers": {"messageId": frame["headers"]["messageId"], "contentType": "application/json"},
-            "message": "OK",
-            "data": data.to_string(),
-        });
-        self.socket.send(Message::text(answer.to_string())).unwrap();
-    }
-
-    fn success(&mut self, frame: &Value) {
-        self.answer(frame, &json!({"status": "SUCCESS"}));
-    }
 }
 
 /// Polls the Stream log until `done` holds.

@@ -101,12 +101,13 @@ pub async fn say(
     let said = or_refuse!(said(&state, &object));
     let ttl = state.stream.config.session_webhook_ttl;
     let session = state.ids.token();
+    let now = now_millis();
     let reply = Reply {
         url: format!(
             "{}{SEND_BY_SESSION}?session={session}",
             address(&state, &headers)
         ),
-        expires_at: now_millis().saturating_add(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)),
+        expires_at: now.saturating_add(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)),
     };
     let chat_id = {
         let mut sessions = lock(&state.sessions);
@@ -130,7 +131,7 @@ pub async fn say(
         chat_id
     };
     let msg_id = format!("msg{}", state.ids.token());
-    let data = bot_message(&said, &msg_id, &chat_id, now_millis(), &reply);
+    let data = bot_message(&said, &msg_id, &chat_id, now, &reply);
     let id = state.stream.raise_callback(&said.app, BOT_MESSAGES, data);
     answer(&json!({
         "id": id,

@@ -17,9 +17,9 @@
 
 mod fault;
 mod http;
+mod stream;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -105,7 +105,7 @@ impl Control {
 
     /// A call that must succeed (HTTP 200).
     #[track_caller]
-    fn ok(&self, method: &str, target: &str, body: Option<&[u8]>) -> Value {
+    pub(crate) fn ok(&self, method: &str, target: &str, body: Option<&[u8]>) -> Value {
         let (status, value) = self.call(method, target, body);
         assert_eq!(status, 200, "{method} {target}: {value}");
         value
@@ -236,125 +236,6 @@ impl Control {
         self.ok("GET", &format!("/_emulator/events?wait={wait_secs}"), None)
     }
 
-    /// The Stream-mode log (`stream` of `GET /_emulator/events`): `tickets`, `connections`,
-    /// `open`, `events` with their `deliveries`, `pending`, `settled`.
-    #[track_caller]
-    pub fn stream(&self) -> Value {
-        let mut answer = self.ok("GET", "/_emulator/events", None);
-        answer["stream"].take()
-    }
-
-    /// The same, after waiting up to `wait_secs` for every delivery on an open connection to
-    /// be answered.
-    #[track_caller]
-    pub fn stream_settled(&self, wait_secs: u64) -> Value {
-        let mut answer = self.events(wait_secs);
-        answer["stream"].take()
-    }
-
-    /// Sends a `disconnect` frame to every open Stream connection; how many there were.
-    #[track_caller]
-    pub fn stream_disconnect(&self) -> u64 {
-        let answer = self.ok("POST", "/_emulator/stream/disconnect", None);
-        answer["connections"].as_u64().unwrap_or(0)
-    }
-
-    /// Closes every Stream connection at once (no close frame); returns once they are closed.
-    #[track_caller]
-    pub fn stream_drop(&self) -> u64 {
-        let answer = self.ok("POST", "/_emulator/stream/drop", None);
-        answer["connections"].as_u64().unwrap_or(0)
-    }
-
-    /// Every open Stream connection stops reading and writing; returns once they all did.
-    #[track_caller]
-    pub fn stream_silence(&self) -> u64 {
-        let answer = self.ok("POST", "/_emulator/stream/silence", None);
-        answer["connections"].as_u64().unwrap_or(0)
-    }
-
-    /// The next `count` Stream handshakes are refused (HTTP 401).
-    #[track_caller]
-    pub fn refuse_tickets(&self, count: u64) {
-        let body = serde_json::json!({ "count": count }).to_string();
-        self.ok(
-            "POST",
-            "/_emulator/stream/refuse-tickets",
-            Some(body.as_bytes()),
-        );
-    }
-
-    /// Sends a text frame of exactly `text` to every open Stream connection.
-    #[track_caller]
-    pub fn stream_send_text(&self, text: &str) -> u64 {
-        let body = serde_json::json!({ "text": text }).to_string();
-        let answer = self.ok("POST", "/_emulator/stream/send", Some(body.as_bytes()));
-        answer["connections"].as_u64().unwrap_or(0)
-    }
-
-    /// Sends a text frame of `bytes` bytes to every open Stream connection.
-    #[track_caller]
-    pub fn stream_send_bytes(&self, bytes: u64) -> u64 {
-        let body = serde_json::json!({ "bytes": bytes }).to_string();
-        let answer = self.ok("POST", "/_emulator/stream/send", Some(body.as_bytes()));
-        answer["connections"].as_u64().unwrap_or(0)
-    }
-
-    /// The Stream log (`GET /_emulator/stream`), after waiting up to `wait_secs` for every
-    /// delivery on an open connection to be answered (0: at once).
-    #[track_caller]
-    pub fn stream_log(&self, wait_secs: f64) -> Value {
-        self.ok("GET", &format!("/_emulator/stream?wait={wait_secs}"), None)
-    }
-
-    /// Sends `disconnect` to every connection messages are pushed over, closed by the gateway
-    /// `close_after` later (`None`: `--stream-disconnect-grace`); with `keep_delivering` they
-    /// are still chosen first for deliveries until then. How many there were.
-    #[track_caller]
-    pub fn stream_disconnect_with(
-        &self,
-        close_after: Option<Duration>,
-        keep_delivering: bool,
-    ) -> u64 {
-        let mut body = serde_json::json!({ "keep_delivering": keep_delivering });
-        if let Some(after) = close_after {
-            body["close_after"] = after.as_secs_f64().into();
-        }
-        let body = body.to_string();
-        let answer = self.ok(
-            "POST",
-            "/_emulator/stream/disconnect",
-            Some(body.as_bytes()),
-        );
-        answer["connections"].as_u64().unwrap_or(0)
-    }
-
-    /// Silences every connection messages are pushed over; with `keep_delivering` the gateway
-    /// still chooses them for deliveries, which they swallow (zombies). How many there were.
-    #[track_caller]
-    pub fn stream_zombie(&self, keep_delivering: bool) -> u64 {
-        let body = serde_json::json!({ "keep_delivering": keep_delivering }).to_string();
-        let answer = self.ok("POST", "/_emulator/stream/silence", Some(body.as_bytes()));
-        answer["connections"].as_u64().unwrap_or(0)
-    }
-
-    /// Each of the next `count` acknowledgements is followed by a copy of what it
-    /// acknowledged (with the same messageId when `same_message_id`).
-    #[track_caller]
-    pub fn stream_duplicate(&self, count: u64, same_message_id: bool) {
-        let body =
-            serde_json::json!({ "count": count, "same_message_id": same_message_id }).to_string();
-        self.ok("POST", "/_emulator/stream/duplicate", Some(body.as_bytes()));
-    }
-
-    /// Raises a CALLBACK message of `topic` with `data` for the first app; its id in the log.
-    #[track_caller]
-    pub fn stream_callback(&self, topic: &str, data: &Value) -> String {
-        let body = serde_json::json!({ "topic": topic, "data": data }).to_string();
-        let answer = self.ok("POST", "/_emulator/stream/callback", Some(body.as_bytes()));
-        answer["id"].as_str().unwrap_or_default().to_owned()
-    }
-
     /// Every to-do task stored, deleted ones included.
     #[track_caller]
     pub fn all_todos(&self) -> Vec<Value> {
@@ -362,6 +243,7 @@ impl Control {
     }
 }
 
+/// Reads `key` of `answer` as a list (empty when it is not one).
 fn list(mut answer: Value, key: &str) -> Vec<Value> {
     match answer.get_mut(key).map(Value::take) {
         Some(Value::Array(items)) => items,

@@ -2,9 +2,10 @@
 //! (`dingtalk-stream` 0.24) and Node.js (`dingtalk-stream` 2.1), each run as a worker by a
 //! small script of ours (`tests/sdk/`) against an emulator process, and judged from the
 //! emulator's side: they connect with their own subscriptions, answer pings so that they
-//! count as pongs, acknowledge events in their own shapes, follow a `disconnect` to a new
-//! connection (Python closes itself and needs the gateway's Close in reply; Node waits for
-//! the gateway to close), and log no connection error of their own.
+//! count as pongs, acknowledge events and bot messages in their own shapes, answer a bot
+//! message through its session webhook, follow a `disconnect` to a new connection (Python
+//! closes itself and needs the gateway's Close in reply; Node waits for the gateway to
+//! close), and log no connection error of their own.
 //!
 //! `make test` installs the SDKs (`scripts/install-sdks.sh`) and names their folder in
 //! `DINGTALK_SDKS`; without that variable these tests say so and pass.
@@ -36,6 +37,8 @@ struct Sdk {
     ua: &'static str,
     /// The `data` of its acknowledgement of an event with `data`.
     event_ack: fn(&Value) -> Value,
+    /// The `message` and `data` of its acknowledgement of a bot message.
+    bot_ack: (&'static str, fn() -> Value),
     /// Who closes a connection after `disconnect`, as the gateway logs it.
     closed_after_disconnect: &'static str,
     /// What its log shows when a connection fails.
@@ -49,6 +52,8 @@ const PYTHON: Sdk = Sdk {
     ua: "dingtalk-sdk-python/v0.24.3-union",
     // Its EventHandler answers with the event's own data.
     event_ack: |data| data.clone(),
+    // Its CallbackHandler leaves `message` empty and wraps what the handler returned.
+    bot_ack: ("", || json!({"response": "OK"})),
     // It closes the WebSocket itself on `disconnect`.
     closed_after_disconnect: "client closed",
     // Logged, before a 10 s sleep, when the close handshake fails (code 1006).
@@ -61,6 +66,8 @@ const NODE: Sdk = Sdk {
     script: "node_witness.cjs",
     ua: "node-witness",
     event_ack: |_| json!({"status": "SUCCESS", "message": "OK"}),
+    // socketCallBackResponse(messageId, null).
+    bot_ack: ("OK", || json!({"response": null})),
     // It reconnects only when the gateway closes the connection.
     closed_after_disconnect: "closed by the gateway after disconnect",
     failure_marker: "ERROR",
@@ -168,6 +175,27 @@ fn event<'a>(log: &'a Value, id: &str) -> Option<&'a Value> {
         .find(|e| e["eventId"] == id)
 }
 
+/// The callback `id` of the log.
+fn callback<'a>(log: &'a Value, id: &str) -> Option<&'a Value> {
+    log["callbacks"].as_array()?.iter().find(|c| c["id"] == id)
+}
+
+/// Waits until the inbox holds an answer through a session webhook for `filter`; the answers.
+fn until_replied(control: &Control, filter: &str) -> Vec<Value> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let replies = control.messages(&format!("{filter}&channel=session_webhook"));
+        if !replies.is_empty() {
+            return replies;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no answer through the session webhook"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Pushes an event with `data` and waits until it is acknowledged; its log entry.
 fn acknowledged_event(control: &Control, data: &Value) -> Value {
     let pushed = control.push(&json!({"type": "todo_task_update", "data": data}));
@@ -178,9 +206,9 @@ fn acknowledged_event(control: &Control, data: &Value) -> Value {
     event(&log, &id).cloned().unwrap()
 }
 
-/// The acknowledgement of `delivery` in `sdk`'s shape: code 200, the delivery's messageId
-/// with the JSON content type, message `OK`, `data` as `expected`.
-fn assert_ack_shape(delivery: &Value, expected_data: &Value) {
+/// The acknowledgement of `delivery` in an SDK's shape: code 200, the delivery's messageId
+/// with the JSON content type, `message`, `data` as `expected_data`.
+fn assert_ack_shape(delivery: &Value, message: &str, expected_data: &Value) {
     let answer: Value = serde_json::from_str(delivery["answer"].as_str().unwrap()).unwrap();
     assert_eq!(answer["code"], 200, "{answer}");
     assert_eq!(
@@ -191,7 +219,7 @@ fn assert_ack_shape(delivery: &Value, expected_data: &Value) {
         answer["headers"]["contentType"], "application/json",
         "{answer}"
     );
-    assert_eq!(answer["message"], "OK", "{answer}");
+    assert_eq!(answer["message"], message, "{answer}");
     let data: Value = serde_json::from_str(answer["data"].as_str().unwrap()).unwrap();
     assert_eq!(&data, expected_data, "{answer}");
 }
@@ -225,7 +253,24 @@ fn witness(sdk: &Sdk) {
     let data = json!({"taskId": "t1", "unionIdList": ["union-boss"]});
     let entry = acknowledged_event(&control, &data);
     assert_eq!(entry["redeliveries"], 0, "{entry}");
-    assert_ack_shape(&entry["deliveries"][0], &(sdk.event_ack)(&data));
+    assert_ack_shape(&entry["deliveries"][0], "OK", &(sdk.event_ack)(&data));
+
+    // A bot message is acknowledged, and answered through its session webhook.
+    let said = control.bot_say("ann", "hello", &json!({}));
+    let id = said["id"].as_str().unwrap().to_owned();
+    let log = until(&control, "the bot message acknowledged", |log| {
+        callback(log, &id).is_some_and(|c| c["status"] == "acknowledged")
+    });
+    let entry = callback(&log, &id).unwrap();
+    assert_eq!(entry["redeliveries"], 0, "{entry}");
+    let (message, data) = sdk.bot_ack;
+    assert_ack_shape(&entry["deliveries"][0], message, &data());
+    let replies = until_replied(&control, "user=ann");
+    assert_eq!(
+        replies[0]["message"],
+        json!({"msgtype": "text", "text": {"content": "echo: hello"}})
+    );
+    assert_eq!(replies[0]["at"]["atUserIds"], json!(["ann"]));
 
     // Its answers to pings count as pongs.
     let log = until(&control, "two pongs", |log| {

@@ -14,8 +14,10 @@ CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 
 export DINGTALK_EXTENSION := $(EXT)
 export DINGTALK_EMULATOR_BIN := $(EMULATOR)
+# DingTalk's official Stream SDKs (Python, Node.js), which the emulator's witness tests run.
+export DINGTALK_SDKS := $(CURDIR)/.cache/sdk
 
-.PHONY: all deps build test test-rust test-php test-fpm test-matrix test-pie dist test-dist lint demo bench clean
+.PHONY: all deps sdks build test test-rust test-php test-fpm test-matrix test-pie dist test-dist lint demo bench clean
 
 all: build
 
@@ -27,8 +29,12 @@ build: deps
 
 test: build test-rust test-php test-fpm
 
+# Pinned in crates/dingtalk-emulator/tests/sdk/, installed into .cache/sdk/ (quick when there).
+sdks:
+	@scripts/install-sdks.sh $(DINGTALK_SDKS)
+
 # The binding's own unit tests cover its pure functions only: a test binary has no PHP engine.
-test-rust:
+test-rust: sdks
 	$(CARGO) test --workspace --exclude dingtalk-php
 	$(CARGO) test -p dingtalk-php --lib
 

@@ -87,8 +87,14 @@ impl Builder {
             "--qps-limit" => config.qps_limit = Some(values::positive(flag, &value)?),
             "--user" => self.add_user(flag, &value)?,
             "--strict-users" => config.strict_users = true,
+            "--webhook-limit" => config.webhook.limit = values::positive(flag, &value)?,
+            "--webhook-mute" => config.webhook.mute = values::seconds(flag, &value)?,
+            "--agent" => self.add_agent(flag, &value)?,
             _ if flag.starts_with("--push-") => self.push.set(flag, value)?,
             _ if flag.starts_with("--stream-") => set_stream(&mut config.stream, flag, &value)?,
+            "--session-webhook-ttl" => {
+                config.stream.session_webhook_ttl = values::positive_seconds(flag, &value)?;
+            }
             other => return Err(format!("unknown option {other}")),
         }
         Ok(())
@@ -117,6 +123,18 @@ impl Builder {
         Ok(())
     }
 
+    /// `--agent KEY:AGENT_ID`; an app given two is a mistake.
+    fn add_agent(&mut self, flag: &str, value: &str) -> Result<(), String> {
+        let (key, agent_id) = values::pair(flag, "KEY:AGENT_ID", value)?;
+        let agent_id = values::positive(flag, &agent_id)?;
+        let agents = &mut self.config.agents;
+        if agents.iter().any(|(known, _)| *known == key) {
+            return Err(format!("--agent {key} given twice"));
+        }
+        agents.push((key, agent_id));
+        Ok(())
+    }
+
     /// The options, once the flags that go together are checked.
     fn finish(self) -> Result<Options, String> {
         let mut config = self.config;
@@ -142,6 +160,7 @@ fn set_stream(stream: &mut StreamConfig, flag: &str, value: &str) -> Result<(), 
         "--stream-ping-interval" => stream.ping_interval = values::positive_seconds(flag, value)?,
         "--stream-redelivery-delay" => stream.redelivery_delay = values::seconds(flag, value)?,
         "--stream-ticket-ttl" => stream.ticket_ttl = values::positive_seconds(flag, value)?,
+        "--stream-disconnect-grace" => stream.disconnect_grace = values::seconds(flag, value)?,
         other => return Err(format!("unknown option {other}")),
     }
     Ok(())
@@ -191,6 +210,13 @@ mod tests {
             "0",
             "--stream-ticket-ttl",
             "2",
+            "--stream-disconnect-grace=0.5",
+            "--session-webhook-ttl=60",
+            "--webhook-limit=100",
+            "--webhook-mute",
+            "0.5",
+            "--agent",
+            "k1:12345",
         ]);
         let Ok(Command::Run(options)) = parsed else {
             panic!("expected options, got {parsed:?}");
@@ -220,9 +246,19 @@ mod tests {
                 ping_interval: Duration::from_millis(250),
                 redelivery_delay: Duration::ZERO,
                 ticket_ttl: Duration::from_secs(2),
+                disconnect_grace: Duration::from_millis(500),
+                session_webhook_ttl: Duration::from_secs(60),
             }
         );
         assert_eq!(options.cert_out, Some(PathBuf::from("/tmp/c.pem")));
+        assert_eq!(
+            options.config.webhook,
+            dingtalk_emulator::WebhookConfig {
+                limit: 100,
+                mute: Duration::from_millis(500),
+            }
+        );
+        assert_eq!(options.config.agents, [("k1".to_owned(), 12345)]);
     }
 
     #[test]
@@ -327,6 +363,13 @@ mod tests {
             &["--stream-ping-interval", "0"],
             &["--stream-redelivery-delay", "-1"],
             &["--stream-ticket-ttl", "x"],
+            &["--stream-disconnect-grace", "-1"],
+            &["--session-webhook-ttl", "0"],
+            &["--webhook-limit", "0"],
+            &["--webhook-mute", "-1"],
+            &["--agent", "k:x"],
+            &["--agent", "k:0"],
+            &["--agent", "k:1", "--agent", "k:2"],
         ] {
             let error = run(bad).expect_err(&format!("{bad:?} should fail"));
             assert!(!error.contains('\n'), "{error}");

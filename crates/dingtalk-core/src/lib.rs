@@ -81,7 +81,10 @@ pub use error::{
 pub use exec::batch::{Batch, DEFAULT_BATCH_TIMEOUT, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 pub use exec::Repeat;
 pub use process_stats::{process_stats, ProcessStats};
-pub use stream::{Ack, Event, Stream, StreamOptions, StreamStats};
+pub use stream::{
+    Ack, AckMode, Event, Kind, Stream, StreamOptions, StreamState, StreamStats, Topic,
+    BOT_MESSAGES, CARD_CALLBACKS,
+};
 
 /// The version reported in the default `User-Agent`.
 pub const VERSION: &str = config::VERSION;

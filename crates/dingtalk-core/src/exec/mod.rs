@@ -45,6 +45,8 @@ pub(crate) struct Executor {
     tokens: TokenCache,
     limiter: Option<RateLimiter>,
     counters: Arc<Counters>,
+    /// The `token_store`, which the token cache and the rate limit use, and Stream workers too.
+    store: Arc<store::Store>,
 }
 
 impl Executor {
@@ -64,8 +66,9 @@ impl Executor {
             app_key: app_key.to_owned(),
             app_secret: app_secret.to_owned(),
             http: pool::entry(TransportConfig::from_options(&options)),
-            tokens: TokenCache::new(&app, store, Arc::clone(&counters)),
+            tokens: TokenCache::new(&app, Arc::clone(&store), Arc::clone(&counters)),
             limiter,
+            store,
             counters,
             app,
             options,
@@ -93,6 +96,15 @@ impl Executor {
     /// A budget for one whole call: `options[timeout]` from now, `options[max_answer_bytes]`.
     pub(crate) fn budget(&self) -> Budget {
         Budget::new(self.options.timeout, self.options.max_answer_bytes)
+    }
+
+    /// The `token_store`, the app's name in it, and the counters its failures are counted in.
+    pub(crate) fn shared_store(&self) -> (Arc<store::Store>, String, Arc<Counters>) {
+        (
+            Arc::clone(&self.store),
+            self.app.store_key(),
+            Arc::clone(&self.counters),
+        )
     }
 
     /// This app's counters in this process.

@@ -146,6 +146,10 @@ final class StreamFleetTest extends TestCase
         $duplicates = array_sum(array_column($stats, 'duplicates'));
         $deliveries = array_sum(array_column($stats, 'deliveries'));
         $this->assertSame($deliveries - count($raised), $duplicates, 'every delivery beyond the first of each was only acknowledged');
+        // The claims live in the shared Redis, under the app's key and hashes: no secret.
+        $marks = self::$redis->cli('KEYS', 'dingtalk:mark:*');
+        $this->assertStringContainsString('dingtalk:mark:demo_app_key.', $marks);
+        $this->assertStringNotContainsString('demo_app_secret', $marks);
         match ($fault) {
             'duplicate', 'duplicate-same-id' => $this->assertGreaterThanOrEqual(2 * self::EACH, $duplicates),
             'late' => $this->assertGreaterThan(0, $duplicates, 'deliveries again reached the other worker while the first worked'),

@@ -5,9 +5,11 @@
 //! floors below its own, never one beside it or above it (no import circle).
 //! - [`Client`] (`client.rs`): an app's credentials and options; hands out the APIs and Stream.
 //! - `api/`: the typed APIs ([`WorkRecords`], [`Todos`]), identity (`user.rs`), the raw calls
-//!   (`raw.rs`) and paging written once (`page.rs`). `stream/`: Stream mode, DingTalk's events
-//!   over an outbound WebSocket ([`Stream`]), and when to connect again (`reconnect.rs`). Both
-//!   send their calls through `exec/`.
+//!   (`raw.rs`) and paging written once (`page.rs`). `stream/`: Stream mode, DingTalk's events,
+//!   bot messages and card callbacks over an outbound WebSocket ([`Stream`]): its topics
+//!   (`topics.rs`), its connections, active and draining (`supervisor.rs`), when to connect
+//!   again (`reconnect.rs`), a message handled once through the store (`dedupe.rs`), the
+//!   changes told to the caller (`state.rs`). Both send their calls through `exec/`.
 //! - `exec/`: the executor, which owns the pipeline (rate limit → token → send → judge →
 //!   classify → retry) within one budget; `exec::retry` decides from an [`ErrorClass`] alone;
 //!   `exec::batch` sends many calls concurrently ([`Batch`]). `process_stats.rs`:
@@ -19,13 +21,13 @@
 //!   and its codes classified): `oapi.rs`, `v1.rs`. `limit/`: the client-side rate limit and
 //!   its GCRA arithmetic (`gcra.rs`, in Rust and in Lua for Redis).
 //! - `http/`: the fork-aware HTTP client pool and sending one request. `store/`: the stores of
-//!   `token_store` (memory, file, Redis), which keep tokens and the rate limit's numbers
-//!   atomically for `auth/` and `limit/` alike.
+//!   `token_store` (memory, file, Redis), which keep tokens, the rate limit's numbers and
+//!   marks that expire atomically for `auth/`, `limit/` and `stream/` alike.
 //! - `config/`: validated [`Options`]. `budget.rs`: what one call may spend (time until its
 //!   deadline, answer bytes). `counters.rs`: an app's counters in this process ([`Stats`]).
 //!   `validate.rs`: checks of caller arguments. `net/`: sockets whose every read and write ends
-//!   by a deadline (TCP, TLS), for the peers the HTTP client does not reach: the Stream
-//!   gateway's WebSocket, its proxy, Redis.
+//!   by a deadline (TCP, TLS), waited for with `poll(2)`, for the peers the HTTP client does
+//!   not reach: the Stream gateway's WebSocket, its proxy, Redis.
 //! - The ground, which imports nothing of the crate: [`Error`] (`error/`), the one error type,
 //!   whose messages never hold the app secret or a token; `redact.rs`, removing secrets from
 //!   texts that came from the network; `deadline.rs`, the moment by which an operation with

@@ -155,3 +155,76 @@ impl Dedupe {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::frame::{self, Incoming};
+    use super::*;
+    use crate::store::memory::Memory;
+    use crate::store::tests::broken_store;
+
+    fn event(id: &str) -> Event {
+        let text = format!(
+            r#"{{"type":"EVENT","headers":{{"topic":"*","messageId":"m-{id}","eventId":"{id}"}},"data":"{{}}"}}"#
+        );
+        match frame::parse(&text) {
+            Incoming::Message(event) => *event,
+            other => panic!("not a message: {other:?}"),
+        }
+    }
+
+    fn worker(store: &Arc<Store>, counters: &Arc<Counters>) -> Dedupe {
+        let window = Duration::from_secs(60);
+        Dedupe::new(
+            window,
+            Arc::clone(store),
+            "app.k".into(),
+            Arc::clone(counters),
+        )
+    }
+
+    /// Two workers on one store: the first claims, the second waits while it handles, then
+    /// only acknowledges; a message not handled is free again.
+    #[test]
+    fn a_message_is_handled_once_by_whoever_claims_it_first() {
+        let store = Arc::new(Store::new(Box::new(Memory::default()), true));
+        let counters = Arc::new(Counters::default());
+        let (one, two) = (worker(&store, &counters), worker(&store, &counters));
+        let Verdict::New(Some(claim)) = one.claim(&event("e1"), false) else {
+            panic!("the first claims it")
+        };
+        assert_eq!(two.claim(&event("e1"), false), Verdict::Busy);
+        one.settle(&claim, true);
+        assert_eq!(two.claim(&event("e1"), false), Verdict::Handled);
+        // Not handled: released, the next delivery is handled.
+        let Verdict::New(Some(claim)) = two.claim(&event("e2"), false) else {
+            panic!("a new message")
+        };
+        two.settle(&claim, false);
+        assert!(matches!(
+            one.claim(&event("e2"), false),
+            Verdict::New(Some(_))
+        ));
+        // Acknowledged before the handler: handled at once, nothing to settle.
+        assert_eq!(one.claim(&event("e3"), true), Verdict::New(None));
+        assert_eq!(two.claim(&event("e3"), false), Verdict::Handled);
+        assert_eq!(counters.snapshot().store_errors, 0);
+    }
+
+    /// A store that fails is no single point of failure: this process's marks serve, and the
+    /// failure is counted (once: the store is then left alone for a while).
+    #[test]
+    fn a_failing_store_falls_back_to_this_processs_marks() {
+        let store = Arc::new(broken_store());
+        let counters = Arc::new(Counters::default());
+        let one = worker(&store, &counters);
+        let id = format!("fallback-{}", fastrand::u64(..));
+        let Verdict::New(Some(claim)) = one.claim(&event(&id), false) else {
+            panic!("claimed here")
+        };
+        assert_eq!(one.claim(&event(&id), false), Verdict::Busy);
+        one.settle(&claim, true);
+        assert_eq!(one.claim(&event(&id), false), Verdict::Handled);
+        assert_eq!(counters.snapshot().store_errors, 1);
+    }
+}

@@ -143,6 +143,11 @@ impl AppState {
         }
     }
 
+    /// The key of app `app` (an index of `apps`, as a token's check answers it).
+    pub fn app_key(&self, app: usize) -> &str {
+        self.apps.get(app).map_or("", |(key, _)| key.as_str())
+    }
+
     /// The key of the first app: the one events are for unless told otherwise.
     pub fn first_app(&self) -> &str {
         self.apps.first().map_or("", |(key, _)| key.as_str())

@@ -114,11 +114,12 @@ impl AppState {
 
     /// Raises an event (`todo_task_update`, ...) with its data: pushed to the push URL when
     /// there is one, and delivered over one of `app`'s Stream connections subscribed to
-    /// events. Its HTTP push log id (`None` without a push URL) and its eventId, the same on
+    /// events (any app's for `None`: the emulator's own events, such as to-do changes, belong to
+    /// no app). Its HTTP push log id (`None` without a push URL) and its eventId, the same on
     /// both channels.
     pub fn raise_event(
         &self,
-        app: &str,
+        app: Option<&str>,
         event_type: &str,
         data: Map<String, Value>,
     ) -> (Option<u64>, String) {
@@ -143,7 +144,12 @@ impl AppState {
         }
     }
 
-    /// The key of the first app: the one events are for unless told otherwise.
+    /// The key of app `app` (an index of `apps`, as a token's check answers it).
+    pub fn app_key(&self, app: usize) -> &str {
+        self.apps.get(app).map_or("", |(key, _)| key.as_str())
+    }
+
+    /// The key of the first app: the robot bot messages are for unless told otherwise.
     pub fn first_app(&self) -> &str {
         self.apps.first().map_or("", |(key, _)| key.as_str())
     }

@@ -96,7 +96,7 @@ fn a_1_1_message_and_its_answer_through_the_session_webhook() {
         &json!({"msgtype": "text", "text": {"content": "hi Ann"}}),
     );
     assert_eq!(answer, json!({"errcode": 0, "errmsg": "ok"}));
-    let inbox = h.control.messages("user=ann");
+    let inbox = h.control.messages_where(&[("user", "ann")]);
     assert_eq!(inbox.len(), 1, "{inbox:?}");
     assert_eq!(inbox[0]["channel"], "session_webhook");
     assert_eq!(
@@ -142,7 +142,7 @@ fn a_group_message_mentions_the_robot_and_answers_reach_the_group() {
                                         "at": {"atUserIds": ["ann"]}}),
     );
     assert_eq!(answer["errcode"], 0);
-    let inbox = h.control.messages(&format!("conversation={group}"));
+    let inbox = h.control.messages_where(&[("conversation", &group)]);
     assert_eq!(inbox.len(), 1, "{inbox:?}");
     assert_eq!(inbox[0]["channel"], "session_webhook");
     assert_eq!(inbox[0]["user"], Value::Null);
@@ -170,7 +170,10 @@ fn an_expired_or_unknown_session_takes_nothing() {
         reply(&h, url, &json!({"msgtype": "text"}))["errcode"],
         40035
     );
-    assert!(h.control.messages("channel=session_webhook").is_empty());
+    assert!(h
+        .control
+        .messages_where(&[("channel", "session_webhook")])
+        .is_empty());
 }
 
 #[test]

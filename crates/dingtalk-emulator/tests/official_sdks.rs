@@ -180,11 +180,11 @@ fn callback<'a>(log: &'a Value, id: &str) -> Option<&'a Value> {
     log["callbacks"].as_array()?.iter().find(|c| c["id"] == id)
 }
 
-/// Waits until the inbox holds an answer through a session webhook for `filter`; the answers.
-fn until_replied(control: &Control, filter: &str) -> Vec<Value> {
+/// Waits until the inbox holds an answer through a session webhook for `user`; the answers.
+fn until_replied(control: &Control, user: &str) -> Vec<Value> {
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let replies = control.messages(&format!("{filter}&channel=session_webhook"));
+        let replies = control.messages_where(&[("user", user), ("channel", "session_webhook")]);
         if !replies.is_empty() {
             return replies;
         }
@@ -265,7 +265,7 @@ fn witness(sdk: &Sdk) {
     assert_eq!(entry["redeliveries"], 0, "{entry}");
     let (message, data) = sdk.bot_ack;
     assert_ack_shape(&entry["deliveries"][0], message, &data());
-    let replies = until_replied(&control, "user=ann");
+    let replies = until_replied(&control, "ann");
     assert_eq!(
         replies[0]["message"],
         json!({"msgtype": "text", "text": {"content": "echo: hello"}})

@@ -74,7 +74,7 @@ fn said(state: &AppState, object: &Map<String, Value>) -> Result<Said, Box<Respo
         }
     };
     Ok(Said {
-        app: app(state, object)?,
+        app: app(state, object)?.unwrap_or_else(|| state.first_app().to_owned()),
         nick: text(object, "nick")?.unwrap_or_else(|| user.clone()),
         user,
         text: words.clone(),
@@ -132,7 +132,9 @@ pub async fn say(
     };
     let msg_id = format!("msg{}", state.ids.token());
     let data = bot_message(&said, &msg_id, &chat_id, now, &reply);
-    let id = state.stream.raise_callback(&said.app, BOT_MESSAGES, data);
+    let id = state
+        .stream
+        .raise_callback(Some(&said.app), BOT_MESSAGES, data);
     answer(&json!({
         "id": id,
         "msgId": msg_id,

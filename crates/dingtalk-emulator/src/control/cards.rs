@@ -90,7 +90,9 @@ pub async fn callback(
     };
     let callback = streams.then(|| {
         let data = callback_data(&shown, user, action, &params);
-        state.stream.raise_callback(&app, CARD_CALLBACKS, data)
+        state
+            .stream
+            .raise_callback(Some(&app), CARD_CALLBACKS, data)
     });
     let acted = Action {
         user: user.clone(),

@@ -14,7 +14,7 @@ use crate::state::AppState;
 
 /// `POST /_emulator/push` with `{"type": "todo_task_update", "data": {...}, "app"?: KEY}`:
 /// raises the event now (pushed to the push URL, if any, and delivered over one of the app's
-/// Stream connections subscribed to events; the first app's by default); answers its HTTP push
+/// Stream connections subscribed to events; any app's without `app`); answers its HTTP push
 /// log id (`null` without a push URL) and its eventId at once, before the delivery.
 pub async fn push(
     State(state): State<Arc<AppState>>,
@@ -37,7 +37,7 @@ pub async fn push(
     request.remove("app");
     // What is left is unknown.
     or_refuse!(refuse_unknown_keys(&request, &["type", "data", "app"]));
-    let (id, event_id) = state.raise_event(&app, &event_type, data);
+    let (id, event_id) = state.raise_event(app.as_deref(), &event_type, data);
     answer(&json!({ "id": id, "eventId": event_id }))
 }
 

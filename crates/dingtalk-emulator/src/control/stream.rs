@@ -123,15 +123,17 @@ pub async fn callback(
         Some(_) => return refuse("data must be a JSON object"),
     };
     let app = or_refuse!(app(&state, &object));
-    let id = state.stream.raise_callback(&app, topic, data);
+    let id = state.stream.raise_callback(app.as_deref(), topic, data);
     answer(&json!({ "id": id }))
 }
 
-/// `app` of `object`: the key of one of the emulator's apps, the first by default.
-pub fn app(state: &AppState, object: &Map<String, Value>) -> Result<String, Box<Response>> {
+/// `app` of `object`, if given: the key of one of the emulator's apps.
+pub fn app(state: &AppState, object: &Map<String, Value>) -> Result<Option<String>, Box<Response>> {
     match object.get("app") {
-        None => Ok(state.first_app().to_owned()),
-        Some(Value::String(app)) if state.apps.iter().any(|(key, _)| key == app) => Ok(app.clone()),
+        None => Ok(None),
+        Some(Value::String(app)) if state.apps.iter().any(|(key, _)| key == app) => {
+            Ok(Some(app.clone()))
+        }
         Some(_) => Err(Box::new(refuse(
             "app must be the key of an app of the emulator",
         ))),

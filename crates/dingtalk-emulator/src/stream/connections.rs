@@ -173,9 +173,15 @@ impl Connections {
     }
 
     /// The connection a message of `topic` for `app` goes over: one of the app's open
-    /// connections subscribed to it, drawn by `draw` (DingTalk picks one at random); those
-    /// marked [`Pushing::First`] before the others. `None` when there is none.
-    pub fn pick(&self, app: &str, topic: &Topic, draw: impl FnOnce(usize) -> usize) -> Option<u64> {
+    /// connections subscribed to it (any app's for a message of none), drawn by `draw`
+    /// (DingTalk picks one at random); those marked [`Pushing::First`] before the others.
+    /// `None` when there is none.
+    pub fn pick(
+        &self,
+        app: Option<&str>,
+        topic: &Topic,
+        draw: impl FnOnce(usize) -> usize,
+    ) -> Option<u64> {
         let mut candidates: Vec<(u64, Pushing)> = self
             .live
             .iter()
@@ -191,11 +197,11 @@ impl Connections {
         candidates.get(at).map(|(id, _)| *id)
     }
 
-    /// Whether connection `id` is pushed messages of `topic` for `app`.
-    pub fn wants(&self, id: u64, app: &str, topic: &Topic) -> bool {
+    /// Whether connection `id` is pushed messages of `topic` for `app` (any app: `None`).
+    pub fn wants(&self, id: u64, app: Option<&str>, topic: &Topic) -> bool {
         self.live.get(&id).is_some_and(|live| {
             live.pushing != Pushing::No
-                && live.client.app == app
+                && app.is_none_or(|app| live.client.app == app)
                 && live.client.subscriptions.wants(topic)
         })
     }

@@ -1,5 +1,5 @@
 //! How the gateway delivers: each message of an app goes over one of that app's connections
-//! subscribed to its topic, drawn at random (DingTalk's FAQ: "通过随机策略选取一个Stream通道推送");
+//! subscribed to its topic (a message of no app, over any app's), drawn at random (DingTalk's FAQ: "通过随机策略选取一个Stream通道推送");
 //! with none open it waits for the next one that opens. What is not acknowledged within the
 //! redelivery delay (or is answered `LATER`) is delivered again, over a connection drawn anew.
 //! The answers of the client are judged here too.
@@ -28,11 +28,11 @@ pub struct CallbackAnswer {
 }
 
 impl Hub {
-    /// Raises an event of `app`: delivered at once over one of its connections subscribed to
-    /// events, or over the next that opens.
+    /// Raises an event of `app` (of none: for any app): delivered at once over one of its
+    /// connections subscribed to events, or over the next that opens.
     pub fn raise_event(
         self: &Arc<Self>,
-        app: &str,
+        app: Option<&str>,
         event_type: &str,
         event_id: String,
         data: Map<String, Value>,
@@ -46,11 +46,11 @@ impl Hub {
         ));
     }
 
-    /// Raises a callback of `topic` for `app` (a bot message, a card action); its id in the
-    /// log.
+    /// Raises a callback of `topic` for `app` (a bot message, a card action; `None`: for any
+    /// app); its id in the log.
     pub fn raise_callback(
         self: &Arc<Self>,
-        app: &str,
+        app: Option<&str>,
         topic: &str,
         data: Map<String, Value>,
     ) -> String {
@@ -63,7 +63,7 @@ impl Hub {
     fn raise(self: &Arc<Self>, entry: MessageEntry) {
         let id = entry.id.clone();
         self.change(|inner| {
-            let to = self.pick(inner, &entry.app, &entry.topic);
+            let to = self.pick(inner, entry.app.as_deref(), &entry.topic);
             inner.messages.add(entry);
             if let Some(to) = to {
                 self.deliver_locked(inner, &id, to, None);
@@ -73,7 +73,7 @@ impl Hub {
     }
 
     /// One of `app`'s connections that wants `topic`, drawn at random.
-    fn pick(&self, inner: &Inner, app: &str, topic: &Topic) -> Option<u64> {
+    fn pick(&self, inner: &Inner, app: Option<&str>, topic: &Topic) -> Option<u64> {
         inner
             .connections
             .pick(app, topic, |count| self.ids.below(count))
@@ -112,10 +112,11 @@ impl Hub {
             let waiting = inner.messages.waiting(&inner.connections, delay);
             let mut delivered = Vec::new();
             for message in waiting {
-                let wanted = inner
-                    .messages
-                    .get(&message)
-                    .is_some_and(|entry| inner.connections.wants(id, &entry.app, &entry.topic));
+                let wanted = inner.messages.get(&message).is_some_and(|entry| {
+                    inner
+                        .connections
+                        .wants(id, entry.app.as_deref(), &entry.topic)
+                });
                 if wanted {
                     self.deliver_locked(inner, &message, id, None);
                     delivered.push(message);
@@ -158,7 +159,7 @@ impl Hub {
             if !entry.is_due(delay) {
                 return false;
             }
-            let Some(to) = self.pick(inner, &entry.app, &entry.topic) else {
+            let Some(to) = self.pick(inner, entry.app.as_deref(), &entry.topic) else {
                 return false;
             };
             self.deliver_locked(inner, id, to, None);
@@ -240,7 +241,7 @@ impl Hub {
         let Some(entry) = inner.messages.get(id) else {
             return;
         };
-        let Some(to) = self.pick(inner, &entry.app, &entry.topic) else {
+        let Some(to) = self.pick(inner, entry.app.as_deref(), &entry.topic) else {
             return;
         };
         inner.duplicates.left -= 1;
@@ -253,19 +254,19 @@ impl Hub {
 }
 
 impl MessageEntry {
-    /// A message of `app` raised now, pending, not delivered yet.
+    /// A message of `app` (`None`: any app's) raised now, pending, not delivered yet.
     pub fn new(
         id: String,
         topic: Topic,
         event_type: Option<String>,
-        app: &str,
+        app: Option<&str>,
         data: Map<String, Value>,
     ) -> MessageEntry {
         MessageEntry {
             id,
             topic,
             event_type,
-            app: app.to_owned(),
+            app: app.map(str::to_owned),
             born_time: now_millis(),
             data,
             status: Status::Pending,

@@ -49,8 +49,8 @@ pub struct MessageEntry {
     pub topic: Topic,
     /// The event's type (`None` for a callback).
     pub event_type: Option<String>,
-    /// The app whose connections get it.
-    pub app: String,
+    /// The app whose connections get it; `None`: any app's.
+    pub app: Option<String>,
     pub born_time: u64,
     pub data: Map<String, Value>,
     pub status: Status,

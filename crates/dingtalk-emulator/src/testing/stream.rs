@@ -140,26 +140,6 @@ impl Control {
         self.ok("POST", "/_emulator/bot/say", Some(body.as_bytes()))
     }
 
-    /// A group every app's robot is in, with these members; its `openConversationId`.
-    #[track_caller]
-    pub fn create_conversation(&self, title: &str, members: &[&str]) -> String {
-        let body = json!({ "title": title, "members": members }).to_string();
-        let answer = self.ok("POST", "/_emulator/conversations", Some(body.as_bytes()));
-        answer["openConversationId"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    /// What users, groups and webhooks received (`GET /_emulator/messages?{query}`).
-    #[track_caller]
-    pub fn messages(&self, query: &str) -> Vec<Value> {
-        list(
-            self.ok("GET", &format!("/_emulator/messages?{query}"), None),
-            "messages",
-        )
-    }
-
     /// The card `out_track_id` as users see it now (`GET /_emulator/cards`), if it exists.
     #[track_caller]
     pub fn card(&self, out_track_id: &str) -> Option<Value> {

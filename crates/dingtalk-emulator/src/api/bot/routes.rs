@@ -10,14 +10,13 @@ use std::time::Instant;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::json;
 
 use super::sessions::{Closed, Conversation};
 use crate::api::message::inbox::{Channel, Delivery};
-use crate::api::webhook::fields::{self, Refusal, WebhookMessage};
-use crate::family::{json, oapi};
+use crate::api::webhook::fields::WebhookMessage;
+use crate::api::webhook::routes::{self as webhook, answer, Refused};
+use crate::family::oapi;
 use crate::params::query_param;
 use crate::state::AppState;
 use crate::sync::lock;
@@ -27,15 +26,6 @@ pub const SEND_BY_SESSION: &str = "/robot/sendBySession";
 /// An unknown or expired session. DingTalk documents no code for it; this is the webhook's
 /// "token is not exist".
 const SESSION_CLOSED: i64 = 300_001;
-/// A `msgtype` a webhook cannot send.
-const UNSUPPORTED_TYPE: i64 = 400_105;
-
-fn answer(errcode: i64, errmsg: &str) -> Response {
-    json(
-        StatusCode::OK,
-        json!({"errcode": errcode, "errmsg": errmsg}).to_string(),
-    )
-}
 
 /// `POST /robot/sendBySession?session=S`.
 pub async fn send_by_session(
@@ -55,19 +45,9 @@ pub async fn send_by_session(
         Err(Closed::Unknown) => return answer(SESSION_CLOSED, "session is not exist"),
         Err(Closed::Expired) => return answer(SESSION_CLOSED, "session is expired"),
     };
-    let object = match crate::params::json_object(&body) {
-        Ok(object) => object,
-        Err(message) => return answer(oapi::INVALID_PARAMETER, &message),
-    };
-    let WebhookMessage { message, at } = match fields::webhook_message(&object) {
+    let WebhookMessage { message, at } = match webhook::message(&body) {
         Ok(message) => message,
-        Err(Refusal::UnsupportedType(kind)) => {
-            return answer(
-                UNSUPPORTED_TYPE,
-                &format!("不支持的消息类型: msgtype {kind:?}"),
-            )
-        }
-        Err(Refusal::Invalid(message)) => return answer(oapi::INVALID_PARAMETER, &message),
+        Err(Refused(errcode, errmsg)) => return answer(errcode, &errmsg),
     };
     let mut delivery = Delivery::new(Channel::SessionWebhook, message);
     match conversation {

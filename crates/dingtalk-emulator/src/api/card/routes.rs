@@ -67,11 +67,7 @@ pub async fn create_and_deliver(
         Ok(new) => new,
         Err(refusal) => return refused(&state, refusal),
     };
-    let key = state
-        .apps
-        .get(app)
-        .map_or("", |(key, _)| key.as_str())
-        .to_owned();
+    let key = state.app_key(app).to_owned();
     let id = new.out_track_id.clone();
     let spaces = new.spaces.clone();
     if let Err(refused) = lock(&state.cards).create(&key, new) {
@@ -108,7 +104,7 @@ pub async fn streaming(
         Ok(update) => update,
         Err(refusal) => return refused(&state, refusal),
     };
-    let key = state.apps.get(app).map_or("", |(key, _)| key.as_str());
+    let key = state.app_key(app);
     let streamed = lock(&state.cards).stream(key, &update);
     match streamed {
         Ok(_) => success(&state, Value::Bool(true)),
@@ -129,7 +125,7 @@ pub async fn update(
         Ok(update) => update,
         Err(refusal) => return refused(&state, refusal),
     };
-    let key = state.apps.get(app).map_or("", |(key, _)| key.as_str());
+    let key = state.app_key(app);
     let updated = lock(&state.cards).update(key, &id, &update);
     match updated {
         Ok(()) => success(&state, Value::Bool(true)),

@@ -48,7 +48,7 @@ pub fn push_data(event: &TodoEvent) -> Map<String, Value> {
 }
 
 /// Raises every to-do change from now on as an event (pushed to the push URL, if any, and
-/// delivered over one of the first app's Stream connections, under one eventId), until the
+/// delivered over one Stream connection subscribed to events, under one eventId), until the
 /// emulator stops.
 pub fn forward(state: &Arc<AppState>) {
     let mut events = state.todo_events.subscribe();
@@ -62,10 +62,9 @@ pub fn forward(state: &Arc<AppState>) {
                     let event_id = state
                         .push_event(kind, push_data(&event))
                         .map_or_else(|| state.ids.token(), |(_, event_id)| event_id);
-                    let app = state.first_app();
                     state
                         .stream
-                        .raise_event(app, kind, event_id, stream_data(&event));
+                        .raise_event(None, kind, event_id, stream_data(&event));
                 }
                 // A burst beyond the backlog loses events, as a real subscription can.
                 Err(RecvError::Lagged(_)) => {}

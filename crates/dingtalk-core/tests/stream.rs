@@ -72,6 +72,19 @@ fn until(emu: &Emu, stream: &mut Stream, what: &str, done: impl Fn(&Value) -> bo
     }
 }
 
+/// Calls `next_event` until `wait` passed (it returns early when the connection changed),
+/// each call expecting no event; the first error, if any.
+fn idle(stream: &mut Stream, wait: Duration, end: Option<Instant>) -> Result<(), Error> {
+    let until = Instant::now() + wait;
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        assert_eq!(stream.next_event(left, end)?, None);
+    }
+}
+
 fn open_connections(log: &Value) -> u64 {
     log["open"].as_u64().unwrap_or(0)
 }
@@ -173,7 +186,10 @@ fn pings_are_answered_with_their_own_data() {
 
 #[test]
 fn disconnect_makes_it_reconnect_with_a_new_ticket() {
-    let emu = emulator(quick());
+    let emu = emulator(StreamConfig {
+        disconnect_grace: Duration::from_millis(300),
+        ..quick()
+    });
     let mut stream = worker(&emu, options());
     until(&emu, &mut stream, "a connection", |log| {
         open_connections(log) == 1
@@ -183,12 +199,15 @@ fn disconnect_makes_it_reconnect_with_a_new_ticket() {
     let event = next(&mut stream);
     assert_eq!(event.id, id);
     assert!(stream.acknowledge(&event, Ack::Success));
-    let log = emu.control.stream_settled(10);
+    // The old connection is read until the gateway closes it, after its grace.
+    let log = until(&emu, &mut stream, "the old connection closed", |log| {
+        log["connections"][0]["open"] == false
+    });
     let connections = log["connections"].as_array().unwrap();
     assert_eq!(connections.len(), 2, "{log}");
-    assert_eq!(connections[0]["open"], false);
-    assert_eq!(connections[0]["close_reason"], "client closed");
+    assert_eq!(connections[0]["disconnect_sent"], true);
     assert_ne!(connections[0]["ticket"], connections[1]["ticket"]);
+    assert_eq!(connections[1]["open"], true);
     assert_eq!(log["tickets"]["issued"], 2);
     let deliveries = log["events"][0]["deliveries"].as_array().unwrap();
     let acknowledged = deliveries
@@ -196,29 +215,47 @@ fn disconnect_makes_it_reconnect_with_a_new_ticket() {
         .find(|d| d["status"] == "SUCCESS")
         .unwrap();
     assert_eq!(acknowledged["connection"], connections[1]["id"], "{log}");
-    // Asked for by the gateway: not a failure.
-    assert_eq!(stream.stats().failures, 0);
+    // Asked for by the gateway, and closed as it said: not a failure.
+    let stats = stream.stats();
+    assert_eq!((stats.failures, stats.reconnects), (0, 1), "{stats:?}");
 }
 
 #[test]
 fn a_dropped_connection_is_reconnected_and_the_event_in_flight_delivered_again() {
     let emu = emulator(quick());
     let mut stream = worker(&emu, options());
-    let id = push(&emu, "todo_task_update", json!({}));
+    push(&emu, "todo_task_update", json!({}));
     let event = next(&mut stream);
     assert_eq!(emu.control.stream_drop(), 1);
     // The acknowledgement cannot reach DingTalk (TCP may still take the write): the event
-    // comes again over a new connection.
+    // comes again over a new connection, and is only acknowledged, for it was handled.
+    stream.acknowledge(&event, Ack::Success);
+    let log = until(&emu, &mut stream, "the event acknowledged", |log| {
+        log["events"][0]["status"] == "acknowledged"
+    });
+    let connections = log["connections"].as_array().unwrap();
+    assert_eq!(connections.len(), 2, "{log}");
+    assert_ne!(connections[0]["ticket"], connections[1]["ticket"]);
+    let stats = stream.stats();
+    assert_eq!(
+        (stats.failures, stats.deliveries, stats.duplicates),
+        (1, 2, 1)
+    );
+
+    // Without deduplication, the caller gets it again.
+    let emu = emulator(quick());
+    let mut stream = worker(&emu, options().dedupe(0.0).unwrap());
+    let id = push(&emu, "todo_task_update", json!({}));
+    let event = next(&mut stream);
+    assert_eq!(emu.control.stream_drop(), 1);
     stream.acknowledge(&event, Ack::Success);
     let again = next(&mut stream);
     assert_eq!(again.id, id);
     assert!(stream.acknowledge(&again, Ack::Success));
-    let log = emu.control.stream_settled(10);
-    let connections = log["connections"].as_array().unwrap();
-    assert_eq!(connections.len(), 2, "{log}");
-    assert_ne!(connections[0]["ticket"], connections[1]["ticket"]);
-    assert_eq!(log["events"][0]["status"], "acknowledged");
-    assert_eq!(stream.stats().failures, 1);
+    assert_eq!(
+        emu.control.stream_settled(10)["events"][0]["status"],
+        "acknowledged"
+    );
 }
 
 #[test]
@@ -306,7 +343,7 @@ fn wrong_credentials_end_the_worker_without_showing_the_secret() {
     let mut stream = Client::new(KEY, secret, emu.options())
         .unwrap()
         .stream(options());
-    let error = stream.next_event(Duration::from_secs(5), None).unwrap_err();
+    let error = idle(&mut stream, Duration::from_secs(5), None).unwrap_err();
     assert_eq!(error.class(), ErrorClass::BadCredentials, "{error}");
     assert!(matches!(error, Error::Api(_)));
     assert!(
@@ -330,10 +367,7 @@ fn an_unreachable_gateway_is_retried_until_the_wait_ends() {
     let mut stream = Client::new(KEY, SECRET, options_)
         .unwrap()
         .stream(options());
-    assert_eq!(
-        stream.next_event(Duration::from_millis(300), None).unwrap(),
-        None
-    );
+    idle(&mut stream, Duration::from_millis(300), None).unwrap();
     let stats = stream.stats();
     assert!(stats.failures >= 2, "{stats:?}");
     assert_eq!(stats.connections, 0);
@@ -351,10 +385,7 @@ fn tickets_to(emu: &Emu, endpoint: &str) {
 /// Waits for events with `end` as the caller's deadline; how long the call took, and the stats.
 fn stalled(stream: &mut Stream, end: Option<Instant>) -> (Duration, dingtalk_core::StreamStats) {
     let started = Instant::now();
-    assert_eq!(
-        stream.next_event(Duration::from_secs(1), end).unwrap(),
-        None
-    );
+    idle(stream, Duration::from_secs(1), end).unwrap();
     (started.elapsed(), stream.stats())
 }
 

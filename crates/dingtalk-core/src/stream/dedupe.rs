@@ -8,9 +8,10 @@
 //! set-if-absent that expires after the window: a value `pending <owner>`, replaced by `handled`
 //! once the handler succeeded, removed if it did not (so the next delivery is handled). A
 //! message acknowledged before it is handled (`ack` `early`) is claimed as `handled` at once.
-//! Whoever finds the key taken learns which: `handled` is acknowledged as handled; `pending`
-//! (another worker is at it, or died at it and the claim runs out with the window) is answered
-//! as not handled, so that DingTalk delivers it again later.
+//! Whoever finds the key taken learns which: `handled` is acknowledged as handled; another
+//! worker's `pending` (it is at it, or died at it and the claim runs out with the window) is
+//! answered as not handled, so that DingTalk delivers it again later; its own `pending` (a
+//! message it was given and did not acknowledge) is its own to handle again.
 //!
 //! The cost: one store operation (one round trip to Redis, one locked file on a host) per
 //! message, and a second one after a message handled when acknowledged after the handler. Like
@@ -130,6 +131,13 @@ impl Dedupe {
                 value: value.to_owned(),
                 here,
             })),
+            // This worker's own claim, never settled (the message was not acknowledged): its
+            // delivery again is this worker's to handle.
+            Some(held) if held == self.pending => Verdict::New(Some(Claim {
+                key,
+                value: held,
+                here,
+            })),
             Some(held) if held == HANDLED => Verdict::Handled,
             Some(_) => Verdict::Busy,
         }
@@ -194,6 +202,11 @@ mod tests {
             panic!("the first claims it")
         };
         assert_eq!(two.claim(&event("e1"), false), Verdict::Busy);
+        // Its own claim, not settled yet: the first gets it again.
+        assert_eq!(
+            one.claim(&event("e1"), false),
+            Verdict::New(Some(claim.clone()))
+        );
         one.settle(&claim, true);
         assert_eq!(two.claim(&event("e1"), false), Verdict::Handled);
         // Not handled: released, the next delivery is handled.
@@ -222,7 +235,8 @@ mod tests {
         let Verdict::New(Some(claim)) = one.claim(&event(&id), false) else {
             panic!("claimed here")
         };
-        assert_eq!(one.claim(&event(&id), false), Verdict::Busy);
+        let other = worker(&store, &counters);
+        assert_eq!(other.claim(&event(&id), false), Verdict::Busy);
         one.settle(&claim, true);
         assert_eq!(one.claim(&event(&id), false), Verdict::Handled);
         assert_eq!(counters.snapshot().store_errors, 1);

@@ -7,13 +7,10 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use super::dir::Access;
-use super::{sweep, FileStore};
+use super::{mark, sweep, FileStore, MARK_SUFFIX};
 use crate::deadline::Deadline;
 use crate::store::{MarkStore, StoreResult};
 use crate::time::{millis, now_ms, now_us};
-
-/// The suffix of mark files, which sweeps look for.
-pub(super) const MARK_SUFFIX: &str = ".mark";
 
 /// The mark file of (`app`, `key`): the key is hashed, since it may hold any character.
 fn mark_file(app: &str, key: &str) -> String {
@@ -22,13 +19,6 @@ fn mark_file(app: &str, key: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect();
     format!("{app}.{hash}{MARK_SUFFIX}")
-}
-
-/// The end (ms) and value a mark file holds, if it holds one.
-pub(super) fn mark(bytes: &[u8]) -> Option<(i64, String)> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let (end, value) = text.split_once(' ')?;
-    Some((end.parse().ok()?, value.to_owned()))
 }
 
 /// The value of a mark whose end is still to come at `now` (ms).

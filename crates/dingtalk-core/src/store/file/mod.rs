@@ -189,6 +189,16 @@ fn rate_number(bytes: &[u8]) -> Option<i64> {
         .and_then(|text| text.trim().parse::<i64>().ok())
 }
 
+/// The suffix of mark files, which sweeps look for.
+const MARK_SUFFIX: &str = ".mark";
+
+/// The end (ms) and value a mark file holds, if it holds one.
+fn mark(bytes: &[u8]) -> Option<(i64, String)> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let (end, value) = text.split_once(' ')?;
+    Some((end.parse().ok()?, value.to_owned()))
+}
+
 /// A fetch lock: the open lock file, whose `flock` closing releases.
 struct FileHeld(File);
 

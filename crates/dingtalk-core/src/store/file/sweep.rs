@@ -10,8 +10,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::dir::{self, Access, Dir};
-use super::marks::{mark, MARK_SUFFIX};
-use super::{rate_number, try_flock, FileStore, MAX_FILE_BYTES, RATE_SUFFIX};
+use super::{mark, rate_number, try_flock, FileStore, MARK_SUFFIX, MAX_FILE_BYTES, RATE_SUFFIX};
 use crate::deadline::Deadline;
 use crate::time::{millis, now_ms};
 

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{never_answer, peer, trickle, Emu, KEY, SECRET};
-use dingtalk_core::{Ack, Client, Error, ErrorClass, Event, Options, Stream, StreamOptions};
+use dingtalk_core::{Ack, Client, Error, ErrorClass, Event, Kind, Options, Stream, StreamOptions};
 use dingtalk_emulator::{Config, StreamConfig};
 use serde_json::{json, Value};
 
@@ -500,4 +500,67 @@ fn a_handler_slower_than_keepalive_keeps_the_connection() {
     let log = emu.control.stream_settled(10);
     assert_eq!(log["tickets"]["issued"], 1, "{log}");
     assert_eq!(stream.stats().failures, 0);
+}
+
+/// Bot messages and card callbacks come as callbacks of the topics subscribed to, each answered
+/// in a callback's shape: a bot message before the caller handles it (`ack` `early`), a card
+/// callback by what the caller answered (its `response`).
+#[test]
+fn callbacks_of_the_topics_subscribed_to_are_answered_as_callbacks() {
+    let emu = emulator(quick());
+    let topics = options().topics(&["bot", "card"]).unwrap();
+    let mut stream = worker(&emu, topics);
+    until(&emu, &mut stream, "a connection", |log| {
+        open_connections(log) == 1
+    });
+    let subscriptions = &emu.control.stream()["connections"][0]["subscriptions"];
+    assert_eq!(
+        *subscriptions,
+        json!([
+            {"type": "CALLBACK", "topic": "/v1.0/im/bot/messages/get"},
+            {"type": "CALLBACK", "topic": "/v1.0/card/instances/callback"},
+        ])
+    );
+    let said = emu.control.bot_say("manager4711", "hi", &json!({}));
+    let bot = next(&mut stream);
+    assert_eq!(
+        (bot.kind, bot.event_type.as_str()),
+        (Kind::Callback, "bot_message")
+    );
+    assert_eq!(bot.id, said["msgId"].as_str().unwrap());
+    // Acknowledged before the caller handled it (the emulator records it as soon as it reads it).
+    let answered = until(&emu, &mut stream, "the bot message answered", |log| {
+        log["callbacks"][0]["deliveries"][0]["status"] == "SUCCESS"
+    });
+    assert_eq!(
+        answered["callbacks"][0]["deliveries"][0]["answer"],
+        format!(
+            r#"{{"code":200,"headers":{{"messageId":"{}","contentType":"application/json"}},"message":"OK","data":"{{\"response\":null}}"}}"#,
+            bot.message_id
+        )
+    );
+    // Acknowledged already: nothing more is sent.
+    assert!(stream.acknowledge(&bot, Ack::Later));
+
+    emu.control.stream_callback(
+        "/v1.0/card/instances/callback",
+        &json!({"outTrackId": "c1"}),
+    );
+    let card = next(&mut stream);
+    assert_eq!(card.event_type, "card_callback");
+    assert_eq!(card.id, card.message_id);
+    let response = json!({"cardData": {"cardParamMap": {"done": "yes"}}});
+    assert!(stream.acknowledge(&card, Ack::Response(response.clone())));
+    let log = emu.control.stream_settled(10);
+    let callbacks = log["callbacks"].as_array().unwrap();
+    assert_eq!(callbacks.len(), 2);
+    let answer: Value =
+        serde_json::from_str(callbacks[1]["deliveries"][0]["answer"].as_str().unwrap()).unwrap();
+    let data: Value = serde_json::from_str(answer["data"].as_str().unwrap()).unwrap();
+    assert_eq!(data, json!({ "response": response }));
+    assert_eq!(callbacks[0]["deliveries"].as_array().unwrap().len(), 1);
+    // An event is not what this worker asked for: it is not pushed to it.
+    push(&emu, "todo_task_update", json!({}));
+    idle(&mut stream, Duration::from_millis(300), None).unwrap();
+    assert_eq!(stream.stats().deliveries, 2);
 }

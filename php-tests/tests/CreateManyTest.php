@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace DingTalk\Tests;
 
 use DingTalk\ApiException;
+use DingTalk\DuplicateException;
 use DingTalk\Exception;
 use DingTalk\RateLimitException;
 use DingTalk\TransportException;
@@ -71,7 +72,7 @@ final class CreateManyTest extends TestCase
         $this->assertSame(['ok', 'error'], array_keys($results[1]));
         $this->assertFalse($results[1]['ok']);
         $error = $results[1]['error'];
-        $this->assertSame(ApiException::class, get_class($error));
+        $this->assertSame(DuplicateException::class, get_class($error));
         $this->assertSame('854001', $error->getErrorCode());
         $this->assertSame(854001, $error->getCode());
         $this->assertStringContainsString(self::ADD, $error->getMessage());
@@ -208,6 +209,8 @@ final class CreateManyTest extends TestCase
         $this->assertSame($results[0]['id'], $results[0]['task']['id']);
         $this->assertSame('three', $results[2]['task']['subject']);
         $this->assertFalse($results[1]['ok']);
+        $this->assertSame(DuplicateException::class, get_class($results[1]['error']));
+        $this->assertSame($this->emulator->todos('union-u1')[0]['id'], $results[1]['error']->getExistingId());
         $this->assertInstanceOf(ApiException::class, $results[1]['error']);
         $this->assertInstanceOf(Exception::class, $results[1]['error']);
         $this->assertStringContainsString('task exist', $results[1]['error']->getMessage());

@@ -1,6 +1,10 @@
 //! Many calls from one call of the caller (`create_many`): sent concurrently, each under the
 //! rate limit and the usual retries, all within one deadline, each result in its place.
 //!
+//! The items share what they can: one token fetch before any is sent (a fetch that fails fails
+//! every item with its error, instead of one failing fetch per item), and one [`Pace`], which
+//! DingTalk's throttling slows down for all of them (see `pace.rs`).
+//!
 //! Concurrency is a few threads that live only as long as the call, each sending with the
 //! process's blocking HTTP client. That client already runs its connections on a runtime
 //! thread of its own (one per process, rebuilt after a fork) and serves many threads at once,
@@ -12,12 +16,14 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::Executor;
 use crate::budget::Budget;
 use crate::config::seconds;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
+use crate::pace::Pace;
 
 /// Items sent at once unless the caller says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -66,9 +72,41 @@ impl Batch {
     }
 }
 
+/// [`run`] for items that each carry the app's token: the token is fetched first, once for all
+/// (within the first item's budget); when that fails, every item fails with its error and
+/// none is sent.
+pub(crate) fn run_with_token<T: Sync, R: Send>(
+    exec: &Executor,
+    batch: &Batch,
+    path: &str,
+    items: &[T],
+    one: impl Fn(&T, &Budget) -> Result<R> + Sync,
+) -> Vec<Result<R>> {
+    if items.is_empty() {
+        return Vec::new();
+    }
+    let options = exec.options();
+    let first = Budget::new(
+        options.timeout.min(whole_time(batch, exec)),
+        options.max_answer_bytes,
+    );
+    match exec.token_within(false, &first) {
+        Ok(_) => run(exec, batch, path, items, one),
+        Err(error) => items.iter().map(|_| Err(error.clone())).collect(),
+    }
+}
+
+/// The time the whole batch may take.
+fn whole_time(batch: &Batch, exec: &Executor) -> Duration {
+    batch
+        .timeout
+        .unwrap_or(DEFAULT_BATCH_TIMEOUT.max(exec.options().timeout))
+}
+
 /// Runs `one` on every item, `batch.concurrency` at a time, each within its own budget (the
-/// client's `timeout`, cut at the batch's deadline); one result per item, in order. An item
-/// whose turn comes after the deadline is not sent: its result is a timeout naming `path`.
+/// client's `timeout`, cut at the batch's deadline) and the batch's pace; one result per item,
+/// in order. An item whose turn comes after the deadline is not sent: its result is a timeout
+/// naming `path`.
 pub(crate) fn run<T: Sync, R: Send>(
     exec: &Executor,
     batch: &Batch,
@@ -77,10 +115,9 @@ pub(crate) fn run<T: Sync, R: Send>(
     one: impl Fn(&T, &Budget) -> Result<R> + Sync,
 ) -> Vec<Result<R>> {
     let options = exec.options();
-    let whole = batch
-        .timeout
-        .unwrap_or(DEFAULT_BATCH_TIMEOUT.max(options.timeout));
+    let whole = whole_time(batch, exec);
     let deadline = Instant::now() + whole;
+    let pace = Arc::new(Pace::new(batch.concurrency));
     let next = AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
@@ -94,7 +131,8 @@ pub(crate) fn run<T: Sync, R: Send>(
                 Err(not_sent(path, whole))
             } else {
                 let ends = deadline.min(now + options.timeout);
-                let budget = Budget::until(ends, ends - now, options.max_answer_bytes);
+                let budget = Budget::until(ends, ends - now, options.max_answer_bytes)
+                    .paced(Arc::clone(&pace));
                 // One item's panic must not lose the others' results.
                 catch_unwind(AssertUnwindSafe(|| one(item, &budget))).unwrap_or_else(|_| {
                     Err(Error::Internal(format!(
@@ -155,7 +193,7 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
 
     fn exec() -> Executor {
-        Executor::new("k", "s", Options::default())
+        Executor::new("k", "s", Options::default(), Default::default())
     }
 
     #[test]

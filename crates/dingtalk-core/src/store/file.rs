@@ -188,6 +188,10 @@ impl Held for FileHeld {
 }
 
 impl TokenStore for FileStore {
+    fn kind(&self) -> &'static str {
+        "file"
+    }
+
     fn get(&self, app: &str, timeout: Duration) -> StoreResult<Option<StoredToken>> {
         let name = token_file(app);
         let Some(mut file) = self.open_read(&name)? else {

@@ -54,6 +54,10 @@ impl Held for MemoryHeld {
 }
 
 impl TokenStore for Memory {
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+
     fn get(&self, app: &str, _: Duration) -> StoreResult<Option<StoredToken>> {
         Ok(lock(&self.state).tokens.get(app).cloned())
     }

@@ -32,6 +32,7 @@ use ::redis::Script;
 use crate::config::ca::CaBundle;
 use crate::config::StoreSpec;
 use crate::counters::Counters;
+use crate::observe::{Event, Observe};
 use crate::time::{millis, now_ms};
 
 /// The longest any one store operation may take (connecting included). A store is a local
@@ -108,6 +109,8 @@ pub(crate) trait Held: Send {
 
 /// The token of an app (named by its store key), shared.
 pub(crate) trait TokenStore: Send + Sync {
+    /// The back end's name, as logs give it: `memory`, `file`, `redis`.
+    fn kind(&self) -> &'static str;
     /// The stored token, if any (fresh or not).
     fn get(&self, app: &str, timeout: Duration) -> StoreResult<Option<StoredToken>>;
     /// Stores `token`, replacing any other.
@@ -169,18 +172,27 @@ impl<T: TokenStore + RateStore> SharedStore for T {}
 /// Why a store was not used for an operation.
 #[derive(Debug)]
 pub(crate) enum Unusable {
-    /// It failed now (to be counted).
-    Failed,
+    /// It failed now (to be counted and told).
+    Failed {
+        /// The back end's name.
+        store: &'static str,
+        /// Why, without the store's password.
+        cause: StoreError,
+    },
     /// It failed a moment ago and is left alone for a while, or the call has no time left.
     Paused,
 }
 
 impl Unusable {
-    /// Counts a failure in the app's `store_errors`; a paused store was not tried, so it is not
-    /// counted again.
-    pub(crate) fn count(&self, counters: &Counters) {
-        if let Unusable::Failed = self {
+    /// Counts a failure in the app's `store_errors` and tells the client's observer; a paused
+    /// store was not tried, so it is neither counted nor told again.
+    pub(crate) fn count(&self, counters: &Counters, observe: &Observe) {
+        if let Unusable::Failed { store, cause } = self {
             counters.store_error();
+            observe.emit(|| Event::StoreFailed {
+                store,
+                cause: cause.0.clone(),
+            });
         }
     }
 }
@@ -217,12 +229,25 @@ impl Store {
         if now_ms() < self.paused_until_ms.load(Ordering::Relaxed) || left.is_zero() {
             return Err(Unusable::Paused);
         }
-        // Why it failed is not kept: a call goes on the same way whatever the reason.
-        op(&*self.backend, left.min(STORE_TIMEOUT)).map_err(|_| {
+        // A call goes on the same way whatever the reason; the reason is only told.
+        op(&*self.backend, left.min(STORE_TIMEOUT)).map_err(|cause| {
             let until = now_ms().saturating_add(millis(PAUSE_AFTER_FAILURE));
             self.paused_until_ms.store(until, Ordering::Relaxed);
-            Unusable::Failed
+            self.failed(cause)
         })
+    }
+
+    /// The back end's name: `memory`, `file`, `redis`.
+    pub(crate) fn kind(&self) -> &'static str {
+        self.backend.kind()
+    }
+
+    /// An operation of this store failed with `cause`.
+    pub(crate) fn failed(&self, cause: StoreError) -> Unusable {
+        Unusable::Failed {
+            store: self.kind(),
+            cause,
+        }
     }
 }
 

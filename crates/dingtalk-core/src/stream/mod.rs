@@ -13,7 +13,8 @@
 //! for a worker whose event handler must run on that same thread (PHP's). It reconnects by
 //! itself — after a dropped connection, a refused ticket, a gateway that went away or went
 //! silent — with a doubling, jittered pause between failed attempts; only an answer that no
-//! retry can change (wrong key or secret, a permission missing) ends it with an error.
+//! retry can change (wrong key or secret, a permission missing) ends it with an error. Each
+//! change of its connection is told to the client's observer.
 
 mod connection;
 mod frame;
@@ -32,6 +33,7 @@ pub use options::StreamOptions;
 
 use crate::error::{Error, ErrorClass, Result};
 use crate::exec::{retry, Executor};
+use crate::observe::{Event as Observed, StreamState};
 use crate::redact::redact;
 use connection::{Connection, Step};
 
@@ -123,6 +125,7 @@ impl Stream {
                     if let Some(connection) = self.connection.take() {
                         connection.close();
                     }
+                    self.tell(|| StreamState::Reconnecting);
                     self.failures = 0;
                     self.retry_at = None;
                 }
@@ -151,7 +154,13 @@ impl Stream {
     pub fn close(&mut self) {
         if let Some(connection) = self.connection.take() {
             connection.close();
+            self.tell(|| StreamState::Closed);
         }
+    }
+
+    /// Tells the client's observer how the connection changed.
+    fn tell(&self, state: impl FnOnce() -> StreamState) {
+        self.exec.observe().emit(|| Observed::Stream(state()));
     }
 
     /// What happened to the connections so far.
@@ -194,6 +203,9 @@ impl Stream {
         match socket::open(&ticket.url, dial) {
             Ok(socket) => {
                 self.stats.connections += 1;
+                self.tell(|| StreamState::Connected {
+                    host: ticket.url.host_str().unwrap_or_default().to_owned(),
+                });
                 self.connection = Some(Connection::new(
                     socket,
                     self.options.keepalive,
@@ -216,14 +228,21 @@ impl Stream {
 
     fn failed(&mut self, reason: String) {
         self.stats.failures += 1;
-        self.stats.last_failure = Some(redact(&reason, &[self.exec.app_secret()]));
+        let reason = redact(&reason, &[self.exec.app_secret()]);
         let full = retry::doubled(self.options.reconnect_delay, self.failures).min(
             self.options
                 .max_reconnect_delay
                 .max(self.options.reconnect_delay),
         );
         self.failures = self.failures.saturating_add(1);
-        self.retry_at = Some(Instant::now() + retry::jitter(full));
+        let delay = retry::jitter(full);
+        self.retry_at = Some(Instant::now() + delay);
+        self.tell(|| StreamState::Lost {
+            reason: reason.clone(),
+            delay,
+            failures: self.failures,
+        });
+        self.stats.last_failure = Some(reason);
     }
 }
 

@@ -9,9 +9,10 @@
 //! no success to go by, twice as far apart as before. The attempts already in flight when the
 //! pace slowed down do not slow it down again when they come back throttled too. Each success
 //! then speeds it up a little, so that a pause caused by someone else's burst does not slow
-//! the rest of the batch for good.
+//! the rest of the batch for good. Attempts get their turns in the order they asked for them,
+//! so that no item waits while later ones go first.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -46,6 +47,11 @@ struct State {
     in_flight: usize,
     /// Successes since `allowed` last grew.
     grown: usize,
+    /// The next ticket to hand out, and the ticket whose turn comes next.
+    tickets: u64,
+    serving: u64,
+    /// Tickets of attempts that stopped waiting before their turn.
+    abandoned: BTreeSet<u64>,
     /// Between two starts; zero: not spaced.
     spacing: Duration,
     /// The earliest start of the next attempt.
@@ -54,6 +60,16 @@ struct State {
     slowed_at: Option<Instant>,
     /// When the recent attempts succeeded.
     successes: VecDeque<Instant>,
+}
+
+impl State {
+    /// Serves the next ticket still waiting.
+    fn next_in_line(&mut self) {
+        self.serving += 1;
+        while self.abandoned.remove(&self.serving) {
+            self.serving += 1;
+        }
+    }
 }
 
 /// An attempt that has its turn; it leaves the flight when dropped.
@@ -72,6 +88,9 @@ impl Pace {
                 allowed: most,
                 in_flight: 0,
                 grown: 0,
+                tickets: 0,
+                serving: 0,
+                abandoned: BTreeSet::new(),
                 spacing: Duration::ZERO,
                 next_start: Instant::now(),
                 slowed_at: None,
@@ -86,16 +105,24 @@ impl Pace {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits for the turn of one attempt; `None` when it would come after `left` from now.
+    /// Waits for the turn of one attempt, after those that asked before it; `None` when it
+    /// would come after `left` from now.
     pub(crate) fn turn(&self, left: Duration) -> Option<Turn<'_>> {
         let deadline = Instant::now() + left;
         let mut state = self.lock();
+        let ticket = state.tickets;
+        state.tickets += 1;
         loop {
             let now = Instant::now();
-            let room = state.in_flight < state.allowed;
+            let first = state.serving == ticket;
+            let room = first && state.in_flight < state.allowed;
             if room && state.next_start <= now {
                 state.in_flight += 1;
+                state.next_in_line();
                 state.next_start = now + state.spacing;
+                drop(state);
+                // The next in line may go now (or start waiting for its time).
+                self.freed.notify_all();
                 return Some(Turn {
                     pace: self,
                     started: now,
@@ -103,6 +130,14 @@ impl Pace {
             }
             let until = if room { state.next_start } else { deadline };
             if until > deadline || now >= deadline {
+                // Out of line: the next ticket is served in its stead.
+                if first {
+                    state.next_in_line();
+                } else {
+                    state.abandoned.insert(ticket);
+                }
+                drop(state);
+                self.freed.notify_all();
                 return None;
             }
             state = self
@@ -220,6 +255,39 @@ mod tests {
             Duration::from_millis(187) + Duration::from_micros(500)
         );
         assert_eq!(pace.lock().allowed, 2);
+    }
+
+    #[test]
+    fn turns_come_in_the_order_they_were_asked_for() {
+        let pace = std::sync::Arc::new(Pace::new(1));
+        let first = pace.turn(Duration::ZERO).unwrap();
+        let order = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let waiters: Vec<_> = (0..4)
+            .map(|i| {
+                let (shared, order) = (pace.clone(), order.clone());
+                let waiter = std::thread::spawn(move || {
+                    let turn = shared.turn(Duration::from_secs(5)).unwrap();
+                    order.lock().unwrap().push(i);
+                    drop(turn);
+                });
+                // Each asks after the one before it.
+                while pace.lock().tickets < i + 2 {
+                    std::thread::yield_now();
+                }
+                waiter
+            })
+            .collect();
+        // One that gives up leaves its place to the next.
+        assert!(pace.turn(Duration::from_millis(1)).is_none());
+        drop(first);
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3]);
+        assert!(
+            pace.turn(Duration::ZERO).is_some(),
+            "the line is empty again"
+        );
     }
 
     #[test]

@@ -106,6 +106,33 @@ final class ExceptionTest extends TestCase
         $this->assertSame(4_294_967_297, $e->getCode());
     }
 
+    /** @return iterable<string, array{0: string, 1: string}> */
+    public static function refusedForWhatTheyAre(): iterable
+    {
+        yield 'a doubled errcode' => ['{"errcode":0,"errcode":0,"record_id":"r"}', 'duplicate field `errcode`'];
+        yield 'a list' => ['[{"errcode":0}]', 'not a JSON object'];
+        yield 'an HTML page' => ['<html>busy</html>', 'not JSON'];
+    }
+
+    /**
+     * The refusal of a success answer names what is wrong with it: a body with a doubled
+     * errcode is a JSON object, and is not called anything else.
+     *
+     * @dataProvider refusedForWhatTheyAre
+     */
+    #[\PHPUnit\Framework\Attributes\DataProvider('refusedForWhatTheyAre')]
+    public function testAnUnexpectedAnswerIsRefusedForWhatItIs(string $body, string $reason): void
+    {
+        $client = $this->client();
+        $this->emulator->faults([['path' => '/topapi/workrecord/add', 'status' => 200, 'body' => $body, 'content_type' => 'application/json']]);
+        $e = $this->throws(TransportException::class, fn () => $client->workRecords()->create('u1', 't', 'https://example.com'));
+        $this->assertStringContainsString('unexpected answer (', $e->getMessage());
+        $this->assertStringContainsString($reason, $e->getMessage());
+        if ($reason !== 'not a JSON object') {
+            $this->assertStringNotContainsString('not a JSON object', $e->getMessage());
+        }
+    }
+
     /** @return iterable<string, array{0: string}> */
     public static function unexpectedAnswers(): iterable
     {

@@ -94,7 +94,7 @@ pub fn of_event(event: &Event) -> Record {
     match event {
         Event::TokenFetched { store, lifetime } => Record::new(
             Level::Debug,
-            "DingTalk access token fetched, kept in the {store} token store for {expires_in} s",
+            "DingTalk access token fetched, valid for {expires_in} s (token_store: {store})",
         )
         .text("store", *store)
         .int(

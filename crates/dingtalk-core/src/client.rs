@@ -70,11 +70,6 @@ impl Client {
         }
     }
 
-    /// The observer this client's events go to, if any.
-    pub fn observer(&self) -> Option<Arc<dyn Observer>> {
-        self.exec.observe().observer()
-    }
-
     /// A valid access token: the cached one, or a new one (`force_refresh` always fetches).
     pub fn access_token(&self, force_refresh: bool) -> Result<String> {
         self.exec.token(force_refresh)

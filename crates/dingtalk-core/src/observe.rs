@@ -120,11 +120,6 @@ impl Observe {
             observer.observe(make());
         }
     }
-
-    /// The observer, to give to another client of the same app.
-    pub(crate) fn observer(&self) -> Option<Arc<dyn Observer>> {
-        self.0.clone()
-    }
 }
 
 #[cfg(test)]

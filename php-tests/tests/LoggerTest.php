@@ -260,7 +260,7 @@ final class LoggerTest extends TestCase
         }, ['max_events' => 2, 'timeout' => 20.0]);
         $this->assertSame([
             ['info', 'DingTalk Stream connected to {host}'],
-            ['info', 'DingTalk Stream: the gateway asked for a new connection; reconnecting'],
+            ['info', 'DingTalk Stream: the gateway asked for a new connection; reconnecting in {delay_ms} ms'],
             ['info', 'DingTalk Stream connected to {host}'],
             ['info', 'DingTalk Stream connection closed'],
         ], $own->lines());

@@ -140,10 +140,11 @@ fn stream(state: &StreamState) -> Record {
         StreamState::Connected { host } => {
             Record::new(Level::Info, "DingTalk Stream connected to {host}").text("host", host)
         }
-        StreamState::Reconnecting => Record::new(
+        StreamState::Reconnecting { delay } => Record::new(
             Level::Info,
-            "DingTalk Stream: the gateway asked for a new connection; reconnecting",
-        ),
+            "DingTalk Stream: the gateway asked for a new connection; reconnecting in {delay_ms} ms",
+        )
+        .millis("delay_ms", *delay),
         StreamState::Lost {
             reason,
             delay,
@@ -274,7 +275,9 @@ mod tests {
                 cause: "down".into(),
             },
             Event::Stream(StreamState::Connected { host: "h".into() }),
-            Event::Stream(StreamState::Reconnecting),
+            Event::Stream(StreamState::Reconnecting {
+                delay: Duration::ZERO,
+            }),
             Event::Stream(StreamState::Lost {
                 reason: "r".into(),
                 delay: Duration::from_secs(1),

@@ -90,15 +90,20 @@ pub enum StreamState {
         /// The gateway's host (the ticket is not shown).
         host: String,
     },
-    /// The gateway asked for a new connection (`disconnect`); one is opened at once.
-    Reconnecting,
+    /// The gateway asked for a new connection (`disconnect`); the next one is opened after
+    /// `delay` (zero but for a gateway that keeps asking).
+    Reconnecting {
+        /// The pause before the next attempt.
+        delay: Duration,
+    },
     /// The connection died, or could not be opened; the next attempt comes after `delay`.
     Lost {
         /// Why (no secret, no ticket).
         reason: String,
         /// The pause before the next attempt.
         delay: Duration,
-        /// Failed attempts in a row, this one included.
+        /// Pauses in a row (failed attempts, and disconnects past the few honoured at once),
+        /// this one included.
         failures: u32,
     },
     /// The worker closed its connection (its run ended).

@@ -90,6 +90,9 @@ impl std::fmt::Debug for PushConfig {
     }
 }
 
+/// Largest request body accepted; larger ones are refused with HTTP 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
 /// The app that exists when none is configured.
 pub const DEMO_APP_KEY: &str = "demo_app_key";
 /// Secret of [`DEMO_APP_KEY`].

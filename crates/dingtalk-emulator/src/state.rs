@@ -3,23 +3,24 @@
 //! Each part sits behind its own small lock that is taken for a map operation and
 //! released before any await, so requests never queue behind a slow one.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::api::identity::users::Users;
+use crate::api::todo::events::TodoEvents;
+use crate::api::todo::store::TodoStore;
+use crate::api::workrecord::store::RecordStore;
+use crate::auth::store::TokenStore;
 use crate::config::Config;
-use crate::faults::FaultQueue;
+use crate::faults::qps_limit::QpsLimit;
+use crate::faults::queue::FaultQueue;
 use crate::ids::Ids;
 use crate::push::Pusher;
-use crate::qps::Qps;
-use crate::record_store::RecordStore;
-use crate::stats::Stats;
+use crate::stats::Counters;
 use crate::stream::Hub;
-use crate::todo_events::TodoEvents;
-use crate::todo_store::TodoStore;
-use crate::token_store::TokenStore;
-use crate::users::Users;
+use crate::sync::lock;
 
 pub struct AppState {
     /// `(app_key, app_secret)`; an app is named by its index here.
@@ -32,8 +33,8 @@ pub struct AppState {
     pub todo_events: TodoEvents,
     pub users: Users,
     pub faults: FaultQueue,
-    pub stats: Stats,
-    pub qps: Qps,
+    pub stats: Counters,
+    pub qps_limit: QpsLimit,
     /// Pushes events, when started with a push URL.
     pub push: Option<Arc<Pusher>>,
     /// Stream mode: tickets, connections, events delivered over them.
@@ -57,8 +58,8 @@ impl AppState {
             todo_events: TodoEvents::new(),
             users: Users::new(config),
             faults: FaultQueue::default(),
-            stats: Stats::default(),
-            qps: Qps::new(config.qps_limit),
+            stats: Counters::default(),
+            qps_limit: QpsLimit::new(config.qps_limit),
             push,
             stream: Arc::new(Hub::new(config.stream.clone(), config.tls)),
         })
@@ -99,16 +100,10 @@ impl AppState {
         lock(&self.todos).clear();
         self.faults.clear();
         self.stats.clear();
-        self.qps.clear();
+        self.qps_limit.clear();
         if let Some(push) = &self.push {
             push.log.clear();
         }
         self.stream.reset();
     }
-}
-
-/// Takes a lock even if a thread panicked while holding it: every critical section
-/// here leaves its map consistent, so the data is still good.
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -1,18 +1,34 @@
-//! Request counts for `GET /_emulator/stats`: calls per path, token fetches, answers refused
-//! by the QPS limit, and how many requests are being handled at once (and the most so far),
-//! which shows a client's concurrency.
+//! What `GET /_emulator/stats` reports: the calls per path, the token fetches, the answers
+//! refused by the QPS limit, and how many requests are being handled at once (and the most so
+//! far), which shows a client's concurrency. As in the client, [`Counters`] are counted as
+//! requests come and [`Stats`] is a snapshot of them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use crate::state::lock;
+use serde::Serialize;
+
+use crate::sync::lock;
 
 /// Paths whose calls count as token fetches.
 const TOKEN_PATHS: [&str; 2] = ["/gettoken", "/v1.0/oauth2/accessToken"];
 
-#[derive(Default)]
+/// A snapshot of the counters: the body of `GET /_emulator/stats`.
+#[derive(Debug, Serialize)]
 pub struct Stats {
+    /// Calls of either token endpoint, answered or not.
+    pub gettoken: u64,
+    /// Requests per path, sorted so the answer is stable.
+    pub requests: BTreeMap<String, u64>,
+    /// Calls answered "over the QPS limit".
+    pub throttled: u64,
+    pub in_flight: u64,
+    pub max_in_flight: u64,
+}
+
+#[derive(Default)]
+pub struct Counters {
     gettoken: AtomicU64,
     throttled: AtomicU64,
     in_flight: AtomicU64,
@@ -21,7 +37,7 @@ pub struct Stats {
 }
 
 /// One request being handled, from its arrival to its answer (or its dropped connection).
-pub struct InFlight<'a>(&'a Stats);
+pub struct InFlight<'a>(&'a Counters);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
@@ -29,9 +45,9 @@ impl Drop for InFlight<'_> {
     }
 }
 
-impl Stats {
+impl Counters {
     /// Counts one request (answered, refused or faulted alike).
-    pub fn count(&self, path: &str) {
+    pub fn count_request(&self, path: &str) {
         if TOKEN_PATHS.contains(&path) {
             self.gettoken.fetch_add(1, Ordering::Relaxed);
         }
@@ -46,7 +62,7 @@ impl Stats {
     }
 
     /// Counts one call answered "over the QPS limit".
-    pub fn throttle(&self) {
+    pub fn count_throttled(&self) {
         self.throttled.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -57,28 +73,18 @@ impl Stats {
         InFlight(self)
     }
 
-    pub fn throttled(&self) -> u64 {
-        self.throttled.load(Ordering::Relaxed)
-    }
-
-    pub fn in_flight(&self) -> u64 {
-        self.in_flight.load(Ordering::Relaxed)
-    }
-
-    pub fn max_in_flight(&self) -> u64 {
-        self.max_in_flight.load(Ordering::Relaxed)
-    }
-
-    pub fn gettoken(&self) -> u64 {
-        self.gettoken.load(Ordering::Relaxed)
-    }
-
-    /// Counts per path, sorted so the answer is stable.
-    pub fn requests(&self) -> BTreeMap<String, u64> {
-        lock(&self.by_path)
+    pub fn snapshot(&self) -> Stats {
+        let requests = lock(&self.by_path)
             .iter()
             .map(|(k, v)| (k.clone(), *v))
-            .collect()
+            .collect();
+        Stats {
+            gettoken: self.gettoken.load(Ordering::Relaxed),
+            requests,
+            throttled: self.throttled.load(Ordering::Relaxed),
+            in_flight: self.in_flight.load(Ordering::Relaxed),
+            max_in_flight: self.max_in_flight.load(Ordering::Relaxed),
+        }
     }
 
     /// Back to zero; the most in flight starts again from what is in flight now.

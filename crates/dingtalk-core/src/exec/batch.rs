@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use super::Executor;
 use crate::budget::Budget;
 use crate::config::seconds;
+use crate::deadline::Deadline;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 use crate::pace::Pace;
 
@@ -131,8 +132,9 @@ pub(crate) fn run<T: Sync, R: Send>(
                 Err(not_sent(path, whole))
             } else {
                 let ends = deadline.min(now + options.timeout);
-                let budget = Budget::until(ends, ends - now, options.max_answer_bytes)
-                    .paced(Arc::clone(&pace));
+                let budget =
+                    Budget::until(Deadline::at(ends), ends - now, options.max_answer_bytes)
+                        .paced(Arc::clone(&pace));
                 // One item's panic must not lose the others' results.
                 catch_unwind(AssertUnwindSafe(|| one(item, &budget))).unwrap_or_else(|_| {
                     Err(Error::Internal(format!(

@@ -230,7 +230,7 @@ final class LoggerTest extends TestCase
         $this->assertFalse($results['b']['ok']);
         $retries = $logger->starting('DingTalk {api}: attempt');
         $this->assertCount(2, $retries);
-        $this->assertSame('POST /v1.0/todo/users/{unionId}/tasks', $retries[0]['context']['api']);
+        $this->assertSame('POST /v1.0/todo/users/{}/tasks', $retries[0]['context']['api']);
         $this->assertSame('todo.taskCreate.systemError', $retries[0]['context']['errcode']);
         [$item] = $logger->starting('{method}(): item');
         $this->assertSame('notice', $item['level']);

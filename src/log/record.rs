@@ -239,7 +239,7 @@ mod tests {
 
     fn answer() -> Answer {
         Answer {
-            api: "POST /v1.0/todo/users/{unionId}/tasks".into(),
+            api: "POST /v1.0/todo/users/{}/tasks".into(),
             path: "/v1.0/todo/users/u/tasks".into(),
             attempt: 1,
             reason: "busy".into(),

@@ -68,7 +68,7 @@ pub struct Retry {
 /// One failed attempt of a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
-    /// The API, as the rate limit counts it: `POST /v1.0/todo/users/{unionId}/tasks`.
+    /// The API, as the rate limit counts it: `POST /v1.0/todo/users/{}/tasks`.
     pub api: String,
     /// The path of this call, ids included.
     pub path: String,

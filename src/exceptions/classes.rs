@@ -19,6 +19,7 @@ use ext_php_rs::types::Zval;
 use ext_php_rs::zend::{ce, run_handler, ClassEntry, ExecuteData};
 
 use super::construct;
+use super::properties::{Handler, ERRMSG, ERROR_CODE, EXISTING_ID, REQUEST_ID, SUB_CODE};
 
 extern "C" {
     /// SPL's `RuntimeException`, exported by the engine. `ClassEntry::try_find` cannot be used
@@ -119,13 +120,6 @@ fn api_exception_ce() -> &'static ClassEntry {
     API_EXCEPTION.get()
 }
 
-/// Names of the protected properties that hold an API error's data.
-pub const ERRMSG: &str = "errmsg";
-pub const REQUEST_ID: &str = "requestId";
-pub const SUB_CODE: &str = "subCode";
-pub const ERROR_CODE: &str = "errorCode";
-/// The protected property of a `DuplicateException` that holds the existing task's id.
-pub const EXISTING_ID: &str = "existingId";
 
 fn property(name: &str, default: Option<&'static str>) -> ClassProperty {
     ClassProperty {
@@ -187,9 +181,6 @@ extern "C" fn get_error_code(ex: &mut ExecuteData, retval: &mut Zval) {
 extern "C" fn get_existing_id(ex: &mut ExecuteData, retval: &mut Zval) {
     return_property(ex, retval, EXISTING_ID);
 }
-
-/// A method's handler, as `FunctionBuilder` takes it.
-pub type Handler = extern "C" fn(&mut ExecuteData, &mut Zval);
 
 /// A getter of a string property, `?string` when `nullable`.
 fn getter(name: &str, handler: Handler, nullable: bool) -> FunctionBuilder<'_> {

@@ -16,26 +16,16 @@ use ext_php_rs::flags::DataType;
 use ext_php_rs::types::Zval;
 use ext_php_rs::zend::{ce, run_handler, ClassEntry, ExecuteData};
 
-use super::classes::{Class, Handler, ERRMSG, ERROR_CODE, EXISTING_ID, REQUEST_ID, SUB_CODE};
 use super::object::update;
+use super::properties::{Handler, ERRMSG, ERROR_CODE, EXISTING_ID, REQUEST_ID, SUB_CODE};
 
-/// A parameter: its name, the property it sets, and the class whose code may write it.
+/// A parameter: its name, the property it sets, and whether that property is `\Exception`'s
+/// own (written as `\Exception`'s code: `previous` is private to it) or the class's (written
+/// as the object's own class: they are protected).
 struct Parameter {
     name: &'static str,
     property: &'static str,
-    scope: fn() -> &'static ClassEntry,
-}
-
-fn exception_scope() -> &'static ClassEntry {
-    ce::exception()
-}
-
-fn api_scope() -> &'static ClassEntry {
-    Class::Api.entry()
-}
-
-fn duplicate_scope() -> &'static ClassEntry {
-    Class::Duplicate.entry()
+    exceptions: bool,
 }
 
 /// `ApiException`'s parameters, in order.
@@ -43,37 +33,37 @@ const API: [Parameter; 7] = [
     Parameter {
         name: "message",
         property: "message",
-        scope: exception_scope,
+        exceptions: true,
     },
     Parameter {
         name: "code",
         property: "code",
-        scope: exception_scope,
+        exceptions: true,
     },
     Parameter {
         name: "previous",
         property: "previous",
-        scope: exception_scope,
+        exceptions: true,
     },
     Parameter {
         name: "errorCode",
         property: ERROR_CODE,
-        scope: api_scope,
+        exceptions: false,
     },
     Parameter {
         name: "errmsg",
         property: ERRMSG,
-        scope: api_scope,
+        exceptions: false,
     },
     Parameter {
         name: "requestId",
         property: REQUEST_ID,
-        scope: api_scope,
+        exceptions: false,
     },
     Parameter {
         name: "subCode",
         property: SUB_CODE,
-        scope: api_scope,
+        exceptions: false,
     },
 ];
 
@@ -81,7 +71,7 @@ const API: [Parameter; 7] = [
 const EXISTING: Parameter = Parameter {
     name: "existingId",
     property: EXISTING_ID,
-    scope: duplicate_scope,
+    exceptions: false,
 };
 
 /// The declared parameters: `string $message = "", int $code = 0, ?\Throwable $previous =
@@ -157,12 +147,16 @@ fn construct(ex: &mut ExecuteData, with_existing_id: bool) {
         let Some(this) = this else {
             return;
         };
+        let own: &'static ClassEntry = this.get_class_entry();
         for (parameter, arg) in parameters.iter().zip(args.iter_mut()) {
             if let Some(value) = arg.zval() {
-                // Written from the class that declares the property: `previous` is private to
-                // `\Exception`, the others protected.
+                let scope = if parameter.exceptions {
+                    ce::exception()
+                } else {
+                    own
+                };
                 let value = value.dereference().shallow_clone();
-                update((parameter.scope)(), this, parameter.property, value);
+                update(scope, this, parameter.property, value);
             }
         }
     }));

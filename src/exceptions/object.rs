@@ -12,7 +12,7 @@ use ext_php_rs::ffi::{zend_class_entry, zend_object, zval};
 use ext_php_rs::types::{ZendObject, Zval};
 use ext_php_rs::zend::ClassEntry;
 
-use super::classes::{ERRMSG, ERROR_CODE, EXISTING_ID, REQUEST_ID, SUB_CODE};
+use super::properties::{ERRMSG, ERROR_CODE, EXISTING_ID, REQUEST_ID, SUB_CODE};
 use crate::php::throw::visible;
 
 extern "C" {

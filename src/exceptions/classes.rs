@@ -120,7 +120,6 @@ fn api_exception_ce() -> &'static ClassEntry {
     API_EXCEPTION.get()
 }
 
-
 fn property(name: &str, default: Option<&'static str>) -> ClassProperty {
     ClassProperty {
         name: name.to_owned(),

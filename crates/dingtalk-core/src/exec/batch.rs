@@ -74,8 +74,8 @@ impl Batch {
 }
 
 /// [`run`] for items that each carry the app's token: the token is fetched first, once for all
-/// (within the first item's budget); when that fails, every item fails with its error and
-/// none is sent.
+/// (within the first item's budget, and the batch's time); when that fails, every item fails
+/// with its error and none is sent.
 pub(crate) fn run_with_token<T: Sync, R: Send>(
     exec: &Executor,
     batch: &Batch,
@@ -87,12 +87,16 @@ pub(crate) fn run_with_token<T: Sync, R: Send>(
         return Vec::new();
     }
     let options = exec.options();
-    let first = Budget::new(
-        options.timeout.min(whole_time(batch, exec)),
+    let whole = whole_time(batch, exec);
+    let deadline = Instant::now() + whole;
+    let first = deadline.min(Instant::now() + options.timeout);
+    let budget = Budget::until(
+        Deadline::at(first),
+        first.saturating_duration_since(Instant::now()),
         options.max_answer_bytes,
     );
-    match exec.token_within(false, &first) {
-        Ok(_) => run(exec, batch, path, items, one),
+    match exec.token_within(false, &budget) {
+        Ok(_) => run(exec, batch, (whole, deadline), path, items, one),
         Err(error) => items.iter().map(|_| Err(error.clone())).collect(),
     }
 }
@@ -105,19 +109,19 @@ fn whole_time(batch: &Batch, exec: &Executor) -> Duration {
 }
 
 /// Runs `one` on every item, `batch.concurrency` at a time, each within its own budget (the
-/// client's `timeout`, cut at the batch's deadline) and the batch's pace; one result per item,
-/// in order. An item whose turn comes after the deadline is not sent: its result is a timeout
-/// naming `path`.
-pub(crate) fn run<T: Sync, R: Send>(
+/// client's `timeout`, cut at the batch's deadline) and the batch's pace, all within `time`
+/// (the batch's length, for messages, and its deadline); one result per item, in order. An item
+/// whose turn comes after the deadline is not sent: its result is a timeout naming `path`.
+fn run<T: Sync, R: Send>(
     exec: &Executor,
     batch: &Batch,
+    time: (Duration, Instant),
     path: &str,
     items: &[T],
     one: impl Fn(&T, &Budget) -> Result<R> + Sync,
 ) -> Vec<Result<R>> {
     let options = exec.options();
-    let whole = whole_time(batch, exec);
-    let deadline = Instant::now() + whole;
+    let (whole, deadline) = time;
     let pace = Arc::new(Pace::new(batch.concurrency));
     let next = AtomicUsize::new(0);
     let work = || {
@@ -196,6 +200,25 @@ mod tests {
 
     fn exec() -> Executor {
         Executor::new("k", "s", Options::default(), Default::default())
+    }
+
+    /// The machinery without the token fetch, on the batch's own time.
+    fn run<T: Sync, R: Send>(
+        exec: &Executor,
+        batch: &Batch,
+        path: &str,
+        items: &[T],
+        one: impl Fn(&T, &Budget) -> Result<R> + Sync,
+    ) -> Vec<Result<R>> {
+        let whole = whole_time(batch, exec);
+        super::run(
+            exec,
+            batch,
+            (whole, Instant::now() + whole),
+            path,
+            items,
+            one,
+        )
     }
 
     #[test]

@@ -12,6 +12,11 @@
 //! dropped with the records of that call it had not yet been given. Records of calls the
 //! logger itself makes (a logger that sends to DingTalk) are dropped rather than logged, so a
 //! logger cannot feed itself.
+//!
+//! A class that calls DingTalk takes part by holding a [`Log`]: its own, read from its options
+//! with [`Log::of`] (whose [`Log::observer`] is given to the core client it works with), or a
+//! clone of its client's; and by handing every result of the core to [`Log::result`] instead of
+//! throwing it directly.
 
 pub mod queue;
 mod record;

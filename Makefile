@@ -15,7 +15,7 @@ CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 
 export DINGTALK_EXTENSION := $(EXT)
 export DINGTALK_EMULATOR_BIN := $(EMULATOR)
-# DingTalk's official Stream SDKs (Python, Node.js), which the emulator's witness tests run.
+# DingTalk's official SDKs (Python: Stream and v1.0; Node.js: Stream), which the emulator's witness tests run.
 export DINGTALK_SDKS := $(CURDIR)/.cache/sdk
 
 .PHONY: all deps sdks build test test-rust test-php test-fpm test-witness test-matrix test-pie dist test-dist lint demo bench clean
@@ -46,20 +46,11 @@ test-php: build
 test-fpm: build
 	php-tests/fpm/smoke.sh
 
-# The witness: DingTalk's official Python SDK (and plain HTTP for the webhook and work notices)
-# against the emulator's message channels. The SDK is installed with pip into .cache/python, once
-# per pinned version (requirements.txt), never system-wide.
-WITNESS      := crates/dingtalk-emulator/witness
-WITNESS_SITE := .cache/python
-
-$(WITNESS_SITE)/.installed: $(WITNESS)/requirements.txt
-	rm -rf $(WITNESS_SITE)
-	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
-	  --no-warn-script-location --target $(WITNESS_SITE) -r $(WITNESS)/requirements.txt
-	touch $@
-
-test-witness: build $(WITNESS_SITE)/.installed
-	PYTHONPATH=$(CURDIR)/$(WITNESS_SITE) scripts/with-emulator.sh $(PYTHON) $(WITNESS)/witness.py
+# The messages witness: DingTalk's official Python SDK (robot_1_0; plain HTTP for the webhook and
+# the work notices, as DingTalk's examples do) against the emulator's message channels. The SDKs
+# are pinned in crates/dingtalk-emulator/tests/sdk/ and installed into .cache/sdk by `make sdks`.
+test-witness: build sdks
+	PYTHONPATH=$(DINGTALK_SDKS)/python scripts/with-emulator.sh $(PYTHON) crates/dingtalk-emulator/tests/sdk/messages_witness.py
 
 # PHP 8.4 (Debian 13) and 8.5 (unstable + experimental), each in a Debian root cached under .cache/roots/.
 test-matrix:

@@ -138,6 +138,8 @@ final class StreamTest extends TestCase
         $this->assertSame(0, $status, $err);
         $this->assertMatchesRegularExpression('~^\S+ create task ' . preg_quote($task['id'], '~') . ' "Printed"\n$~', $out);
         $this->assertStringContainsString('stopped after 1 events', $err);
+        $this->assertStringContainsString("stream-worker: info: DingTalk Stream connected to 127.0.0.1\n", $err, 'its logger');
+        $this->assertStringContainsString("stream-worker: info: DingTalk Stream disconnected: the worker closed the connection\n", $err);
     }
 
     public function testFalseAcknowledgesLaterAndTheEventComesAgain(): void
@@ -194,7 +196,7 @@ final class StreamTest extends TestCase
         // its grace), then closed with the new one: the emulator sees the closes as soon as its
         // side of the sockets reads them.
         $deadline = microtime(true) + self::PATIENCE;
-        while (($log = $gateway->streamLog())['open'] !== 0 && microtime(true) < $deadline) {
+        while (($log = $gateway->streamLog())['connections'][0]['open'] && microtime(true) < $deadline) {
             usleep(20_000);
         }
         $this->assertSame(2, $log['tickets']['issued']);

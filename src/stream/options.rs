@@ -1,6 +1,7 @@
 //! `DingTalk\Stream`'s two options arrays: the worker's (`__construct`), a table of the core's
 //! setters like `DingTalk\Client`'s options (`topics`, a list, read here; `on_state`, a
-//! callable, kept by the class), and one run's bounds (`run`), read here.
+//! callable, and `logger`, an object, kept by the class), and one run's bounds (`run`), read
+//! here.
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use dingtalk_core::StreamOptions;
 use ext_php_rs::exception::PhpResult;
 
 use crate::exceptions::OrThrow;
+use crate::log;
 use crate::php::arg_error::ArgError;
 use crate::php::value::{PhpArray, PhpValue};
 use crate::setter::{self, Setter};
@@ -45,7 +47,7 @@ pub fn worker(array: &PhpArray) -> PhpResult<StreamOptions> {
         &WORKER,
         StreamOptions::default(),
         array,
-        &[TOPICS, ON_STATE],
+        &[TOPICS, ON_STATE, log::OPTION],
         |key, value| {
             if key == TOPICS {
                 topics = Some(words(value, "options[topics]")?);

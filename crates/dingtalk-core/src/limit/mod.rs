@@ -17,6 +17,7 @@ use gcra::{Gcra, Interval};
 use crate::budget::Budget;
 use crate::counters::Counters;
 use crate::error::{Error, RateLimited, Result};
+use crate::observe::{Event, Observe};
 use crate::store::{memory, Reservation, Store};
 use crate::time::from_micros;
 
@@ -28,6 +29,7 @@ pub(crate) struct RateLimiter {
     /// The app's name in the store.
     app: String,
     counters: Arc<Counters>,
+    observe: Observe,
 }
 
 impl RateLimiter {
@@ -36,6 +38,7 @@ impl RateLimiter {
         store: Arc<Store>,
         app: String,
         counters: Arc<Counters>,
+        observe: Observe,
     ) -> Self {
         RateLimiter {
             per_second,
@@ -43,6 +46,7 @@ impl RateLimiter {
             store,
             app,
             counters,
+            observe,
         }
     }
 
@@ -55,13 +59,17 @@ impl RateLimiter {
             s.reserve(&self.app, api, &rule, d)
         });
         let reservation = shared.unwrap_or_else(|unusable| {
-            unusable.count(&self.counters);
+            unusable.count(&self.counters, &self.observe);
             memory::reserve_here(&self.app, api, &rule)
         });
         match reservation {
             Reservation::Granted { wait_us } => {
                 if wait_us > 0 {
                     let wait = from_micros(wait_us);
+                    self.observe.emit(|| Event::RateLimitWait {
+                        api: api.to_owned(),
+                        waited: wait,
+                    });
                     std::thread::sleep(wait);
                     self.counters.rate_limit_wait(wait);
                 }

@@ -27,6 +27,7 @@ use sha2::{Digest, Sha256};
 use super::frame::Event;
 use crate::counters::Counters;
 use crate::deadline::Deadline;
+use crate::observe::Observe;
 use crate::store::{marks, memory, Store, STORE_TIMEOUT};
 
 /// The value of a message handled.
@@ -58,6 +59,8 @@ pub(crate) struct Dedupe {
     /// The app's name in the store.
     app: String,
     counters: Arc<Counters>,
+    /// Where a store failure is told.
+    observe: Observe,
     /// This worker's claims' value.
     pending: String,
 }
@@ -91,17 +94,20 @@ fn key(event: &Event) -> String {
 }
 
 impl Dedupe {
+    /// Claims for `window` in `store`, as `app`; failures of the store counted in `counters`
+    /// and told to `observe`.
     pub(crate) fn new(
         window: Duration,
         store: Arc<Store>,
         app: String,
-        counters: Arc<Counters>,
+        (counters, observe): (Arc<Counters>, Observe),
     ) -> Self {
         Dedupe {
             window,
             store,
             app,
             counters,
+            observe,
             pending: owner(),
         }
     }
@@ -119,7 +125,7 @@ impl Dedupe {
         let (held, here) = match shared {
             Ok(held) => (held, false),
             Err(unusable) => {
-                unusable.count(&self.counters);
+                unusable.count(&self.counters, &self.observe);
                 let mark = memory::mark_key(&self.app, &key);
                 (marks::here().put_if_absent(&mark, value, window), true)
             }
@@ -159,7 +165,7 @@ impl Dedupe {
         });
         // Unsettled, the claim runs out with the window: later deliveries wait until then.
         if let Err(unusable) = settled {
-            unusable.count(&self.counters);
+            unusable.count(&self.counters, &self.observe);
         }
     }
 }
@@ -183,12 +189,8 @@ mod tests {
 
     fn worker(store: &Arc<Store>, counters: &Arc<Counters>) -> Dedupe {
         let window = Duration::from_secs(60);
-        Dedupe::new(
-            window,
-            Arc::clone(store),
-            "app.k".into(),
-            Arc::clone(counters),
-        )
+        let watched = (Arc::clone(counters), Observe::default());
+        Dedupe::new(window, Arc::clone(store), "app.k".into(), watched)
     }
 
     /// Two workers on one store: the first claims, the second waits while it handles, then

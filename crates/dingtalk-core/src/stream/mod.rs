@@ -19,7 +19,8 @@
 //! connection attempt (the ticket, then the WebSocket) ends by `options[timeout]` and by the
 //! caller's own deadline, whichever comes first, however slowly the gateway answers. A message
 //! already handled within `dedupe` is acknowledged without reaching the caller
-//! (`dedupe.rs`); each change of the connection is queued for the caller (`state.rs`).
+//! (`dedupe.rs`); each change of the connection is queued for the caller (`state.rs`) and told
+//! to the client's observer, the same event for both.
 
 mod attempt;
 mod connection;
@@ -48,6 +49,7 @@ pub use topics::{Kind, Topic, BOT_MESSAGES, CARD_CALLBACKS};
 
 use crate::error::{Error, ErrorClass, Result};
 use crate::exec::Executor;
+use crate::observe::Event as Observed;
 use dedupe::{Claim, Dedupe, Verdict};
 use reconnect::Reconnect;
 use state::States;
@@ -133,8 +135,8 @@ impl Stream {
     pub(crate) fn new(exec: Arc<Executor>, options: StreamOptions) -> Self {
         let reconnect = Reconnect::new(options.reconnect_delay, options.max_reconnect_delay);
         let dedupe = (!options.dedupe.is_zero()).then(|| {
-            let (store, app, counters) = exec.shared_store();
-            Dedupe::new(options.dedupe, store, app, counters)
+            let (store, app, watched) = exec.shared_store();
+            Dedupe::new(options.dedupe, store, app, watched)
         });
         Stream {
             exec,
@@ -311,8 +313,11 @@ impl Stream {
         self.states.take()
     }
 
+    /// The one place a change of the connection is told: queued for the caller, and handed to
+    /// the client's observer.
     fn tell(&mut self, state: StreamState) {
         self.told = true;
+        self.exec.observe().emit(|| Observed::Stream(state.clone()));
         self.states.tell(state);
     }
 }

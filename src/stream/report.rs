@@ -1,33 +1,15 @@
 //! What the worker tells the script: each change of its connection to `options[on_state]`
 //! (`function (string $state, array $info)`), and its counts to `stats()`.
 
-use std::ffi::{c_char, CStr};
 use std::time::Duration;
 
 use dingtalk_core::{StreamState, StreamStats};
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
-use ext_php_rs::ffi::zval;
 use ext_php_rs::types::{ZendCallable, ZendHashTable, Zval};
 
 use crate::php::arg_error::ArgError;
-
-extern "C" {
-    /// PHP's name of a value's type, as its own `TypeError`s give it.
-    fn zend_zval_type_name(arg: *const zval) -> *const c_char;
-}
-
-fn type_name(value: &Zval) -> String {
-    // SAFETY: a live zval; the engine returns a static or interned NUL-terminated name.
-    let name = unsafe { zend_zval_type_name(std::ptr::from_ref(value).cast()) };
-    if name.is_null() {
-        return "unknown".to_owned();
-    }
-    // SAFETY: as above.
-    unsafe { CStr::from_ptr(name) }
-        .to_string_lossy()
-        .into_owned()
-}
+use crate::php::type_name::type_name;
 
 /// `options[on_state]`: a callable, kept.
 pub struct OnState(Zval);

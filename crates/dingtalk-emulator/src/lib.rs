@@ -1,10 +1,10 @@
 //! A local DingTalk server for tests, demos and benchmarks.
 //!
 //! It speaks the parts of DingTalk's server API this project uses (access tokens,
-//! legacy work records, the identity calls and the v1.0 to-do API) with DingTalk's
-//! field names, limits and error codes, keeps everything in memory, and adds a
-//! control API under `/_emulator/` to script faults, expire tokens and inspect what
-//! was stored. See the crate README. With the `testing` feature, module `testing` holds a
+//! legacy work records, the identity calls, the v1.0 to-do API, and messages over work
+//! notifications, group webhooks and the app robot) with DingTalk's field names, limits and
+//! error codes, keeps everything in memory, and adds a control API under `/_emulator/` to
+//! script faults, expire tokens and inspect what was stored and delivered. See the crate README. With the `testing` feature, module `testing` holds a
 //! client for that control API.
 //!
 //! ```
@@ -43,6 +43,8 @@ pub mod testing;
 mod tls;
 
 pub use api::todo::events::{TodoEvent, TodoEventKind};
-pub use config::{Config, PushConfig, StreamConfig, BODY_LIMIT, DEMO_APP_KEY, DEMO_APP_SECRET};
+pub use config::{
+    Config, PushConfig, StreamConfig, WebhookConfig, BODY_LIMIT, DEMO_APP_KEY, DEMO_APP_SECRET,
+};
 pub use server::{serve, Emulator};
 pub use spawn::{spawn, RunningEmulator};

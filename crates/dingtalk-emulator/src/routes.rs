@@ -7,7 +7,10 @@ use axum::routing::{get, post, put};
 use axum::Router;
 
 use crate::api::identity::routes::{self as identity, GET_BY_UNIONID, USER_GET};
+use crate::api::robot::routes as robot;
 use crate::api::todo::routes::{self as todo, EXECUTOR_STATUS, QUERY, TASK, TASKS, TASK_BY_SOURCE};
+use crate::api::webhook::routes as webhook;
+use crate::api::worknotice::routes as notice;
 use crate::api::workrecord::routes::{self as workrecord, ADD, GET_BY_USERID, UPDATE};
 use crate::auth::routes::{self as token, GETTOKEN, V1_ACCESS_TOKEN};
 use crate::config::BODY_LIMIT;
@@ -32,6 +35,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(TASK_BY_SOURCE, get(todo::get_by_source))
         .route(EXECUTOR_STATUS, put(todo::executor_status))
         .route(QUERY, post(todo::list))
+        .route(notice::SEND, post(notice::send))
+        .route(notice::PROGRESS, post(notice::progress))
+        .route(notice::RESULT, post(notice::result))
+        .route(notice::RECALL, post(notice::recall))
+        .route(webhook::SEND, post(webhook::send))
+        .route(robot::BATCH_SEND, post(robot::batch_send))
+        .route(robot::GROUP_SEND, post(robot::group_send))
+        .route(robot::BATCH_RECALL, post(robot::batch_recall))
+        .route(robot::GROUP_RECALL, post(robot::group_recall))
+        .route(robot::READ_STATUS, get(robot::read_status))
         .route(open::OPEN, post(open::open))
         .route(socket::CONNECT, get(socket::connect))
         .route(
@@ -48,6 +61,20 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_emulator/reset", post(control::reset::reset))
         .route("/_emulator/records", get(control::inspect::records))
         .route("/_emulator/todos", get(control::inspect::todos))
+        .route("/_emulator/messages", get(control::messages::messages))
+        .route("/_emulator/messages/read", post(control::messages::read))
+        .route(
+            "/_emulator/webhooks",
+            post(control::messages::create_webhook).get(control::messages::webhooks),
+        )
+        .route(
+            "/_emulator/conversations",
+            post(control::messages::create_conversation).get(control::messages::conversations),
+        )
+        .route(
+            "/_emulator/robot/flow-controlled",
+            post(control::messages::flow_controlled),
+        )
         .route("/_emulator/push", post(control::events::push))
         .route("/_emulator/events", get(control::events::events))
         .route(

@@ -1,5 +1,5 @@
 //! What `GET /_emulator/stats` reports: the calls per path, the token fetches, the answers
-//! refused by the QPS limit, and how many requests are being handled at once (and the most so
+//! refused by the QPS limit and by webhook robots' flow control, and how many requests are being handled at once (and the most so
 //! far), which shows a client's concurrency. As in the client, [`Counters`] are counted as
 //! requests come and [`Stats`] is a snapshot of them.
 
@@ -23,6 +23,8 @@ pub struct Stats {
     pub requests: BTreeMap<String, u64>,
     /// Calls answered "over the QPS limit".
     pub throttled: u64,
+    /// Webhook messages answered 130101 (over a robot's messages a minute, or muted).
+    pub webhook_throttled: u64,
     pub in_flight: u64,
     pub max_in_flight: u64,
 }
@@ -31,6 +33,7 @@ pub struct Stats {
 pub struct Counters {
     gettoken: AtomicU64,
     throttled: AtomicU64,
+    webhook_throttled: AtomicU64,
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
     by_path: Mutex<HashMap<String, u64>>,
@@ -66,6 +69,11 @@ impl Counters {
         self.throttled.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts one webhook message answered 130101.
+    pub fn count_webhook_throttled(&self) {
+        self.webhook_throttled.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Marks a request as being handled until the guard is dropped.
     pub fn start(&self) -> InFlight<'_> {
         let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
@@ -82,6 +90,7 @@ impl Counters {
             gettoken: self.gettoken.load(Ordering::Relaxed),
             requests,
             throttled: self.throttled.load(Ordering::Relaxed),
+            webhook_throttled: self.webhook_throttled.load(Ordering::Relaxed),
             in_flight: self.in_flight.load(Ordering::Relaxed),
             max_in_flight: self.max_in_flight.load(Ordering::Relaxed),
         }
@@ -91,6 +100,7 @@ impl Counters {
     pub fn clear(&self) {
         self.gettoken.store(0, Ordering::Relaxed);
         self.throttled.store(0, Ordering::Relaxed);
+        self.webhook_throttled.store(0, Ordering::Relaxed);
         self.max_in_flight
             .store(self.in_flight.load(Ordering::Relaxed), Ordering::Relaxed);
         lock(&self.by_path).clear();

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 
 /// The flags that take a value.
-const VALUE_FLAGS: [&str; 15] = [
+const VALUE_FLAGS: [&str; 18] = [
     "--listen",
     "--app",
     "--token-ttl",
@@ -20,6 +20,9 @@ const VALUE_FLAGS: [&str; 15] = [
     "--stream-ping-interval",
     "--stream-redelivery-delay",
     "--stream-ticket-ttl",
+    "--webhook-limit",
+    "--webhook-mute",
+    "--agent",
 ];
 
 /// The arguments after the program name.

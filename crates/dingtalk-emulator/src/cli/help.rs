@@ -19,6 +19,11 @@ OPTIONS:
                          --strict-users every other userid exists too, with the
                          unionId `union-USERID`
     --strict-users       only the --user users exist; others answer errcode 60121
+    --agent KEY:AGENT_ID the work-notice agent_id of app KEY; other agent_ids answer
+                         errcode 40056 [default: any agent_id]
+    --webhook-limit N    messages a webhook robot may send in any 60 s before errcode
+                         130101 [default: 20]
+    --webhook-mute SECS  how long a robot that went over is muted [default: 600]
     --tls-self-signed    serve HTTPS with a certificate for 127.0.0.1, ::1 and
                          localhost, made at start
     --cert-out FILE      write that certificate (PEM) to FILE, for clients to trust
@@ -49,7 +54,12 @@ SIGTERM or SIGINT stops the server (exit 0). Bad options exit 2.
 DingTalk endpoints: GET /gettoken, POST /v1.0/oauth2/accessToken,
 POST /topapi/workrecord/{add,update,getbyuserid}, POST /topapi/v2/user/get,
 POST /topapi/user/getbyunionid, /v1.0/todo/users/{unionId}/tasks... (to-dos),
-POST /v1.0/gateway/connections/open and the WebSocket at /connect (Stream mode).
+POST /topapi/message/corpconversation/{asyncsend_v2,getsendprogress,getsendresult,recall}
+(work notices), POST /robot/send (webhook robots), /v1.0/robot/{oToMessages/batchSend,
+groupMessages/send,otoMessages/batchRecall,groupMessages/recall,oToMessages/readStatus}
+(the app robot), POST /v1.0/gateway/connections/open and the WebSocket at /connect
+(Stream mode).
 Control API for tests: /_emulator/{faults,expire-tokens,stats,reset,records,todos,push,events},
+/_emulator/{messages,messages/read,webhooks,conversations,robot/flow-controlled},
 /_emulator/stream/{disconnect,drop,silence,refuse-tickets,send}.
 ";

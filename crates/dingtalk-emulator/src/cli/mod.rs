@@ -87,6 +87,9 @@ impl Builder {
             "--qps-limit" => config.qps_limit = Some(values::positive(flag, &value)?),
             "--user" => self.add_user(flag, &value)?,
             "--strict-users" => config.strict_users = true,
+            "--webhook-limit" => config.webhook.limit = values::positive(flag, &value)?,
+            "--webhook-mute" => config.webhook.mute = values::seconds(flag, &value)?,
+            "--agent" => self.add_agent(flag, &value)?,
             _ if flag.starts_with("--push-") => self.push.set(flag, value)?,
             _ if flag.starts_with("--stream-") => set_stream(&mut config.stream, flag, &value)?,
             other => return Err(format!("unknown option {other}")),
@@ -114,6 +117,18 @@ impl Builder {
             return Err(format!("unionId {} given to two --user", user.1));
         }
         self.users.push(user);
+        Ok(())
+    }
+
+    /// `--agent KEY:AGENT_ID`; an app given two is a mistake.
+    fn add_agent(&mut self, flag: &str, value: &str) -> Result<(), String> {
+        let (key, agent_id) = values::pair(flag, "KEY:AGENT_ID", value)?;
+        let agent_id = values::positive(flag, &agent_id)?;
+        let agents = &mut self.config.agents;
+        if agents.iter().any(|(known, _)| *known == key) {
+            return Err(format!("--agent {key} given twice"));
+        }
+        agents.push((key, agent_id));
         Ok(())
     }
 
@@ -191,6 +206,11 @@ mod tests {
             "0",
             "--stream-ticket-ttl",
             "2",
+            "--webhook-limit=100",
+            "--webhook-mute",
+            "0.5",
+            "--agent",
+            "k1:12345",
         ]);
         let Ok(Command::Run(options)) = parsed else {
             panic!("expected options, got {parsed:?}");
@@ -223,6 +243,14 @@ mod tests {
             }
         );
         assert_eq!(options.cert_out, Some(PathBuf::from("/tmp/c.pem")));
+        assert_eq!(
+            options.config.webhook,
+            dingtalk_emulator::WebhookConfig {
+                limit: 100,
+                mute: Duration::from_millis(500),
+            }
+        );
+        assert_eq!(options.config.agents, [("k1".to_owned(), 12345)]);
     }
 
     #[test]
@@ -327,6 +355,11 @@ mod tests {
             &["--stream-ping-interval", "0"],
             &["--stream-redelivery-delay", "-1"],
             &["--stream-ticket-ttl", "x"],
+            &["--webhook-limit", "0"],
+            &["--webhook-mute", "-1"],
+            &["--agent", "k:x"],
+            &["--agent", "k:0"],
+            &["--agent", "k:1", "--agent", "k:2"],
         ] {
             let error = run(bad).expect_err(&format!("{bad:?} should fail"));
             assert!(!error.contains('\n'), "{error}");

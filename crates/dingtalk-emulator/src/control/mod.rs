@@ -11,10 +11,13 @@
 //!   delivered.
 //! - [`stream`] serves `/_emulator/stream/...`: what a test does to the open Stream
 //!   connections.
+//! - [`messages`] serves `/_emulator/{messages,webhooks,conversations,robot/flow-controlled}`:
+//!   what each user, group and webhook received; the webhook robots and groups a test sets up.
 
 pub mod events;
 pub mod faults;
 pub mod inspect;
+pub mod messages;
 pub mod reset;
 pub mod stream;
 
@@ -47,6 +50,22 @@ fn refuse(message: &str) -> Response {
 /// The body, or the refusal of one that could not be read (boxed: refusals are the rare path).
 fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Box<Response>> {
     body.map_err(|rejection| Box::new(refuse(&rejection.body_text())))
+}
+
+/// The body as an object of `known` keys; an empty body is `{}`.
+fn body_object(
+    body: Result<Bytes, BytesRejection>,
+    known: &[&str],
+) -> Result<Map<String, Value>, Box<Response>> {
+    let body = read_body(body)?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(&body) else {
+        return Err(Box::new(refuse("the body must be a JSON object")));
+    };
+    refuse_unknown_keys(&object, known)?;
+    Ok(object)
 }
 
 /// Refuses the first key of `object` that is not `known`, so a typo fails loudly.

@@ -7,9 +7,9 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::response::Response;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::{answer, read_body, refuse, refuse_unknown_keys};
+use super::{answer, body_object, refuse};
 use crate::state::AppState;
 use crate::stream::connections::Command;
 
@@ -17,22 +17,6 @@ use crate::stream::connections::Command;
 const WAIT: Duration = Duration::from_secs(10);
 /// The largest frame `send` makes.
 const MAX_SEND_BYTES: u64 = 256 << 20;
-
-/// The body as an object of `known` keys; an empty body is `{}`.
-fn body_object(
-    body: Result<Bytes, BytesRejection>,
-    known: &[&str],
-) -> Result<Map<String, Value>, Box<Response>> {
-    let body = read_body(body)?;
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(&body) else {
-        return Err(Box::new(refuse("the body must be a JSON object")));
-    };
-    refuse_unknown_keys(&object, known)?;
-    Ok(object)
-}
 
 /// `POST /_emulator/stream/disconnect`: a `disconnect` frame to every open connection.
 pub async fn disconnect(State(state): State<Arc<AppState>>) -> Response {

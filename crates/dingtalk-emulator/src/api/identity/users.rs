@@ -14,6 +14,8 @@ const DERIVED_PREFIX: &str = "union-";
 
 pub struct Users {
     strict: bool,
+    /// The configured userids, in the order given.
+    configured: Vec<String>,
     union_of: HashMap<String, String>,
     user_of: HashMap<String, String>,
 }
@@ -27,6 +29,7 @@ impl Users {
     pub fn new(config: &Config) -> Self {
         let mut union_of = HashMap::new();
         let mut user_of = HashMap::new();
+        let mut configured = Vec::new();
         for (userid, union_id) in &config.users {
             // The first entry wins, for either id, so no id ever has two partners.
             if union_of.contains_key(userid) || user_of.contains_key(union_id) {
@@ -34,12 +37,20 @@ impl Users {
             }
             union_of.insert(userid.clone(), union_id.clone());
             user_of.insert(union_id.clone(), userid.clone());
+            configured.push(userid.clone());
         }
         Users {
             strict: config.strict_users,
+            configured,
             union_of,
             user_of,
         }
+    }
+
+    /// The users given in the config (`--user`), in that order: everyone a work notice
+    /// `to_all_user` reaches, since the emulator knows nobody else by name.
+    pub fn configured(&self) -> Vec<String> {
+        self.configured.clone()
     }
 
     /// The unionId of a userid, or `None` when no such user exists.
@@ -107,5 +118,6 @@ mod tests {
         assert_eq!(users.union_id("manager1"), None);
         assert_eq!(users.userid("union-manager1"), None);
         assert_eq!(users.userid("U-2"), None);
+        assert_eq!(users.configured(), ["boss"]);
     }
 }

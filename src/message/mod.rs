@@ -24,6 +24,12 @@ fn array(message: &dingtalk_core::Message) -> PhpResult<ZBox<ZendHashTable>> {
 
 #[php_impl]
 impl Message {
+    /// Private: the class only holds the builders (`new` is PHP's own "call to private" error).
+    #[php(vis = "private")]
+    pub fn __construct() -> Self {
+        Message
+    }
+
     /// `['msgtype' => 'text', 'text' => ['content' => $content]]`.
     pub fn text(content: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
         array(&dingtalk_core::Message::text(content.arg("content")?))

@@ -60,7 +60,8 @@ mod test_support;
 pub use api::message::{
     Bot, Message, NoticeOptions, UsersSent, Webhook, WorkNotices, DEFAULT_PER_MINUTE,
     MAX_NOTICE_BYTES, MAX_NOTICE_DEPTS, MAX_NOTICE_USERS, MAX_OA_HEAD_CHARS, MAX_PER_MINUTE,
-    MAX_ROBOT_USERS, MAX_VOICE_SECONDS, MAX_WEBHOOK_BYTES, MSGTYPES, RESULT_LISTS,
+    MAX_ROBOT_PARAM_BYTES, MAX_ROBOT_USERS, MAX_VOICE_SECONDS, MAX_WEBHOOK_BYTES, MSGTYPES,
+    RESULT_LISTS,
 };
 pub use api::todo::{
     ContentField, DetailUrl, NewTask, Role, Task, TaskChanges, TaskPage, Todos, CHANGE_KEYS,

@@ -46,12 +46,16 @@ pub(crate) fn classify(errcode: i64, _sub_code: Option<&str>) -> ErrorClass {
 /// Which of the three causes of a 310000 DingTalk's text names, in words of this client.
 fn security_hint(errmsg: &str) -> String {
     let text = errmsg.to_ascii_lowercase();
-    let cause = if text.contains("sign") || errmsg.contains("签名") {
+    let cause = if text.contains("timestamp") || errmsg.contains("时间戳") {
+        "no signature, or its timestamp is more than an hour from DingTalk's clock: give the \
+         robot's secret (SEC...) when it has one, and check this host's clock"
+    } else if text.contains("sign") || errmsg.contains("签名") {
         "the signature does not match: check the robot's secret (SEC...), and that this host's \
          clock is within an hour of DingTalk's"
     } else if text.contains("keyword") || errmsg.contains("关键词") {
         "the message holds none of the robot's security keywords"
-    } else if text.contains("ip") || errmsg.contains("白名单") {
+    } else if text.contains("whitelist") || text.starts_with("ip ") || errmsg.contains("白名单")
+    {
         "this host's IP address is not in the robot's allowed ranges"
     } else {
         "the robot's security settings refused it (a keyword missing, a signature that does not \
@@ -165,7 +169,11 @@ mod tests {
     #[test]
     fn a_security_refusal_names_its_cause() {
         for (errmsg, cause) in [
-            ("sign not match, more: [https://example.com]", "signature"),
+            (
+                "sign not match, more: [https://example.com]",
+                "signature does not match",
+            ),
+            ("invalid timestamp", "clock"),
             ("keywords not in content, more: [x]", "keywords"),
             ("ip 10.0.0.1 not in whitelist", "IP address"),
             ("something else", "a keyword missing"),

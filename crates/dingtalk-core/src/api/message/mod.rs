@@ -16,7 +16,7 @@ mod webhook;
 mod work_notice;
 
 pub use parse::{MAX_OA_HEAD_CHARS, MAX_VOICE_SECONDS, MSGTYPES};
-pub use robot::{Bot, UsersSent, MAX_ROBOT_USERS};
+pub use robot::{Bot, UsersSent, MAX_ROBOT_PARAM_BYTES, MAX_ROBOT_USERS};
 pub use shape::Message;
 pub use webhook::{Webhook, DEFAULT_PER_MINUTE, MAX_PER_MINUTE, MAX_WEBHOOK_BYTES};
 pub use work_notice::{

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::channel::{carried_types, ids, no_mentions, Channel, MESSAGE};
+use super::channel::{at_most_bytes, carried_types, ids, no_mentions, Channel, MESSAGE};
 use super::shape::{Body, Buttons, Message};
 use crate::dialect::{missing, Family};
 use crate::error::{Error, Result};
@@ -23,6 +23,8 @@ const READ_STATUS: &str = "/v1.0/robot/oToMessages/readStatus";
 
 /// Most users of one send to users (DingTalk's limit).
 pub const MAX_ROBOT_USERS: usize = 20;
+/// The longest `msgParam`, in bytes (DingTalk's limit for a group message).
+pub const MAX_ROBOT_PARAM_BYTES: usize = 15_000;
 
 /// The types the app robot carries.
 const CARRIED: [&str; 5] = ["text", "markdown", "link", "action_card", "image"];
@@ -48,7 +50,12 @@ impl Channel<RobotTo<'_>> for RobotChannel<'_> {
     fn check(&self, message: &Message) -> Result<()> {
         no_mentions(message, CHANNEL)?;
         carried_types(message, &CARRIED, CHANNEL)?;
-        template(&message.body).map(|_| ())
+        let (_, params) = template(&message.body)?;
+        at_most_bytes(
+            params.to_string().as_bytes(),
+            MAX_ROBOT_PARAM_BYTES,
+            CHANNEL,
+        )
     }
 
     fn request(&self, to: &RobotTo<'_>, message: &Message) -> Result<ApiRequest> {
@@ -330,6 +337,8 @@ mod tests {
         let at =
             message(json!({"msgtype": "text", "text": {"content": "x"}, "at": {"isAtAll": true}}));
         assert_eq!(refused_name(&at), "message[at]");
+        let long = message(json!({"msgtype": "text", "text": {"content": "x".repeat(15_000)}}));
+        assert_eq!(refused_name(&long), "message");
         let one = message(json!({"msgtype": "action_card", "action_card": {
             "title": "t", "markdown": "m",
             "btn_json_list": [{"title": "a", "action_url": "https://a"}]}}));

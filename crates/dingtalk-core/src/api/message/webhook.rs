@@ -121,7 +121,7 @@ fn split_url(url: &str) -> Result<(String, String, String)> {
             _ => {
                 return Err(Error::invalid(
                     URL,
-                    format!("{shape}: no query parameter but access_token"),
+                    format!("{shape}: it may hold no query parameter but access_token"),
                 ))
             }
         }

@@ -111,7 +111,7 @@ impl Body {
             } => json!({
                 "title": title, "text": text, "messageUrl": message_url, "picUrl": pic_url,
             }),
-            Body::ActionCard(card) => card.content(),
+            Body::ActionCard(card) => card.spelled(&ONE_SHAPE),
             Body::Oa(oa) => Value::Object(oa.clone()),
             Body::Image { media_id } | Body::File { media_id } => json!({ "media_id": media_id }),
             Body::Voice { media_id, duration } => {
@@ -130,27 +130,49 @@ impl Body {
     }
 }
 
+/// How a wire format names the fields of an action card: the one shape's, or a group webhook's
+/// camelCase ones.
+pub(crate) struct CardSpelling {
+    pub(crate) text: &'static str,
+    pub(crate) single_title: &'static str,
+    pub(crate) single_url: &'static str,
+    pub(crate) orientation: &'static str,
+    pub(crate) buttons: &'static str,
+    pub(crate) button_url: &'static str,
+}
+
+/// The one shape's (a work notification's) names.
+const ONE_SHAPE: CardSpelling = CardSpelling {
+    text: "markdown",
+    single_title: "single_title",
+    single_url: "single_url",
+    orientation: "btn_orientation",
+    buttons: "btn_json_list",
+    button_url: "action_url",
+};
+
 impl ActionCard {
-    fn content(&self) -> Value {
+    /// The card with its fields named as `names` says, in the one shape's order.
+    pub(crate) fn spelled(&self, names: &CardSpelling) -> Value {
         let mut card = Map::new();
         card.insert("title".into(), self.title.clone().into());
-        card.insert("markdown".into(), self.markdown.clone().into());
+        card.insert(names.text.into(), self.markdown.clone().into());
         match &self.buttons {
             Buttons::Single(button) => {
-                card.insert("single_title".into(), button.title.clone().into());
-                card.insert("single_url".into(), button.url.clone().into());
+                card.insert(names.single_title.into(), button.title.clone().into());
+                card.insert(names.single_url.into(), button.url.clone().into());
             }
             Buttons::List {
                 horizontal,
                 buttons,
             } => {
                 let orientation = if *horizontal { "1" } else { "0" };
-                card.insert("btn_orientation".into(), orientation.into());
+                card.insert(names.orientation.into(), orientation.into());
                 let list = buttons
                     .iter()
-                    .map(|b| json!({ "title": b.title, "action_url": b.url }))
+                    .map(|b| json!({ "title": b.title, names.button_url: b.url }))
                     .collect();
-                card.insert("btn_json_list".into(), Value::Array(list));
+                card.insert(names.buttons.into(), Value::Array(list));
             }
         }
         Value::Object(card)

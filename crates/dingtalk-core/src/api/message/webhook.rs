@@ -7,10 +7,10 @@
 //! `rate_limit`, shared through the `token_store` under a hash of the robot's token.
 
 use serde::de::IgnoredAny;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::channel::{at_most_bytes, carried_types, Channel};
-use super::shape::{Body, Buttons, Message};
+use super::shape::{Body, CardSpelling, Message};
 use crate::config::Options;
 use crate::dialect::webhook::Robot;
 use crate::dialect::Family;
@@ -53,33 +53,20 @@ impl Channel<()> for WebhookChannel {
     }
 }
 
+/// A group webhook's names of an action card's fields.
+const WEBHOOK_CARD: CardSpelling = CardSpelling {
+    text: "text",
+    single_title: "singleTitle",
+    single_url: "singleURL",
+    orientation: "btnOrientation",
+    buttons: "btns",
+    button_url: "actionURL",
+};
+
 /// The webhook's JSON of a message.
 fn wire(message: &Message) -> Value {
     let (msgtype, content) = match &message.body {
-        Body::ActionCard(card) => {
-            let mut content = Map::new();
-            content.insert("title".into(), card.title.clone().into());
-            content.insert("text".into(), card.markdown.clone().into());
-            match &card.buttons {
-                Buttons::Single(button) => {
-                    content.insert("singleTitle".into(), button.title.clone().into());
-                    content.insert("singleURL".into(), button.url.clone().into());
-                }
-                Buttons::List {
-                    horizontal,
-                    buttons,
-                } => {
-                    let orientation = if *horizontal { "1" } else { "0" };
-                    content.insert("btnOrientation".into(), orientation.into());
-                    let btns = buttons
-                        .iter()
-                        .map(|b| json!({ "title": b.title, "actionURL": b.url }))
-                        .collect();
-                    content.insert("btns".into(), Value::Array(btns));
-                }
-            }
-            ("actionCard", Value::Object(content))
-        }
+        Body::ActionCard(card) => ("actionCard", card.spelled(&WEBHOOK_CARD)),
         // Text, markdown and link are the one shape's own.
         other => {
             let shape = other.to_json();
@@ -195,6 +182,8 @@ impl Webhook {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::api::message::channel::MESSAGE;
 

@@ -220,6 +220,54 @@ final class StreamTest extends TestCase
         $this->assertSame(0, $log['open']);
     }
 
+    /**
+     * run()'s `timeout` bounds connecting too: a ticket request the gateway never answers ends
+     * with the run, not with the client's longer `timeout`.
+     */
+    public function testTimeoutEndsARunWhoseTicketRequestIsNeverAnswered(): void
+    {
+        $this->gateway()->faults([['path' => '/v1.0/gateway/connections/open', 'delay_ms' => 60_000]]);
+        $url = $this->gateway()->url();
+        $client = new Client(Emulator::DEMO_KEY, Emulator::DEMO_SECRET, ['base_url' => $url, 'api_base_url' => $url, 'timeout' => 30.0]);
+        $start = microtime(true);
+        $handled = (new Stream($client, self::WORKER))->run(fn (array $event) => true, ['timeout' => 1.0]);
+        $elapsed = microtime(true) - $start;
+        $this->assertSame(0, $handled);
+        // Sanity bound against hanging: the client alone would wait 30 s for the ticket.
+        $this->assertLessThan(10.0, $elapsed, 'run() returned at its own timeout');
+        $this->gateway()->clearFaults();
+    }
+
+    /**
+     * The keepalive clock runs only while the worker listens: a handler slower than
+     * `keepalive` does not make it declare a healthy connection dead (and pay a new ticket).
+     */
+    public function testAHandlerSlowerThanKeepaliveKeepsTheConnection(): void
+    {
+        // A gateway of this test's own that waits long before delivering an event again, so
+        // each event is delivered once however slow the handler.
+        $gateway = $this->startEmulator(['--stream-redelivery-delay', '60']);
+        $ids = [];
+        foreach ([1, 2, 3] as $n) {
+            $ids[] = $gateway->push('todo_task_update', ['n' => $n])['eventId'];
+        }
+        $url = $gateway->url();
+        $client = new Client(Emulator::DEMO_KEY, Emulator::DEMO_SECRET, ['base_url' => $url, 'api_base_url' => $url]);
+        $seen = [];
+        $handled = (new Stream($client, ['keepalive' => 0.3] + self::WORKER))->run(function (array $event) use (&$seen): bool {
+            $seen[] = $event['id'];
+            usleep(700_000);
+            return true;
+        }, ['max_events' => 3, 'timeout' => self::PATIENCE]);
+        $this->assertSame(3, $handled);
+        $this->assertSame($ids, $seen);
+        $log = $gateway->streamLog();
+        $this->assertSame(1, $log['tickets']['issued'], 'one connection for all three events');
+        foreach ($ids as $id) {
+            $this->assertSame(['SUCCESS'], $this->deliveries($log, $id));
+        }
+    }
+
     public function testStopEndsRunAfterTheAcknowledgement(): void
     {
         $first = $this->raise();

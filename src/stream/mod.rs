@@ -188,7 +188,7 @@ impl Stream {
             let Some(wait) = wait.filter(|_| !signals.caught()) else {
                 break Ok(());
             };
-            let next = self.core.borrow_mut().next_event(wait);
+            let next = self.core.borrow_mut().next_event(wait, deadline);
             signals.dispatch();
             if ExecutorGlobals::has_exception() {
                 // The script's signal handler threw: that ends run(), the throwable pending.

@@ -1,10 +1,11 @@
-//! What one call may spend: a [`Budget`] of time (until one deadline) and of answer bytes. It
-//! stands on the error type alone, so that the executor, the token cache, the rate limit and
-//! the APIs can all take the same budget without importing each other.
+//! What one call may spend: a [`Budget`] of time (until one [`Deadline`]) and of answer bytes.
+//! It stands on the error type and the deadline alone, so that the executor, the token cache,
+//! the rate limit and the APIs can all take the same budget without importing each other.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+use crate::deadline::Deadline;
 use crate::error::{Error, TransportError, TransportErrorKind};
 
 /// What one whole call may spend: time until its deadline (`options[timeout]`), and answer
@@ -12,7 +13,7 @@ use crate::error::{Error, TransportError, TransportErrorKind};
 /// called, so every page of an `all()` and every step of a recovery share it.
 #[derive(Debug)]
 pub(crate) struct Budget {
-    deadline: Instant,
+    deadline: Deadline,
     time: Duration,
     bytes_left: Cell<usize>,
     bytes: usize,
@@ -21,11 +22,11 @@ pub(crate) struct Budget {
 impl Budget {
     /// A budget of `time` from now and `bytes` of answers.
     pub(crate) fn new(time: Duration, bytes: usize) -> Self {
-        Budget::until(Instant::now() + time, time, bytes)
+        Budget::until(Deadline::after(time), time, bytes)
     }
 
     /// A budget that ends at `deadline` (`time` names its length in messages).
-    pub(crate) fn until(deadline: Instant, time: Duration, bytes: usize) -> Self {
+    pub(crate) fn until(deadline: Deadline, time: Duration, bytes: usize) -> Self {
         Budget {
             deadline,
             time,
@@ -36,7 +37,12 @@ impl Budget {
 
     /// The time left, zero once the deadline passed.
     pub(crate) fn left(&self) -> Duration {
-        self.deadline.saturating_duration_since(Instant::now())
+        self.deadline.left()
+    }
+
+    /// When the call must end: what every operation with a peer is bounded by.
+    pub(crate) fn deadline(&self) -> Deadline {
+        self.deadline
     }
 
     /// The time left, or a timeout error naming `path`.
@@ -58,7 +64,7 @@ impl Budget {
 
     /// Whether a pause of `pause` would end at or after the deadline.
     pub(crate) fn passed_by(&self, pause: Duration) -> bool {
-        Instant::now() + pause >= self.deadline
+        Instant::now() + pause >= self.deadline.instant()
     }
 
     /// The answer bytes still allowed, and the whole allowance.

@@ -7,8 +7,9 @@
 //! - `api/`: the typed APIs ([`WorkRecords`], [`Todos`], and `message/`: one [`Message`] shape
 //!   over three channels, [`WorkNotices`], [`Webhook`], [`Bot`]), identity (`user.rs`), the raw
 //!   calls (`raw.rs`), paging written once (`page.rs`) and the readers of a caller's fields
-//!   (`fields.rs`). `stream/`: Stream mode, DingTalk's events
-//!   over an outbound WebSocket ([`Stream`]). Both send their calls through `exec/`.
+//!   (`fields.rs`). `stream/`: Stream mode, DingTalk's events over an outbound WebSocket
+//!   ([`Stream`]), and when to connect again (`reconnect.rs`). Both send their calls through
+//!   `exec/`.
 //! - `exec/`: the executor, which owns the pipeline (rate limit → token → send → judge →
 //!   classify → retry) within one budget; `exec::retry` decides from an [`ErrorClass`] alone;
 //!   `exec::batch` sends many calls concurrently ([`Batch`]). `process_stats.rs`:
@@ -25,13 +26,16 @@
 //!   atomically for `auth/` and `limit/` alike.
 //! - `config/`: validated [`Options`]. `budget.rs`: what one call may spend (time until its
 //!   deadline, answer bytes). `counters.rs`: an app's counters in this process ([`Stats`]).
-//!   `validate.rs`: checks of caller arguments.
+//!   `validate.rs`: checks of caller arguments. `net/`: sockets whose every read and write ends
+//!   by a deadline (TCP, TLS), for the peers the HTTP client does not reach: the Stream
+//!   gateway's WebSocket, its proxy, Redis.
 //! - The ground, which imports nothing of the crate: [`Error`] (`error/`), the one error type,
 //!   whose messages never hold the app secret or a token; `redact.rs`, removing secrets from
-//!   texts that came from the network; `fork_safe.rs`, values rebuilt after `fork()`;
-//!   `app_id.rs`, which app a piece of process-wide state belongs to; `time.rs`, wall-clock
-//!   time and durations in ms and µs. `callback/`: DingTalk's HTTP push (verify, decrypt, seal),
-//!   on its own.
+//!   texts that came from the network; `deadline.rs`, the moment by which an operation with
+//!   a peer must end, which every such operation takes; `fork_safe.rs`, values rebuilt after
+//!   `fork()`; `app_id.rs`, which app a piece of process-wide state belongs to; `time.rs`,
+//!   wall-clock time and durations in ms and µs. `callback/`: DingTalk's HTTP push (verify,
+//!   decrypt, seal), on its own.
 
 mod api;
 mod app_id;
@@ -41,12 +45,14 @@ pub mod callback;
 mod client;
 pub mod config;
 mod counters;
+mod deadline;
 mod dialect;
 pub mod error;
 mod exec;
 mod fork_safe;
 mod http;
 mod limit;
+mod net;
 mod process_stats;
 mod redact;
 mod store;

@@ -25,6 +25,7 @@ pub(crate) use slot::{apps_with_token, slot_of, TokenSlot};
 use crate::app_id::AppId;
 use crate::budget::Budget;
 use crate::counters::Counters;
+use crate::deadline::Deadline;
 use crate::error::Result;
 use crate::store::{Held, SharedStore, Store, StoreResult, StoredToken, Unusable};
 use crate::time::now_ms;
@@ -135,9 +136,9 @@ impl TokenCache {
     fn use_store<T>(
         &self,
         budget: &Budget,
-        op: impl FnOnce(&dyn SharedStore, Duration) -> StoreResult<T>,
+        op: impl FnOnce(&dyn SharedStore, Deadline) -> StoreResult<T>,
     ) -> Option<T> {
-        match self.store.call(budget.left(), op) {
+        match self.store.call(budget.deadline(), op) {
             Ok(value) => Some(value),
             Err(unusable) => {
                 unusable.count(&self.counters);
@@ -153,7 +154,7 @@ impl TokenCache {
         usable: &dyn Fn(&StoredToken) -> bool,
     ) -> std::result::Result<Option<StoredToken>, Unusable> {
         self.store
-            .call(budget.left(), |s, t| s.get(&self.key, t))
+            .call(budget.deadline(), |s, t| s.get(&self.key, t))
             .map(|stored| stored.filter(|t| usable(t)))
     }
 
@@ -221,7 +222,7 @@ impl TokenCache {
             let left = budget.remaining(fetch::TOKEN_PATH)?;
             match self
                 .store
-                .call(budget.left(), |s, t| s.try_lock(&self.key, ttl, t))
+                .call(budget.deadline(), |s, t| s.try_lock(&self.key, ttl, t))
             {
                 Ok(Some(held)) => return Ok(Waited::Held(held)),
                 Ok(None) => {}

@@ -227,7 +227,9 @@ fn a_stored_value_that_is_no_token_is_not_sent() {
             Duration::from_secs(7200),
         );
         store
-            .call(Duration::from_secs(1), |s, t| s.put(KEY, &planted, t))
+            .call(Deadline::after(Duration::from_secs(1)), |s, t| {
+                s.put(KEY, &planted, t)
+            })
             .unwrap();
         let fetches = AtomicU32::new(0);
         let token = process(&store).token(false, MARGIN, &budget(), || counting(&fetches, "real"));
@@ -240,7 +242,7 @@ fn a_waiting_process_takes_the_token_the_holder_stores() {
     for (backend, store) in shared_stores() {
         let name = backend.name;
         let holder = store
-            .call(Duration::from_secs(1), |s, t| {
+            .call(Deadline::after(Duration::from_secs(1)), |s, t| {
                 s.try_lock(KEY, Duration::from_secs(30), t)
             })
             .unwrap()
@@ -257,7 +259,9 @@ fn a_waiting_process_takes_the_token_the_holder_stores() {
                 Duration::from_secs(7200),
             );
             store
-                .call(Duration::from_secs(1), |s, t| s.put(KEY, &token, t))
+                .call(Deadline::after(Duration::from_secs(1)), |s, t| {
+                    s.put(KEY, &token, t)
+                })
                 .unwrap();
             holder.release().unwrap();
             assert_eq!(waiting.join().unwrap().unwrap(), "holders", "{name}");
@@ -270,7 +274,7 @@ fn a_waiting_process_takes_the_token_the_holder_stores() {
 fn waiting_for_a_holder_ends_with_the_budget() {
     let store = Arc::new(Store::new(Box::new(Memory::default()), true));
     let _holder = store
-        .call(Duration::from_secs(1), |s, t| {
+        .call(Deadline::after(Duration::from_secs(1)), |s, t| {
             s.try_lock(KEY, Duration::from_secs(60), t)
         })
         .unwrap()

@@ -95,6 +95,10 @@ const MAX_ANSWER_BYTES_RANGE: std::ops::RangeInclusive<i64> = 1024..=(1 << 30);
 
 /// The highest `rate_limit`, calls per second: far above any limit DingTalk sets.
 const MAX_RATE_LIMIT: f64 = 100_000.0;
+/// The lowest `rate_limit`: a call every 29 hours (with the limit's 5 % margin). Below it the
+/// spacing of two calls would pass the longest time budget (a day) by more than a few hours,
+/// and then nothing tells it from a clock that jumped back.
+const MIN_RATE_LIMIT: f64 = 0.00001;
 
 /// The longest duration any option accepts: a day. Longer would be a mistake (and past some
 /// point a deadline that cannot be represented).
@@ -242,12 +246,12 @@ impl Options {
     /// Calls per second per app and API (fractions allowed: 0.5 is one call every two
     /// seconds), enforced across every process sharing `token_store`.
     pub fn rate_limit(mut self, per_second: f64) -> Result<Self> {
-        if !(per_second.is_finite() && per_second > 0.0 && per_second <= MAX_RATE_LIMIT) {
+        if !(MIN_RATE_LIMIT..=MAX_RATE_LIMIT).contains(&per_second) {
             return Err(Error::invalid(
                 "options[rate_limit]",
                 format!(
-                    "must be a number of calls per second greater than 0 and at most \
-                     {MAX_RATE_LIMIT}, {per_second} given"
+                    "must be a number of calls per second from 0.00001 (a call every 29 \
+                     hours) to {MAX_RATE_LIMIT}, {per_second} given"
                 ),
             ));
         }
@@ -362,16 +366,27 @@ mod tests {
             name(Options::default().user_agent("a\nb")),
             "options[user_agent]"
         );
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 100_000.5] {
+        for bad in [
+            0.0,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            100_000.5,
+            f64::MIN_POSITIVE,
+            5e-324,
+            0.000_009_9,
+        ] {
             assert_eq!(
                 name(Options::default().rate_limit(bad)),
                 "options[rate_limit]"
             );
         }
-        assert_eq!(
-            Options::default().rate_limit(0.5).unwrap().rate_limit,
-            Some(0.5)
-        );
+        for good in [0.00001, 0.5, 100_000.0] {
+            assert_eq!(
+                Options::default().rate_limit(good).unwrap().rate_limit,
+                Some(good)
+            );
+        }
         assert_eq!(
             name(Options::default().token_store("nowhere")),
             "options[token_store]"

@@ -16,8 +16,7 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use redis::Script;
-
+use crate::store::redis::Script;
 use crate::store::{RateRule, Reservation};
 use crate::time::micros;
 
@@ -26,9 +25,10 @@ use crate::time::micros;
 /// after it. 5 % lets such a pair differ by 50 ms in transit at any rate.
 pub(crate) const SPACING_MARGIN: f64 = 0.05;
 
-/// A TAT further ahead than this is not believed (a clock that jumped back): it starts again
-/// from now. No caller waits this long (a time budget is at most a day).
-const MAX_AHEAD_US: i64 = 86_400 * 1_000_000;
+/// The longest a call may wait for its slot: its whole time budget, at most a day. A TAT is
+/// never further ahead than that and one interval; one that is (a clock that jumped back) is
+/// not believed, and the state starts again from now.
+const MAX_WAIT_US: i64 = 86_400 * 1_000_000;
 
 /// The spacing between two calls, in microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +38,8 @@ impl Interval {
     /// The spacing of `per_second` calls a second, [`SPACING_MARGIN`] included.
     pub(crate) fn for_rate(per_second: f64) -> Interval {
         let micros = (1_000_000.0 * (1.0 + SPACING_MARGIN) / per_second).ceil();
-        // `per_second` is checked to be in (0, 100000]: the cast neither saturates nor is 0.
+        // `per_second` is checked to be in [0.00001, 100000] (`rate_limit`'s range): the
+        // interval is 11 µs to 1.05e11 µs (29 hours), exact in an i64 and in Lua's doubles.
         Interval((micros as i64).max(1))
     }
 }
@@ -52,7 +53,7 @@ pub(crate) fn reserve(
     max_wait_us: i64,
 ) -> (Reservation, Option<i64>) {
     let start = match tat {
-        Some(tat) if tat > now && tat - now <= MAX_AHEAD_US => tat,
+        Some(tat) if tat > now && tat - now <= MAX_WAIT_US.saturating_add(interval.0) => tat,
         _ => now,
     };
     let wait_us = start - now;
@@ -66,7 +67,7 @@ pub(crate) fn reserve(
 }
 
 /// [`reserve`] on Redis's clock: ARGV[1] the interval and ARGV[2] the longest wait, both in
-/// microseconds ([`MAX_AHEAD_US`] is written out in it). Returns {granted (0/1), wait in µs};
+/// microseconds ([`MAX_WAIT_US`] is written out in it). Returns {granted (0/1), wait in µs};
 /// the TAT expires a second after it passed. Times are formatted with "%.0f": Lua 5.1 would
 /// print a large number as 1.8e+15.
 const RESERVE: &str = r"
@@ -74,14 +75,14 @@ if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local tat = tonumber(redis.call('GET', KEYS[1]))
-if tat == nil or tat <= now or tat - now > 86400000000 then tat = now end
+if tat == nil or tat <= now or tat - now > 86400000000 + tonumber(ARGV[1]) then tat = now end
 local wait = tat - now
 if wait > tonumber(ARGV[2]) then return {0, wait} end
 local next = tat + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.ceil((next - now) / 1000) + 1000)
 return {1, wait}";
 
-/// The script, hashed once (sent as EVALSHA, as EVAL where Redis lacks it).
+/// The script, hashed once.
 static RESERVE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RESERVE));
 
 /// One call's request for a slot, as the rule a store runs on the (app, API)'s TAT.
@@ -194,8 +195,27 @@ mod tests {
             (Reservation::Granted { wait_us: 0 }, Some(1_010))
         );
         assert_eq!(
-            reserve(Some(1_000 + MAX_AHEAD_US + 1), 1_000, interval, 0),
+            reserve(Some(1_000 + MAX_WAIT_US + 11), 1_000, interval, 0),
             (Reservation::Granted { wait_us: 0 }, Some(1_010))
         );
+    }
+
+    /// The longest interval `rate_limit` allows (a call every 29 hours) is enforced like any
+    /// other: its TAT is believed, however far ahead.
+    #[test]
+    fn the_longest_interval_holds() {
+        let interval = Interval::for_rate(0.00001);
+        assert_eq!(interval, Interval(105_000_000_000));
+        let now = 1_700_000_000_000_000;
+        let (first, tat) = reserve(None, now, interval, SECOND);
+        assert_eq!(first, Reservation::Granted { wait_us: 0 });
+        let (second, unchanged) = reserve(tat, now + SECOND, interval, MAX_WAIT_US);
+        assert_eq!(
+            second,
+            Reservation::Refused {
+                wait_us: interval.0 - SECOND
+            }
+        );
+        assert_eq!(unchanged, None);
     }
 }

@@ -80,9 +80,9 @@ impl RateLimiter {
     pub(crate) fn acquire(&self, api: &str, path: &str, budget: &Budget) -> Result<()> {
         let left = budget.left();
         let rule = Gcra::new(self.interval, left);
-        let shared = self
-            .store
-            .call(left, |s, t| s.reserve(&self.app, api, &rule, t));
+        let shared = self.store.call(budget.deadline(), |s, d| {
+            s.reserve(&self.app, api, &rule, d)
+        });
         let reservation = shared.unwrap_or_else(|unusable| {
             unusable.count(&self.counters);
             memory::reserve_here(&self.app, api, &rule)

@@ -3,7 +3,7 @@
 //! shared; this one keeps the same interface all the same (the tests share it between caches
 //! that play separate processes). It holds the rate limit's numbers of this process
 //! ([`reserve_here`]), which are also what every other store falls back on while it cannot be
-//! used.
+//! used; a number whose moment passed is forgotten, so they do not grow with the APIs called.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,6 +11,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::{Held, RateRule, RateStore, Reservation, StoreResult, StoredToken, TokenStore};
+use crate::deadline::Deadline;
 use crate::time::micros;
 
 #[derive(Default)]
@@ -54,18 +55,18 @@ impl Held for MemoryHeld {
 }
 
 impl TokenStore for Memory {
-    fn get(&self, app: &str, _: Duration) -> StoreResult<Option<StoredToken>> {
+    fn get(&self, app: &str, _: Deadline) -> StoreResult<Option<StoredToken>> {
         Ok(lock(&self.state).tokens.get(app).cloned())
     }
 
-    fn put(&self, app: &str, token: &StoredToken, _: Duration) -> StoreResult<()> {
+    fn put(&self, app: &str, token: &StoredToken, _: Deadline) -> StoreResult<()> {
         lock(&self.state)
             .tokens
             .insert(app.to_owned(), token.clone());
         Ok(())
     }
 
-    fn remove_if(&self, app: &str, token: &str, _: Duration) -> StoreResult<bool> {
+    fn remove_if(&self, app: &str, token: &str, _: Deadline) -> StoreResult<bool> {
         let mut state = lock(&self.state);
         let same = state.tokens.get(app).is_some_and(|t| t.token == token);
         if same {
@@ -78,7 +79,7 @@ impl TokenStore for Memory {
         &self,
         app: &str,
         ttl: Duration,
-        _: Duration,
+        _: Deadline,
     ) -> StoreResult<Option<Box<dyn Held>>> {
         let mut state = lock(&self.state);
         let now = Instant::now();
@@ -101,7 +102,7 @@ impl RateStore for Memory {
         app: &str,
         api: &str,
         rule: &dyn RateRule,
-        _: Duration,
+        _: Deadline,
     ) -> StoreResult<Reservation> {
         Ok(reserve_here(app, api, rule))
     }
@@ -110,10 +111,21 @@ impl RateStore for Memory {
 /// A clock in microseconds.
 pub(crate) type Clock = Box<dyn Fn() -> i64 + Send + Sync>;
 
+/// Fewer numbers than this are never swept.
+const FIRST_SWEEP: usize = 64;
+
 /// The rate limit's numbers by (app, API) key, on one clock.
 pub(crate) struct Numbers {
     clock: Clock,
-    numbers: Mutex<HashMap<String, i64>>,
+    table: Mutex<Table>,
+}
+
+struct Table {
+    numbers: HashMap<String, i64>,
+    /// The count at which the numbers whose moment passed are swept: twice what was left by
+    /// the last sweep, so sweeping costs O(1) a reservation and the table stays within twice
+    /// the numbers that still mean something.
+    sweep_at: usize,
 }
 
 impl Numbers {
@@ -121,20 +133,35 @@ impl Numbers {
     pub(crate) fn with_clock(clock: Clock) -> Numbers {
         Numbers {
             clock,
-            numbers: Mutex::new(HashMap::new()),
+            table: Mutex::new(Table {
+                numbers: HashMap::new(),
+                sweep_at: FIRST_SWEEP,
+            }),
         }
     }
 
     /// Runs `rule` on the number of `key`, locked meanwhile, and keeps the number it gives.
     pub(crate) fn reserve(&self, key: &str, rule: &dyn RateRule) -> Reservation {
         // Each entry is written in one step, so a poisoned lock still guards valid data.
-        let mut numbers = self.numbers.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         let now = (self.clock)();
-        let (reservation, next) = rule.apply(numbers.get(key).copied(), now);
+        let (reservation, next) = rule.apply(table.numbers.get(key).copied(), now);
         if let Some(next) = next {
-            numbers.insert(key.to_owned(), next);
+            table.numbers.insert(key.to_owned(), next);
+        }
+        if table.numbers.len() >= table.sweep_at {
+            // A number is a moment after which it means nothing (see `RateRule`).
+            table.numbers.retain(|_, moment| *moment > now);
+            table.sweep_at = (table.numbers.len() * 2).max(FIRST_SWEEP);
         }
         reservation
+    }
+
+    /// How many numbers are kept.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        table.numbers.len()
     }
 }
 

@@ -16,8 +16,12 @@
 //!
 //! A store is never needed for a call to work: when one fails, it is left alone for
 //! [`PAUSE_AFTER_FAILURE`] while calls go on with this process's cache and limiter, and the
-//! caller counts the failure (`store_errors`).
+//! caller counts the failure (`store_errors`). Every operation ends by one [`Deadline`]: the
+//! call's, and at most [`STORE_TIMEOUT`] from its start, connecting, writing and each read of
+//! the answer included. A store that is not safe to use (a directory another user owns or can
+//! write, a file that is not a regular file of this user's) fails like one that is down.
 
+#[cfg(unix)]
 pub(crate) mod file;
 pub(crate) mod memory;
 pub(crate) mod redis;
@@ -27,15 +31,14 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
-use ::redis::Script;
-
 use crate::config::ca::CaBundle;
 use crate::config::StoreSpec;
 use crate::counters::Counters;
+use crate::deadline::Deadline;
 use crate::time::{millis, now_ms};
 
-/// The longest any one store operation may take (connecting included). A store is a local
-/// service: slower than this, it is treated as down.
+/// The longest any one store operation may take, as a whole (connecting included). A store is
+/// a local service: slower than this, it is treated as down.
 pub(crate) const STORE_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// How long a store that failed is left alone before it is tried again.
@@ -109,18 +112,18 @@ pub(crate) trait Held: Send {
 /// The token of an app (named by its store key), shared.
 pub(crate) trait TokenStore: Send + Sync {
     /// The stored token, if any (fresh or not).
-    fn get(&self, app: &str, timeout: Duration) -> StoreResult<Option<StoredToken>>;
+    fn get(&self, app: &str, deadline: Deadline) -> StoreResult<Option<StoredToken>>;
     /// Stores `token`, replacing any other.
-    fn put(&self, app: &str, token: &StoredToken, timeout: Duration) -> StoreResult<()>;
+    fn put(&self, app: &str, token: &StoredToken, deadline: Deadline) -> StoreResult<()>;
     /// Removes the stored token if it is still `token` (compare-and-delete); whether it was.
-    fn remove_if(&self, app: &str, token: &str, timeout: Duration) -> StoreResult<bool>;
+    fn remove_if(&self, app: &str, token: &str, deadline: Deadline) -> StoreResult<bool>;
     /// Takes the app's fetch lock if nobody holds it (`None`: someone does). `ttl` bounds how
     /// long a holder that died keeps it.
     fn try_lock(
         &self,
         app: &str,
         ttl: Duration,
-        timeout: Duration,
+        deadline: Deadline,
     ) -> StoreResult<Option<Box<dyn Held>>>;
 }
 
@@ -136,6 +139,11 @@ pub(crate) enum Reservation {
 /// How the rate limit's number moves when a call asks for a slot. The rate limit writes it
 /// twice, in Rust and in Lua, so that each back end can run it where the number is locked: here
 /// (this process, a host's files) or inside Redis, on Redis's own clock.
+///
+/// The number is a moment (µs on the back end's clock) after which it means nothing — a rule
+/// treats a number in the past like none — so a back end forgets it once that moment passed
+/// (the Lua script sets its key's expiry itself): the state kept does not grow with the APIs
+/// called.
 pub(crate) trait RateRule: Sync {
     /// The answer to a call made at `now_us` when the number kept is `kept` (`None`: none
     /// yet), and the number to keep (`None`: unchanged). Times in µs on the back end's clock.
@@ -143,7 +151,7 @@ pub(crate) trait RateRule: Sync {
     /// The same as a Redis script: `KEYS[1]` holds the number and `ARGV` is
     /// [`RateRule::args`]; it keeps the new number itself and returns `{granted (0 or 1), wait
     /// in µs}`.
-    fn script(&self) -> &Script;
+    fn script(&self) -> &redis::Script;
     /// The script's arguments.
     fn args(&self) -> [i64; 2];
 }
@@ -157,7 +165,7 @@ pub(crate) trait RateStore: Send + Sync {
         app: &str,
         api: &str,
         rule: &dyn RateRule,
-        timeout: Duration,
+        deadline: Deadline,
     ) -> StoreResult<Reservation>;
 }
 
@@ -208,21 +216,28 @@ impl Store {
         self.shared
     }
 
-    /// Runs `op` on the back end with at most `left` (and [`STORE_TIMEOUT`]) to spend.
+    /// Runs `op` on the back end, to end by `deadline` (the call's) and within
+    /// [`STORE_TIMEOUT`].
     pub(crate) fn call<T>(
         &self,
-        left: Duration,
-        op: impl FnOnce(&dyn SharedStore, Duration) -> StoreResult<T>,
+        deadline: Deadline,
+        op: impl FnOnce(&dyn SharedStore, Deadline) -> StoreResult<T>,
     ) -> Result<T, Unusable> {
-        if now_ms() < self.paused_until_ms.load(Ordering::Relaxed) || left.is_zero() {
+        if now_ms() < self.paused_until_ms.load(Ordering::Relaxed) || deadline.passed() {
             return Err(Unusable::Paused);
         }
-        // Why it failed is not kept: a call goes on the same way whatever the reason.
-        op(&*self.backend, left.min(STORE_TIMEOUT)).map_err(|_| {
-            let until = now_ms().saturating_add(millis(PAUSE_AFTER_FAILURE));
-            self.paused_until_ms.store(until, Ordering::Relaxed);
-            Unusable::Failed
-        })
+        let deadline = deadline.min(Deadline::after(STORE_TIMEOUT));
+        op(&*self.backend, deadline).map_err(|error| self.failed(&error))
+    }
+
+    /// The one place where a back end's failure is seen with its reason (`_error`, which
+    /// holds no secret): a store that is down, slow, or not safe to use (`file.rs` says what it
+    /// refuses), where a log would report it. The store is paused; the caller counts the
+    /// failure. A call goes on the same way whatever the reason, so the reason goes no further.
+    fn failed(&self, _error: &StoreError) -> Unusable {
+        let until = now_ms().saturating_add(millis(PAUSE_AFTER_FAILURE));
+        self.paused_until_ms.store(until, Ordering::Relaxed);
+        Unusable::Failed
     }
 }
 
@@ -246,7 +261,11 @@ pub(crate) fn entry(spec: &StoreSpec, ca: Option<&CaBundle>) -> Arc<Store> {
     let key = (spec.clone(), ca);
     let make = || match &key.0 {
         StoreSpec::Memory => Arc::clone(&MEMORY),
+        #[cfg(unix)]
         StoreSpec::File(dir) => Arc::new(Store::new(Box::new(file::FileStore::new(dir)), true)),
+        // Refused when the option is read: flock is Unix's.
+        #[cfg(not(unix))]
+        StoreSpec::File(_) => Arc::clone(&MEMORY),
         StoreSpec::Redis(redis) => Arc::new(Store::new(
             Box::new(redis::RedisStore::new(redis, key.1.as_ref())),
             true,

@@ -6,14 +6,19 @@
 //! holder dies, so a dead holder blocks nobody); `K.<hash of the API>.rate` holds the rate
 //! limit's number, read and rewritten under an exclusive `flock`, on the host's clock.
 //!
-//! The directory is created `0700` when missing, files `0600`; no path is followed through a
-//! symbolic link at its last step (`O_NOFOLLOW`), so a link planted in a shared directory
-//! cannot redirect a write.
+//! What is opened there, and the directory itself, is checked first ([`dir`]): a directory
+//! another user owns or can write, or a file that is not a regular file of this user's, is
+//! refused. Rate files whose moment passed are removed now and then ([`sweep`]), so the
+//! directory does not grow with the APIs called.
 
-use std::fs::{File, OpenOptions};
+mod dir;
+mod sweep;
+
+use std::fs::File;
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicI64;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -21,7 +26,9 @@ use sha2::{Digest, Sha256};
 use super::{
     Held, RateRule, RateStore, Reservation, StoreError, StoreResult, StoredToken, TokenStore,
 };
+use crate::deadline::Deadline;
 use crate::time::now_us;
+use dir::{Access, Dir};
 
 /// The largest file read: a token file is about a hundred bytes.
 const MAX_FILE_BYTES: u64 = 64 * 1024;
@@ -36,12 +43,15 @@ struct TokenFile {
 
 pub(crate) struct FileStore {
     dir: PathBuf,
+    /// Wall-clock ms before which this process does not sweep the directory again.
+    next_sweep_ms: AtomicI64,
 }
 
 impl FileStore {
     pub(crate) fn new(dir: &Path) -> Self {
         FileStore {
             dir: dir.to_owned(),
+            next_sweep_ms: AtomicI64::new(0),
         }
     }
 
@@ -52,41 +62,39 @@ impl FileStore {
         ))
     }
 
-    /// Creates the directory (`0700`) if it is missing.
-    fn ensure_dir(&self) -> StoreResult<()> {
-        if self.dir.is_dir() {
-            return Ok(());
-        }
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(&self.dir)
-            .map_err(|e| self.fail("cannot create the directory", &e))
+    /// The directory, opened and checked (made if missing).
+    fn open_dir(&self) -> StoreResult<Dir> {
+        Dir::open(&self.dir).map_err(|e| self.fail("refused or unusable", &e))
     }
 
-    /// Opens `name` for reading and writing, created `0600` if missing.
-    fn open_rw(&self, name: &str) -> StoreResult<File> {
-        self.ensure_dir()?;
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true);
-        no_follow(&mut options);
-        options
-            .open(self.dir.join(name))
+    /// Opens `name` for reading and writing (created `0600` if missing), with its `flock`,
+    /// by `deadline`. A file removed by a sweep while this one waited for its lock is opened
+    /// again.
+    fn open_locked(
+        &self,
+        dir: &Dir,
+        name: &str,
+        exclusive: bool,
+        deadline: Deadline,
+    ) -> StoreResult<File> {
+        loop {
+            let file = self.open(dir, name, Access::Write)?.ok_or_else(|| {
+                self.fail(&format!("cannot open {name}"), &ErrorKind::NotFound.into())
+            })?;
+            self.flock(&file, exclusive, deadline, name)?;
+            let gone = dir::removed(&file).map_err(|e| self.fail(name, &e))?;
+            if !gone {
+                return Ok(file);
+            }
+            if deadline.passed() {
+                return Err(self.fail(name, &ErrorKind::TimedOut.into()));
+            }
+        }
+    }
+
+    fn open(&self, dir: &Dir, name: &str, access: Access) -> StoreResult<Option<File>> {
+        dir.file(name, access)
             .map_err(|e| self.fail(&format!("cannot open {name}"), &e))
-    }
-
-    /// Opens `name` for reading; `None` when it does not exist.
-    fn open_read(&self, name: &str) -> StoreResult<Option<File>> {
-        let mut options = OpenOptions::new();
-        options.read(true);
-        no_follow(&mut options);
-        match options.open(self.dir.join(name)) {
-            Ok(file) => Ok(Some(file)),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.fail(&format!("cannot open {name}"), &e)),
-        }
     }
 
     fn read_all(&self, file: &mut File, name: &str) -> StoreResult<Vec<u8>> {
@@ -108,24 +116,15 @@ impl FileStore {
         &self,
         file: &File,
         exclusive: bool,
-        timeout: Duration,
+        deadline: Deadline,
         name: &str,
     ) -> StoreResult<()> {
-        lock_within(file, exclusive, timeout)
+        lock_by(file, exclusive, deadline)
             .map_err(|e| self.fail(&format!("cannot lock {name}"), &e))
     }
 }
 
-/// Refuses to follow a symbolic link at the last step of the path.
-fn no_follow(options: &mut OpenOptions) {
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(options, libc::O_NOFOLLOW | libc::O_CLOEXEC);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(options, 0o600);
-}
-
 /// `flock` without blocking: `Ok(false)` when another open file holds it.
-#[cfg(unix)]
 fn try_flock(file: &File, exclusive: bool) -> std::io::Result<bool> {
     use std::os::unix::io::AsRawFd;
     let kind = if exclusive {
@@ -147,27 +146,18 @@ fn try_flock(file: &File, exclusive: bool) -> std::io::Result<bool> {
     }
 }
 
-#[cfg(not(unix))]
-fn try_flock(_: &File, _: bool) -> std::io::Result<bool> {
-    Err(std::io::Error::new(
-        ErrorKind::Unsupported,
-        "file stores need flock",
-    ))
-}
-
-/// `flock`, waiting at most `timeout` for another holder (such a lock is held only for a
-/// read or a write of a few bytes). Released when the file is closed.
-fn lock_within(file: &File, exclusive: bool, timeout: Duration) -> std::io::Result<()> {
-    let deadline = Instant::now() + timeout;
+/// `flock`, waiting for another holder until `deadline` (such a lock is held only for a read
+/// or a write of a few bytes). Released when the file is closed.
+fn lock_by(file: &File, exclusive: bool, deadline: Deadline) -> std::io::Result<()> {
     let mut pause = Duration::from_micros(200);
     while !try_flock(file, exclusive)? {
-        if Instant::now() >= deadline {
+        if deadline.passed() {
             return Err(std::io::Error::new(
                 ErrorKind::TimedOut,
                 "held by another process for too long",
             ));
         }
-        std::thread::sleep(pause);
+        std::thread::sleep(pause.min(deadline.left()));
         pause = (pause * 2).min(Duration::from_millis(5));
     }
     Ok(())
@@ -175,6 +165,26 @@ fn lock_within(file: &File, exclusive: bool, timeout: Duration) -> std::io::Resu
 
 fn token_file(app: &str) -> String {
     format!("{app}.token")
+}
+
+/// The suffix of rate files, which sweeps look for.
+const RATE_SUFFIX: &str = ".rate";
+
+/// The rate file of (`app`, `api`): the API (method and path template) is hashed, since it may
+/// hold any character.
+fn rate_file(app: &str, api: &str) -> String {
+    let api_hash: String = Sha256::digest(api.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{app}.{api_hash}{RATE_SUFFIX}")
+}
+
+/// The number a rate file holds (`None`: none, or not a number).
+fn rate_number(bytes: &[u8]) -> Option<i64> {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| text.trim().parse::<i64>().ok())
 }
 
 /// A fetch lock: the open lock file, whose `flock` closing releases.
@@ -188,12 +198,13 @@ impl Held for FileHeld {
 }
 
 impl TokenStore for FileStore {
-    fn get(&self, app: &str, timeout: Duration) -> StoreResult<Option<StoredToken>> {
+    fn get(&self, app: &str, deadline: Deadline) -> StoreResult<Option<StoredToken>> {
         let name = token_file(app);
-        let Some(mut file) = self.open_read(&name)? else {
+        let dir = self.open_dir()?;
+        let Some(mut file) = self.open(&dir, &name, Access::Read)? else {
             return Ok(None);
         };
-        self.flock(&file, false, timeout, &name)?;
+        self.flock(&file, false, deadline, &name)?;
         let bytes = self.read_all(&mut file, &name)?;
         // An empty or half-written file (its writer died) holds no token.
         Ok(serde_json::from_slice::<TokenFile>(&bytes)
@@ -206,10 +217,10 @@ impl TokenStore for FileStore {
             }))
     }
 
-    fn put(&self, app: &str, token: &StoredToken, timeout: Duration) -> StoreResult<()> {
+    fn put(&self, app: &str, token: &StoredToken, deadline: Deadline) -> StoreResult<()> {
         let name = token_file(app);
-        let mut file = self.open_rw(&name)?;
-        self.flock(&file, true, timeout, &name)?;
+        let dir = self.open_dir()?;
+        let mut file = self.open_locked(&dir, &name, true, deadline)?;
         let json = serde_json::to_vec(&TokenFile {
             token: token.token.clone(),
             issued_at_ms: token.issued_at_ms,
@@ -219,14 +230,14 @@ impl TokenStore for FileStore {
         self.rewrite(&mut file, &name, &json)
     }
 
-    fn remove_if(&self, app: &str, token: &str, timeout: Duration) -> StoreResult<bool> {
+    fn remove_if(&self, app: &str, token: &str, deadline: Deadline) -> StoreResult<bool> {
         let name = token_file(app);
+        let dir = self.open_dir()?;
         // Opened for writing only when there is a file to empty.
-        if self.open_read(&name)?.is_none() {
+        if self.open(&dir, &name, Access::Read)?.is_none() {
             return Ok(false);
         }
-        let mut file = self.open_rw(&name)?;
-        self.flock(&file, true, timeout, &name)?;
+        let mut file = self.open_locked(&dir, &name, true, deadline)?;
         let bytes = self.read_all(&mut file, &name)?;
         let same = serde_json::from_slice::<TokenFile>(&bytes).is_ok_and(|t| t.token == token);
         if same {
@@ -240,10 +251,13 @@ impl TokenStore for FileStore {
         &self,
         app: &str,
         _ttl: Duration,
-        _timeout: Duration,
+        _deadline: Deadline,
     ) -> StoreResult<Option<Box<dyn Held>>> {
         let name = format!("{app}.lock");
-        let file = self.open_rw(&name)?;
+        let dir = self.open_dir()?;
+        let file = self
+            .open(&dir, &name, Access::Write)?
+            .ok_or_else(|| self.fail(&name, &ErrorKind::NotFound.into()))?;
         match try_flock(&file, true) {
             Ok(true) => Ok(Some(Box::new(FileHeld(file)))),
             Ok(false) => Ok(None),
@@ -258,25 +272,20 @@ impl RateStore for FileStore {
         app: &str,
         api: &str,
         rule: &dyn RateRule,
-        timeout: Duration,
+        deadline: Deadline,
     ) -> StoreResult<Reservation> {
-        // The API (method and path) is hashed: it may hold any character.
-        let api_hash: String = Sha256::digest(api.as_bytes())[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let name = format!("{app}.{api_hash}.rate");
-        let mut file = self.open_rw(&name)?;
-        self.flock(&file, true, timeout, &name)?;
+        let name = rate_file(app, api);
+        let dir = self.open_dir()?;
+        let mut file = self.open_locked(&dir, &name, true, deadline)?;
         let bytes = self.read_all(&mut file, &name)?;
-        let kept = std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|text| text.trim().parse::<i64>().ok());
         // The host's clock, which every process here shares.
-        let (reservation, next) = rule.apply(kept, now_us());
+        let now = now_us();
+        let (reservation, next) = rule.apply(rate_number(&bytes), now);
         if let Some(next) = next {
             self.rewrite(&mut file, &name, next.to_string().as_bytes())?;
         }
+        drop(file);
+        sweep::now_and_then(self, &dir, now, deadline);
         Ok(reservation)
     }
 }

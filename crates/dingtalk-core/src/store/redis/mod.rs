@@ -9,20 +9,29 @@
 //!   clock (`TIME`), which every host then shares.
 //!
 //! One connection per process (made on first use, made again in a forked child and after any
-//! error), every operation bounded by a short timeout. The password never appears in an
-//! error: it is removed from every text that comes from the client.
+//! error), spoken to over this crate's sockets ([`connection`]): every operation ends by its
+//! deadline, connecting and each read of the answer included. The password never appears in
+//! an error: it is removed from every text that comes from the connection.
+
+mod connection;
 
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
-use redis::{Client, Connection, RedisResult, Script};
+use redis::RedisResult;
+use rustls::ClientConfig;
+
+use connection::Connection;
+pub(crate) use connection::Script;
 
 use super::{
     Held, RateRule, RateStore, Reservation, StoreError, StoreResult, StoredToken, TokenStore,
 };
 use crate::config::ca::CaBundle;
 use crate::config::store::RedisSpec;
+use crate::deadline::Deadline;
 use crate::fork_safe::ForkSafe;
+use crate::net::tls;
 use crate::redact::redact;
 
 const PREFIX: &str = "dingtalk";
@@ -48,17 +57,18 @@ redis.call('HSET', KEYS[1], 'token', ARGV[1], 'issued_at_ms', ARGV[2], 'expires_
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return 1";
 
-/// The scripts, each hashed once (sent as EVALSHA, as EVAL where Redis lacks it).
+/// The scripts, each hashed once.
 static RELEASE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE));
 static REMOVE_IF_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(REMOVE_IF));
 static PUT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(PUT));
 
-/// What a lock that outlives its holder's release needs: the connection slot and the client.
+/// What a lock that outlives its holder's release needs: the server, and the connection slot.
 struct Inner {
-    client: Option<Client>,
-    /// Why the client could not be made (reported at each use).
-    unusable: Option<String>,
-    password: Option<String>,
+    spec: RedisSpec,
+    /// The certificates a `rediss://` server is checked against instead of the public roots.
+    ca: Option<CaBundle>,
+    /// Built on the first `rediss://` connection.
+    tls: Mutex<Option<Arc<ClientConfig>>>,
     connection: ForkSafe<Arc<Mutex<Option<Connection>>>>,
 }
 
@@ -70,83 +80,70 @@ impl RedisStore {
     /// A store on `spec` (`ca`: the certificates a `rediss://` server is checked against
     /// instead of the public roots). Connects on first use.
     pub(crate) fn new(spec: &RedisSpec, ca: Option<&CaBundle>) -> Self {
-        let client = match ca {
-            Some(ca) if spec.tls => Client::build_with_tls(
-                spec.url.as_str(),
-                redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(ca.pem().to_vec()),
-                },
-            ),
-            _ => Client::open(spec.url.as_str()),
-        };
-        let password = spec.password.clone();
-        let (client, unusable) = match client {
-            Ok(client) => (Some(client), None),
-            Err(e) => (None, Some(scrub(&e.to_string(), password.as_deref()))),
-        };
         RedisStore {
             inner: Arc::new(Inner {
-                client,
-                unusable,
-                password,
+                spec: spec.clone(),
+                ca: ca.cloned(),
+                tls: Mutex::new(None),
                 connection: ForkSafe::new(),
             }),
         }
     }
 }
 
-fn scrub(text: &str, password: Option<&str>) -> String {
-    let text = match password {
-        Some(password) => redact(text, &[password]),
-        None => text.to_owned(),
-    };
-    format!("redis store: {text}")
-}
-
 impl Inner {
-    fn error(&self, error: &redis::RedisError) -> StoreError {
-        StoreError(scrub(&error.to_string(), self.password.as_deref()))
+    fn error(&self, text: &str) -> StoreError {
+        let text = match &self.spec.password {
+            Some(password) => redact(text, &[password]),
+            None => text.to_owned(),
+        };
+        StoreError(format!("redis store: {text}"))
     }
 
-    /// Runs `op` on this process's connection (made if needed), within `timeout`. After an
-    /// error the connection is dropped: the next use makes a new one.
+    /// The TLS settings of a `rediss://` store (`None` for `redis://`).
+    fn tls(&self) -> StoreResult<Option<Arc<ClientConfig>>> {
+        if !self.spec.tls {
+            return Ok(None);
+        }
+        // Only ever replaced whole: a poisoned lock still guards a usable value.
+        let mut slot = self.tls.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(config) = slot.as_ref() {
+            return Ok(Some(Arc::clone(config)));
+        }
+        let roots = match &self.ca {
+            Some(ca) => tls::only(ca.der()),
+            None => tls::public_roots_and(&[]),
+        };
+        let config = tls::client_config(roots).map_err(|e| self.error(&e))?;
+        *slot = Some(Arc::clone(&config));
+        Ok(Some(config))
+    }
+
+    /// Runs `op` on this process's connection (made if needed), by `deadline`. After an error
+    /// the connection is dropped: the next use makes a new one.
     fn run<T>(
         &self,
-        timeout: Duration,
+        deadline: Deadline,
         op: impl FnOnce(&mut Connection) -> RedisResult<T>,
     ) -> StoreResult<T> {
-        let Some(client) = &self.client else {
-            return Err(StoreError(
-                self.unusable
-                    .clone()
-                    .unwrap_or_else(|| "redis store: unusable".to_owned()),
-            ));
-        };
         let slot = self
             .connection
             .get(|| Ok::<_, ()>(Arc::new(Mutex::new(None))))
             .map_err(|()| StoreError("redis store: no connection slot".to_owned()))?;
+        let tls = self.tls()?;
         // A connection is only ever replaced whole, so a poisoned lock still guards a usable
         // value (or none).
         let mut connection = slot.lock().unwrap_or_else(PoisonError::into_inner);
         let result = (|| {
-            if connection.is_none() {
-                *connection = Some(client.get_connection_with_timeout(timeout)?);
-            }
-            let Some(con) = connection.as_mut() else {
-                return Err(redis::RedisError::from((
-                    redis::ErrorKind::ClientError,
-                    "no connection",
-                )));
+            let con = match connection.take() {
+                Some(con) => connection.insert(con),
+                None => connection.insert(Connection::open(&self.spec, tls, deadline)?),
             };
-            con.set_read_timeout(Some(timeout))?;
-            con.set_write_timeout(Some(timeout))?;
             op(con)
         })();
         result.map_err(|e| {
             *connection = None;
-            self.error(&e)
+            self.error(&e.to_string())
         })
     }
 }
@@ -177,25 +174,22 @@ struct RedisHeld {
 impl Held for RedisHeld {
     fn release(self: Box<Self>) -> StoreResult<()> {
         let (key, owner) = (&self.key, &self.owner);
+        let deadline = Deadline::after(super::STORE_TIMEOUT);
         self.inner
-            .run(super::STORE_TIMEOUT, |con| {
-                RELEASE_SCRIPT.key(key).arg(owner).invoke::<i64>(con)
+            .run(deadline, |con| {
+                con.eval::<i64>(&RELEASE_SCRIPT, &[key], &[owner], deadline)
             })
             .map(drop)
     }
 }
 
 impl TokenStore for RedisStore {
-    fn get(&self, app: &str, timeout: Duration) -> StoreResult<Option<StoredToken>> {
+    fn get(&self, app: &str, deadline: Deadline) -> StoreResult<Option<StoredToken>> {
         let key = token_key(app);
         let (token, issued, expires): (Option<String>, Option<i64>, Option<i64>) =
-            self.inner.run(timeout, |con| {
-                redis::cmd("HMGET")
-                    .arg(&key)
-                    .arg("token")
-                    .arg("issued_at_ms")
-                    .arg("expires_at_ms")
-                    .query(con)
+            self.inner.run(deadline, |con| {
+                let fields = ["token", "issued_at_ms", "expires_at_ms"];
+                con.query(redis::cmd("HMGET").arg(&key).arg(&fields), deadline)
             })?;
         Ok(match (token, issued, expires) {
             (Some(token), Some(issued_at_ms), Some(expires_at_ms)) if !token.is_empty() => {
@@ -209,24 +203,24 @@ impl TokenStore for RedisStore {
         })
     }
 
-    fn put(&self, app: &str, token: &StoredToken, timeout: Duration) -> StoreResult<()> {
+    fn put(&self, app: &str, token: &StoredToken, deadline: Deadline) -> StoreResult<()> {
         let key = token_key(app);
+        let (issued, expires) = (
+            token.issued_at_ms.to_string(),
+            token.expires_at_ms.to_string(),
+        );
+        let args = [token.token.as_str(), &issued, &expires];
         self.inner
-            .run(timeout, |con| {
-                PUT_SCRIPT
-                    .key(&key)
-                    .arg(&token.token)
-                    .arg(token.issued_at_ms)
-                    .arg(token.expires_at_ms)
-                    .invoke::<i64>(con)
+            .run(deadline, |con| {
+                con.eval::<i64>(&PUT_SCRIPT, &[&key], &args, deadline)
             })
             .map(drop)
     }
 
-    fn remove_if(&self, app: &str, token: &str, timeout: Duration) -> StoreResult<bool> {
+    fn remove_if(&self, app: &str, token: &str, deadline: Deadline) -> StoreResult<bool> {
         let key = token_key(app);
-        let removed: i64 = self.inner.run(timeout, |con| {
-            REMOVE_IF_SCRIPT.key(&key).arg(token).invoke(con)
+        let removed: i64 = self.inner.run(deadline, |con| {
+            con.eval(&REMOVE_IF_SCRIPT, &[&key], &[token], deadline)
         })?;
         Ok(removed == 1)
     }
@@ -235,19 +229,20 @@ impl TokenStore for RedisStore {
         &self,
         app: &str,
         ttl: Duration,
-        timeout: Duration,
+        deadline: Deadline,
     ) -> StoreResult<Option<Box<dyn Held>>> {
         let key = lock_key(app);
         let owner = owner()?;
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        let set: Option<String> = self.inner.run(timeout, |con| {
-            redis::cmd("SET")
+        let set: Option<String> = self.inner.run(deadline, |con| {
+            let cmd = redis::cmd("SET")
                 .arg(&key)
                 .arg(&owner)
                 .arg("NX")
                 .arg("PX")
                 .arg(ttl_ms)
-                .query(con)
+                .to_owned();
+            con.query(&cmd, deadline)
         })?;
         Ok(set.map(|_| {
             Box::new(RedisHeld {
@@ -265,12 +260,13 @@ impl RateStore for RedisStore {
         app: &str,
         api: &str,
         rule: &dyn RateRule,
-        timeout: Duration,
+        deadline: Deadline,
     ) -> StoreResult<Reservation> {
         let key = format!("{PREFIX}:rate:{app}:{api}");
-        let [first, second] = rule.args();
-        let (granted, wait_us): (i64, i64) = self.inner.run(timeout, |con| {
-            rule.script().key(&key).arg(first).arg(second).invoke(con)
+        let args = rule.args().map(|arg| arg.to_string());
+        let args = [args[0].as_str(), args[1].as_str()];
+        let (granted, wait_us): (i64, i64) = self.inner.run(deadline, |con| {
+            con.eval(rule.script(), &[&key], &args, deadline)
         })?;
         Ok(if granted == 1 {
             Reservation::Granted { wait_us }

@@ -63,8 +63,42 @@ fn check_robot(
     ))
 }
 
-fn robot_code(body: &Map<String, Value>) -> Option<&str> {
-    body.get("robotCode").and_then(Value::as_str)
+/// A checked robot call: the caller's app, the body and, for a group call, the group.
+struct RobotCall {
+    app: usize,
+    body: Map<String, Value>,
+    conversation: String,
+}
+
+/// What every robot call with a body checks: `v1_app_call`, then `openConversationId` (when
+/// `group`), then `robotCode`.
+fn robot_call(
+    state: &AppState,
+    api: &'static str,
+    headers: &HeaderMap,
+    body: Body,
+    group: bool,
+) -> Result<RobotCall, Box<Response>> {
+    let (app, body) = v1_app_call(state, api, headers, Some(body))?;
+    let conversation = if group {
+        v1::required_text(state, &body, "openConversationId")?.to_owned()
+    } else {
+        String::new()
+    };
+    check_robot(state, app, body.get("robotCode").and_then(Value::as_str))?;
+    Ok(RobotCall {
+        app,
+        body,
+        conversation,
+    })
+}
+
+/// HTTP 200 with `answer` (an object) and the request id.
+fn success(state: &AppState, answer: Value) -> Response {
+    match answer {
+        Value::Object(answer) => v1::ok(state, answer),
+        _ => v1::ok(state, Map::new()),
+    }
 }
 
 /// `msgKey` and `msgParam`, as the one message shape.
@@ -94,13 +128,13 @@ pub async fn batch_send(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let (app, body) = or_refuse!(v1_app_call(
+    let RobotCall { app, body, .. } = or_refuse!(robot_call(
         &state,
         "robot.batchSendOTO",
         &headers,
-        Some(body)
+        body,
+        false
     ));
-    or_refuse!(check_robot(&state, app, robot_code(&body)));
     let users = match body.get("userIds").filter(|v| !v.is_null()) {
         None => return v1::missing(&state, "userIds"),
         Some(list) => match string_list(list) {
@@ -142,18 +176,11 @@ pub async fn batch_send(
     }
     drop(inbox);
     let target = Target::Users(delivered);
-    robot.add(
-        key.clone(),
-        Sent {
-            app,
-            target,
-            recalled: false,
-        },
-    );
+    robot.add(key.clone(), app, target);
     drop(robot);
     let answer = json!({"processQueryKey": key, "invalidStaffIdList": invalid,
                         "flowControlledStaffIdList": flow_controlled});
-    v1::ok(&state, answer.as_object().cloned().unwrap_or_default())
+    success(&state, answer)
 }
 
 /// `POST /v1.0/robot/groupMessages/send` `{openConversationId, robotCode, msgKey, msgParam}`:
@@ -163,15 +190,17 @@ pub async fn group_send(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let (app, body) = or_refuse!(v1_app_call(
+    let RobotCall {
+        app,
+        body,
+        conversation,
+    } = or_refuse!(robot_call(
         &state,
         "robot.orgGroupSend",
         &headers,
-        Some(body)
+        body,
+        true
     ));
-    let conversation =
-        or_refuse!(v1::required_text(&state, &body, "openConversationId")).to_owned();
-    or_refuse!(check_robot(&state, app, robot_code(&body)));
     let message = or_refuse!(message(&state, &body));
     let mut robot = lock(&state.robot);
     if !robot.has_conversation(&conversation) {
@@ -191,18 +220,9 @@ pub async fn group_send(
         conversation,
         inbox_id,
     };
-    robot.add(
-        key.clone(),
-        Sent {
-            app,
-            target,
-            recalled: false,
-        },
-    );
+    robot.add(key.clone(), app, target);
     drop(robot);
-    let mut answer = Map::new();
-    answer.insert("processQueryKey".to_owned(), Value::String(key));
-    v1::ok(&state, answer)
+    success(&state, json!({ "processQueryKey": key }))
 }
 
 /// The recall of `processQueryKeys`: each one that this app's robot sent to `conversation`
@@ -254,7 +274,7 @@ fn recall(
     drop(robot);
     lock(&state.inbox).recall(&inbox_ids);
     let answer = json!({"successResult": succeeded, "failedResult": failed});
-    v1::ok(state, answer.as_object().cloned().unwrap_or_default())
+    success(state, answer)
 }
 
 /// `POST /v1.0/robot/otoMessages/batchRecall` `{robotCode, processQueryKeys}`.
@@ -263,14 +283,14 @@ pub async fn batch_recall(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let (app, body) = or_refuse!(v1_app_call(
+    let call = or_refuse!(robot_call(
         &state,
         "robot.batchRecallOTO",
         &headers,
-        Some(body)
+        body,
+        false
     ));
-    or_refuse!(check_robot(&state, app, robot_code(&body)));
-    recall(&state, app, &body, None)
+    recall(&state, call.app, &call.body, None)
 }
 
 /// `POST /v1.0/robot/groupMessages/recall` `{openConversationId, robotCode, processQueryKeys}`.
@@ -279,16 +299,14 @@ pub async fn group_recall(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let (app, body) = or_refuse!(v1_app_call(
+    let call = or_refuse!(robot_call(
         &state,
         "robot.orgGroupRecall",
         &headers,
-        Some(body)
+        body,
+        true
     ));
-    let conversation =
-        or_refuse!(v1::required_text(&state, &body, "openConversationId")).to_owned();
-    or_refuse!(check_robot(&state, app, robot_code(&body)));
-    recall(&state, app, &body, Some(&conversation))
+    recall(&state, call.app, &call.body, Some(&call.conversation))
 }
 
 /// `GET /v1.0/robot/oToMessages/readStatus?robotCode=&processQueryKey=`: `{sendStatus,
@@ -332,5 +350,5 @@ pub async fn read_status(
     drop(inbox);
     let status = if recalled { "RECALLED" } else { "SUCCESS" };
     let answer = json!({"sendStatus": status, "messageReadInfoList": list});
-    v1::ok(&state, answer.as_object().cloned().unwrap_or_default())
+    success(&state, answer)
 }

@@ -42,7 +42,13 @@ pub struct RobotStore {
 }
 
 impl RobotStore {
-    pub fn add(&mut self, key: String, sent: Sent) {
+    /// Records a message `app`'s robot sent as `key`.
+    pub fn add(&mut self, key: String, app: usize, target: Target) {
+        let sent = Sent {
+            app,
+            target,
+            recalled: false,
+        };
         if self.order.len() == CAPACITY {
             if let Some(oldest) = self.order.pop_front() {
                 self.sent.remove(&oldest);
@@ -98,14 +104,7 @@ mod tests {
     fn messages_are_found_by_key_for_their_app_only() {
         let mut store = RobotStore::default();
         let target = Target::Users(vec![("ann".into(), 1)]);
-        store.add(
-            "k1".into(),
-            Sent {
-                app: 0,
-                target: target.clone(),
-                recalled: false,
-            },
-        );
+        store.add("k1".into(), 0, target.clone());
         assert_eq!(
             store.find_mut(0, "k1").map(|s| s.target.clone()),
             Some(target)
@@ -119,14 +118,7 @@ mod tests {
         let mut store = RobotStore::default();
         for n in 0..=CAPACITY {
             let target = Target::Users(Vec::new());
-            store.add(
-                n.to_string(),
-                Sent {
-                    app: 0,
-                    target,
-                    recalled: false,
-                },
-            );
+            store.add(n.to_string(), 0, target);
         }
         assert!(store.find_mut(0, "0").is_none());
         assert!(store.find_mut(0, "1").is_some());

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::fields::{self, SendRequest, TaskQuery};
+use super::fields::{self, SendRequest};
 use super::store::{Recipient, Task};
 use crate::api::message::inbox::{Channel, Delivery};
 use crate::api::oapi_app_call;
@@ -138,18 +138,23 @@ fn deliver(state: &AppState, app: usize, request: SendRequest) -> u64 {
     task_id
 }
 
-/// The task a query names, of the caller's app and agent, in the last 24 hours, through `f`;
-/// errcode 40035 naming `task_field` when there is none.
+/// What the task calls check: `oapi_app_call` with `{agent_id, <task_field>}`, the
+/// `agent_id`, then the task, of the caller's app and agent, in the last 24 hours, which `f`
+/// is given; errcode 40035 naming `task_field` when there is none.
 fn with_task<T>(
     state: &AppState,
-    app: usize,
-    query: TaskQuery,
+    api: &'static str,
+    query: Option<&str>,
+    body: Body,
     task_field: &str,
     f: impl FnOnce(&mut Task) -> T,
 ) -> Result<T, Box<Response>> {
-    check_agent(state, app, query.agent_id)?;
+    let (app, task) = oapi_app_call(state, api, query, body, |o| {
+        fields::task_query(o, task_field)
+    })?;
+    check_agent(state, app, task.agent_id)?;
     let mut notices = lock(&state.notices);
-    match notices.find_mut(app, query.agent_id, query.task_id, now_millis()) {
+    match notices.find_mut(app, task.agent_id, task.task_id, now_millis()) {
         Some(task) => Ok(f(task)),
         None => Err(Box::new(oapi::error(
             state,
@@ -167,14 +172,8 @@ pub async fn progress(
     RawQuery(query): RawQuery,
     body: Body,
 ) -> Response {
-    let (app, task) = or_refuse!(oapi_app_call(
-        &state,
-        PROGRESS,
-        query.as_deref(),
-        body,
-        |o| { fields::task_query(o, "task_id") }
-    ));
-    or_refuse!(with_task(&state, app, task, "task_id", |_| ()));
+    let query = query.as_deref();
+    or_refuse!(with_task(&state, PROGRESS, query, body, "task_id", |_| ()));
     success(
         &state,
         json!({"progress": {"progress_in_percent": 100, "status": 2}}),
@@ -187,10 +186,14 @@ pub async fn result(
     RawQuery(query): RawQuery,
     body: Body,
 ) -> Response {
-    let (app, task) = or_refuse!(oapi_app_call(&state, RESULT, query.as_deref(), body, |o| {
-        fields::task_query(o, "task_id")
-    }));
-    let task = or_refuse!(with_task(&state, app, task, "task_id", |task| task.clone()));
+    let task = or_refuse!(with_task(
+        &state,
+        RESULT,
+        query.as_deref(),
+        body,
+        "task_id",
+        |task| task.clone()
+    ));
     success(&state, json!({ "send_result": send_result(&state, &task) }))
 }
 
@@ -231,13 +234,17 @@ pub async fn recall(
     RawQuery(query): RawQuery,
     body: Body,
 ) -> Response {
-    let (app, task) = or_refuse!(oapi_app_call(&state, RECALL, query.as_deref(), body, |o| {
-        fields::task_query(o, "msg_task_id")
-    }));
-    let ids: Vec<u64> = or_refuse!(with_task(&state, app, task, "msg_task_id", |task| {
-        task.recalled = true;
-        task.recipients.iter().map(|r| r.inbox_id).collect()
-    }));
+    let ids: Vec<u64> = or_refuse!(with_task(
+        &state,
+        RECALL,
+        query.as_deref(),
+        body,
+        "msg_task_id",
+        |task| {
+            task.recalled = true;
+            task.recipients.iter().map(|r| r.inbox_id).collect()
+        }
+    ));
     lock(&state.inbox).recall(&ids);
     success(&state, json!({}))
 }

@@ -140,7 +140,9 @@ PHP;
     public function testRefusalsAndTheRateLimitShowNeitherTokenNorSecret(): void
     {
         [$url, $token, $secret] = $this->robot();
-        $this->assertChildHides(\ValueError::class, $url, $secret, ['timeout' => -1], '', [$token, $secret]);
+        $out = $this->assertChildHides(\ValueError::class, $url, $secret, ['timeout' => -1], '', [$token, $secret]);
+        // The trace shows the constructor's arguments replaced, the first failure of the process too.
+        $this->assertSame(3, substr_count(explode('=== exception: trace', $out, 2)[1] ?? '', 'Object(SensitiveParameterValue)'), $out);
         $this->assertChildHides(\ValueError::class, $url, $secret, [], '$webhook->send(["msgtype" => "sms"]);', [$token, $secret]);
         $this->assertChildHides(\ValueError::class, $url . '&x=' . $secret, $secret, [], '', [$token, $secret]);
         $this->assertChildHides(RateLimitException::class, $url, $secret, ['per_minute' => 1, 'timeout' => 0.2], '$webhook->send(DingTalk\Message::text("a")); $webhook->send(DingTalk\Message::text("b"));', [$token, $secret]);

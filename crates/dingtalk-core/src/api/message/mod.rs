@@ -10,12 +10,14 @@
 
 mod channel;
 mod parse;
+mod reader;
 mod robot;
 mod shape;
 mod webhook;
 mod work_notice;
 
-pub use parse::{MAX_OA_HEAD_CHARS, MAX_VOICE_SECONDS, MSGTYPES};
+pub use parse::{MAX_OA_HEAD_CHARS, MSGTYPES};
+pub use reader::MAX_VOICE_SECONDS;
 pub use robot::{Bot, UsersSent, MAX_ROBOT_PARAM_BYTES, MAX_ROBOT_USERS};
 pub use shape::Message;
 pub use webhook::{Webhook, DEFAULT_PER_MINUTE, MAX_PER_MINUTE, MAX_WEBHOOK_BYTES};

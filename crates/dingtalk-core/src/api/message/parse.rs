@@ -1,5 +1,6 @@
 //! Reading a caller's message (the JSON its array became) into a [`Message`], once, before any
-//! channel sees it: every error names the field at fault (`message[text][content]`).
+//! channel sees it: every error names the field at fault (`message[text][content]`). The
+//! fields of each object are read through `reader.rs`.
 //!
 //! What is checked here holds for every channel: a known `msgtype` with its content under the
 //! key of that name, every field DingTalk requires, no unknown key (a typo such as `messageURL`
@@ -8,8 +9,9 @@
 
 use serde_json::{Map, Value};
 
+use super::reader::{shown, Fields};
 use super::shape::{ActionCard, Body, Button, Buttons, Mentions, Message};
-use crate::api::fields::{boolean, entries, id, string, text, type_name, unknown_key, wrong_type};
+use crate::api::fields::{boolean, id, text, unknown_key, wrong_type};
 use crate::error::{Error, Result};
 
 /// Every `msgtype` of the one shape.
@@ -24,18 +26,8 @@ pub const MSGTYPES: [&str; 8] = [
     "voice",
 ];
 
-/// The schemes a link of a message may use: the web's, and DingTalk's own (`dingtalk://` opens
-/// a page inside DingTalk, e.g. in its side panel).
-const URL_SCHEMES: [&str; 3] = ["http", "https", "dingtalk"];
-
 /// An OA card's header text: at most 10 characters (DingTalk's limit).
 pub const MAX_OA_HEAD_CHARS: usize = 10;
-
-/// The longest voice message, in seconds (DingTalk's limit: under a minute).
-pub const MAX_VOICE_SECONDS: i64 = 60;
-
-/// No limit of its own: the channel's size limit on the whole message applies.
-const ANY_LENGTH: usize = usize::MAX;
 
 impl Message {
     /// Reads a message in the one shape from the JSON value of argument `name` (`message`).
@@ -153,109 +145,6 @@ fn known_keys(msgtype: &str) -> &'static [&'static str] {
         "voice" => &["media_id", "duration"],
         _ => &["media_id"],
     }
-}
-
-/// The fields of one object of the message, by key, named `name[key]` in errors.
-struct Fields<'v> {
-    name: String,
-    given: Vec<(&'v str, &'v Value)>,
-}
-
-impl<'v> Fields<'v> {
-    fn read(name: &str, value: &'v Value, known: &[&str]) -> Result<Self> {
-        Ok(Fields {
-            name: name.to_owned(),
-            given: entries(name, value, known)?,
-        })
-    }
-
-    fn name(&self, key: &str) -> String {
-        format!("{}[{key}]", self.name)
-    }
-
-    fn get(&self, key: &str) -> Option<&'v Value> {
-        self.given.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
-    }
-
-    fn required(&self, key: &str) -> Result<&'v Value> {
-        self.get(key)
-            .ok_or_else(|| Error::invalid(self.name(key), "is required"))
-    }
-
-    /// A text that must not be empty.
-    fn text(&self, key: &str) -> Result<String> {
-        text(&self.name(key), self.required(key)?, ANY_LENGTH, false)
-    }
-
-    /// An id (a `media_id`) that must not be empty.
-    fn id(&self, key: &str) -> Result<String> {
-        id(&self.name(key), self.required(key)?)
-    }
-
-    fn url(&self, key: &str) -> Result<String> {
-        link(&self.name(key), self.required(key)?)
-    }
-
-    /// A link that may be left out or "" (none).
-    fn optional_url(&self, key: &str) -> Result<String> {
-        match self.get(key) {
-            Some(Value::String(s)) if s.is_empty() => Ok(String::new()),
-            Some(value) => link(&self.name(key), value),
-            None => Ok(String::new()),
-        }
-    }
-
-    /// Seconds of a voice message, an int or a numeric string, 1 to 60.
-    fn duration(&self, key: &str) -> Result<String> {
-        let name = self.name(key);
-        let value = self.required(key)?;
-        let seconds = match value {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.parse().ok(),
-            _ => None,
-        };
-        match seconds {
-            Some(s) if (1..=MAX_VOICE_SECONDS).contains(&s) => Ok(s.to_string()),
-            _ => Err(Error::invalid(
-                name,
-                format!(
-                    "must be the length in seconds, 1 to {MAX_VOICE_SECONDS} (an int or its \
-                     digits), {} given",
-                    shown(value)
-                ),
-            )),
-        }
-    }
-}
-
-/// A value quoted in a message (short, and never a secret: message fields are not).
-fn shown(value: &Value) -> String {
-    match value {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) if s.chars().count() <= 20 => format!("\"{s}\""),
-        other => type_name(other).to_owned(),
-    }
-}
-
-/// A link DingTalk can open: `http(s)://` with a host, or `dingtalk://`.
-fn link(name: &str, value: &Value) -> Result<String> {
-    let url = string(name, value)?;
-    let parsed = reqwest::Url::parse(&url).ok();
-    let scheme = parsed.as_ref().map(reqwest::Url::scheme);
-    let web = matches!(scheme, Some("http" | "https"));
-    let usable = parsed
-        .as_ref()
-        .is_some_and(|u| URL_SCHEMES.contains(&u.scheme()) && (!web || u.has_host()));
-    if !usable {
-        return Err(Error::invalid(
-            name,
-            format!(
-                "must be a link DingTalk can open: an absolute {} URL",
-                URL_SCHEMES.join(", ")
-            ),
-        ));
-    }
-    Ok(url)
 }
 
 /// `action_card`: a title, a markdown text, and one button or a list of them.

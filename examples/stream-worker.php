@@ -9,6 +9,10 @@
  *   DINGTALK_ENDPOINT                     optional: one server for both API families, e.g. the
  *                                         emulator at http://127.0.0.1:8080 (its Stream gateway too)
  *   DINGTALK_MAX_EVENTS, DINGTALK_TIMEOUT  optional: end after that many events or seconds
+ *   DINGTALK_DEBUG                        optional: also log the debug records (token fetches)
+ *
+ * What the worker does on the way (each connection, a retry, a call that failed) is logged to
+ * stderr, one line each, which systemd or supervisor keeps.
  *
  * The app must use Stream mode for its events (developer console, 事件订阅 › Stream 模式 推送)
  * and be subscribed to the to-do events. Against the emulator, change a to-do or raise an
@@ -48,7 +52,24 @@ if ((getenv('DINGTALK_TIMEOUT') ?: '') !== '') {
     $bounds['timeout'] = (float) getenv('DINGTALK_TIMEOUT');
 }
 
-$client = new Client($key, $secret, $options);
+/**
+ * The client's logger: a callable taking PSR-3's ($level, $message, $context). A real app passes
+ * its PSR-3 logger (Monolog's, ...) instead; see docs/logging.md.
+ */
+$log = static function (string $level, string $message, array $context): void {
+    if ($level === 'debug' && (getenv('DINGTALK_DEBUG') ?: '') === '') {
+        return;
+    }
+    // {api}, {reason}, ...: PSR-3 placeholders, filled from the context.
+    $line = preg_replace_callback(
+        '/\{(\w+)\}/',
+        static fn (array $m): string => is_scalar($context[$m[1]] ?? null) ? (string) $context[$m[1]] : $m[0],
+        $message
+    );
+    fwrite(STDERR, "stream-worker: {$level}: {$line}\n");
+};
+
+$client = new Client($key, $secret, $options + ['logger' => $log]);
 $stream = new Stream($client);
 
 /**
@@ -74,7 +95,7 @@ $handled = $stream->run(function (array $event) use (&$seen, $client): bool {
                 $task = $client->todos()->get($people[0], $taskId);
                 $subject = $task === null ? '' : ' "' . $task['subject'] . '"';
             } catch (DingTalk\Exception $e) {
-                fwrite(STDERR, "stream-worker: cannot read task {$taskId}: {$e->getMessage()}\n");
+                // Already logged by the client: the event is printed without its subject.
             }
         }
         printf(

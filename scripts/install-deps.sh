@@ -11,8 +11,9 @@ want=("php$php_ver-dev" "php$php_ver-cli" clang libclang-dev phpunit)
 (($#)) || set -- test
 for mode in "$@"; do
   case "$mode" in
-    # redis-server: the shared token store's tests start a real one.
-    test) want+=("php$php_ver-fpm" libfcgi-bin redis-server) ;;
+    # redis-server: the shared token store's tests start a real one; php-monolog: the logger's
+    # tests and docs use Monolog as a team would.
+    test) want+=("php$php_ver-fpm" libfcgi-bin redis-server php-monolog) ;;
     demo) ;;
     bench) want+=("php$php_ver-fpm" libfcgi-bin nginx-light wrk php-guzzlehttp-guzzle "php$php_ver-curl" php-apcu) ;;
     matrix) want+=(mmdebstrap) ;;

@@ -7,6 +7,7 @@ use ext_php_rs::exception::{PhpException, PhpResult};
 use ext_php_rs::types::ZendHashTable;
 
 use crate::exceptions::error_object;
+use crate::log::Log;
 use crate::php::arg_error::ArgError;
 use crate::php::json::new_array;
 use crate::php::memory;
@@ -70,12 +71,14 @@ where
 const ENTRY_BYTES: usize = 1024;
 
 /// The results of a bulk call, under the keys of its items, in their order: `['ok' => true,
-/// ...what `fill` adds]` or `['ok' => false, 'error' => DingTalk\Exception]`. `extra_bytes`:
-/// what the values `fill` adds take, checked with the rest against `memory_limit` first.
+/// ...what `fill` adds]` or `['ok' => false, 'error' => DingTalk\Exception]`, each failure
+/// logged to `log`. `extra_bytes`: what the values `fill` adds take, checked with the rest
+/// against `memory_limit` first.
 pub fn results<T>(
     keys: &[&Key],
     results: Vec<Result<T, Error>>,
     extra_bytes: usize,
+    log: &Log,
     mut fill: impl FnMut(&mut ZendHashTable, T) -> PhpResult<()>,
 ) -> PhpResult<ZBox<ZendHashTable>> {
     memory::reserve(
@@ -92,8 +95,10 @@ pub fn results<T>(
                 fill(&mut entry, value)?;
             }
             Err(error) => {
+                let object = error_object(&error)?;
+                log.item_failed(&error, &object, &key.to_string());
                 entry.insert("ok", false)?;
-                entry.insert("error", error_object(&error)?)?;
+                entry.insert("error", object)?;
             }
         }
         match key {

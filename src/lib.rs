@@ -12,7 +12,8 @@
 //!   arguments into the core's types and turns the answers into PHP arrays; `info.rs` is the
 //!   `phpinfo()` section;
 //! - what the classes share: `batch.rs` (`createMany()`'s options, items and results),
-//!   `setter.rs` (an options array read through a table of the core's setters),
+//!   `setter.rs` (an options array read through a table of the core's setters), `log/` (the
+//!   `logger` option: the core's events and the calls' failures handed to a PSR-3 logger),
 //!   `message_arg.rs` (the `$message` every send takes);
 //! - `exceptions/`: the `DingTalk\*` exception classes and the one table that gives every
 //!   failure its class and message, naming the method PHP is executing;
@@ -28,6 +29,7 @@ mod callback;
 mod client;
 mod exceptions;
 mod info;
+mod log;
 mod message;
 mod message_arg;
 mod php;

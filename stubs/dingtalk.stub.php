@@ -47,7 +47,8 @@ class Client
      *     max_answer_bytes?: int,
      *     token_store?: string,
      *     rate_limit?: float|int,
-     *     agent_id?: int
+     *     agent_id?: int,
+     *     logger?: \Psr\Log\LoggerInterface|callable
      * } $options
      *   - endpoint: one server for both hosts below (the emulator, a gateway of your company),
      *     http or https; a \ValueError together with base_url or api_base_url. Per host the
@@ -86,6 +87,16 @@ class Client
      *     RateLimitException, unsent, when the slot would come after it. Off by default.
      *   - agent_id: the app's AgentId (the developer console shows it beside the AppKey), which
      *     work notifications are sent as (workNotices()).
+     *   - logger: a PSR-3 logger (any object with a public log($level, $message, $context),
+     *     e.g. Monolog's) or a callable taking the same three arguments. It is given: token
+     *     fetches (debug), retries (info), throttled answers and rate_limit waits (notice),
+     *     token_store failures (warning), calls that end in an exception (error; notice for
+     *     NotFoundException and DuplicateException), and a Stream's connection states (info):
+     *     PSR-3 messages with {placeholders} and their values in the context (api, path,
+     *     attempt, delay_ms, errcode, request_id, reason, exception, ...), never a secret.
+     *     Records arrive on PHP's thread when the call returns or throws, before its result
+     *     (createMany()'s worker threads included). A logger that throws does not break the
+     *     call: its throwable is dropped with the rest of that call's records. No ini setting.
      *   An option left out (or null) takes its ini setting (dingtalk.timeout for timeout; see
      *   dingtalk.ini) when that is set, else the default. $options is hidden in backtraces like
      *   $appSecret: a token_store or proxy URL may hold a password, which no message ever shows.
@@ -93,7 +104,8 @@ class Client
      * @throws \ValueError when an argument or option is invalid, an option is unknown, the
      *                     options array is too large, or a dingtalk.* ini setting in force is
      *                     invalid (the message names the setting).
-     * @throws \TypeError  when an argument or an option has the wrong type.
+     * @throws \TypeError  when an argument or an option has the wrong type (a logger that is
+     *                     neither callable nor has a log() method).
      */
     public function __construct(string $appKey, #[\SensitiveParameter] string $appSecret, #[\SensitiveParameter] array $options = []) {}
 
@@ -228,6 +240,9 @@ class Client
  * Give every task a 'sourceId' (your own id of it): a create that carries one is safe to retry,
  * and a retry answered "task exist" returns the task when it is this call's own. A create without
  * one is never resent after a failure that may have reached DingTalk.
+ *
+ * A task that is not there (never was, or was deleted): get() and findBySourceId() return null,
+ * update(), complete(), setExecutorStatus() and delete() throw NotFoundException.
  */
 class Todo
 {
@@ -284,8 +299,13 @@ class Todo
      *                            unknown key, a missing or over-long subject, a bad priority,
      *                            too many people, an empty id, a URL over 1024 bytes, a non-string
      *                            content value, invalid UTF-8, a time in seconds.
-     * @throws ConflictException  when a retry was answered "task exist" and the task with this
-     *                            sourceId is another one (or cannot be found).
+     * @throws DuplicateException when the sourceId belongs to a task this call did not make
+     *                            (getExistingId() is its id): "task exist" on a first attempt,
+     *                            or on a retry when the task found differs from what this call
+     *                            sent in any field, one this call left unset included.
+     * @throws ConflictException  when a retry was answered "task exist" (or lockError) and the
+     *                            task with this sourceId cannot be found, or matches as far as
+     *                            DingTalk shows it but lacks a field this call sent.
      * @throws ApiException       for DingTalk's errors: getCode() the HTTP status, getErrorCode()
      *                            the code ("todo.taskCreate.paramError", ...).
      * @throws TransportException when no usable answer arrives within the timeout.
@@ -323,7 +343,8 @@ class Todo
      *
      * @throws \ValueError        when an id is empty, "." or "..", or not UTF-8.
      * @throws ApiException       for DingTalk's other errors.
-     * @throws TransportException when no usable answer arrives within the timeout.
+     * @throws TransportException when no usable answer arrives within the timeout, or the
+     *                            answer is not a task (no id: an empty body, {}, ...).
      */
     public function get(string $unionId, string $taskId): ?array {}
 
@@ -332,7 +353,8 @@ class Todo
      *
      * @throws \ValueError        when an id is empty, "." or "..", or not UTF-8.
      * @throws ApiException       for DingTalk's other errors.
-     * @throws TransportException when no usable answer arrives within the timeout.
+     * @throws TransportException when no usable answer arrives within the timeout, or the
+     *                            answer is not a task (no id: an empty body, {}, ...).
      */
     public function findBySourceId(string $unionId, string $sourceId): ?array {}
 
@@ -350,7 +372,8 @@ class Todo
      * } $changes At least one field; the same limits as create(), but up to 1000 people.
      *
      * @throws \ValueError        naming the field, as create() does, or when $changes is empty.
-     * @throws ApiException       for DingTalk's errors ("task not exist", ...).
+     * @throws NotFoundException  when the task is not there ("task not exist").
+     * @throws ApiException       for DingTalk's other errors.
      * @throws TransportException when no usable answer arrives within the timeout.
      */
     public function update(string $unionId, string $taskId, array $changes, ?string $operatorId = null): bool {}
@@ -359,7 +382,8 @@ class Todo
      * Marks the task done (or, with $done false, not done) for everyone.
      *
      * @throws \ValueError        when an id is empty or not UTF-8.
-     * @throws ApiException       for DingTalk's errors.
+     * @throws NotFoundException  when the task is not there.
+     * @throws ApiException       for DingTalk's other errors.
      * @throws TransportException when no usable answer arrives within the timeout.
      */
     public function complete(string $unionId, string $taskId, bool $done = true, ?string $operatorId = null): bool {}
@@ -370,16 +394,19 @@ class Todo
      * @param array<string, bool> $done executorUnionId => done; 1 to 1000 of them.
      *
      * @throws \ValueError        when $done is empty or too long, or a value is not a bool.
-     * @throws ApiException       for DingTalk's errors.
+     * @throws NotFoundException  when the task is not there (not when a unionId is not one of
+     *                            its executors: that is an ApiException).
+     * @throws ApiException       for DingTalk's other errors.
      * @throws TransportException when no usable answer arrives within the timeout.
      */
     public function setExecutorStatus(string $unionId, string $taskId, array $done, ?string $operatorId = null): bool {}
 
     /**
-     * Deletes a task.
+     * Deletes a task. Deleting it again is a NotFoundException.
      *
      * @throws \ValueError        when an id is empty or not UTF-8.
-     * @throws ApiException       for DingTalk's errors ("task not exist", ...).
+     * @throws NotFoundException  when the task is not there.
+     * @throws ApiException       for DingTalk's other errors.
      * @throws TransportException when no usable answer arrives within the timeout.
      */
     public function delete(string $unionId, string $taskId, ?string $operatorId = null): bool {}
@@ -466,7 +493,10 @@ class WorkRecord
      * @return string The record_id.
      *
      * @throws \ValueError         when an argument breaks one of DingTalk's limits (checked before sending).
-     * @throws ApiException        when DingTalk refuses the record (e.g. errcode 854001: duplicate biz_id).
+     * @throws DuplicateException  when a first attempt is refused as a duplicate (errcode 854001:
+     *                             the biz_id is taken, or an identical record reached the user
+     *                             today). DingTalk names no record: getExistingId() is null.
+     * @throws ApiException        when DingTalk refuses the record otherwise.
      * @throws ConflictException   when a retried add met its own biz_id and the record cannot be
      *                             proven to be this call's: the outcome is unknown.
      * @throws TransportException  when no usable answer arrives within the timeout.
@@ -517,7 +547,9 @@ class WorkRecord
      * @return bool DingTalk's result.
      *
      * @throws \ValueError        when an argument is empty or not UTF-8.
-     * @throws ApiException       when DingTalk refuses.
+     * @throws NotFoundException  when the user has no record with this id (DingTalk's errcode
+     *                            40035 naming record_id).
+     * @throws ApiException       when DingTalk refuses otherwise.
      * @throws TransportException when no usable answer arrives within the timeout.
      */
     public function complete(string $userId, string $recordId): bool {}
@@ -730,14 +762,18 @@ final class Webhook
      *     user_agent?: string,
      *     max_answer_bytes?: int,
      *     token_store?: string,
-     *     per_minute?: int
+     *     per_minute?: int,
+     *     logger?: \Psr\Log\LoggerInterface|callable
      * } $options A Client's transport options (same meaning, same dingtalk.* ini defaults), and:
      *   - per_minute: messages a minute this robot may send, 1..60000 (default 20, DingTalk's
      *     limit), shared through token_store.
+     *   - logger: as Client's: this webhook's waits for a slot (notice), retries (info) and
+     *     failed sends (error), never with the robot's token, secret or a signature.
      *
      * @throws \ValueError when the URL, the secret or an option is invalid (the message never
      *                     quotes the URL).
-     * @throws \TypeError  when an option has the wrong type.
+     * @throws \TypeError  when an option has the wrong type (a logger that is neither a PSR-3
+     *                     logger nor a callable).
      */
     public function __construct(#[\SensitiveParameter] string $url, #[\SensitiveParameter] ?string $secret = null, #[\SensitiveParameter] array $options = []) {}
 
@@ -939,7 +975,12 @@ final class Stream
      *                       first reconnection after a failure, doubled per failure in a row,
      *                       and per gateway disconnect past three in a row; default 1),
      *                       max_reconnect_delay (default 60), max_frame_bytes (the largest frame
-     *                       read; a larger one drops the connection unread; default 1048576).
+     *                       read; a larger one drops the connection unread; default 1048576),
+     *                       logger (as Client's: the worker's own logger; by default the
+     *                       client's). The connection's states are logged at info: connected
+     *                       (host), the gateway's disconnect (delay_ms), lost (reason, delay_ms,
+     *                       failures), closed; the records arrive between two waits for an
+     *                       event, and when run() returns or throws.
      *
      * @throws \ValueError when an option is unknown or out of range (the message names it).
      * @throws \TypeError  when an option has the wrong type.
@@ -996,6 +1037,13 @@ class Exception extends \RuntimeException {}
  */
 class ApiException extends Exception
 {
+    /**
+     * An exception as the extension would throw it, for your own tests (named arguments work:
+     * `new ApiException(message: '...', code: 400, errorCode: 'todo.taskUpdate.paramError')`).
+     * The first three parameters are \Exception's; those left out keep their defaults.
+     */
+    public function __construct(string $message = "", int $code = 0, ?\Throwable $previous = null, string $errorCode = "", string $errmsg = "", ?string $requestId = null, ?string $subCode = null) {}
+
     /** DingTalk's errmsg (oapi) or message (v1.0); "" when it sent none. */
     public function getErrmsg(): string {}
 
@@ -1031,19 +1079,48 @@ class AuthenticationException extends ApiException {}
 class RateLimitException extends ApiException {}
 
 /**
- * A retried create met its own id on something it cannot prove it made: its first attempt's
- * answer was lost, and the record or task that now holds the id may not be that attempt's.
- * It carries DingTalk's answer to the retry.
+ * A retried create met its own id on something it can neither prove it made nor prove it did
+ * not: its first attempt's answer was lost, and whether the record or task that now holds the
+ * id is that attempt's is unknown. It carries DingTalk's answer to the retry.
  *
  * - WorkRecord::create(): "duplicate biz_id" (errcode 854001), and the record cannot be proven
- *   to be this call's: the outcome of the first attempt is unknown. The biz_id is taken either
- *   way; look for the record (all()) before creating it again under another biz_id.
+ *   to be this call's. The biz_id is taken either way; look for the record (all()) before
+ *   creating it again under another biz_id.
  * - Todo::create(): "task exist" (HTTP 400 todo.taskCreate.paramError, or lockError), and the
- *   task with this sourceId differs from what was sent (it is another task: this one was not
- *   created; its id is in the message) or cannot be found (the outcome is unknown: look with
- *   findBySourceId() before creating it again).
+ *   task with this sourceId cannot be found, or matches what was sent as far as DingTalk shows
+ *   it but does not show a field that was sent (its id is in the message): look with
+ *   findBySourceId() before creating it again. A task that differs is a DuplicateException.
  */
 class ConflictException extends ApiException {}
+
+/**
+ * The task or record a call acts on is not there (it never was, or was deleted): Todo::update(),
+ * complete(), setExecutorStatus() and delete() of a task DingTalk answers "task not exist" for
+ * (HTTP 400 todo.task*.paramError), and WorkRecord::complete() of a record the user does not
+ * have. Reading one is not an error: Todo::get(), findBySourceId() and WorkRecord::find()
+ * return null. It carries DingTalk's answer.
+ */
+class NotFoundException extends ApiException {}
+
+/**
+ * A create refused because its own id is taken by a task or record this call did not make:
+ * Todo::create() whose sourceId another task holds ("task exist" to a first attempt, or a
+ * retry that found a task differing from what this call sent), WorkRecord::create() refused
+ * with errcode 854001 on its first attempt (the biz_id is taken, or an identical record reached
+ * the user today). Nothing was created. It carries DingTalk's answer, and getExistingId().
+ */
+class DuplicateException extends ApiException
+{
+    /** As ApiException's, and the existing task's id. */
+    public function __construct(string $message = "", int $code = 0, ?\Throwable $previous = null, string $errorCode = "", string $errmsg = "", ?string $requestId = null, ?string $subCode = null, ?string $existingId = null) {}
+
+    /**
+     * The id of the task that holds the sourceId, when it could be looked up; always null for
+     * a work record (DingTalk's listing shows no biz_id; WorkRecord::complete() accepts the
+     * biz_id itself).
+     */
+    public function getExistingId(): ?string {}
+}
 
 /**
  * No usable answer: connection, TLS or timeout failure, an HTTP status without DingTalk's body

@@ -5,6 +5,8 @@ declare(strict_types=1);
 namespace DingTalk\Tests;
 
 use DingTalk\ApiException;
+use DingTalk\AuthenticationException;
+use DingTalk\DuplicateException;
 use DingTalk\Exception;
 use DingTalk\RateLimitException;
 use DingTalk\TransportException;
@@ -71,7 +73,7 @@ final class CreateManyTest extends TestCase
         $this->assertSame(['ok', 'error'], array_keys($results[1]));
         $this->assertFalse($results[1]['ok']);
         $error = $results[1]['error'];
-        $this->assertSame(ApiException::class, get_class($error));
+        $this->assertSame(DuplicateException::class, get_class($error));
         $this->assertSame('854001', $error->getErrorCode());
         $this->assertSame(854001, $error->getCode());
         $this->assertStringContainsString(self::ADD, $error->getMessage());
@@ -208,6 +210,8 @@ final class CreateManyTest extends TestCase
         $this->assertSame($results[0]['id'], $results[0]['task']['id']);
         $this->assertSame('three', $results[2]['task']['subject']);
         $this->assertFalse($results[1]['ok']);
+        $this->assertSame(DuplicateException::class, get_class($results[1]['error']));
+        $this->assertSame($this->emulator->todos('union-u1')[0]['id'], $results[1]['error']->getExistingId());
         $this->assertInstanceOf(ApiException::class, $results[1]['error']);
         $this->assertInstanceOf(Exception::class, $results[1]['error']);
         $this->assertStringContainsString('task exist', $results[1]['error']->getMessage());
@@ -232,6 +236,60 @@ final class CreateManyTest extends TestCase
         }
         $this->throws(\ValueError::class, fn () => $client->todos()->createMany('', [['subject' => 'x']]));
         $this->assertNoRequestReached();
+    }
+
+    public function testAFailedTokenFetchIsSharedByTheWholeBatch(): void
+    {
+        [$key] = $this->freshApp();
+        $client = new \DingTalk\Client($key, 'not-the-secret', ['endpoint' => $this->emulator->url()]);
+        $records = [];
+        for ($i = 0; $i < 40; $i++) {
+            $records[] = self::record('u1', "r{$i}");
+        }
+        $results = $client->workRecords()->createMany($records, ['concurrency' => 8]);
+        $this->assertCount(40, $results);
+        foreach ($results as $result) {
+            $this->assertSame(AuthenticationException::class, get_class($result['error']));
+        }
+        $this->assertSame(1, $this->emulator->tokenFetches(), 'one /gettoken for the whole batch');
+        $this->assertSame(0, $this->emulator->requests(self::ADD), 'no item was sent');
+        $this->assertSame([], $client->todos()->createMany('union-u1', []), 'an empty batch fetches nothing');
+        $this->assertSame(1, $this->emulator->tokenFetches());
+    }
+
+    /** @return iterable<string, array{0: string}> */
+    public static function families(): iterable
+    {
+        yield 'work records (oapi: errcode 90018)' => ['records'];
+        yield 'to-dos (v1.0: HTTP 403 QpsLimit)' => ['todos'];
+    }
+
+    /**
+     * Without a rate_limit, a batch against a server that allows 10 calls a second still gets
+     * every item through: the throttled answers slow the rest of the batch down (fewer in
+     * flight, spaced) instead of spending each item's retries in the same crowded second.
+     *
+     * @dataProvider families
+     */
+    #[\PHPUnit\Framework\Attributes\DataProvider('families')]
+    public function testAThrottlingServerSlowsTheBatchDownUntilEveryItemIsThrough(string $family): void
+    {
+        $emulator = $this->startEmulator(['--qps-limit', '10']);
+        $client = $this->client([], $emulator);
+        $items = [];
+        for ($i = 0; $i < 40; $i++) {
+            $items[] = $family === 'records' ? self::record('u1', "paced {$i}") : ['subject' => "paced {$i}", 'sourceId' => "paced-{$i}"];
+        }
+        $results = $family === 'records'
+            ? $client->workRecords()->createMany($items, ['concurrency' => 8])
+            : $client->todos()->createMany('union-u1', $items, ['concurrency' => 8]);
+        $failed = array_filter($results, static fn ($r) => !$r['ok']);
+        $this->assertSame([], array_map(static fn ($r) => $r['error']->getMessage(), $failed));
+        $path = $family === 'records' ? self::ADD : '/v1.0/todo/users/union-u1/tasks';
+        $sent = $emulator->requests($path);
+        // Unpaced, 40 items at 8 at a time made 62 requests here, and 2 items failed.
+        $this->assertLessThanOrEqual(52, $sent, 'at most the first wave in flight and a few more were throttled');
+        $this->assertSame($sent - 40, $emulator->stats()['throttled'], 'each extra request was a throttled one');
     }
 
     public function testItemsRespectTheRateLimit(): void

@@ -6,6 +6,7 @@ namespace DingTalk\Tests;
 
 use DingTalk\ApiException;
 use DingTalk\ConflictException;
+use DingTalk\DuplicateException;
 use DingTalk\Tests\Support\TestCase;
 use DingTalk\WorkRecord;
 
@@ -14,6 +15,7 @@ use DingTalk\WorkRecord;
  * "duplicate biz_id" (854001). The listing shows no biz_id, so the record is recognised by its
  * content: only a create_time this call made, and exactly one pending record with everything
  * that was sent, prove it is this call's. Anything less is a ConflictException: outcome unknown.
+ * A first attempt told "duplicate" is a DuplicateException: nothing of this call had landed.
  */
 final class DuplicateRecoveryTest extends TestCase
 {
@@ -80,11 +82,12 @@ final class DuplicateRecoveryTest extends TestCase
         $this->assertSame(1000, $this->emulator->requests(self::LIST));
     }
 
-    public function testAFirstAttemptToldDuplicateIsAPlainApiException(): void
+    public function testAFirstAttemptToldDuplicateIsADuplicate(): void
     {
         $this->records->create('u1', 'T', 'https://example.com', [], ['biz_id' => 'b-5']);
-        $e = $this->throws(ApiException::class, fn () => $this->records->create('u1', 'T', 'https://example.com', [], ['biz_id' => 'b-5']));
+        $e = $this->throws(DuplicateException::class, fn () => $this->records->create('u1', 'T', 'https://example.com', [], ['biz_id' => 'b-5']));
         $this->assertSame(854001, $e->getCode());
+        $this->assertNull($e->getExistingId());
         $this->assertStringNotContainsString('outcome unknown', $e->getMessage());
         $this->assertSame(0, $this->emulator->requests(self::LIST), 'nothing to look up');
     }

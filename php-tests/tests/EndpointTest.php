@@ -77,6 +77,25 @@ final class EndpointTest extends TestCase
         $this->assertClientStats(2, 1, 0, $client);
     }
 
+    public function testAFailedCallSaysWhenOnlyOneHostWasChanged(): void
+    {
+        [$key, $secret] = $this->freshApp();
+        $url = $this->emulator->url();
+        $oneHost = new Client($key, $secret, ['base_url' => $url, 'retries' => 0]);
+        $this->emulator->faults([['path' => self::LIST, 'drop' => true]]);
+        $e = $this->throws(\DingTalk\TransportException::class, fn () => $oneHost->workRecords()->list('endpoint-user'));
+        $this->assertStringContainsString(
+            "only one host was changed: options[base_url] is {$url}, while options[api_base_url] is still DingTalk's https://api.dingtalk.com; to send both API families to one server (the emulator, a gateway), set options[endpoint] instead",
+            $e->getMessage()
+        );
+        foreach ([['endpoint' => $url], ['base_url' => $url, 'api_base_url' => $url]] as $both) {
+            $client = new Client($key, $secret, $both + ['retries' => 0]);
+            $this->emulator->faults([['path' => self::LIST, 'drop' => true]]);
+            $e = $this->throws(\DingTalk\TransportException::class, fn () => $client->workRecords()->list('endpoint-user'));
+            $this->assertStringNotContainsString('only one host', $e->getMessage(), json_encode($both));
+        }
+    }
+
     public function testTheOptionWithAHostOptionIsAValueError(): void
     {
         foreach (['base_url', 'api_base_url'] as $host) {

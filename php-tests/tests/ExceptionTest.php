@@ -6,7 +6,10 @@ namespace DingTalk\Tests;
 
 use DingTalk\ApiException;
 use DingTalk\AuthenticationException;
+use DingTalk\ConflictException;
+use DingTalk\DuplicateException;
 use DingTalk\Exception;
+use DingTalk\NotFoundException;
 use DingTalk\RateLimitException;
 use DingTalk\Tests\Support\TestCase;
 use DingTalk\TransportException;
@@ -24,6 +27,9 @@ final class ExceptionTest extends TestCase
         yield 'ApiException' => [ApiException::class, Exception::class];
         yield 'AuthenticationException' => [AuthenticationException::class, ApiException::class];
         yield 'RateLimitException' => [RateLimitException::class, ApiException::class];
+        yield 'ConflictException' => [ConflictException::class, ApiException::class];
+        yield 'NotFoundException' => [NotFoundException::class, ApiException::class];
+        yield 'DuplicateException' => [DuplicateException::class, ApiException::class];
         yield 'TransportException' => [TransportException::class, Exception::class];
     }
 
@@ -104,6 +110,33 @@ final class ExceptionTest extends TestCase
         $this->emulator->faults([['path' => '/topapi/workrecord/getbyuserid', 'errcode' => 4_294_967_297]]);
         $e = $this->throws(ApiException::class, fn () => $client->workRecords()->list('u1'));
         $this->assertSame(4_294_967_297, $e->getCode());
+    }
+
+    /** @return iterable<string, array{0: string, 1: string}> */
+    public static function refusedForWhatTheyAre(): iterable
+    {
+        yield 'a doubled errcode' => ['{"errcode":0,"errcode":0,"record_id":"r"}', 'duplicate field `errcode`'];
+        yield 'a list' => ['[{"errcode":0}]', 'not a JSON object'];
+        yield 'an HTML page' => ['<html>busy</html>', 'not JSON'];
+    }
+
+    /**
+     * The refusal of a success answer names what is wrong with it: a body with a doubled
+     * errcode is a JSON object, and is not called anything else.
+     *
+     * @dataProvider refusedForWhatTheyAre
+     */
+    #[\PHPUnit\Framework\Attributes\DataProvider('refusedForWhatTheyAre')]
+    public function testAnUnexpectedAnswerIsRefusedForWhatItIs(string $body, string $reason): void
+    {
+        $client = $this->client();
+        $this->emulator->faults([['path' => '/topapi/workrecord/add', 'status' => 200, 'body' => $body, 'content_type' => 'application/json']]);
+        $e = $this->throws(TransportException::class, fn () => $client->workRecords()->create('u1', 't', 'https://example.com'));
+        $this->assertStringContainsString('unexpected answer (', $e->getMessage());
+        $this->assertStringContainsString($reason, $e->getMessage());
+        if ($reason !== 'not a JSON object') {
+            $this->assertStringNotContainsString('not a JSON object', $e->getMessage());
+        }
     }
 
     /** @return iterable<string, array{0: string}> */
@@ -232,6 +265,68 @@ final class ExceptionTest extends TestCase
         $this->assertSame(__LINE__ - 7, $e->getLine());
         $this->expectException(ApiException::class);
         throw $e;
+    }
+
+    /** @return iterable<string, array{0: class-string}> */
+    public static function apiClasses(): iterable
+    {
+        foreach ([ApiException::class, AuthenticationException::class, RateLimitException::class, ConflictException::class, NotFoundException::class, DuplicateException::class] as $class) {
+            yield $class => [$class];
+        }
+    }
+
+    /**
+     * An application's tests build the exceptions the extension throws, with DingTalk's answer,
+     * by name; they have a file, a line and a trace like any exception.
+     *
+     * @dataProvider apiClasses
+     */
+    #[\PHPUnit\Framework\Attributes\DataProvider('apiClasses')]
+    public function testNamedArgumentsCarryDingTalksAnswer(string $class): void
+    {
+        $previous = new \LogicException('cause');
+        $line = __LINE__ + 1;
+        $e = new $class(
+            errmsg: 'task not exist',
+            code: 400,
+            message: 'DingTalk /v1.0/x failed',
+            errorCode: 'todo.taskUpdate.paramError',
+            requestId: 'r-1',
+            subCode: '42001',
+            previous: $previous,
+        );
+        $this->assertSame(
+            ['DingTalk /v1.0/x failed', 400, 'todo.taskUpdate.paramError', 'task not exist', 'r-1', '42001', $previous],
+            [$e->getMessage(), $e->getCode(), $e->getErrorCode(), $e->getErrmsg(), $e->getRequestId(), $e->getSubCode(), $e->getPrevious()]
+        );
+        $this->assertSame([__FILE__, $line], [$e->getFile(), $e->getLine()]);
+        $this->assertSame(__FUNCTION__, $e->getTrace()[0]['function']);
+        // Left out: the defaults.
+        $bare = new $class(errorCode: 'x');
+        $this->assertSame(['', 0, 'x', '', null, null, null], [$bare->getMessage(), $bare->getCode(), $bare->getErrorCode(), $bare->getErrmsg(), $bare->getRequestId(), $bare->getSubCode(), $bare->getPrevious()]);
+        try {
+            throw $e;
+        } catch (ApiException $caught) {
+            $this->assertSame($e, $caught);
+        }
+    }
+
+    public function testADuplicateCarriesTheExistingId(): void
+    {
+        $e = new DuplicateException('taken', 400, null, 'todo.taskCreate.paramError', 'task exist', null, null, 'task-42');
+        $this->assertSame(['task-42', 'task exist'], [$e->getExistingId(), $e->getErrmsg()]);
+        $this->assertNull((new DuplicateException(existingId: null))->getExistingId());
+        $this->assertFalse(method_exists(NotFoundException::class, 'getExistingId'));
+    }
+
+    public function testTheConstructorRefusesWhatPhpWouldRefuse(): void
+    {
+        $e = $this->throws(\Error::class, fn () => new NotFoundException(existingId: 'x'));
+        $this->assertSame('Unknown named parameter $existingId', $e->getMessage());
+        $e = $this->throws(\TypeError::class, fn () => new ApiException(previous: 'cause'));
+        $this->assertSame('DingTalk\ApiException::__construct(): Argument #3 ($previous) must be of type ?Throwable, string given', $e->getMessage());
+        $e = $this->throws(\ArgumentCountError::class, fn () => new ApiException('m', 1, null, 'c', 'e', 'r', 's', 'one too many'));
+        $this->assertStringContainsString('at most 7 arguments', $e->getMessage());
     }
 
     public function testSubclassInheritsTheGetters(): void

@@ -90,7 +90,11 @@ final class IniTest extends TestCase
     public function testEveryOptionHasAnEntryOfItsOwnSettablePerDirectory(): void
     {
         $entries = ini_get_all('dingtalk');
-        $expected = array_map(static fn (string $option): string => "dingtalk.{$option}", self::knownOptions());
+        $options = self::knownOptions();
+        // An object, which an ini file cannot name: the one option without an entry.
+        $this->assertContains('logger', $options);
+        $options = array_values(array_diff($options, ['logger']));
+        $expected = array_map(static fn (string $option): string => "dingtalk.{$option}", $options);
         sort($expected);
         $names = array_keys($entries);
         sort($names);

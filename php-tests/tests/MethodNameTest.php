@@ -6,6 +6,7 @@ namespace DingTalk\Tests;
 
 use Closure;
 use DingTalk\ApiException;
+use DingTalk\DuplicateException;
 use DingTalk\Callback;
 use DingTalk\Client;
 use DingTalk\Stream;
@@ -228,7 +229,7 @@ final class MethodNameTest extends TestCase
         $this->assertTrue($results[0]['ok']);
         $this->assertTrue($results[2]['ok']);
         $error = $results[1]['error'];
-        $this->assertSame(ApiException::class, get_class($error));
+        $this->assertSame(DuplicateException::class, get_class($error));
         $this->assertSame(__FILE__, $error->getFile());
         $this->assertSame($line, $error->getLine());
         $this->assertSame('DingTalk\Todo', $error->getTrace()[0]['class']);

@@ -8,6 +8,7 @@ use DingTalk\ApiException;
 use DingTalk\AuthenticationException;
 use DingTalk\Client;
 use DingTalk\ConflictException;
+use DingTalk\DuplicateException;
 use DingTalk\RateLimitException;
 use DingTalk\Tests\Support\TestCase;
 use DingTalk\TransportException;
@@ -544,7 +545,7 @@ final class RetryTest extends TestCase
         $args = ['u1', 'T', 'https://example.com', [], ['biz_id' => 'tok', 'create_time' => 1_700_000_000_000]];
         $records->create(...$args);
         $this->emulator->faults([['path' => self::ADD, 'errcode' => 40014]]);
-        $e = $this->throws(ApiException::class, fn () => $records->create(...$args));
+        $e = $this->throws(DuplicateException::class, fn () => $records->create(...$args));
         $this->assertSame(854001, $e->getCode());
     }
 

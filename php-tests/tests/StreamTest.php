@@ -138,6 +138,8 @@ final class StreamTest extends TestCase
         $this->assertSame(0, $status, $err);
         $this->assertMatchesRegularExpression('~^\S+ create task ' . preg_quote($task['id'], '~') . ' "Printed"\n$~', $out);
         $this->assertStringContainsString('stopped after 1 events', $err);
+        $this->assertStringContainsString("stream-worker: info: DingTalk Stream connected to 127.0.0.1\n", $err, 'its logger');
+        $this->assertStringContainsString("stream-worker: info: DingTalk Stream connection closed\n", $err);
     }
 
     public function testFalseAcknowledgesLaterAndTheEventComesAgain(): void

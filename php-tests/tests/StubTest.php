@@ -74,8 +74,10 @@ final class StubTest extends TestCase
             'DingTalk\\CallbackException',
             'DingTalk\\Client',
             'DingTalk\\ConflictException',
+            'DingTalk\\DuplicateException',
             'DingTalk\\Exception',
             'DingTalk\\Message',
+            'DingTalk\\NotFoundException',
             'DingTalk\\RateLimitException',
             'DingTalk\\Stream',
             'DingTalk\\Todo',
@@ -110,6 +112,16 @@ final class StubTest extends TestCase
         $this->assertSame(['userId', 'status', 'offset', 'limit'], array_column($list, 'name'));
         $this->assertSame(['string', 'int', 'int', 'int'], array_column($list, 'type'));
         $this->assertSame([null, '0', '0', '50'], array_column($list, 'default'));
+        $construct = $classes['DingTalk\\ApiException']['methods']['__construct']['parameters'];
+        $this->assertSame(
+            ['message', 'code', 'previous', 'errorCode', 'errmsg', 'requestId', 'subCode'],
+            array_column($construct, 'name'),
+            'Exception\'s three first, so that positional calls made before still work'
+        );
+        $this->assertSame(['DingTalk\\ApiException', ['__construct', 'getExistingId']], [
+            $classes['DingTalk\\DuplicateException']['parent'],
+            array_keys($classes['DingTalk\\DuplicateException']['methods']),
+        ]);
         $options = $classes['DingTalk\\Client']['methods']['__construct']['parameters'][2];
         $this->assertSame(['name' => 'options', 'type' => 'array', 'optional' => true, 'default' => "array (\n)"], array_intersect_key($options, array_flip(['name', 'type', 'optional', 'default'])));
     }

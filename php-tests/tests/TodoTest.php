@@ -6,8 +6,10 @@ namespace DingTalk\Tests;
 
 use DingTalk\ApiException;
 use DingTalk\Client;
+use DingTalk\NotFoundException;
 use DingTalk\Tests\Support\TestCase;
 use DingTalk\Todo;
+use DingTalk\TransportException;
 
 /**
  * Every `DingTalk\Todo` method end to end against the emulator. What was stored there
@@ -203,12 +205,43 @@ final class TodoTest extends TestCase
         $this->assertContains('union-p3', $stored['participantIds']);
     }
 
-    public function testUpdateOfAMissingTaskIsDingTalksError(): void
+    public function testUpdateOfAMissingTaskIsNotFoundWithDingTalksAnswer(): void
     {
-        $e = $this->throws(ApiException::class, fn () => $this->todos->update(self::CREATOR, 'no-such-task', ['subject' => 'x']));
+        $e = $this->throws(NotFoundException::class, fn () => $this->todos->update(self::CREATOR, 'no-such-task', ['subject' => 'x']));
+        $this->assertInstanceOf(ApiException::class, $e, 'an existing catch (ApiException) still catches it');
         $this->assertSame(400, $e->getCode());
         $this->assertSame('todo.taskUpdate.paramError', $e->getErrorCode());
         $this->assertSame('task not exist', $e->getErrmsg());
+        $this->assertIsString($e->getRequestId());
+    }
+
+    /** @return iterable<string, array{0: int, 1: string}> */
+    public static function answersThatAreNoTask(): iterable
+    {
+        yield 'an empty 200' => [200, ''];
+        yield 'an empty 204' => [204, ''];
+        yield '{}' => [200, '{}'];
+        yield 'a request id alone' => [200, '{"requestId":"4F7A"}'];
+        yield 'an empty id' => [200, '{"id":"","subject":"s"}'];
+    }
+
+    /**
+     * A success that is not a task is never a task: callers test `!== null`.
+     *
+     * @dataProvider answersThatAreNoTask
+     */
+    #[\PHPUnit\Framework\Attributes\DataProvider('answersThatAreNoTask')]
+    public function testAnAnswerThatIsNotATaskIsATransportException(int $status, string $body): void
+    {
+        $tasks = '/v1.0/todo/users/' . self::CREATOR . '/tasks/';
+        foreach ([
+            'get' => fn () => $this->todos->get(self::CREATOR, 'task-1'),
+            'findBySourceId' => fn () => $this->todos->findBySourceId(self::CREATOR, 'order-1'),
+        ] as $method => $call) {
+            $this->emulator->faults([['path' => $tasks, 'status' => $status, 'body' => $body]]);
+            $e = $this->throws(TransportException::class, $call);
+            $this->assertStringContainsString('unexpected answer: no "id"', $e->getMessage(), $method);
+        }
     }
 
     public function testCompleteAndReopen(): void
@@ -268,7 +301,7 @@ final class TodoTest extends TestCase
         $again = $this->todos->create(self::CREATOR, ['subject' => 's', 'sourceId' => 'order-9']);
         $this->assertNotSame($task['id'], $again['id']);
 
-        $e = $this->throws(ApiException::class, fn () => $this->todos->delete(self::CREATOR, $task['id']));
+        $e = $this->throws(NotFoundException::class, fn () => $this->todos->delete(self::CREATOR, $task['id']));
         $this->assertSame('todo.taskDelete.paramError', $e->getErrorCode());
     }
 

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace DingTalk\Tests;
 
 use DingTalk\ApiException;
+use DingTalk\NotFoundException;
 use DingTalk\AuthenticationException;
 use DingTalk\RateLimitException;
 use DingTalk\Tests\Support\TestCase;
@@ -120,7 +121,7 @@ final class V1ErrorTest extends TestCase
     {
         $client = $this->client();
         $todos = $client->todos();
-        $e = $this->throws(ApiException::class, fn () => $todos->delete('union-boss', 'no-such-task'));
+        $e = $this->throws(NotFoundException::class, fn () => $todos->delete('union-boss', 'no-such-task'));
         $this->assertSame([400, 'todo.taskDelete.paramError', 'task not exist'], [$e->getCode(), $e->getErrorCode(), $e->getErrmsg()]);
         $e = $this->throws(ApiException::class, fn () => $client->request('GET', '/v1.0/todo/nothing'));
         $this->assertSame([404, 'InvalidAction.NotFound'], [$e->getCode(), $e->getErrorCode()]);

@@ -5,6 +5,8 @@ declare(strict_types=1);
 namespace DingTalk\Tests;
 
 use DingTalk\ApiException;
+use DingTalk\DuplicateException;
+use DingTalk\NotFoundException;
 use DingTalk\Client;
 use DingTalk\Tests\Support\TestCase;
 use DingTalk\WorkRecord;
@@ -151,8 +153,12 @@ final class WorkRecordTest extends TestCase
     public function testDuplicateBizIdIsRefusedWhenNoEarlierAttemptCouldHaveLanded(): void
     {
         $first = $this->records->create('user-1', 'one', 'https://example.com', [], ['biz_id' => 'b-1']);
-        $e = $this->throws(ApiException::class, fn () => $this->records->create('user-1', 'two', 'https://example.com', [], ['biz_id' => 'b-1']));
+        $e = $this->throws(DuplicateException::class, fn () => $this->records->create('user-1', 'two', 'https://example.com', [], ['biz_id' => 'b-1']));
+        $this->assertInstanceOf(ApiException::class, $e);
         $this->assertSame(854001, $e->getCode());
+        $this->assertSame('854001', $e->getErrorCode());
+        $this->assertNull($e->getExistingId(), 'DingTalk names no record');
+        $this->assertStringContainsString('this record was not created', $e->getMessage());
         // Another user may use the same biz_id.
         $other = $this->records->create('user-2', 'one', 'https://example.com', [], ['biz_id' => 'b-1']);
         $this->assertNotSame($first, $other);
@@ -165,7 +171,7 @@ final class WorkRecordTest extends TestCase
         // second is the caller's mistake, not a retry of its own lost attempt.
         $options = ['biz_id' => 'b-2', 'create_time' => 1_700_000_000_000];
         $this->records->create('user-1', 'one', 'https://example.com', [], $options);
-        $e = $this->throws(ApiException::class, fn () => $this->records->create('user-1', 'one', 'https://example.com', [], $options));
+        $e = $this->throws(DuplicateException::class, fn () => $this->records->create('user-1', 'one', 'https://example.com', [], $options));
         $this->assertSame(854001, $e->getCode());
     }
 
@@ -268,13 +274,14 @@ final class WorkRecordTest extends TestCase
         $this->assertCount(1, $this->records->all('user-1', WorkRecord::DONE));
     }
 
-    public function testCompleteOfAnUnknownRecordIsAnApiError(): void
+    public function testCompleteOfAnUnknownRecordIsNotFound(): void
     {
         $id = $this->records->create('user-1', 'to do', 'https://example.com');
-        $e = $this->throws(ApiException::class, fn () => $this->records->complete('user-1', 'no-such-record'));
+        $e = $this->throws(NotFoundException::class, fn () => $this->records->complete('user-1', 'no-such-record'));
+        $this->assertInstanceOf(ApiException::class, $e);
         $this->assertSame(40035, $e->getCode());
-        // Another user cannot complete this user's record.
-        $this->throws(ApiException::class, fn () => $this->records->complete('user-2', $id));
+        // Another user has no such record: the same answer, and this user's record stays pending.
+        $this->throws(NotFoundException::class, fn () => $this->records->complete('user-2', $id));
         $this->assertSame(0, $this->emulator->records('user-1')[0]['status']);
     }
 

@@ -9,7 +9,7 @@ use ext_php_rs::types::ZendHashTable;
 use serde_json::{json, Value};
 
 use crate::client::Client;
-use crate::exceptions::OrThrow;
+use crate::log::Log;
 use crate::message_arg::{self, strings};
 use crate::php::args::{ArrayArg, PhpStr};
 use crate::php::json::answer_array;
@@ -19,12 +19,14 @@ use crate::php::json::answer_array;
 #[php(name = "DingTalk\\Bot")]
 pub struct Bot {
     api: dingtalk_core::Bot,
+    log: Log,
 }
 
 impl Bot {
-    pub(crate) fn of(client: &dingtalk_core::Client, robot_code: Option<&str>) -> PhpResult<Self> {
-        let api = client.bot(robot_code).or_throw()?;
-        Ok(Bot { api })
+    pub(crate) fn of(client: &Client, robot_code: Option<&str>) -> PhpResult<Self> {
+        let log = client.log.clone();
+        let api = log.result(client.core.bot(robot_code))?;
+        Ok(Bot { api, log })
     }
 }
 
@@ -33,7 +35,7 @@ impl Bot {
     /// `new Bot(Client $client, ?string $robotCode = null)`.
     pub fn __construct(client: &Client, robotCode: Option<PhpStr>) -> PhpResult<Self> {
         let robotCode = PhpStr::optional(robotCode.as_ref(), "robotCode")?;
-        Bot::of(&client.core, robotCode)
+        Bot::of(client, robotCode)
     }
 
     /// The robot code the messages are sent as.
@@ -51,7 +53,9 @@ impl Bot {
     ) -> PhpResult<ZBox<ZendHashTable>> {
         let userIds = strings(&userIds.copy("userIds")?, "userIds")?;
         let message = message_arg::message(&message)?;
-        let sent = self.api.send_to_users(&userIds, &message).or_throw()?;
+        let sent = self
+            .log
+            .result(self.api.send_to_users(&userIds, &message))?;
         Ok(answer_array(&json!({
             "processQueryKey": sent.process_query_key,
             "invalidStaffIdList": sent.invalid_user_ids,
@@ -67,9 +71,8 @@ impl Bot {
     ) -> PhpResult<String> {
         let openConversationId = openConversationId.arg("openConversationId")?;
         let message = message_arg::message(&message)?;
-        self.api
-            .send_to_group(openConversationId, &message)
-            .or_throw()
+        self.log
+            .result(self.api.send_to_group(openConversationId, &message))
     }
 
     /// Takes sends back (with `$openConversationId`, sends to that group): `['successResult' =>
@@ -84,14 +87,14 @@ impl Bot {
             "processQueryKeys",
         )?;
         let conversation = PhpStr::optional(openConversationId.as_ref(), "openConversationId")?;
-        let answer = self.api.recall(&keys, conversation).or_throw()?;
+        let answer = self.log.result(self.api.recall(&keys, conversation))?;
         Ok(answer_array(&Value::Object(answer))?)
     }
 
     /// Who read a send to users: `['sendStatus' => ..., 'messageReadInfoList' => [...]]`.
     pub fn read_status(&self, processQueryKey: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
         let key = processQueryKey.arg("processQueryKey")?;
-        let status = self.api.read_status(key).or_throw()?;
+        let status = self.log.result(self.api.read_status(key))?;
         Ok(answer_array(&Value::Object(status))?)
     }
 }

@@ -7,6 +7,7 @@ use ext_php_rs::exception::PhpResult;
 
 use super::ini;
 use super::options::OPTIONS;
+use crate::log;
 use crate::php::arg_error::ArgError;
 use crate::php::ini::{settings, SettingError};
 use crate::php::value::{PhpArray, PhpValue};
@@ -38,11 +39,16 @@ fn clash(given: impl Fn(&str) -> bool) -> Option<&'static str> {
 }
 
 /// Builds the options: the ini entries of the options the array does not give, then those of
-/// the array (`null` for a key means "not given"). Per host, the most specific setting wins:
+/// the array (`null` for a key means "not given"). The array's `logger`, an object that is not
+/// one of the core's options (and has no ini entry), is read by the client itself. Per host, the most specific setting wins:
 /// the array's host option, the array's `endpoint`, the entry of the host, `dingtalk.endpoint`.
 /// A level that gives `endpoint` with a host option of its own is a `ValueError`.
 pub fn options(array: &PhpArray) -> PhpResult<Options> {
-    let names = OPTIONS.map(|(name, _)| name);
+    let names: Vec<&'static str> = OPTIONS
+        .iter()
+        .map(|(name, _)| *name)
+        .chain([log::OPTION])
+        .collect();
     let given = array.options(&names)?;
     let in_array = |key: &str| given.iter().any(|(name, _)| *name == key);
     if let Some(host) = clash(in_array) {

@@ -14,6 +14,7 @@ use ext_php_rs::types::ZendHashTable;
 
 use crate::bot::Bot;
 use crate::exceptions::OrThrow;
+use crate::log::{self, Log};
 use crate::php::arg_error::ArgError;
 use crate::php::args::{ArrayArg, PhpStr};
 use crate::php::json::{answer_array, object_to_json};
@@ -28,6 +29,8 @@ use crate::workrecord::WorkRecord;
 #[php(name = "DingTalk\\Client")]
 pub struct Client {
     pub(crate) core: dingtalk_core::Client,
+    /// `options[logger]`, shared with the objects made from this client.
+    pub(crate) log: Log,
 }
 
 /// `$query` of `get()` and `request()`: scalar values only, sent as strings; the numbers `post()` would send.
@@ -76,15 +79,17 @@ impl Client {
     pub fn __construct(appKey: PhpStr, appSecret: PhpStr, options: ArrayArg) -> PhpResult<Self> {
         let appKey = appKey.arg("appKey")?;
         let appSecret = appSecret.arg("appSecret")?;
-        let options = config::options(&options.copy("options")?)?;
-        let core = dingtalk_core::Client::new(appKey, appSecret, options).or_throw()?;
-        Ok(Client { core })
+        let config = config::options(&options.copy("options")?)?;
+        let log = Log::of(options.entry(log::OPTION), "options[logger]")?;
+        let core = dingtalk_core::Client::observed(appKey, appSecret, config, log.observer())
+            .or_throw()?;
+        Ok(Client { core, log })
     }
 
     /// A valid access token, from the process-wide cache or fetched.
     #[php(defaults(forceRefresh = false))]
     pub fn get_access_token(&self, forceRefresh: bool) -> PhpResult<String> {
-        self.core.access_token(forceRefresh).or_throw()
+        self.log.result(self.core.access_token(forceRefresh))
     }
 
     /// Any oapi GET; returns the whole decoded body.
@@ -92,7 +97,9 @@ impl Client {
     pub fn get(&self, path: PhpStr, query: ArrayArg) -> PhpResult<ZBox<ZendHashTable>> {
         let path = path.arg("path")?;
         let pairs = query_pairs(&query.copy("query")?)?;
-        Ok(answer_array(&self.core.get(path, &pairs).or_throw()?)?)
+        Ok(answer_array(
+            &self.log.result(self.core.get(path, &pairs))?,
+        )?)
     }
 
     /// Any oapi POST with a JSON body; returns the whole decoded body.
@@ -100,7 +107,9 @@ impl Client {
     pub fn post(&self, path: PhpStr, body: ArrayArg) -> PhpResult<ZBox<ZendHashTable>> {
         let path = path.arg("path")?;
         let body = object_to_json(&body.copy("body")?, "body")?;
-        Ok(answer_array(&self.core.post(path, &body).or_throw()?)?)
+        Ok(answer_array(
+            &self.log.result(self.core.post(path, &body))?,
+        )?)
     }
 
     /// Any v1.0 call on `api_base_url`: the token in its header, JSON in and out; `[]` for an
@@ -121,37 +130,36 @@ impl Client {
             None => None,
         };
         let answer = self
-            .core
-            .request(method, path, &pairs, body.as_ref())
-            .or_throw()?;
+            .log
+            .result(self.core.request(method, path, &pairs, body.as_ref()))?;
         Ok(answer_array(&answer)?)
     }
 
     /// The unionId of a user (v1.0 APIs name users by it), cached per app and process.
     pub fn union_id(&self, userId: PhpStr) -> PhpResult<String> {
         let userId = userId.arg("userId")?;
-        self.core.union_id(userId).or_throw()
+        self.log.result(self.core.union_id(userId))
     }
 
     /// The to-do API of this app.
     pub fn todos(&self) -> Todo {
-        Todo::of(&self.core)
+        Todo::of(self)
     }
 
     /// The work-record API of this app.
     pub fn work_records(&self) -> WorkRecord {
-        WorkRecord::of(&self.core)
+        WorkRecord::of(self)
     }
 
     /// The work-notification API of this app, as `$agentId` or the `agent_id` option.
     pub fn work_notices(&self, agentId: Option<i64>) -> PhpResult<WorkNotice> {
-        WorkNotice::of(&self.core, agentId)
+        WorkNotice::of(self, agentId)
     }
 
     /// The app's robot, `$robotCode` or by default the app's own.
     pub fn bot(&self, robotCode: Option<PhpStr>) -> PhpResult<Bot> {
         let robotCode = PhpStr::optional(robotCode.as_ref(), "robotCode")?;
-        Bot::of(&self.core, robotCode)
+        Bot::of(self, robotCode)
     }
 
     /// This app's counters in this process.

@@ -3,7 +3,8 @@
 //!
 //! The classes carry no Rust state: they are registered with `ClassBuilder` and keep the object
 //! creation of `\Exception`, so a thrown exception has the PHP caller's file, line and trace
-//! (a Rust-backed class would lose them). Their data lives in ordinary protected properties,
+//! (a Rust-backed class would lose them), and so has one an application makes itself with the
+//! public constructor ([`super::construct`]). Their data lives in ordinary protected properties,
 //! which is also why `getErrmsg()` declared on `ApiException` works on its subclasses.
 
 use std::panic::AssertUnwindSafe;
@@ -16,6 +17,9 @@ use ext_php_rs::ffi::zend_class_entry;
 use ext_php_rs::flags::{DataType, MethodFlags, PropertyFlags};
 use ext_php_rs::types::Zval;
 use ext_php_rs::zend::{ce, run_handler, ClassEntry, ExecuteData};
+
+use super::construct;
+use super::properties::{Handler, ERRMSG, ERROR_CODE, EXISTING_ID, REQUEST_ID, SUB_CODE};
 
 extern "C" {
     /// SPL's `RuntimeException`, exported by the engine. `ClassEntry::try_find` cannot be used
@@ -36,6 +40,10 @@ pub enum Class {
     RateLimit,
     /// `DingTalk\ConflictException`: a create whose outcome is not what was asked.
     Conflict,
+    /// `DingTalk\DuplicateException`: a create whose own id another task or record holds.
+    Duplicate,
+    /// `DingTalk\NotFoundException`: the task or record is not there.
+    NotFound,
     /// `DingTalk\TransportException`: no usable answer.
     Transport,
     /// `DingTalk\CallbackException`: a push that cannot be trusted or read.
@@ -57,6 +65,8 @@ impl Class {
             Class::Authentication => AUTHENTICATION_EXCEPTION.get(),
             Class::RateLimit => RATE_LIMIT_EXCEPTION.get(),
             Class::Conflict => CONFLICT_EXCEPTION.get(),
+            Class::Duplicate => DUPLICATE_EXCEPTION.get(),
+            Class::NotFound => NOT_FOUND_EXCEPTION.get(),
             Class::Transport => TRANSPORT_EXCEPTION.get(),
             Class::Callback => CALLBACK_EXCEPTION.get(),
             Class::ValueError => ce::value_error(),
@@ -91,6 +101,8 @@ static API_EXCEPTION: Registered = Registered::new();
 static AUTHENTICATION_EXCEPTION: Registered = Registered::new();
 static RATE_LIMIT_EXCEPTION: Registered = Registered::new();
 static CONFLICT_EXCEPTION: Registered = Registered::new();
+static DUPLICATE_EXCEPTION: Registered = Registered::new();
+static NOT_FOUND_EXCEPTION: Registered = Registered::new();
 static TRANSPORT_EXCEPTION: Registered = Registered::new();
 static CALLBACK_EXCEPTION: Registered = Registered::new();
 
@@ -107,12 +119,6 @@ fn exception_ce() -> &'static ClassEntry {
 fn api_exception_ce() -> &'static ClassEntry {
     API_EXCEPTION.get()
 }
-
-/// Names of the protected properties that hold an API error's data.
-pub const ERRMSG: &str = "errmsg";
-pub const REQUEST_ID: &str = "requestId";
-pub const SUB_CODE: &str = "subCode";
-pub const ERROR_CODE: &str = "errorCode";
 
 fn property(name: &str, default: Option<&'static str>) -> ClassProperty {
     ClassProperty {
@@ -171,11 +177,18 @@ extern "C" fn get_error_code(ex: &mut ExecuteData, retval: &mut Zval) {
     }
 }
 
-/// `DingTalk\ApiException`: DingTalk's answer in protected properties, and their getters.
+extern "C" fn get_existing_id(ex: &mut ExecuteData, retval: &mut Zval) {
+    return_property(ex, retval, EXISTING_ID);
+}
+
+/// A getter of a string property, `?string` when `nullable`.
+fn getter(name: &str, handler: Handler, nullable: bool) -> FunctionBuilder<'_> {
+    FunctionBuilder::new(name, handler).returns(DataType::String, false, nullable)
+}
+
+/// `DingTalk\ApiException`: DingTalk's answer in protected properties, their getters, and a
+/// constructor that takes them.
 fn api_exception() -> ClassBuilder {
-    let getter = |name, handler, nullable| {
-        FunctionBuilder::new(name, handler).returns(DataType::String, false, nullable)
-    };
     ClassBuilder::new("DingTalk\\ApiException")
         .extends((exception_ce, "\\DingTalk\\Exception"))
         .property(property(ERRMSG, Some("")))
@@ -195,10 +208,27 @@ fn api_exception() -> ClassBuilder {
             getter("getErrorCode", get_error_code, false),
             MethodFlags::Public,
         )
+        .method(construct::api_exception(), MethodFlags::Public)
         .registration(|ce, tables| {
             // The engine keeps pointers into the argument tables for the life of the process.
             std::mem::forget(tables);
             API_EXCEPTION.set(ce);
+        })
+}
+
+/// `DingTalk\DuplicateException`: also the id of the task that holds the create's own id.
+fn duplicate_exception() -> ClassBuilder {
+    ClassBuilder::new("DingTalk\\DuplicateException")
+        .extends((api_exception_ce, "\\DingTalk\\ApiException"))
+        .property(property(EXISTING_ID, None))
+        .method(
+            getter("getExistingId", get_existing_id, true),
+            MethodFlags::Public,
+        )
+        .method(construct::duplicate_exception(), MethodFlags::Public)
+        .registration(|ce, tables| {
+            std::mem::forget(tables);
+            DUPLICATE_EXCEPTION.set(ce);
         })
 }
 
@@ -220,7 +250,7 @@ pub fn register() -> ext_php_rs::error::Result<()> {
         exception_ce as fn() -> &'static ClassEntry,
         "\\DingTalk\\Exception",
     );
-    let without_data: [(&str, _, Keep); 5] = [
+    let without_data: [(&str, _, Keep); 6] = [
         ("DingTalk\\AuthenticationException", api, |ce, _| {
             AUTHENTICATION_EXCEPTION.set(ce);
         }),
@@ -229,6 +259,9 @@ pub fn register() -> ext_php_rs::error::Result<()> {
         }),
         ("DingTalk\\ConflictException", api, |ce, _| {
             CONFLICT_EXCEPTION.set(ce);
+        }),
+        ("DingTalk\\NotFoundException", api, |ce, _| {
+            NOT_FOUND_EXCEPTION.set(ce);
         }),
         ("DingTalk\\TransportException", base, |ce, _| {
             TRANSPORT_EXCEPTION.set(ce);
@@ -243,5 +276,6 @@ pub fn register() -> ext_php_rs::error::Result<()> {
             .registration(keep)
             .register()?;
     }
+    duplicate_exception().register()?;
     Ok(())
 }

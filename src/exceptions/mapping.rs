@@ -37,6 +37,8 @@ struct Failure<'a> {
     class: Class,
     message: String,
     answer: Option<&'a ApiError>,
+    /// The existing task's id a `DuplicateException` carries.
+    existing_id: Option<&'a str>,
 }
 
 impl<'a> Failure<'a> {
@@ -45,6 +47,7 @@ impl<'a> Failure<'a> {
             class,
             message,
             answer: None,
+            existing_id: None,
         }
     }
 
@@ -53,6 +56,7 @@ impl<'a> Failure<'a> {
             class,
             message,
             answer: Some(answer),
+            existing_id: None,
         }
     }
 
@@ -62,7 +66,7 @@ impl<'a> Failure<'a> {
         let exception = exception(class, &self.message);
         match self
             .answer
-            .and_then(|answer| object::carrying(class, answer, &self.message))
+            .and_then(|answer| object::carrying(class, answer, &self.message, self.existing_id))
         {
             Some(zval) => exception.with_object(zval),
             None => exception,
@@ -74,7 +78,7 @@ impl<'a> Failure<'a> {
     fn object(self) -> PhpResult<Zval> {
         let class = self.class.entry();
         let object = match self.answer {
-            Some(answer) => object::carrying(class, answer, &self.message),
+            Some(answer) => object::carrying(class, answer, &self.message, self.existing_id),
             None => object::plain(class, &self.message),
         };
         object.ok_or_else(|| {
@@ -117,6 +121,17 @@ fn failure(cause: Cause<'_>) -> Failure<'_> {
         Cause::Core(Error::Conflict(conflict)) => {
             Failure::carrying(Class::Conflict, conflict.detail.clone(), &conflict.answer)
         }
+        Cause::Core(Error::Duplicate(duplicate)) => Failure {
+            existing_id: duplicate.existing_id.as_deref(),
+            ..Failure::carrying(
+                Class::Duplicate,
+                duplicate.detail.clone(),
+                &duplicate.answer,
+            )
+        },
+        Cause::Core(Error::NotFound(api)) => {
+            Failure::carrying(Class::NotFound, api.to_string(), api)
+        }
         Cause::Core(error @ Error::Transport(_)) => {
             Failure::new(Class::Transport, error.to_string())
         }
@@ -146,6 +161,22 @@ pub fn error_object(error: &Error) -> PhpResult<Zval> {
         other => failure(Cause::Core(other)),
     }
     .object()
+}
+
+/// What is thrown for a core error, made now so that a logger can be given the very object:
+/// the exception (which throws that object) and the object. `None` for an argument error,
+/// which is not logged (it is thrown as it always is).
+pub fn thrown(error: &Error) -> Option<(PhpException, Zval)> {
+    if matches!(error, Error::InvalidArgument { .. }) {
+        return None;
+    }
+    let failure = failure(Cause::Core(error));
+    let (class, message) = (failure.class.entry(), failure.message.clone());
+    let object = failure.object().ok()?;
+    Some((
+        exception(class, &message).with_object(object.shallow_clone()),
+        object,
+    ))
 }
 
 /// An `\Error`: the method cannot run now; `text` says why ("the worker is already running").

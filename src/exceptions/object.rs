@@ -12,11 +12,12 @@ use ext_php_rs::ffi::{zend_class_entry, zend_object, zval};
 use ext_php_rs::types::{ZendObject, Zval};
 use ext_php_rs::zend::ClassEntry;
 
-use super::classes::{ERRMSG, ERROR_CODE, REQUEST_ID, SUB_CODE};
+use super::properties::{ERRMSG, ERROR_CODE, EXISTING_ID, REQUEST_ID, SUB_CODE};
 use crate::php::throw::visible;
 
 extern "C" {
-    /// Writes a property as code of class `scope` would (so protected ones can be set).
+    /// Writes a property as code of class `scope` would (so protected and private ones can be
+    /// set, as `\Exception::__construct` does for its own).
     fn zend_update_property(
         scope: *mut zend_class_entry,
         object: *mut zend_object,
@@ -27,9 +28,10 @@ extern "C" {
 }
 
 /// Sets a property the way code of `class` would.
-fn update(class: &'static ClassEntry, object: &mut ZendObject, name: &str, value: Zval) {
+pub fn update(class: &'static ClassEntry, object: &mut ZendObject, name: &str, value: Zval) {
     let mut value = value;
-    // SAFETY: `object` is a live object of `class` (or a subclass); the engine copies `value`.
+    // SAFETY: `object` is a live object of `class` (or a subclass, or of a parent that declares
+    // the property); the engine copies `value`.
     unsafe {
         zend_update_property(
             std::ptr::from_ref(class).cast_mut(),
@@ -60,8 +62,13 @@ pub fn plain(class: &'static ClassEntry, message: &str) -> Option<Zval> {
 }
 
 /// An object of `ApiException` (or a subclass) `class` with `message`, carrying DingTalk's
-/// answer.
-pub fn carrying(class: &'static ClassEntry, answer: &ApiError, message: &str) -> Option<Zval> {
+/// answer, and for a `DuplicateException` the existing task's id.
+pub fn carrying(
+    class: &'static ClassEntry,
+    answer: &ApiError,
+    message: &str,
+    existing_id: Option<&str>,
+) -> Option<Zval> {
     let message = visible(message).into_owned();
     // getCode(): the oapi errcode, or the HTTP status of a v1.0 error; getErrorCode() the code
     // as DingTalk spelled it.
@@ -80,5 +87,8 @@ pub fn carrying(class: &'static ClassEntry, answer: &ApiError, message: &str) ->
     set(ERRMSG, string_zval(&answer.message));
     set(REQUEST_ID, optional_zval(answer.request_id.as_deref()));
     set(SUB_CODE, optional_zval(answer.sub_code.as_deref()));
+    if existing_id.is_some() {
+        set(EXISTING_ID, optional_zval(existing_id));
+    }
     object.into_zval(false).ok()
 }

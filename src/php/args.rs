@@ -82,7 +82,15 @@ const MAX_VALUES: usize = 100_000;
 /// Bytes of strings (keys and values) one array argument may hold.
 const MAX_BYTES: usize = 8 << 20;
 
-impl ArrayArg<'_> {
+impl<'a> ArrayArg<'a> {
+    /// The value under `key` as PHP holds it (for a value that is not copied: an object).
+    pub fn entry(&self, key: &str) -> Option<&'a Zval> {
+        match self {
+            ArrayArg::Empty => None,
+            ArrayArg::Given(table) => table.get(key),
+        }
+    }
+
     /// The contents of argument `name`.
     pub fn copy(&self, name: &str) -> Result<PhpArray, ArgError> {
         match self {

@@ -1,7 +1,8 @@
 //! PHP plumbing that knows nothing of DingTalk: arguments as the engine passes them and the
 //! values copied out of them, what is wrong with one, JSON, memory, the running frame, ini
-//! entries, the making of an exception, and what is added to the registered classes before any
-//! PHP code runs (argument typing, sensitive parameters).
+//! entries, the making of an exception, what PHP code the binding called left pending, and
+//! what is added to the registered classes before any PHP code runs (argument typing,
+//! sensitive parameters).
 
 pub mod arg_error;
 pub mod args;
@@ -10,6 +11,7 @@ pub mod ini;
 pub mod install;
 pub mod json;
 pub mod memory;
+pub mod pending;
 pub mod sensitive;
 pub mod signals;
 pub mod signature;

@@ -12,23 +12,19 @@ use std::time::{Duration, Instant};
 
 use dingtalk_core::{Ack, Event};
 use ext_php_rs::exception::{PhpException, PhpResult};
-use ext_php_rs::ffi::zend_object;
 use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendCallable;
 use ext_php_rs::zend::ExecutorGlobals;
 
 use crate::client::Client;
-use crate::exceptions::{refused, OrThrow};
+use crate::exceptions::refused;
+use crate::log::{self, Log};
 use crate::php::arg_error::ArgError;
 use crate::php::args::ArrayArg;
+use crate::php::pending::{discard, pending, Pending};
 use crate::php::signals::Signals;
 use options::{OnError, Run};
-
-extern "C" {
-    /// Whether a pending "exception" is the engine's unwinding for `exit()`.
-    fn zend_is_unwind_exit(exception: *const zend_object) -> bool;
-}
 
 /// How long one wait for a frame lasts: signals, `stop()`-less deadlines and the script's
 /// own signal handlers are looked at this often.
@@ -40,6 +36,8 @@ const TICK: Duration = Duration::from_millis(200);
 #[php(flags = ClassFlags::Final)]
 pub struct Stream {
     core: RefCell<dingtalk_core::Stream>,
+    /// `options[logger]`, or the client's.
+    log: Log,
     /// Set by `stop()`: `run()` returns once the current event is acknowledged.
     stop: Cell<bool>,
     running: Cell<bool>,
@@ -57,15 +55,13 @@ enum Thrown {
 
 /// What to do with the throwable the handler left pending.
 fn thrown(on_error: OnError) -> Thrown {
-    let exception = ExecutorGlobals::get().exception;
-    // SAFETY: a pending exception is a live object; the engine's own check reads its class.
-    if !exception.is_null() && unsafe { zend_is_unwind_exit(exception) } {
+    if pending() == Pending::Exit {
         return Thrown::Exit;
     }
     match on_error {
         OnError::Throw => Thrown::Rethrow,
         OnError::Continue => {
-            drop(ExecutorGlobals::take_exception());
+            discard();
             Thrown::Dropped
         }
     }
@@ -161,9 +157,16 @@ impl Stream {
     /// `new Stream(Client $client, array $options = [])`: nothing is sent yet.
     #[php(defaults(options = ArrayArg::Empty))]
     pub fn __construct(client: &Client, options: ArrayArg) -> PhpResult<Self> {
-        let options = options::worker(&options.copy("options")?)?;
+        let worker = options::worker(&options.copy("options")?)?;
+        let own = Log::of(options.entry(log::OPTION), "options[logger]")?;
+        let (core, log) = match own.observer() {
+            // Its own logger: a client of the same app whose events go there.
+            Some(observer) => (client.core.observed_by(Some(observer)).stream(worker), own),
+            None => (client.core.stream(worker), client.log.clone()),
+        };
         Ok(Stream {
-            core: RefCell::new(client.core.stream(options)),
+            core: RefCell::new(core),
+            log,
             stop: Cell::new(false),
             running: Cell::new(false),
         })
@@ -197,7 +200,8 @@ impl Stream {
                 }
                 break Ok(());
             }
-            let event = match next.or_throw() {
+            // What the worker's connection went through is logged between two waits.
+            let event = match self.log.result(next) {
                 Ok(Some(event)) => event,
                 Ok(None) => continue,
                 Err(error) => break Err(error),
@@ -211,6 +215,7 @@ impl Stream {
         };
         // Nobody reads the connection any more: closed, so the gateway stops delivering to it.
         self.core.borrow_mut().close();
+        self.log.deliver();
         result.map(|()| i64::try_from(handled).unwrap_or(i64::MAX))
     }
 

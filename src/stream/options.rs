@@ -6,6 +6,7 @@ use std::time::Duration;
 use dingtalk_core::StreamOptions;
 use ext_php_rs::exception::PhpResult;
 
+use crate::log;
 use crate::php::arg_error::ArgError;
 use crate::php::value::{PhpArray, PhpValue};
 use crate::setter::{self, Setter};
@@ -27,9 +28,16 @@ const WORKER: [(&str, Setter<StreamOptions>); 4] = [
     ),
 ];
 
-/// The worker's options; `null` for a key means its default.
+/// The worker's options; `null` for a key means its default. `logger`, an object, is read by
+/// the class itself.
 pub fn worker(array: &PhpArray) -> PhpResult<StreamOptions> {
-    setter::read(&WORKER, StreamOptions::default(), array, &[], |_, _| Ok(()))
+    setter::read(
+        &WORKER,
+        StreamOptions::default(),
+        array,
+        &[log::OPTION],
+        |_, _| Ok(()),
+    )
 }
 
 /// What `$onEvent` throwing does to `run()`.

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::batch;
 use crate::client::Client;
-use crate::exceptions::OrThrow;
+use crate::log::Log;
 use crate::php::args::{ArrayArg, PhpStr};
 use crate::php::json::{json_to_zval, php_bytes};
 use output::{page_array, task_array, tasks_array};
@@ -24,12 +24,14 @@ use output::{page_array, task_array, tasks_array};
 #[php(name = "DingTalk\\Todo")]
 pub struct Todo {
     api: Todos,
+    log: Log,
 }
 
 impl Todo {
-    pub(crate) fn of(client: &dingtalk_core::Client) -> Self {
+    pub(crate) fn of(client: &Client) -> Self {
         Todo {
-            api: client.todos(),
+            api: client.core.todos(),
+            log: client.log.clone(),
         }
     }
 }
@@ -47,7 +49,7 @@ impl Todo {
 
     /// `new Todo(Client $client)`.
     pub fn __construct(client: &Client) -> Self {
-        Todo::of(&client.core)
+        Todo::of(client)
     }
 
     /// Creates a task for `$unionId` (its creator); returns the task, whose id is `$task['id']`.
@@ -60,7 +62,10 @@ impl Todo {
         let unionId = unionId.arg("unionId")?;
         let task = input::task(&task.copy("task")?, "task")?;
         let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
-        task_array(self.api.create(unionId, &task, operatorId).or_throw()?)
+        task_array(
+            self.log
+                .result(self.api.create(unionId, &task, operatorId))?,
+        )
     }
 
     /// Creates many tasks for `$unionId`, several at a time: `['ok' => true, 'id' => taskId,
@@ -82,9 +87,11 @@ impl Todo {
             Ok(())
         })?;
         let results: Vec<_> = self
-            .api
-            .create_many(unionId, &new, operator.as_deref(), &batch)
-            .or_throw()?
+            .log
+            .result(
+                self.api
+                    .create_many(unionId, &new, operator.as_deref(), &batch),
+            )?
             .into_iter()
             .map(|result| result.map(Value::Object))
             .collect();
@@ -94,7 +101,7 @@ impl Todo {
             .flatten()
             .map(php_bytes)
             .fold(0, usize::saturating_add);
-        batch::results(&keys, results, bytes, |entry, task| {
+        batch::results(&keys, results, bytes, &self.log, |entry, task| {
             // A created task always has its id (the core checks it).
             let id = task.get("id").and_then(Value::as_str).unwrap_or_default();
             entry.insert("id", id)?;
@@ -107,9 +114,8 @@ impl Todo {
     pub fn get(&self, unionId: PhpStr, taskId: PhpStr) -> PhpResult<Option<ZBox<ZendHashTable>>> {
         let unionId = unionId.arg("unionId")?;
         let taskId = taskId.arg("taskId")?;
-        self.api
-            .get(unionId, taskId)
-            .or_throw()?
+        self.log
+            .result(self.api.get(unionId, taskId))?
             .map(task_array)
             .transpose()
     }
@@ -122,9 +128,8 @@ impl Todo {
     ) -> PhpResult<Option<ZBox<ZendHashTable>>> {
         let unionId = unionId.arg("unionId")?;
         let sourceId = sourceId.arg("sourceId")?;
-        self.api
-            .find_by_source_id(unionId, sourceId)
-            .or_throw()?
+        self.log
+            .result(self.api.find_by_source_id(unionId, sourceId))?
             .map(task_array)
             .transpose()
     }
@@ -141,9 +146,8 @@ impl Todo {
         let taskId = taskId.arg("taskId")?;
         let changes = input::changes(&changes.copy("changes")?)?;
         let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
-        self.api
-            .update(unionId, taskId, &changes, operatorId)
-            .or_throw()
+        self.log
+            .result(self.api.update(unionId, taskId, &changes, operatorId))
     }
 
     /// Marks a task done (or, with `$done = false`, not done) for everyone.
@@ -158,9 +162,8 @@ impl Todo {
         let unionId = unionId.arg("unionId")?;
         let taskId = taskId.arg("taskId")?;
         let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
-        self.api
-            .complete(unionId, taskId, done, operatorId)
-            .or_throw()
+        self.log
+            .result(self.api.complete(unionId, taskId, done, operatorId))
     }
 
     /// Marks the task done or not done for some of its executors: `[executorUnionId => bool]`.
@@ -175,9 +178,10 @@ impl Todo {
         let taskId = taskId.arg("taskId")?;
         let done = input::executor_status(&done.copy("done")?)?;
         let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
-        self.api
-            .set_executor_status(unionId, taskId, &done, operatorId)
-            .or_throw()
+        self.log.result(
+            self.api
+                .set_executor_status(unionId, taskId, &done, operatorId),
+        )
     }
 
     /// Deletes a task.
@@ -190,7 +194,8 @@ impl Todo {
         let unionId = unionId.arg("unionId")?;
         let taskId = taskId.arg("taskId")?;
         let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
-        self.api.delete(unionId, taskId, operatorId).or_throw()
+        self.log
+            .result(self.api.delete(unionId, taskId, operatorId))
     }
 
     /// One page: `['next_token' => ?string, 'tasks' => list of cards]`.
@@ -205,7 +210,10 @@ impl Todo {
         let unionId = unionId.arg("unionId")?;
         let nextToken = PhpStr::optional(nextToken.as_ref(), "nextToken")?;
         let roles = input::roles(&roles.copy("roles")?)?;
-        page_array(self.api.list(unionId, done, nextToken, &roles).or_throw()?)
+        page_array(
+            self.log
+                .result(self.api.list(unionId, done, nextToken, &roles))?,
+        )
     }
 
     /// Every page: a list of cards.
@@ -218,6 +226,6 @@ impl Todo {
     ) -> PhpResult<ZBox<ZendHashTable>> {
         let unionId = unionId.arg("unionId")?;
         let roles = input::roles(&roles.copy("roles")?)?;
-        tasks_array(self.api.all(unionId, done, &roles).or_throw()?)
+        tasks_array(self.log.result(self.api.all(unionId, done, &roles))?)
     }
 }

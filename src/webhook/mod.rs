@@ -9,12 +9,12 @@ use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
 
 use crate::client::config::transport_options;
-use crate::exceptions::OrThrow;
+use crate::log::{self, Log};
 use crate::message_arg;
 use crate::php::args::{ArrayArg, PhpStr};
 
 /// The keys of `$options` besides the transport options.
-const OWN_OPTIONS: [&str; 1] = ["per_minute"];
+const OWN_OPTIONS: [&str; 2] = ["per_minute", log::OPTION];
 
 /// A group's webhook robot. Its URL and secret are never shown.
 #[php_class]
@@ -22,6 +22,8 @@ const OWN_OPTIONS: [&str; 1] = ["per_minute"];
 #[php(flags = ClassFlags::Final)]
 pub struct Webhook {
     core: dingtalk_core::Webhook,
+    /// `options[logger]`.
+    log: Log,
 }
 
 #[php_impl]
@@ -32,17 +34,26 @@ impl Webhook {
         let url = url.arg("url")?;
         let secret = PhpStr::optional(secret.as_ref(), "secret")?;
         let mut per_minute = DEFAULT_PER_MINUTE;
-        let options = transport_options(&options.copy("options")?, &OWN_OPTIONS, |_, value| {
-            per_minute = value.int("options[per_minute]")?;
-            Ok(())
-        })?;
-        let core = dingtalk_core::Webhook::new(url, secret, options, per_minute).or_throw()?;
-        Ok(Webhook { core })
+        let transport =
+            transport_options(&options.copy("options")?, &OWN_OPTIONS, |key, value| {
+                // The logger is an object: read from the argument itself, below.
+                if key == "per_minute" {
+                    per_minute = value.int("options[per_minute]")?;
+                }
+                Ok(())
+            })?;
+        let log = Log::of(options.entry(log::OPTION), "options[logger]")?;
+        let observer = log.observer();
+        let core = dingtalk_core::Webhook::observed(url, secret, transport, per_minute, observer);
+        Ok(Webhook {
+            core: log.result(core)?,
+            log,
+        })
     }
 
     /// Sends `$message` to the robot's group, in its slot of the robot's rate limit.
     pub fn send(&self, message: ArrayArg) -> PhpResult<()> {
         let message = message_arg::message(&message)?;
-        self.core.send(&message).or_throw()
+        self.log.result(self.core.send(&message))
     }
 }

@@ -10,7 +10,7 @@ use ext_php_rs::types::ZendHashTable;
 use serde_json::Value;
 
 use crate::client::Client;
-use crate::exceptions::OrThrow;
+use crate::log::Log;
 use crate::message_arg::{self, strings};
 use crate::php::arg_error::ArgError;
 use crate::php::args::ArrayArg;
@@ -25,12 +25,14 @@ const SEND_OPTIONS: [&str; 3] = ["agent_id", "dept_ids", "to_all_user"];
 #[php(name = "DingTalk\\WorkNotice")]
 pub struct WorkNotice {
     api: WorkNotices,
+    log: Log,
 }
 
 impl WorkNotice {
-    pub(crate) fn of(client: &dingtalk_core::Client, agent_id: Option<i64>) -> PhpResult<Self> {
-        let api = client.work_notices(agent_id).or_throw()?;
-        Ok(WorkNotice { api })
+    pub(crate) fn of(client: &Client, agent_id: Option<i64>) -> PhpResult<Self> {
+        let log = client.log.clone();
+        let api = log.result(client.core.work_notices(agent_id))?;
+        Ok(WorkNotice { api, log })
     }
 }
 
@@ -66,7 +68,7 @@ fn send_options(array: &PhpArray) -> Result<NoticeOptions, ArgError> {
 impl WorkNotice {
     /// `new WorkNotice(Client $client, ?int $agentId = null)`.
     pub fn __construct(client: &Client, agentId: Option<i64>) -> PhpResult<Self> {
-        WorkNotice::of(&client.core, agentId)
+        WorkNotice::of(client, agentId)
     }
 
     /// The agent_id the notifications are sent as.
@@ -81,23 +83,23 @@ impl WorkNotice {
         let userIds = strings(&userIds.copy("userIds")?, "userIds")?;
         let message = message_arg::message(&message)?;
         let options = send_options(&options.copy("options")?)?;
-        self.api.send(&userIds, &message, &options).or_throw()
+        self.log.result(self.api.send(&userIds, &message, &options))
     }
 
     /// The progress of a send: `['progress_in_percent' => int, 'status' => int]`.
     pub fn progress(&self, taskId: i64) -> PhpResult<ZBox<ZendHashTable>> {
-        let progress = self.api.progress(taskId).or_throw()?;
+        let progress = self.log.result(self.api.progress(taskId))?;
         Ok(answer_array(&Value::Object(progress))?)
     }
 
     /// Who read a send, who has not, and who did not get it.
     pub fn result(&self, taskId: i64) -> PhpResult<ZBox<ZendHashTable>> {
-        let result = self.api.result(taskId).or_throw()?;
+        let result = self.log.result(self.api.result(taskId))?;
         Ok(answer_array(&Value::Object(result))?)
     }
 
     /// Takes a send back from everyone.
     pub fn recall(&self, taskId: i64) -> PhpResult<bool> {
-        self.api.recall(taskId).or_throw()
+        self.log.result(self.api.recall(taskId))
     }
 }

@@ -14,6 +14,7 @@ use ext_php_rs::types::ZendHashTable;
 use crate::batch;
 use crate::client::Client;
 use crate::exceptions::OrThrow;
+use crate::log::Log;
 use crate::php::args::{ArrayArg, PhpStr};
 use output::{one_record, page_array, records_array};
 
@@ -22,12 +23,14 @@ use output::{one_record, page_array, records_array};
 #[php(name = "DingTalk\\WorkRecord")]
 pub struct WorkRecord {
     api: WorkRecords,
+    log: Log,
 }
 
 impl WorkRecord {
-    pub(crate) fn of(client: &dingtalk_core::Client) -> Self {
+    pub(crate) fn of(client: &Client) -> Self {
         WorkRecord {
-            api: client.work_records(),
+            api: client.core.work_records(),
+            log: client.log.clone(),
         }
     }
 }
@@ -41,7 +44,7 @@ impl WorkRecord {
 
     /// `new WorkRecord(Client $client)`.
     pub fn __construct(client: &Client) -> Self {
-        WorkRecord::of(&client.core)
+        WorkRecord::of(client)
     }
 
     /// Creates a record for `$userId`; returns its `recordId`.
@@ -63,7 +66,7 @@ impl WorkRecord {
             ..NewRecord::default()
         };
         input::apply_options(&mut record, &options.copy("options")?)?;
-        self.api.create(&record).or_throw()
+        self.log.result(self.api.create(&record))
     }
 
     /// Creates many records, several at a time: `['ok' => true, 'id' => recordId]` or
@@ -77,8 +80,8 @@ impl WorkRecord {
         let records = records.copy("records")?;
         let (keys, new) = batch::items(&records, "records", input::record)?;
         let batch = batch::options(&options.copy("options")?, &[], |_, _| Ok(()))?;
-        let results = self.api.create_many(&new, &batch).or_throw()?;
-        batch::results(&keys, results, 0, |entry, id| {
+        let results = self.log.result(self.api.create_many(&new, &batch))?;
+        batch::results(&keys, results, 0, &self.log, |entry, id| {
             entry.insert("id", id.as_str())?;
             Ok(())
         })
@@ -88,7 +91,7 @@ impl WorkRecord {
     pub fn complete(&self, userId: PhpStr, recordId: PhpStr) -> PhpResult<bool> {
         let userId = userId.arg("userId")?;
         let recordId = recordId.arg("recordId")?;
-        self.api.complete(userId, recordId).or_throw()
+        self.log.result(self.api.complete(userId, recordId))
     }
 
     /// One page: `['has_more' => bool, 'records' => list]`.
@@ -102,7 +105,11 @@ impl WorkRecord {
     ) -> PhpResult<ZBox<ZendHashTable>> {
         let userId = userId.arg("userId")?;
         let status = RecordStatus::from_code(status).or_throw()?;
-        page_array(&self.api.list(userId, status, offset, limit).or_throw()?)
+        page_array(
+            &self
+                .log
+                .result(self.api.list(userId, status, offset, limit))?,
+        )
     }
 
     /// Every record with `$status`, all pages.
@@ -110,14 +117,14 @@ impl WorkRecord {
     pub fn all(&self, userId: PhpStr, status: i64) -> PhpResult<ZBox<ZendHashTable>> {
         let userId = userId.arg("userId")?;
         let status = RecordStatus::from_code(status).or_throw()?;
-        records_array(&self.api.all(userId, status).or_throw()?)
+        records_array(&self.log.result(self.api.all(userId, status))?)
     }
 
     /// The record, pending or done; `null` when the user has no such record.
     pub fn find(&self, userId: PhpStr, recordId: PhpStr) -> PhpResult<Option<ZBox<ZendHashTable>>> {
         let userId = userId.arg("userId")?;
         let recordId = recordId.arg("recordId")?;
-        let found = self.api.find(userId, recordId).or_throw()?;
+        let found = self.log.result(self.api.find(userId, recordId))?;
         found.as_ref().map(one_record).transpose()
     }
 }

@@ -1,12 +1,15 @@
-//! What one call may spend: a [`Budget`] of time (until one [`Deadline`]) and of answer bytes.
-//! It stands on the error type and the deadline alone, so that the executor, the token cache,
-//! the rate limit and the APIs can all take the same budget without importing each other.
+//! What one call may spend: a [`Budget`] of time (until one [`Deadline`]) and of answer bytes,
+//! and for an item of a bulk call, the batch's [`Pace`]. It stands on the error type, the
+//! deadline and the pace alone, so that the executor, the token cache, the rate limit and the
+//! APIs can all take the same budget without importing each other.
 
 use std::cell::Cell;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::deadline::Deadline;
 use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::pace::Pace;
 
 /// What one whole call may spend: time until its deadline (`options[timeout]`), and answer
 /// bytes kept (`options[max_answer_bytes]`). Created once by the public method the caller
@@ -17,6 +20,8 @@ pub(crate) struct Budget {
     time: Duration,
     bytes_left: Cell<usize>,
     bytes: usize,
+    /// The pace an item of a bulk call keeps with the other items.
+    pace: Option<Arc<Pace>>,
 }
 
 impl Budget {
@@ -32,7 +37,19 @@ impl Budget {
             time,
             bytes_left: Cell::new(bytes),
             bytes,
+            pace: None,
         }
+    }
+
+    /// The budget of an item of a bulk call: each attempt also waits for its turn in `pace`.
+    pub(crate) fn paced(mut self, pace: Arc<Pace>) -> Self {
+        self.pace = Some(pace);
+        self
+    }
+
+    /// The pace the call keeps with the other items of its bulk call, if it is one.
+    pub(crate) fn pace(&self) -> Option<&Pace> {
+        self.pace.as_deref()
     }
 
     /// The time left, zero once the deadline passed.

@@ -13,6 +13,7 @@ use crate::config::Options;
 use crate::counters::Stats;
 use crate::error::Result;
 use crate::exec::Executor;
+use crate::observe::{Observe, Observer};
 use crate::stream::{Stream, StreamOptions};
 use crate::validate::require;
 
@@ -36,11 +37,38 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client for the app `app_key` / `app_secret`. Checks the arguments; sends nothing.
     pub fn new(app_key: &str, app_secret: &str, options: Options) -> Result<Client> {
+        Client::observed(app_key, app_secret, options, None)
+    }
+
+    /// [`Client::new`], telling `observer` what its calls do on the way (see
+    /// [`crate::observe`]); `None`: nobody, at no cost.
+    pub fn observed(
+        app_key: &str,
+        app_secret: &str,
+        options: Options,
+        observer: Option<Arc<dyn Observer>>,
+    ) -> Result<Client> {
         require("appKey", app_key)?;
         require("appSecret", app_secret)?;
+        let observe = Observe::new(observer);
         Ok(Client {
-            exec: Arc::new(Executor::new(app_key, app_secret, options)),
+            exec: Arc::new(Executor::new(app_key, app_secret, options, observe)),
         })
+    }
+
+    /// A client of the same app with the same options, whose events go to `observer` instead
+    /// (a Stream worker with a logger of its own). It shares the token, the counters and the
+    /// connections, as every client of the app does.
+    pub fn observed_by(&self, observer: Option<Arc<dyn Observer>>) -> Client {
+        let exec = &self.exec;
+        Client {
+            exec: Arc::new(Executor::new(
+                exec.app_key(),
+                exec.app_secret(),
+                exec.options().clone(),
+                Observe::new(observer),
+            )),
+        }
     }
 
     /// A valid access token: the cached one, or a new one (`force_refresh` always fetches).

@@ -25,17 +25,18 @@
 //!   `token_store` (memory, file, Redis), which keep tokens and the rate limit's numbers
 //!   atomically for `auth/` and `limit/` alike.
 //! - `config/`: validated [`Options`]. `budget.rs`: what one call may spend (time until its
-//!   deadline, answer bytes). `counters.rs`: an app's counters in this process ([`Stats`]).
-//!   `validate.rs`: checks of caller arguments. `net/`: sockets whose every read and write ends
-//!   by a deadline (TCP, TLS), for the peers the HTTP client does not reach: the Stream
-//!   gateway's WebSocket, its proxy, Redis.
+//!   deadline, answer bytes, a bulk call's pace). `counters.rs`: an app's counters in this
+//!   process ([`Stats`]). `validate.rs`: checks of caller arguments. `net/`: sockets whose every
+//!   read and write ends by a deadline (TCP, TLS), for the peers the HTTP client does not reach:
+//!   the Stream gateway's WebSocket, its proxy, Redis.
 //! - The ground, which imports nothing of the crate: [`Error`] (`error/`), the one error type,
 //!   whose messages never hold the app secret or a token; `redact.rs`, removing secrets from
 //!   texts that came from the network; `deadline.rs`, the moment by which an operation with
 //!   a peer must end, which every such operation takes; `fork_safe.rs`, values rebuilt after
 //!   `fork()`; `app_id.rs`, which app a piece of process-wide state belongs to; `time.rs`,
-//!   wall-clock time and durations in ms and µs. `callback/`: DingTalk's HTTP push (verify,
-//!   decrypt, seal), on its own.
+//!   wall-clock time and durations in ms and µs; `observe.rs`, the typed events an
+//!   [`Observer`] receives (a logger); `pace.rs`, a bulk call's pace, slowed down by
+//!   throttling. `callback/`: DingTalk's HTTP push (verify, decrypt, seal), on its own.
 
 mod api;
 mod app_id;
@@ -53,6 +54,8 @@ mod fork_safe;
 mod http;
 mod limit;
 mod net;
+pub mod observe;
+mod pace;
 mod process_stats;
 mod redact;
 mod store;
@@ -84,11 +87,12 @@ pub use config::{Backoff, Options};
 pub use counters::Stats;
 pub use dialect::Family;
 pub use error::{
-    ApiError, Code, Conflict, Error, ErrorClass, RateLimited, Result, TransportError,
+    ApiError, Code, Conflict, Duplicate, Error, ErrorClass, RateLimited, Result, TransportError,
     TransportErrorKind,
 };
 pub use exec::batch::{Batch, DEFAULT_BATCH_TIMEOUT, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 pub use exec::Repeat;
+pub use observe::Observer;
 pub use process_stats::{process_stats, ProcessStats};
 pub use stream::{Ack, Event, Stream, StreamOptions, StreamStats};
 

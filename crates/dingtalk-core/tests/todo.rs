@@ -104,8 +104,23 @@ fn every_call_of_the_api() {
         None,
         "a deleted task reads as absent"
     );
-    let err = todos.delete(&me, &id, None).unwrap_err();
-    assert_eq!(api_error(&err).http_status, 400);
+    // Acting on a task that is not there is NotFound, DingTalk's answer kept.
+    for err in [
+        todos.delete(&me, &id, None).unwrap_err(),
+        todos.complete(&me, &id, true, None).unwrap_err(),
+        todos.update(&me, &id, &changes, None).unwrap_err(),
+        todos
+            .set_executor_status(&me, &id, &[(worker.clone(), true)], None)
+            .unwrap_err(),
+    ] {
+        match &err {
+            Error::NotFound(api) => {
+                assert_eq!(api.http_status, 400);
+                assert_eq!(api.message, "task not exist");
+            }
+            other => panic!("expected NotFound, got {other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -174,20 +189,30 @@ fn a_retried_create_finds_its_own_task_by_source_id() {
     assert_eq!(again["id"], first["id"]);
     assert_eq!(emu.todos(me).len(), 1);
 
-    // The same sourceId on a different task: not this call's.
+    // The same sourceId on a different task: not this call's, a duplicate of that task.
     emu.fault([Fault::v1(TASKS, 500, "todo.taskCreate.systemError")]);
     let other = task(json!({"subject": "another", "sourceId": "s-1"}));
     let err = todos.create(me, &other, None).unwrap_err();
     match &err {
-        Error::Conflict(conflict) => {
-            assert!(conflict.detail.contains("belongs to another task"), "{err}");
+        Error::Duplicate(duplicate) => {
+            assert!(
+                duplicate.detail.contains("belongs to another task"),
+                "{err}"
+            );
+            assert_eq!(duplicate.existing_id.as_deref(), first["id"].as_str());
         }
-        other => panic!("expected a conflict, got {other:?}"),
+        other => panic!("expected a duplicate, got {other:?}"),
     }
-    // A first attempt answered "task exist" is DingTalk's error, not a conflict.
+    // A first attempt answered "task exist" is a duplicate too, with DingTalk's answer.
     let err = todos.create(me, &t, None).unwrap_err();
-    assert_eq!(api_error(&err).class, ErrorClass::Final);
-    assert!(api_error(&err).message.contains("task exist"), "{err}");
+    match &err {
+        Error::Duplicate(duplicate) => {
+            assert_eq!(duplicate.answer.class, ErrorClass::Final);
+            assert!(duplicate.answer.message.contains("task exist"), "{err}");
+            assert_eq!(duplicate.existing_id.as_deref(), first["id"].as_str());
+        }
+        other => panic!("expected a duplicate, got {other:?}"),
+    }
 }
 
 #[test]

@@ -213,14 +213,16 @@ fn a_duplicate_that_cannot_be_proven_this_calls_own_is_a_conflict() {
     });
     assert_eq!(emu.records("u").len(), 1);
     assert_eq!(emu.records("u")[0]["record_id"], other.as_str());
-    // A first attempt told "duplicate" is the caller's mistake: a plain API error.
-    let Error::Api(plain) = api.create(&record(Some("b-other"))).unwrap_err() else {
-        panic!("expected an API error")
+    // A first attempt told "duplicate" met a record this call did not make: a duplicate,
+    // with DingTalk's answer (which names no record).
+    let Error::Duplicate(duplicate) = api.create(&record(Some("b-other"))).unwrap_err() else {
+        panic!("expected a duplicate")
     };
     assert_eq!(
-        (plain.errcode(), plain.class),
+        (duplicate.answer.errcode(), duplicate.answer.class),
         (Some(854001), ErrorClass::Final)
     );
+    assert_eq!(duplicate.existing_id, None);
 }
 
 #[test]

@@ -19,6 +19,8 @@ use crate::http::{self, AnswerLimit, Exchange};
 use crate::redact::mentions;
 
 pub(crate) const TOKEN_PATH: &str = "/gettoken";
+/// The token fetch as the observer names the API of a call.
+pub(crate) const TOKEN_API: &str = "GET /gettoken";
 /// The key of the token in the answer.
 const ACCESS_TOKEN: &str = "access_token";
 

@@ -27,6 +27,7 @@ use crate::budget::Budget;
 use crate::counters::Counters;
 use crate::deadline::Deadline;
 use crate::error::Result;
+use crate::observe::Observe;
 use crate::store::{Held, SharedStore, Store, StoreResult, StoredToken, Unusable};
 use crate::time::now_ms;
 
@@ -40,14 +41,15 @@ const MAX_POLL: Duration = Duration::from_millis(20);
 /// A new token and its lifetime, as a fetch returns them.
 pub(crate) type Fetched = (String, Duration);
 
-/// The token of one app: this process's slot, the app's store, and the counters that see
-/// the store's failures.
+/// The token of one app: this process's slot, the app's store, and the counters and the
+/// observer that see the store's failures.
 pub(crate) struct TokenCache {
     slot: Arc<TokenSlot>,
     store: Arc<Store>,
     /// The app's name in the store.
     key: String,
     counters: Arc<Counters>,
+    observe: Observe,
 }
 
 /// How waiting for the fetch lock ended.
@@ -61,13 +63,24 @@ enum Waited {
 }
 
 impl TokenCache {
-    pub(crate) fn new(app: &AppId, store: Arc<Store>, counters: Arc<Counters>) -> Self {
+    pub(crate) fn new(
+        app: &AppId,
+        store: Arc<Store>,
+        counters: Arc<Counters>,
+        observe: Observe,
+    ) -> Self {
         TokenCache {
             slot: slot_of(app),
             store,
             key: app.store_key(),
             counters,
+            observe,
         }
+    }
+
+    /// The name of the store the token is kept in.
+    pub(crate) fn store_kind(&self) -> &'static str {
+        self.store.kind()
     }
 
     /// A cache with its own slot, as another process would have (tests).
@@ -83,6 +96,7 @@ impl TokenCache {
             store,
             key: key.to_owned(),
             counters,
+            observe: Observe::default(),
         }
     }
 
@@ -141,7 +155,7 @@ impl TokenCache {
         match self.store.call(budget.deadline(), op) {
             Ok(value) => Some(value),
             Err(unusable) => {
-                unusable.count(&self.counters);
+                unusable.count(&self.counters, &self.observe);
                 None
             }
         }
@@ -179,7 +193,7 @@ impl TokenCache {
                 Ok(Some(token)) => return Ok(token),
                 Ok(None) => {}
                 Err(unusable) => {
-                    unusable.count(&self.counters);
+                    unusable.count(&self.counters, &self.observe);
                     return fetch_now();
                 }
             }
@@ -227,7 +241,7 @@ impl TokenCache {
                 Ok(Some(held)) => return Ok(Waited::Held(held)),
                 Ok(None) => {}
                 Err(unusable) => {
-                    unusable.count(&self.counters);
+                    unusable.count(&self.counters, &self.observe);
                     return Ok(Waited::NoStore);
                 }
             }
@@ -236,7 +250,7 @@ impl TokenCache {
                     Ok(Some(token)) => return Ok(Waited::Token(token)),
                     Ok(None) => {}
                     Err(unusable) => {
-                        unusable.count(&self.counters);
+                        unusable.count(&self.counters, &self.observe);
                         return Ok(Waited::NoStore);
                     }
                 }
@@ -247,9 +261,11 @@ impl TokenCache {
     }
 
     fn release(&self, held: Box<dyn Held>) {
-        if held.release().is_err() {
+        if let Err(cause) = held.release() {
             // A lock left behind expires on its own; the failure still counts.
-            Unusable::Failed.count(&self.counters);
+            self.store
+                .failed(cause)
+                .count(&self.counters, &self.observe);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The URL options: the two API hosts (`base_url`, `api_base_url`) and `proxy`, checked when
 //! they are set, so that a value the transport would misread fails before any request.
 
+use super::{Options, DEFAULT_API_BASE_URL, DEFAULT_BASE_URL};
 use crate::error::{Error, Result};
 
 /// Proxy schemes that work: HTTP CONNECT proxies, and SOCKS5 (`socks5h`: the proxy resolves the
@@ -60,6 +61,36 @@ pub(crate) fn proxy_url(url: &str) -> Result<String> {
     Ok(url.to_owned())
 }
 
+impl Options {
+    /// When exactly one of the two hosts was changed from DingTalk's, what to say in a
+    /// transport failure: a client pointed at the emulator or a gateway by one option sends
+    /// the other family's calls, with that server's token, to DingTalk itself.
+    pub(crate) fn one_host_changed(&self) -> Option<String> {
+        let oapi_moved = self.base_url != DEFAULT_BASE_URL;
+        let v1_moved = self.api_base_url != DEFAULT_API_BASE_URL;
+        let (moved, url, kept, default) = match (oapi_moved, v1_moved) {
+            (true, false) => (
+                "base_url",
+                &self.base_url,
+                "api_base_url",
+                DEFAULT_API_BASE_URL,
+            ),
+            (false, true) => (
+                "api_base_url",
+                &self.api_base_url,
+                "base_url",
+                DEFAULT_BASE_URL,
+            ),
+            _ => return None,
+        };
+        Some(format!(
+            "note: only one host was changed: options[{moved}] is {url}, while \
+             options[{kept}] is still DingTalk's {default}; to send both API families to one \
+             server (the emulator, a gateway), set options[endpoint] instead"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::Options;
@@ -116,6 +147,31 @@ mod tests {
             .base_url("http://127.0.0.1:8080/a/../b/./c/")
             .unwrap();
         assert_eq!(o.base_url, "http://127.0.0.1:8080/b/c");
+    }
+
+    #[test]
+    fn one_changed_host_is_named_with_the_other() {
+        assert_eq!(Options::default().one_host_changed(), None);
+        let both = Options::default().endpoint("http://127.0.0.1:1").unwrap();
+        assert_eq!(both.one_host_changed(), None);
+        let oapi = Options::default().base_url("http://127.0.0.1:1").unwrap();
+        let said = oapi.one_host_changed().unwrap();
+        assert!(
+            said.contains("options[base_url] is http://127.0.0.1:1"),
+            "{said}"
+        );
+        assert!(
+            said.contains("options[api_base_url] is still DingTalk's https://api.dingtalk.com"),
+            "{said}"
+        );
+        assert!(said.contains("options[endpoint]"), "{said}");
+        let v1 = Options::default()
+            .api_base_url("http://127.0.0.1:1/")
+            .unwrap();
+        assert!(v1
+            .one_host_changed()
+            .unwrap()
+            .contains("options[base_url] is still"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use reqwest::blocking::RequestBuilder;
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::{scrubbed, unexpected, Dialect, Disclosure};
 use crate::config::Options;
@@ -26,6 +27,17 @@ const BUSY: i64 = -1;
 
 /// The oapi dialect.
 pub(crate) struct Oapi;
+
+/// Why a body is not an oapi envelope, as precisely as can be said: not JSON, JSON but not an
+/// object, or an object whose envelope fields do not fit (a doubled `errcode`, a list for a
+/// code).
+fn not_an_envelope(body: &[u8], error: &serde_json::Error) -> String {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(_)) => format!("not DingTalk's answer: {error}"),
+        Ok(_) => "not a JSON object".to_owned(),
+        Err(error) => format!("not JSON: {error}"),
+    }
+}
 
 /// What an oapi errcode means.
 pub(crate) fn classify(errcode: i64, sub_code: Option<&str>) -> ErrorClass {
@@ -112,8 +124,12 @@ pub(crate) fn judge_envelope(
     disclosure: Disclosure<'_>,
     classify: fn(i64, Option<&str>) -> ErrorClass,
 ) -> Result<()> {
-    let Ok(envelope) = serde_json::from_slice::<Envelope>(&raw.body) else {
-        return Err(unexpected(path, raw, "not a JSON object", disclosure));
+    let envelope = match serde_json::from_slice::<Envelope>(&raw.body) {
+        Ok(envelope) => envelope,
+        Err(error) => {
+            let why = not_an_envelope(&raw.body, &error);
+            return Err(unexpected(path, raw, &why, disclosure));
+        }
     };
     let Some(errcode) = envelope.errcode.as_ref().and_then(Scalar::code) else {
         return Err(unexpected(path, raw, "no errcode", disclosure));
@@ -209,6 +225,28 @@ mod tests {
         assert!(!echoed.to_string().contains("tok123"), "{echoed}");
         let zero_with_500 = judge(500, r#"{"errcode":0}"#).unwrap_err();
         assert!(matches!(&zero_with_500, Error::Transport(_)));
+    }
+
+    #[test]
+    fn a_refused_body_is_refused_for_what_it_is() {
+        for (body, why) in [
+            (
+                r#"{"errcode":0,"errcode":0,"record_id":"r"}"#,
+                "duplicate field `errcode`",
+            ),
+            (r#"{"errcode":[0]}"#, "not DingTalk's answer"),
+            (r#"[{"errcode":0}]"#, "not a JSON object"),
+            ("<html>busy</html>", "not JSON"),
+            (r#"{"record_id":"r"}"#, "no errcode"),
+        ] {
+            let error = judge(200, body).unwrap_err().to_string();
+            assert!(error.contains(why), "{body}: {error}");
+        }
+        let doubled = judge(200, r#"{"errcode":0,"errcode":0}"#).unwrap_err();
+        assert!(
+            !doubled.to_string().contains("not a JSON object"),
+            "{doubled}"
+        );
     }
 
     #[test]

@@ -30,9 +30,18 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
     /// A retried create was answered "duplicate", and the existing record or task cannot be
-    /// proven to be this call's: the caller must look before creating again.
+    /// proven to be this call's, nor to be another's: the caller must look before creating
+    /// again.
     #[error(transparent)]
     Conflict(Box<Conflict>),
+    /// A create was refused because its own id (a to-do's `sourceId`, a work record's
+    /// `biz_id`) is taken by a task or record that this call did not make.
+    #[error(transparent)]
+    Duplicate(Box<Duplicate>),
+    /// The task or record the call acts on is not there (never was, or was deleted): DingTalk's
+    /// answer, recognised.
+    #[error(transparent)]
+    NotFound(Box<ApiError>),
     /// No usable answer: connection, TLS, timeout, HTTP status without a DingTalk body, bad JSON.
     #[error(transparent)]
     Transport(#[from] TransportError),
@@ -70,9 +79,11 @@ impl Error {
                 _ => ErrorClass::Final,
             },
             Error::RateLimited(_) => ErrorClass::Throttled,
-            Error::InvalidArgument { .. } | Error::Conflict(_) | Error::Internal(_) => {
-                ErrorClass::Final
-            }
+            Error::InvalidArgument { .. }
+            | Error::Conflict(_)
+            | Error::Duplicate(_)
+            | Error::NotFound(_)
+            | Error::Internal(_) => ErrorClass::Final,
         }
     }
 
@@ -189,6 +200,18 @@ pub struct Conflict {
     /// DingTalk's "duplicate" answer to the retry.
     pub answer: ApiError,
     /// What is known, and what the caller should do.
+    pub detail: String,
+}
+
+/// A create refused because its own id is taken by a task or record this call did not make.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{detail}")]
+pub struct Duplicate {
+    /// DingTalk's "duplicate" answer.
+    pub answer: ApiError,
+    /// The id of the task or record that holds the caller's id, when it could be learnt.
+    pub existing_id: Option<String>,
+    /// What happened, and what the caller can do.
     pub detail: String,
 }
 

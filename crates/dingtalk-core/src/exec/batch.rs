@@ -1,6 +1,10 @@
 //! Many calls from one call of the caller (`create_many`): sent concurrently, each under the
 //! rate limit and the usual retries, all within one deadline, each result in its place.
 //!
+//! The items share what they can: one token fetch before any is sent (a fetch that fails fails
+//! every item with its error, instead of one failing fetch per item), and one [`Pace`], which
+//! DingTalk's throttling slows down for all of them (see `pace.rs`).
+//!
 //! Concurrency is a few threads that live only as long as the call, each sending with the
 //! process's blocking HTTP client. That client already runs its connections on a runtime
 //! thread of its own (one per process, rebuilt after a fork) and serves many threads at once,
@@ -12,6 +16,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::Executor;
@@ -19,6 +24,7 @@ use crate::budget::Budget;
 use crate::config::seconds;
 use crate::deadline::Deadline;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
+use crate::pace::Pace;
 
 /// Items sent at once unless the caller says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -67,21 +73,56 @@ impl Batch {
     }
 }
 
-/// Runs `one` on every item, `batch.concurrency` at a time, each within its own budget (the
-/// client's `timeout`, cut at the batch's deadline); one result per item, in order. An item
-/// whose turn comes after the deadline is not sent: its result is a timeout naming `path`.
-pub(crate) fn run<T: Sync, R: Send>(
+/// [`run`] for items that each carry the app's token: the token is fetched first, once for all
+/// (within the first item's budget, and the batch's time); when that fails, every item fails
+/// with its error and none is sent.
+pub(crate) fn run_with_token<T: Sync, R: Send>(
     exec: &Executor,
     batch: &Batch,
     path: &str,
     items: &[T],
     one: impl Fn(&T, &Budget) -> Result<R> + Sync,
 ) -> Vec<Result<R>> {
+    if items.is_empty() {
+        return Vec::new();
+    }
     let options = exec.options();
-    let whole = batch
-        .timeout
-        .unwrap_or(DEFAULT_BATCH_TIMEOUT.max(options.timeout));
+    let whole = whole_time(batch, exec);
     let deadline = Instant::now() + whole;
+    let first = deadline.min(Instant::now() + options.timeout);
+    let budget = Budget::until(
+        Deadline::at(first),
+        first.saturating_duration_since(Instant::now()),
+        options.max_answer_bytes,
+    );
+    match exec.token_within(false, &budget) {
+        Ok(_) => run(exec, batch, (whole, deadline), path, items, one),
+        Err(error) => items.iter().map(|_| Err(error.clone())).collect(),
+    }
+}
+
+/// The time the whole batch may take.
+fn whole_time(batch: &Batch, exec: &Executor) -> Duration {
+    batch
+        .timeout
+        .unwrap_or(DEFAULT_BATCH_TIMEOUT.max(exec.options().timeout))
+}
+
+/// Runs `one` on every item, `batch.concurrency` at a time, each within its own budget (the
+/// client's `timeout`, cut at the batch's deadline) and the batch's pace, all within `time`
+/// (the batch's length, for messages, and its deadline); one result per item, in order. An item
+/// whose turn comes after the deadline is not sent: its result is a timeout naming `path`.
+fn run<T: Sync, R: Send>(
+    exec: &Executor,
+    batch: &Batch,
+    time: (Duration, Instant),
+    path: &str,
+    items: &[T],
+    one: impl Fn(&T, &Budget) -> Result<R> + Sync,
+) -> Vec<Result<R>> {
+    let options = exec.options();
+    let (whole, deadline) = time;
+    let pace = Arc::new(Pace::new(batch.concurrency));
     let next = AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
@@ -96,7 +137,8 @@ pub(crate) fn run<T: Sync, R: Send>(
             } else {
                 let ends = deadline.min(now + options.timeout);
                 let budget =
-                    Budget::until(Deadline::at(ends), ends - now, options.max_answer_bytes);
+                    Budget::until(Deadline::at(ends), ends - now, options.max_answer_bytes)
+                        .paced(Arc::clone(&pace));
                 // One item's panic must not lose the others' results.
                 catch_unwind(AssertUnwindSafe(|| one(item, &budget))).unwrap_or_else(|_| {
                     Err(Error::Internal(format!(
@@ -157,7 +199,26 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
 
     fn exec() -> Executor {
-        Executor::new("k", "s", Options::default())
+        Executor::new("k", "s", Options::default(), Default::default())
+    }
+
+    /// The machinery without the token fetch, on the batch's own time.
+    fn run<T: Sync, R: Send>(
+        exec: &Executor,
+        batch: &Batch,
+        path: &str,
+        items: &[T],
+        one: impl Fn(&T, &Budget) -> Result<R> + Sync,
+    ) -> Vec<Result<R>> {
+        let whole = whole_time(batch, exec);
+        super::run(
+            exec,
+            batch,
+            (whole, Instant::now() + whole),
+            path,
+            items,
+            one,
+        )
     }
 
     #[test]

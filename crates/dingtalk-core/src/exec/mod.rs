@@ -7,15 +7,20 @@
 //! the new token. A refused token is renewed once per call whatever `retries` says: DingTalk
 //! refused it before doing anything, so resending is not a retry of a failure. The dialect of
 //! the request's family decides how the token is attached and how the answer is judged;
-//! [`retry::decide`] decides from the error's class alone.
+//! [`retry::decide`] decides from the error's class alone. What happens on the way (a token
+//! fetched, a retry, a throttled answer) is told to the client's observer (`call.rs`).
 
 pub(crate) mod batch;
+mod call;
 mod caller;
 mod failure;
 mod request;
 pub(crate) mod retry;
+mod url;
 
+use std::cell::Cell;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
@@ -36,8 +41,11 @@ use crate::error::{Error, ErrorClass, Result};
 use crate::http::pool::{self, Http, TransportConfig};
 use crate::http::{self as transport, AnswerLimit, Exchange};
 use crate::limit::{Limit, RateLimiter};
+use crate::observe::{Event, Observe};
 use crate::store;
 use crate::time::now_ms;
+use call::Call;
+use url::url_under;
 
 /// Runs calls for one app (or one webhook robot): its credentials, options, HTTP client, token
 /// cache, rate limit and counters.
@@ -48,40 +56,54 @@ pub(crate) struct Executor {
     http: Arc<Http>,
     limiter: Option<RateLimiter>,
     counters: Arc<Counters>,
+    observe: Observe,
+    /// Said in every transport failure when only one of the two hosts was changed.
+    one_host_changed: Option<String>,
 }
 
 impl Executor {
-    pub(crate) fn new(app_key: &str, app_secret: &str, options: Options) -> Self {
+    pub(crate) fn new(app_key: &str, app_secret: &str, options: Options, observe: Observe) -> Self {
         let app = AppId::new(&options.base_url, app_key, app_secret);
         let counters = counters::counters_of(&app);
         let store = store::entry(&options.token_store, options.ca.as_ref());
         let limiter = options.rate_limit.map(|per_second| {
-            let limit = Limit::per_second(per_second);
             RateLimiter::new(
-                limit,
+                Limit::per_second(per_second),
                 Arc::clone(&store),
                 app.store_key(),
                 Arc::clone(&counters),
+                observe.clone(),
             )
         });
         let caller = Caller::App(App {
             key: app_key.to_owned(),
             secret: app_secret.to_owned(),
-            tokens: TokenCache::new(&app, store, Arc::clone(&counters)),
+            tokens: TokenCache::new(&app, store, Arc::clone(&counters), observe.clone()),
         });
-        Executor::with(app, caller, options, limiter, counters)
+        Executor::with(app, caller, options, limiter, counters, observe)
     }
 
     /// The executor of a group's webhook robot, whose URL without its query is
     /// `options.base_url`: its sends are spaced under `per_minute` messages a minute, shared
     /// through the `token_store` under a name made of a hash of the robot's token.
-    pub(crate) fn for_robot(robot: Robot, options: Options, per_minute: u32) -> Self {
+    pub(crate) fn for_robot(
+        robot: Robot,
+        options: Options,
+        per_minute: u32,
+        observe: Observe,
+    ) -> Self {
         let app = AppId::robot(&options.base_url, &robot.access_token);
         let counters = counters::counters_of(&app);
         let store = store::entry(&options.token_store, options.ca.as_ref());
-        let limit = Limit::per_minute(per_minute);
-        let limiter = RateLimiter::new(limit, store, app.store_key(), Arc::clone(&counters));
-        Executor::with(app, Caller::Robot(robot), options, Some(limiter), counters)
+        let limiter = RateLimiter::new(
+            Limit::per_minute(per_minute),
+            store,
+            app.store_key(),
+            Arc::clone(&counters),
+            observe.clone(),
+        );
+        let caller = Caller::Robot(robot);
+        Executor::with(app, caller, options, Some(limiter), counters, observe)
     }
 
     fn with(
@@ -90,14 +112,17 @@ impl Executor {
         options: Options,
         limiter: Option<RateLimiter>,
         counters: Arc<Counters>,
+        observe: Observe,
     ) -> Self {
         Executor {
             http: pool::entry(TransportConfig::from_options(&options)),
+            one_host_changed: options.one_host_changed(),
             app,
             caller,
             options,
             limiter,
             counters,
+            observe,
         }
     }
 
@@ -120,6 +145,11 @@ impl Executor {
         &self.options
     }
 
+    /// The observer of this client's events.
+    pub(crate) fn observe(&self) -> &Observe {
+        &self.observe
+    }
+
     /// A budget for one whole call: `options[timeout]` from now, `options[max_answer_bytes]`.
     pub(crate) fn budget(&self) -> Budget {
         Budget::new(self.options.timeout, self.options.max_answer_bytes)
@@ -137,51 +167,71 @@ impl Executor {
         request: &ApiRequest,
         budget: &Budget,
     ) -> std::result::Result<T, Failure> {
-        let limited = self.limiter.as_ref().map(|l| (l, request.rate_key()));
-        let limit = limited
-            .as_ref()
-            .map(|(limiter, api)| (*limiter, api.as_str(), request.path.as_str()));
-        self.run(request.repeat, Token::of(request), limit, budget, |token| {
+        let api = request.rate_key();
+        let call = Call {
+            api: &api,
+            path: &request.path,
+            limiter: self.limiter.as_ref(),
+        };
+        self.run(&call, request.repeat, Token::of(request), budget, |token| {
             self.send_once(request, token, budget)
         })
+        .map_err(|failure| self.explained(failure))
     }
 
     /// A valid token (`force` fetches a new one), with the same retries for a failing fetch.
     pub(crate) fn token(&self, force: bool) -> Result<String> {
-        let budget = self.budget();
-        let token = if force { Token::Fresh } else { Token::Cached };
-        self.run(Repeat::Safe, token, None, &budget, |token| {
-            Ok(token.to_owned())
-        })
-        .map_err(Error::from)
+        self.token_within(force, &self.budget())
     }
 
-    /// The retry loop: each attempt waits for its slot of the rate limit (`limit`: the
-    /// limiter, the API and the path), gets the token (unless `token` says none), then runs
-    /// `attempt` with it (an empty text without a token).
+    /// [`Executor::token`] within `budget`.
+    pub(crate) fn token_within(&self, force: bool, budget: &Budget) -> Result<String> {
+        let token = if force { Token::Fresh } else { Token::Cached };
+        let call = Call {
+            api: fetch::TOKEN_API,
+            path: fetch::TOKEN_PATH,
+            limiter: None,
+        };
+        self.run(&call, Repeat::Safe, token, budget, |token| {
+            Ok(token.to_owned())
+        })
+        .map_err(|failure| Error::from(self.explained(failure)))
+    }
+
+    /// The failure, its transport error telling that only one host was changed, if so.
+    fn explained(&self, mut failure: Failure) -> Failure {
+        if let (Error::Transport(transport), Some(hint)) =
+            (&mut failure.error, &self.one_host_changed)
+        {
+            transport.detail = format!("{}; {hint}", transport.detail);
+        }
+        failure
+    }
+
+    /// The retry loop: each attempt waits for its turn in a bulk call's pace and for its slot
+    /// of the rate limit, gets the token (unless `token` says none), then runs `attempt` with
+    /// it (an empty text without a token).
     fn run<T>(
         &self,
+        call: &Call<'_>,
         repeat: Repeat,
         token: Token,
-        limit: Option<(&RateLimiter, &str, &str)>,
         budget: &Budget,
         mut attempt: impl FnMut(&str) -> Result<T>,
     ) -> std::result::Result<T, Failure> {
         let mut retries = 0;
+        let mut attempts = 0;
         let mut token_refreshed = false;
         let mut maybe_delivered = false;
         // A forced token fetch skips the cache on the first attempt only.
         let mut force = token == Token::Fresh;
         loop {
-            if let Some((limiter, api, path)) = limit {
-                // No slot before the deadline: the call ends here, this attempt unsent.
-                if let Err(error) = limiter.acquire(api, path, budget) {
-                    return Err(Failure {
-                        error,
-                        maybe_delivered,
-                    });
-                }
-            }
+            attempts += 1;
+            // No turn or no slot before the deadline: the call ends here, this attempt unsent.
+            let turn = call.wait_for_turn(budget).map_err(|error| Failure {
+                error,
+                maybe_delivered,
+            })?;
             let mut sent = false;
             let mut used_token = None;
             let fetched = match token {
@@ -196,11 +246,23 @@ impl Executor {
             });
             force = false;
             let error = match result {
-                Ok(value) => return Ok(value),
+                Ok(value) => {
+                    if let Some(turn) = turn {
+                        turn.succeeded();
+                    }
+                    return Ok(value);
+                }
                 Err(error) => error,
             };
             maybe_delivered |= sent && error.maybe_processed();
             let class = error.class();
+            if class == ErrorClass::Throttled {
+                if let Some(turn) = turn {
+                    turn.throttled();
+                }
+                self.observe
+                    .emit(|| Event::Throttled(call.answer(attempts, &error)));
+            }
             if let (ErrorClass::TokenRejected, Some(token), Some(app)) =
                 (class, &used_token, self.caller.app())
             {
@@ -222,13 +284,19 @@ impl Executor {
                 Decision::Fail => return Err(fail(error)),
                 // The refused token was dropped above: the next attempt fetches a new one. Not
                 // counted against `retries` (see the module docs), but shown in the stats.
-                Decision::RefreshToken => token_refreshed = true,
+                Decision::RefreshToken => {
+                    token_refreshed = true;
+                    self.observe
+                        .emit(|| call.retrying(attempts, &error, Duration::ZERO, true));
+                }
                 Decision::Backoff(base) => {
                     let pause = retry::delay(base, retries);
                     if budget.passed_by(pause) {
                         // Waiting would spend the whole budget: the last error is the answer.
                         return Err(fail(error));
                     }
+                    self.observe
+                        .emit(|| call.retrying(attempts, &error, pause, false));
                     std::thread::sleep(pause);
                     retries += 1;
                 }
@@ -237,13 +305,16 @@ impl Executor {
         }
     }
 
-    /// The app's token, fetched under the single-flight lock when needed; a robot's own.
+    /// The app's token, fetched under the single-flight lock when needed (a fetch is told to
+    /// the observer once the lock is released); a robot's own.
     fn cached_token(&self, force: bool, budget: &Budget) -> Result<String> {
         let app = match &self.caller {
             Caller::App(app) => app,
             Caller::Robot(robot) => return Ok(robot.access_token.clone()),
         };
-        app.tokens
+        let fetched = Cell::new(None);
+        let token = app
+            .tokens
             .token(force, self.options.token_margin, budget, || {
                 let http = self.http.client()?;
                 self.counters.token_fetch();
@@ -255,8 +326,17 @@ impl Executor {
                     // The token's answer is not kept: it has the whole allowance.
                     max_answer_bytes: self.options.max_answer_bytes,
                 };
-                fetch::fetch(&http, &request, budget)
-            })
+                let answer = fetch::fetch(&http, &request, budget)?;
+                fetched.set(Some(answer.1));
+                Ok(answer)
+            })?;
+        if let Some(lifetime) = fetched.get() {
+            self.observe.emit(|| Event::TokenFetched {
+                store: app.tokens.store_kind(),
+                lifetime,
+            });
+        }
+        Ok(token)
     }
 
     /// Sends the request once with `token`, judges the answer and decodes it.
@@ -328,58 +408,5 @@ impl Token {
         } else {
             Token::None
         }
-    }
-}
-
-/// The path of a host URL as the options store it (normalised, no trailing slash:
-/// `scheme://host[:port][/path]`), found without parsing it again on every call.
-fn base_path(base: &str) -> &str {
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    base[host_start..]
-        .find('/')
-        .map_or("", |i| &base[host_start + i..])
-}
-
-/// The URL of an API path under a host option. The path was checked (no dot segments); the
-/// prefix check is the second line: nothing may leave the host option's path prefix.
-fn url_under(base: &str, path: &str) -> Result<reqwest::Url> {
-    let invalid = |reason: String| Error::invalid("path", reason);
-    let url = reqwest::Url::parse(&format!("{base}{path}"))
-        .map_err(|e| invalid(format!("does not form a valid URL: {e}")))?;
-    let prefix = base_path(base);
-    let inside = url
-        .path()
-        .strip_prefix(prefix)
-        .is_some_and(|rest| rest.starts_with('/'));
-    if !inside {
-        return Err(invalid(format!(
-            "must stay under the base_url path \"{prefix}/\""
-        )));
-    }
-    Ok(url)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{base_path, url_under};
-
-    #[test]
-    fn the_base_path_is_the_stored_urls_path() {
-        assert_eq!(base_path("https://oapi.dingtalk.com"), "");
-        assert_eq!(base_path("http://127.0.0.1:8080/dingtalk"), "/dingtalk");
-        assert_eq!(base_path("http://[::1]:8080/a/b"), "/a/b");
-    }
-
-    #[test]
-    fn a_path_stays_under_the_base_path() {
-        let base = "http://127.0.0.1:8080/dingtalk";
-        let url = url_under(base, "/topapi/x").map(|u| u.to_string());
-        assert_eq!(
-            url.ok().as_deref(),
-            Some("http://127.0.0.1:8080/dingtalk/topapi/x")
-        );
-        assert!(url_under(base, "/../gettoken").is_err());
-        assert!(url_under(base, "/%2e%2e/gettoken").is_err());
-        assert!(url_under("http://127.0.0.1:8080/dingtalk", "x").is_err());
     }
 }

@@ -18,6 +18,7 @@ use gcra::{Gcra, Interval};
 use crate::budget::Budget;
 use crate::counters::Counters;
 use crate::error::{Error, RateLimited, Result};
+use crate::observe::{Event, LimitOption, Observe};
 use crate::store::{memory, Reservation, Store};
 use crate::time::from_micros;
 
@@ -25,6 +26,7 @@ use crate::time::from_micros;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Limit {
     per_second: f64,
+    option: LimitOption,
     /// "options[rate_limit] allows 20 calls per second of this API".
     described: String,
 }
@@ -34,6 +36,7 @@ impl Limit {
     pub(crate) fn per_second(calls: f64) -> Limit {
         Limit {
             per_second: calls,
+            option: LimitOption::RateLimit,
             described: format!("options[rate_limit] allows {calls} calls per second of this API"),
         }
     }
@@ -42,6 +45,7 @@ impl Limit {
     pub(crate) fn per_minute(messages: u32) -> Limit {
         Limit {
             per_second: f64::from(messages) / 60.0,
+            option: LimitOption::PerMinute,
             described: format!(
                 "options[per_minute] allows {messages} messages a minute to this robot"
             ),
@@ -57,6 +61,7 @@ pub(crate) struct RateLimiter {
     /// The app's (or robot's) name in the store.
     app: String,
     counters: Arc<Counters>,
+    observe: Observe,
 }
 
 impl RateLimiter {
@@ -65,6 +70,7 @@ impl RateLimiter {
         store: Arc<Store>,
         app: String,
         counters: Arc<Counters>,
+        observe: Observe,
     ) -> Self {
         RateLimiter {
             interval: Interval::for_rate(limit.per_second),
@@ -72,6 +78,7 @@ impl RateLimiter {
             store,
             app,
             counters,
+            observe,
         }
     }
 
@@ -84,13 +91,18 @@ impl RateLimiter {
             s.reserve(&self.app, api, &rule, d)
         });
         let reservation = shared.unwrap_or_else(|unusable| {
-            unusable.count(&self.counters);
+            unusable.count(&self.counters, &self.observe);
             memory::reserve_here(&self.app, api, &rule)
         });
         match reservation {
             Reservation::Granted { wait_us } => {
                 if wait_us > 0 {
                     let wait = from_micros(wait_us);
+                    self.observe.emit(|| Event::RateLimitWait {
+                        api: api.to_owned(),
+                        waited: wait,
+                        option: self.limit.option,
+                    });
                     std::thread::sleep(wait);
                     self.counters.rate_limit_wait(wait);
                 }

@@ -55,6 +55,10 @@ impl Held for MemoryHeld {
 }
 
 impl TokenStore for Memory {
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+
     fn get(&self, app: &str, _: Deadline) -> StoreResult<Option<StoredToken>> {
         Ok(lock(&self.state).tokens.get(app).cloned())
     }

@@ -35,6 +35,7 @@ use crate::config::ca::CaBundle;
 use crate::config::StoreSpec;
 use crate::counters::Counters;
 use crate::deadline::Deadline;
+use crate::observe::{Event, Observe};
 use crate::time::{millis, now_ms};
 
 /// The longest any one store operation may take, as a whole (connecting included). A store is
@@ -111,6 +112,8 @@ pub(crate) trait Held: Send {
 
 /// The token of an app (named by its store key), shared.
 pub(crate) trait TokenStore: Send + Sync {
+    /// The back end's name, as logs give it: `memory`, `file`, `redis`.
+    fn kind(&self) -> &'static str;
     /// The stored token, if any (fresh or not).
     fn get(&self, app: &str, deadline: Deadline) -> StoreResult<Option<StoredToken>>;
     /// Stores `token`, replacing any other.
@@ -177,18 +180,27 @@ impl<T: TokenStore + RateStore> SharedStore for T {}
 /// Why a store was not used for an operation.
 #[derive(Debug)]
 pub(crate) enum Unusable {
-    /// It failed now (to be counted).
-    Failed,
+    /// It failed now (to be counted and told).
+    Failed {
+        /// The back end's name.
+        store: &'static str,
+        /// Why, without the store's password.
+        cause: StoreError,
+    },
     /// It failed a moment ago and is left alone for a while, or the call has no time left.
     Paused,
 }
 
 impl Unusable {
-    /// Counts a failure in the app's `store_errors`; a paused store was not tried, so it is not
-    /// counted again.
-    pub(crate) fn count(&self, counters: &Counters) {
-        if let Unusable::Failed = self {
+    /// Counts a failure in the app's `store_errors` and tells the client's observer; a paused
+    /// store was not tried, so it is neither counted nor told again.
+    pub(crate) fn count(&self, counters: &Counters, observe: &Observe) {
+        if let Unusable::Failed { store, cause } = self {
             counters.store_error();
+            observe.emit(|| Event::StoreFailed {
+                store,
+                cause: cause.0.clone(),
+            });
         }
     }
 }
@@ -227,17 +239,26 @@ impl Store {
             return Err(Unusable::Paused);
         }
         let deadline = deadline.min(Deadline::after(STORE_TIMEOUT));
-        op(&*self.backend, deadline).map_err(|error| self.failed(&error))
+        op(&*self.backend, deadline).map_err(|error| {
+            // Left alone for a while; a call goes on the same way whatever the reason, which
+            // is only told (to the client's observer, by the caller that counts the failure).
+            let until = now_ms().saturating_add(millis(PAUSE_AFTER_FAILURE));
+            self.paused_until_ms.store(until, Ordering::Relaxed);
+            self.failed(error)
+        })
     }
 
-    /// The one place where a back end's failure is seen with its reason (`_error`, which
-    /// holds no secret): a store that is down, slow, or not safe to use (`file.rs` says what it
-    /// refuses), where a log would report it. The store is paused; the caller counts the
-    /// failure. A call goes on the same way whatever the reason, so the reason goes no further.
-    fn failed(&self, _error: &StoreError) -> Unusable {
-        let until = now_ms().saturating_add(millis(PAUSE_AFTER_FAILURE));
-        self.paused_until_ms.store(until, Ordering::Relaxed);
-        Unusable::Failed
+    /// The back end's name: `memory`, `file`, `redis`.
+    pub(crate) fn kind(&self) -> &'static str {
+        self.backend.kind()
+    }
+
+    /// An operation of this store failed with `cause`.
+    pub(crate) fn failed(&self, cause: StoreError) -> Unusable {
+        Unusable::Failed {
+            store: self.kind(),
+            cause,
+        }
     }
 }
 

@@ -421,6 +421,10 @@ fn a_directory_that_cannot_be_made_is_a_store_error() {
 struct Broken;
 
 impl TokenStore for Broken {
+    fn kind(&self) -> &'static str {
+        "broken"
+    }
+
     fn get(&self, _: &str, _: Deadline) -> StoreResult<Option<StoredToken>> {
         Err(StoreError("broken".into()))
     }
@@ -450,7 +454,7 @@ fn a_failing_store_is_left_alone_for_a_while() {
     let store = broken_store();
     assert!(matches!(
         store.call(t(), |s, t| s.get(APP, t)),
-        Err(Unusable::Failed)
+        Err(Unusable::Failed { .. })
     ));
     // Paused now: not tried (and so not counted) again at once.
     assert!(matches!(

@@ -15,7 +15,8 @@
 //! or asked for it — as `reconnect.rs` decides; only an answer that no retry can change (wrong
 //! key or secret, a permission missing) ends it with an error. A connection attempt (the ticket,
 //! then the WebSocket) ends by `options[timeout]` and by the caller's own deadline, whichever
-//! comes first, however slowly the gateway answers.
+//! comes first, however slowly the gateway answers. Each change of its connection is told to
+//! the client's observer.
 
 mod connection;
 mod frame;
@@ -36,6 +37,7 @@ pub use options::StreamOptions;
 use crate::deadline::Deadline;
 use crate::error::{Error, ErrorClass, Result};
 use crate::exec::Executor;
+use crate::observe::{Event as Observed, StreamState};
 use crate::redact::redact;
 use connection::{Connection, Step};
 use reconnect::Reconnect;
@@ -124,6 +126,8 @@ impl Stream {
                         connection.close();
                     }
                     self.reconnect.disconnected();
+                    let delay = self.pause();
+                    self.tell(|| StreamState::Reconnecting { delay });
                 }
                 Err(reason) => self.lost(reason),
             }
@@ -150,7 +154,20 @@ impl Stream {
     pub fn close(&mut self) {
         if let Some(connection) = self.connection.take() {
             connection.close();
+            self.tell(|| StreamState::Closed);
         }
+    }
+
+    /// The pause before the next attempt, as the reconnection policy set it.
+    fn pause(&self) -> Duration {
+        self.reconnect.not_before().map_or(Duration::ZERO, |at| {
+            at.saturating_duration_since(Instant::now())
+        })
+    }
+
+    /// Tells the client's observer how the connection changed.
+    fn tell(&self, state: impl FnOnce() -> StreamState) {
+        self.exec.observe().emit(|| Observed::Stream(state()));
     }
 
     /// What happened to the connections so far.
@@ -200,6 +217,9 @@ impl Stream {
         match socket::open(&ticket.url, dial, deadline) {
             Ok(socket) => {
                 self.stats.connections += 1;
+                self.tell(|| StreamState::Connected {
+                    host: ticket.url.host_str().unwrap_or_default().to_owned(),
+                });
                 self.connection = Some(Connection::new(
                     socket,
                     self.options.keepalive,
@@ -224,8 +244,15 @@ impl Stream {
 
     fn failed(&mut self, reason: String) {
         self.stats.failures += 1;
-        self.stats.last_failure = Some(redact(&reason, &[self.exec.app_secret()]));
+        let reason = redact(&reason, &[self.exec.app_secret()]);
         self.reconnect.failed();
+        let delay = self.pause();
+        self.tell(|| StreamState::Lost {
+            reason: reason.clone(),
+            delay,
+            failures: self.reconnect.pauses(),
+        });
+        self.stats.last_failure = Some(reason);
     }
 }
 

@@ -75,6 +75,11 @@ impl Reconnect {
         self.disconnects = 0;
     }
 
+    /// Pauses in a row so far (failures, and disconnects past the free ones).
+    pub(crate) fn pauses(&self) -> u32 {
+        self.pauses
+    }
+
     /// When the next attempt may start (`None`: now).
     pub(crate) fn not_before(&self) -> Option<Instant> {
         self.not_before

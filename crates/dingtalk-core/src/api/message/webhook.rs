@@ -6,6 +6,8 @@
 //! robot for 10 minutes. So the sends are spaced under `per_minute` by the same rate limit as
 //! `rate_limit`, shared through the `token_store` under a hash of the robot's token.
 
+use std::sync::Arc;
+
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
@@ -16,6 +18,7 @@ use crate::dialect::webhook::Robot;
 use crate::dialect::Family;
 use crate::error::{Error, Result};
 use crate::exec::{ApiRequest, Executor, Repeat};
+use crate::observe::{Observe, Observer};
 
 /// DingTalk's limit: messages a minute per robot.
 pub const DEFAULT_PER_MINUTE: i64 = 20;
@@ -136,6 +139,18 @@ impl Webhook {
     /// within the transport `options` (timeout, proxy, CAs, `token_store`, ...) at most
     /// `per_minute` messages a minute. Checks the arguments; sends nothing.
     pub fn new(url: &str, secret: Option<&str>, options: Options, per_minute: i64) -> Result<Self> {
+        Webhook::observed(url, secret, options, per_minute, None)
+    }
+
+    /// [`Webhook::new`], telling `observer` what its sends do on the way (see
+    /// [`crate::observe`]); `None`: nobody, at no cost.
+    pub fn observed(
+        url: &str,
+        secret: Option<&str>,
+        options: Options,
+        per_minute: i64,
+        observer: Option<Arc<dyn Observer>>,
+    ) -> Result<Self> {
         let (origin, path, access_token) = split_url(url)?;
         if let Some(secret) = secret {
             let printable = secret.bytes().all(|b| b.is_ascii_graphic());
@@ -166,7 +181,7 @@ impl Webhook {
             secret: secret.map(str::to_owned),
         };
         Ok(Webhook {
-            exec: Executor::for_robot(robot, options, per_minute),
+            exec: Executor::for_robot(robot, options, per_minute, Observe::new(observer)),
             channel: WebhookChannel { path },
         })
     }

@@ -3,14 +3,16 @@
 //! Tasks and list cards come back as DingTalk sends them (a task's id is `id`, a card's is
 //! `taskId`), so fields DingTalk adds later reach the caller.
 //!
-//! Here: the handle, the paths, and reading one task. The other calls: `create` (with the
-//! sourceId recovery), `update` (changes, done states, delete), `list` (pages). What the caller
-//! sends is read from its arrays by `task` (a new task), `changes` (a change) and `fields` (the
-//! fields both share).
+//! Here: the handle, the paths, reading one task, and telling a missing task. The other calls:
+//! `create` (with the sourceId recovery, which proves a task is this call's by `identity`),
+//! `update` (changes, done states, delete), `list` (pages). What the caller sends is read from
+//! its arrays by `task` (a new task), `changes` (a change) and `fields` (the fields both
+//! share).
 
 mod changes;
 mod create;
 mod fields;
+mod identity;
 mod list;
 mod task;
 mod update;
@@ -29,8 +31,8 @@ pub use list::{Role, TaskPage};
 pub use task::{NewTask, TASK_KEYS};
 
 use crate::budget::Budget;
-use crate::dialect::Family;
-use crate::error::{Code, Error, Result};
+use crate::dialect::{missing, Family};
+use crate::error::{ApiError, Code, Error, Result};
 use crate::exec::{ApiRequest, Executor, Repeat};
 use crate::validate::{path_segment, require};
 
@@ -93,12 +95,28 @@ fn operator(operator_id: Option<&str>) -> Result<Vec<(String, String)>> {
 }
 
 /// Whether DingTalk said the task does not exist (a missing or deleted task: HTTP 400, a
-/// `paramError` code, a "not exist" message).
-fn is_not_exist(error: &Error) -> bool {
-    matches!(error, Error::Api(api)
-        if api.http_status == 400
-            && matches!(&api.code, Code::Text(code) if code.ends_with("paramError"))
-            && api.message.to_ascii_lowercase().contains("not exist"))
+/// `paramError` code, "task not exist"; not "executor not exist", which is about a person).
+fn is_missing_task(api: &ApiError) -> bool {
+    api.http_status == 400
+        && matches!(&api.code, Code::Text(code) if code.ends_with("paramError"))
+        && api.message.to_ascii_lowercase().contains("task not exist")
+}
+
+/// `error`, as [`Error::NotFound`] when it says the task is not there.
+fn not_found(error: Error) -> Error {
+    match error {
+        Error::Api(api) if is_missing_task(&api) => Error::NotFound(api),
+        other => other,
+    }
+}
+
+/// `answer` when it is a task (an object with a non-empty string `id`): an empty body, `{}` or
+/// `{"requestId": ...}` is no task, whatever its status.
+fn task_of(path: &str, answer: Task) -> Result<Task> {
+    match answer.get("id") {
+        Some(Value::String(id)) if !id.is_empty() => Ok(answer),
+        _ => Err(missing(path, "id")),
+    }
 }
 
 impl Todos {
@@ -139,9 +157,11 @@ impl Todos {
     ) -> Result<Option<Task>> {
         let request = ApiRequest::new(Family::V1, Method::GET, path, Repeat::Safe).api(template);
         match self.exec.execute::<Task>(&request, budget) {
-            Ok(task) => Ok(Some(task)),
-            Err(failure) if is_not_exist(&failure.error) => Ok(None),
-            Err(failure) => Err(failure.error),
+            Ok(task) => task_of(path, task).map(Some),
+            Err(failure) => match not_found(failure.error) {
+                Error::NotFound(_) => Ok(None),
+                other => Err(other),
+            },
         }
     }
 }

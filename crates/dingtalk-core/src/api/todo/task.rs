@@ -105,60 +105,6 @@ impl NewTask {
             subject.ok_or_else(|| Error::invalid(format!("{name}[subject]"), "is required"))?;
         Ok(task)
     }
-
-    /// Whether `found` (a task object from DingTalk) is this task, as far as the task object
-    /// shows: every field that was sent and that the task object carries must be equal
-    /// (DingTalk adds the creator and the executors to the participants, so those may be more).
-    pub(crate) fn matches(&self, found: &Map<String, Value>) -> bool {
-        let same = |key: &str, sent: Option<Value>| match sent {
-            None => true,
-            Some(sent) => found.get(key) == Some(&sent),
-        };
-        let as_set = |value: Option<&Value>| -> Option<Vec<String>> {
-            let mut ids: Vec<String> = value?
-                .as_array()?
-                .iter()
-                .map(|v| v.as_str().map(str::to_owned))
-                .collect::<Option<_>>()?;
-            ids.sort();
-            ids.dedup();
-            Some(ids)
-        };
-        let executors_equal = match &self.executor_ids {
-            None => true,
-            Some(sent) => {
-                let mut sent = sent.clone();
-                sent.sort();
-                sent.dedup();
-                as_set(found.get("executorIds")) == Some(sent)
-            }
-        };
-        let participants_included = match &self.participant_ids {
-            None => true,
-            Some(sent) => as_set(found.get("participantIds"))
-                .is_some_and(|have| sent.iter().all(|id| have.binary_search(id).is_ok())),
-        };
-        let detail_url_equal = match &self.detail_url {
-            None => true,
-            Some(sent) => found.get("detailUrl").is_some_and(|url| {
-                url.get("appUrl").and_then(Value::as_str) == sent.app_url.as_deref()
-                    && url.get("pcUrl").and_then(Value::as_str) == sent.pc_url.as_deref()
-            }),
-        };
-        same("subject", Some(Value::from(self.subject.as_str())))
-            && same("sourceId", self.source_id.as_deref().map(Value::from))
-            && same("description", self.description.as_deref().map(Value::from))
-            && same("dueTime", self.due_time.map(Value::from))
-            && same("priority", self.priority.map(Value::from))
-            && same(
-                "isOnlyShowExecutor",
-                self.is_only_show_executor.map(Value::from),
-            )
-            && same("creatorId", self.creator_id.as_deref().map(Value::from))
-            && executors_equal
-            && participants_included
-            && detail_url_equal
-    }
 }
 
 #[cfg(test)]
@@ -226,25 +172,5 @@ mod tests {
             "task[sourceId]"
         );
         assert_eq!(bad_name(json!(["s"])), "task");
-    }
-
-    #[test]
-    fn matches_what_was_sent() {
-        let task = NewTask::from_json(
-            "task",
-            &json!({"subject": "s", "sourceId": "src", "executorIds": ["b", "a"],
-                    "participantIds": ["p"], "detailUrl": {"appUrl": "https://a"}}),
-        )
-        .unwrap();
-        let found = json!({"id": "t1", "subject": "s", "sourceId": "src", "executorIds": ["a", "b"],
-                           "participantIds": ["p", "a", "b", "creator"],
-                           "detailUrl": {"appUrl": "https://a"}});
-        assert!(task.matches(found.as_object().unwrap()));
-        let mut other = found.clone();
-        other["subject"] = json!("another");
-        assert!(!task.matches(other.as_object().unwrap()));
-        let mut fewer = found;
-        fewer["participantIds"] = json!(["a"]);
-        assert!(!task.matches(fewer.as_object().unwrap()));
     }
 }

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use super::{fields, operator, task_path, TaskChanges, Todos, EXECUTOR_STATUS, TASK};
+use super::{fields, not_found, operator, task_path, TaskChanges, Todos, EXECUTOR_STATUS, TASK};
 use crate::dialect::{missing, Family};
 use crate::error::{Error, Result};
 use crate::exec::{ApiRequest, Repeat};
@@ -107,8 +107,12 @@ impl Todos {
         self.result_of(&request)
     }
 
+    /// Sends a change; a task that is not there is [`crate::Error::NotFound`].
     fn result_of(&self, request: &ApiRequest) -> Result<bool> {
-        let answer: ResultAnswer = self.exec.execute(request, &self.exec.budget())?;
+        let answer: ResultAnswer = self
+            .exec
+            .execute(request, &self.exec.budget())
+            .map_err(|failure| not_found(failure.error))?;
         answer
             .result
             .ok_or_else(|| missing(&request.path, "result"))

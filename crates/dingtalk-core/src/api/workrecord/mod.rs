@@ -17,7 +17,7 @@ pub use record::{FormItem, Record, RecordPage, RecordStatus};
 use crate::api::page::{self, Page};
 use crate::budget::Budget;
 use crate::dialect::{missing, Family};
-use crate::error::{Conflict, Error, Result};
+use crate::error::{ApiError, Conflict, Duplicate, Error, Result};
 use crate::exec::batch::{self, Batch};
 use crate::exec::{ApiRequest, Executor, Failure, Repeat};
 use crate::time::now_ms;
@@ -29,8 +29,12 @@ const LIST: &str = "/topapi/workrecord/getbyuserid";
 
 /// Largest page of `getbyuserid`.
 pub const MAX_LIMIT: i64 = 50;
-/// The errcode DingTalk gives a second add with the same `biz_id` for the same user.
+/// The errcode DingTalk gives a second add with the same `biz_id` for the same user (and, by
+/// its documentation, an add identical to one the user received the same day).
 pub const DUPLICATE_BIZ_ID: i64 = 854001;
+/// The errcode of an invalid parameter, which `workrecord/update` answers for a record the user
+/// does not have (DingTalk documents no code of its own for that).
+const INVALID_PARAMETER: i64 = 40035;
 
 /// What a [`Conflict`] of `create()` adds to DingTalk's answer: what is unknown, and what the
 /// caller can do about it.
@@ -39,6 +43,25 @@ const CONFLICT_ADVICE: &str = "outcome unknown: this create was retried after it
      record cannot be proven to be the one the first attempt created. The biz_id is taken either \
      way: look for the record among the user's pending records (all()) before creating it again \
      under another biz_id; complete() accepts the biz_id";
+
+/// What [`Duplicate`] says of a first attempt refused as a duplicate.
+const DUPLICATE_ADVICE: &str = "this record was not created: DingTalk already holds a record \
+     that this one duplicates (its biz_id is taken, or an identical record reached this user \
+     today); DingTalk does not say which record, so none is named";
+
+/// A first attempt refused with [`DUPLICATE_BIZ_ID`]: nothing of this call had landed before.
+fn duplicate(answer: ApiError) -> Error {
+    Error::Duplicate(Box::new(Duplicate {
+        detail: format!("{answer}: {DUPLICATE_ADVICE}"),
+        answer,
+        existing_id: None,
+    }))
+}
+
+/// Whether `workrecord/update` said the user has no such record.
+fn is_missing_record(api: &ApiError) -> bool {
+    api.errcode() == Some(INVALID_PARAMETER) && api.message.contains("record_id")
+}
 
 /// `workrecord/update`'s body.
 #[derive(Serialize)]
@@ -133,7 +156,7 @@ impl WorkRecords {
         for (i, record) in records.iter().enumerate() {
             record.validate_as(&format!("records[{i}]"))?;
         }
-        Ok(batch::run(
+        Ok(batch::run_with_token(
             &self.exec,
             batch,
             ADD,
@@ -161,6 +184,10 @@ impl WorkRecords {
                     }))),
                 }
             }
+            Err(Failure {
+                error: Error::Api(api),
+                maybe_delivered: false,
+            }) if api.errcode() == Some(DUPLICATE_BIZ_ID) => Err(duplicate(*api)),
             Err(failure) => Err(failure.error),
         }
     }
@@ -194,6 +221,7 @@ impl WorkRecords {
     }
 
     /// Marks a record done (`workrecord/update`); `record_id` may also be the record's `biz_id`.
+    /// A record the user does not have is [`Error::NotFound`].
     pub fn complete(&self, user_id: &str, record_id: &str) -> Result<bool> {
         require("userId", user_id)?;
         require("recordId", record_id)?;
@@ -202,7 +230,13 @@ impl WorkRecords {
             record_id,
         };
         let request = ApiRequest::post(Family::Oapi, UPDATE, &body, Repeat::Safe)?;
-        let answer: UpdateAnswer = self.exec.execute(&request, &self.exec.budget())?;
+        let answer: UpdateAnswer =
+            self.exec
+                .execute(&request, &self.exec.budget())
+                .map_err(|failure| match failure.error {
+                    Error::Api(api) if is_missing_record(&api) => Error::NotFound(api),
+                    other => other,
+                })?;
         answer.result.ok_or_else(|| missing(UPDATE, "result"))
     }
 

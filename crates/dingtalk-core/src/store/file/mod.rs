@@ -198,6 +198,10 @@ impl Held for FileHeld {
 }
 
 impl TokenStore for FileStore {
+    fn kind(&self) -> &'static str {
+        "file"
+    }
+
     fn get(&self, app: &str, deadline: Deadline) -> StoreResult<Option<StoredToken>> {
         let name = token_file(app);
         let dir = self.open_dir()?;

@@ -184,6 +184,10 @@ impl Held for RedisHeld {
 }
 
 impl TokenStore for RedisStore {
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+
     fn get(&self, app: &str, deadline: Deadline) -> StoreResult<Option<StoredToken>> {
         let key = token_key(app);
         let (token, issued, expires): (Option<String>, Option<i64>, Option<i64>) =

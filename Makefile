@@ -15,8 +15,10 @@ CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 
 export DINGTALK_EXTENSION := $(EXT)
 export DINGTALK_EMULATOR_BIN := $(EMULATOR)
+# DingTalk's official Stream SDKs (Python, Node.js), which the emulator's witness tests run.
+export DINGTALK_SDKS := $(CURDIR)/.cache/sdk
 
-.PHONY: all deps build test test-rust test-php test-fpm test-witness test-matrix test-pie dist test-dist lint demo bench clean
+.PHONY: all deps sdks build test test-rust test-php test-fpm test-witness test-matrix test-pie dist test-dist lint demo bench clean
 
 all: build
 
@@ -28,8 +30,12 @@ build: deps
 
 test: build test-rust test-php test-fpm test-witness
 
+# Pinned in crates/dingtalk-emulator/tests/sdk/, installed into .cache/sdk/ (quick when there).
+sdks:
+	@scripts/install-sdks.sh $(DINGTALK_SDKS)
+
 # The binding's own unit tests cover its pure functions only: a test binary has no PHP engine.
-test-rust:
+test-rust: sdks
 	$(CARGO) test --workspace --exclude dingtalk-php
 	$(CARGO) test -p dingtalk-php --lib
 
@@ -79,7 +85,9 @@ lint:
 	@for f in stubs/*.php examples/*.php php-tests/*.php php-tests/*/*.php bench/*/*.php scripts/*.php; do \
 	  [ -f "$$f" ] && { $(PHP) -l "$$f" >/dev/null || exit 1; }; done; echo "php -l: ok"
 	@for f in scripts/*.sh php-tests/*.sh php-tests/*/*.sh .ci/run; do bash -n "$$f" || exit 1; done; echo "bash -n: ok"
-	@$(PYTHON) -c 'import ast, sys; [ast.parse(open(f).read(), f) for f in sys.argv[1:]]' $(WITNESS)/*.py; echo "python syntax: ok"
+	@$(PYTHON) -c 'import ast, sys; [ast.parse(open(f).read(), f) for f in sys.argv[1:]]' $(WITNESS)/*.py \
+	  crates/dingtalk-emulator/tests/sdk/*.py; echo "python syntax: ok"
+	@for f in crates/dingtalk-emulator/tests/sdk/*.cjs; do node --check "$$f" || exit 1; done; echo "node --check: ok"
 	@# Debian 12's Composer (2.5) knows no php-ext key, and calls the section a publish error:
 	@# check-php-ext.php checks it instead (make test-matrix runs Composer 2.11's full validate).
 	composer validate --no-check-publish --no-interaction

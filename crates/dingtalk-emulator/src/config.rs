@@ -57,6 +57,12 @@ pub struct StreamConfig {
     pub redelivery_delay: Duration,
     /// How long a ticket from `/v1.0/gateway/connections/open` may be used (DingTalk: 90 s).
     pub ticket_ttl: Duration,
+    /// How long after a `disconnect` frame the gateway closes the connection (DingTalk's
+    /// protocol page: it stays silent 10 s, then closes the TCP connection).
+    pub disconnect_grace: Duration,
+    /// How long the `sessionWebhook` of a bot message takes answers (DingTalk's example: 90
+    /// minutes from the message).
+    pub session_webhook_ttl: Duration,
 }
 
 impl Default for StreamConfig {
@@ -65,6 +71,8 @@ impl Default for StreamConfig {
             ping_interval: Duration::from_secs(30),
             redelivery_delay: Duration::from_secs(10),
             ticket_ttl: Duration::from_secs(90),
+            disconnect_grace: Duration::from_secs(10),
+            session_webhook_ttl: Duration::from_secs(90 * 60),
         }
     }
 }

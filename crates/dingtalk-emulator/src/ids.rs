@@ -39,6 +39,16 @@ impl Ids {
         self.next.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// A number below `n` (0 when `n` is 0), unpredictable: a random choice among `n`.
+    pub fn below(&self, n: usize) -> usize {
+        let Ok(n) = u64::try_from(n) else { return 0 };
+        if n == 0 {
+            return 0;
+        }
+        let drawn = self.hashers[0].hash_one(!self.draw());
+        usize::try_from(drawn % n).unwrap_or(0)
+    }
+
     /// 32 hex characters, unpredictable.
     pub fn token(&self) -> String {
         let n = self.draw();

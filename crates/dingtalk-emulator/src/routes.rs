@@ -6,6 +6,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 
+use crate::api::bot::routes::{self as bot, SEND_BY_SESSION};
+use crate::api::card::routes::{self as card, CREATE_AND_DELIVER, INSTANCES, STREAMING};
 use crate::api::identity::routes::{self as identity, GET_BY_UNIONID, USER_GET};
 use crate::api::robot::routes as robot;
 use crate::api::todo::routes::{self as todo, EXECUTOR_STATUS, QUERY, TASK, TASKS, TASK_BY_SOURCE};
@@ -45,6 +47,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(robot::BATCH_RECALL, post(robot::batch_recall))
         .route(robot::GROUP_RECALL, post(robot::group_recall))
         .route(robot::READ_STATUS, get(robot::read_status))
+        .route(SEND_BY_SESSION, post(bot::send_by_session))
+        .route(CREATE_AND_DELIVER, post(card::create_and_deliver))
+        .route(STREAMING, put(card::streaming))
+        .route(INSTANCES, put(card::update))
         .route(open::OPEN, post(open::open))
         .route(socket::CONNECT, get(socket::connect))
         .route(
@@ -88,6 +94,18 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(control::stream::refuse_tickets),
         )
         .route("/_emulator/stream/send", post(control::stream::send))
+        .route(
+            "/_emulator/stream/duplicate",
+            post(control::stream::duplicate),
+        )
+        .route(
+            "/_emulator/stream/callback",
+            post(control::stream::callback),
+        )
+        .route("/_emulator/stream", get(control::stream::log))
+        .route("/_emulator/bot/say", post(control::bot::say))
+        .route("/_emulator/cards", get(control::cards::cards))
+        .route("/_emulator/cards/callback", post(control::cards::callback))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::api::bot::sessions::SessionStore;
+use crate::api::card::store::CardStore;
 use crate::api::identity::users::Users;
 use crate::api::message::inbox::Inbox;
 use crate::api::robot::store::RobotStore;
@@ -23,6 +25,8 @@ use crate::faults::queue::FaultQueue;
 use crate::ids::Ids;
 use crate::push::Pusher;
 use crate::stats::Counters;
+use crate::stream::deliver::CallbackAnswer;
+use crate::stream::topics::CARD_CALLBACKS;
 use crate::stream::Hub;
 use crate::sync::lock;
 
@@ -52,6 +56,10 @@ pub struct AppState {
     pub webhooks: Mutex<WebhookStore>,
     pub webhook_limits: Limits,
     pub robot: Mutex<RobotStore>,
+    /// The session webhooks of bot messages.
+    pub sessions: Mutex<SessionStore>,
+    /// Interactive cards, by `outTrackId`.
+    pub cards: Mutex<CardStore>,
     /// `(app_key, agent_id)` from the config.
     agents: Vec<(String, i64)>,
 }
@@ -97,22 +105,53 @@ impl AppState {
                 mute: config.webhook.mute,
             },
             robot: Mutex::new(RobotStore::default()),
+            sessions: Mutex::new(SessionStore::default()),
+            cards: Mutex::new(CardStore::default()),
             agents: config.agents.clone(),
             ids,
         })
     }
 
     /// Raises an event (`todo_task_update`, ...) with its data: pushed to the push URL when
-    /// there is one, and delivered to every open Stream connection. Its HTTP push log id
-    /// (`None` without a push URL) and its eventId, the same on both channels.
-    pub fn raise_event(&self, event_type: &str, data: Map<String, Value>) -> (Option<u64>, String) {
+    /// there is one, and delivered over one of `app`'s Stream connections subscribed to
+    /// events (any app's for `None`: the emulator's own events, such as to-do changes, belong to
+    /// no app). Its HTTP push log id (`None` without a push URL) and its eventId, the same on
+    /// both channels.
+    pub fn raise_event(
+        &self,
+        app: Option<&str>,
+        event_type: &str,
+        data: Map<String, Value>,
+    ) -> (Option<u64>, String) {
         let pushed = self.push_event(event_type, data.clone());
         let (id, event_id) = match pushed {
             Some((id, event_id)) => (Some(id), event_id),
             None => (None, self.ids.token()),
         };
-        self.stream.raise(event_type, event_id.clone(), data);
+        self.stream
+            .raise_event(app, event_type, event_id.clone(), data);
         (id, event_id)
+    }
+
+    /// A callback the client acknowledged over Stream: a card callback's answer may update
+    /// its card.
+    pub fn callback_answered(&self, answered: &CallbackAnswer) {
+        if answered.topic != CARD_CALLBACKS {
+            return;
+        }
+        if let Some(id) = answered.data.get("outTrackId").and_then(Value::as_str) {
+            lock(&self.cards).answered(id, &answered.response);
+        }
+    }
+
+    /// The key of app `app` (an index of `apps`, as a token's check answers it).
+    pub fn app_key(&self, app: usize) -> &str {
+        self.apps.get(app).map_or("", |(key, _)| key.as_str())
+    }
+
+    /// The key of the first app: the robot bot messages are for unless told otherwise.
+    pub fn first_app(&self) -> &str {
+        self.apps.first().map_or("", |(key, _)| key.as_str())
     }
 
     /// Pushes an event (`todo_task_update`, ...) with its data to the push URL, in the
@@ -139,7 +178,7 @@ impl AppState {
     }
 
     /// Back to the state at start: no tokens, records, to-dos, messages, webhook robots,
-    /// groups, faults, counts or QPS windows.
+    /// groups, session webhooks, cards, faults, counts or QPS windows, no Stream connection.
     pub fn reset(&self) {
         lock(&self.tokens).clear();
         lock(&self.records).clear();
@@ -147,6 +186,8 @@ impl AppState {
         lock(&self.notices).clear();
         lock(&self.webhooks).clear();
         lock(&self.robot).clear();
+        lock(&self.sessions).clear();
+        lock(&self.cards).clear();
         lock(&self.inbox).clear();
         self.faults.clear();
         self.stats.clear();

@@ -7,12 +7,16 @@
 //! - [`worknotice`]: work notifications (oapi); [`webhook`]: group webhook robots (no app
 //!   token); [`robot`]: the app robot's messages (v1.0). [`message`] holds what they share:
 //!   the one message shape and the inbox.
+//! - [`bot`]: bot messages (users talking to the app's robot) and their session webhooks;
+//!   [`card`]: interactive cards, created, delivered and streamed into.
 //!
 //! The access-token endpoints are in `auth/`, Stream mode's gateway in `stream/`. Every oapi
 //! call goes through [`oapi_call`] (or [`oapi_app_call`]), every app robot call through
 //! [`v1_app_call`]; the to-do calls check their path ids too, so they have their own
 //! (`todo/call.rs`).
 
+pub mod bot;
+pub mod card;
 pub mod identity;
 pub mod message;
 pub mod robot;

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 
 /// The flags that take a value.
-const VALUE_FLAGS: [&str; 18] = [
+const VALUE_FLAGS: [&str; 20] = [
     "--listen",
     "--app",
     "--token-ttl",
@@ -20,6 +20,8 @@ const VALUE_FLAGS: [&str; 18] = [
     "--stream-ping-interval",
     "--stream-redelivery-delay",
     "--stream-ticket-ttl",
+    "--stream-disconnect-grace",
+    "--session-webhook-ttl",
     "--webhook-limit",
     "--webhook-mute",
     "--agent",

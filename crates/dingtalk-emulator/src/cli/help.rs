@@ -41,10 +41,17 @@ OPTIONS:
                          how often every Stream connection gets a ping frame
                          [default: 30]
     --stream-redelivery-delay SECS
-                         how long a Stream event not acknowledged SUCCESS waits
-                         before it is delivered again [default: 10]
+                         how long a Stream message (event or callback) not
+                         acknowledged waits before it is delivered again
+                         [default: 10]
     --stream-ticket-ttl SECS
                          how long a Stream ticket may be used [default: 90]
+    --stream-disconnect-grace SECS
+                         how long after a disconnect frame the gateway closes the
+                         connection [default: 10, DingTalk's]
+    --session-webhook-ttl SECS
+                         how long the sessionWebhook of a bot message takes
+                         answers [default: 5400, DingTalk's 90 minutes]
     -h, --help           print this help
     -V, --version        print the version
 
@@ -61,5 +68,6 @@ groupMessages/send,otoMessages/batchRecall,groupMessages/recall,oToMessages/read
 (Stream mode).
 Control API for tests: /_emulator/{faults,expire-tokens,stats,reset,records,todos,push,events},
 /_emulator/{messages,messages/read,webhooks,conversations,robot/flow-controlled},
-/_emulator/stream/{disconnect,drop,silence,refuse-tickets,send}.
+/_emulator/stream (the Stream log),
+/_emulator/stream/{disconnect,drop,silence,refuse-tickets,send,duplicate,callback}.
 ";

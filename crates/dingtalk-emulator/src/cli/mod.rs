@@ -92,6 +92,9 @@ impl Builder {
             "--agent" => self.add_agent(flag, &value)?,
             _ if flag.starts_with("--push-") => self.push.set(flag, value)?,
             _ if flag.starts_with("--stream-") => set_stream(&mut config.stream, flag, &value)?,
+            "--session-webhook-ttl" => {
+                config.stream.session_webhook_ttl = values::positive_seconds(flag, &value)?;
+            }
             other => return Err(format!("unknown option {other}")),
         }
         Ok(())
@@ -157,6 +160,7 @@ fn set_stream(stream: &mut StreamConfig, flag: &str, value: &str) -> Result<(), 
         "--stream-ping-interval" => stream.ping_interval = values::positive_seconds(flag, value)?,
         "--stream-redelivery-delay" => stream.redelivery_delay = values::seconds(flag, value)?,
         "--stream-ticket-ttl" => stream.ticket_ttl = values::positive_seconds(flag, value)?,
+        "--stream-disconnect-grace" => stream.disconnect_grace = values::seconds(flag, value)?,
         other => return Err(format!("unknown option {other}")),
     }
     Ok(())
@@ -206,6 +210,8 @@ mod tests {
             "0",
             "--stream-ticket-ttl",
             "2",
+            "--stream-disconnect-grace=0.5",
+            "--session-webhook-ttl=60",
             "--webhook-limit=100",
             "--webhook-mute",
             "0.5",
@@ -240,6 +246,8 @@ mod tests {
                 ping_interval: Duration::from_millis(250),
                 redelivery_delay: Duration::ZERO,
                 ticket_ttl: Duration::from_secs(2),
+                disconnect_grace: Duration::from_millis(500),
+                session_webhook_ttl: Duration::from_secs(60),
             }
         );
         assert_eq!(options.cert_out, Some(PathBuf::from("/tmp/c.pem")));
@@ -355,6 +363,8 @@ mod tests {
             &["--stream-ping-interval", "0"],
             &["--stream-redelivery-delay", "-1"],
             &["--stream-ticket-ttl", "x"],
+            &["--stream-disconnect-grace", "-1"],
+            &["--session-webhook-ttl", "0"],
             &["--webhook-limit", "0"],
             &["--webhook-mute", "-1"],
             &["--agent", "k:x"],

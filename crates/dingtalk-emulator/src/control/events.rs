@@ -2,7 +2,6 @@
 //! was delivered: pushed over HTTP, and over the Stream connections).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -10,17 +9,13 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::{answer, read_body, refuse, refuse_unknown_keys};
-use crate::params::query_param;
+use super::{answer, read_body, refuse, refuse_unknown_keys, wait_param};
 use crate::state::AppState;
 
-/// The longest `?wait=` honoured.
-const MAX_WAIT: Duration = Duration::from_secs(60);
-
-/// `POST /_emulator/push` with `{"type": "todo_task_update", "data": {...}}`: raises the event
-/// now (pushed to the push URL, if any, and delivered to every open Stream connection);
-/// answers its HTTP push log id (`null` without a push URL) and its eventId at once, before
-/// the delivery.
+/// `POST /_emulator/push` with `{"type": "todo_task_update", "data": {...}, "app"?: KEY}`:
+/// raises the event now (pushed to the push URL, if any, and delivered over one of the app's
+/// Stream connections subscribed to events; any app's without `app`); answers its HTTP push
+/// log id (`null` without a push URL) and its eventId at once, before the delivery.
 pub async fn push(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
@@ -38,9 +33,11 @@ pub async fn push(
         Some(Value::Object(data)) => data,
         Some(_) => return refuse("data must be a JSON object"),
     };
+    let app = or_refuse!(super::stream::app(&state, &request));
+    request.remove("app");
     // What is left is unknown.
-    or_refuse!(refuse_unknown_keys(&request, &["type", "data"]));
-    let (id, event_id) = state.raise_event(&event_type, data);
+    or_refuse!(refuse_unknown_keys(&request, &["type", "data", "app"]));
+    let (id, event_id) = state.raise_event(app.as_deref(), &event_type, data);
     answer(&json!({ "id": id, "eventId": event_id }))
 }
 
@@ -49,15 +46,7 @@ pub async fn push(
 /// once no event is being pushed any more and no Stream delivery on an open connection awaits
 /// its answer (or after `wait` seconds, at most 60).
 pub async fn events(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
-    let wait = match query_param(query.as_deref(), "wait") {
-        None => None,
-        Some(text) => match text.parse::<f64>() {
-            Ok(secs) if secs.is_finite() && secs >= 0.0 => {
-                Some(Duration::from_secs_f64(secs).min(MAX_WAIT))
-            }
-            _ => return refuse("wait must be a number of seconds"),
-        },
-    };
+    let wait = or_refuse!(wait_param(query.as_deref()));
     let started = tokio::time::Instant::now();
     let pushes_settled = match (&state.push, wait) {
         (Some(pusher), Some(limit)) => pusher.log.settled(limit).await,

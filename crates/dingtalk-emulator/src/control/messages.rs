@@ -9,11 +9,11 @@ use std::time::Instant;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::{answer, body_object, refuse};
+use super::{address, answer, body_object, refuse};
 use crate::api::message::inbox::{Channel, Filter};
 use crate::api::robot::fields::string_list;
 use crate::api::webhook::routes::SEND;
@@ -67,11 +67,7 @@ pub async fn read(
 
 /// The URL a robot is reached at, through the address the test used.
 fn webhook_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    format!("{}://{host}{SEND}?access_token={token}", state.scheme)
+    format!("{}{SEND}?access_token={token}", address(state, headers))
 }
 
 /// `secret`: `true` makes one (`SEC` and 64 hex digits, like DingTalk's), a string is used as

@@ -9,11 +9,16 @@
 //! - [`reset`] serves `/_emulator/{reset,expire-tokens}`.
 //! - [`events`] serves `/_emulator/{push,events}`: raise an event; how every event was
 //!   delivered.
-//! - [`stream`] serves `/_emulator/stream/...`: what a test does to the open Stream
-//!   connections.
+//! - [`stream`] serves `/_emulator/stream` and `/_emulator/stream/...`: the Stream log, what a
+//!   test does to the open Stream connections, the gateway's faults.
+//! - [`bot`] serves `/_emulator/bot/say`: a user talking to the app's robot.
+//! - [`cards`] serves `/_emulator/cards` and `/_emulator/cards/callback`: what cards show, a
+//!   user pressing a button.
 //! - [`messages`] serves `/_emulator/{messages,webhooks,conversations,robot/flow-controlled}`:
 //!   what each user, group and webhook received; the webhook robots and groups a test sets up.
 
+pub mod bot;
+pub mod cards;
 pub mod events;
 pub mod faults;
 pub mod inspect;
@@ -21,13 +26,20 @@ pub mod messages;
 pub mod reset;
 pub mod stream;
 
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use crate::family::json;
+use crate::params::query_param;
+use crate::state::AppState;
+
+/// The longest `?wait=` honoured.
+const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// An answer of the control API: HTTP 200 with this JSON.
 fn answer(value: &Value) -> Response {
@@ -77,4 +89,27 @@ fn refuse_unknown_keys(object: &Map<String, Value>, known: &[&str]) -> Result<()
         )))),
         None => Ok(()),
     }
+}
+
+/// `?wait=SECS` of `query` (at most [`MAX_WAIT`]), if given.
+fn wait_param(query: Option<&str>) -> Result<Option<Duration>, Box<Response>> {
+    let Some(text) = query_param(query, "wait") else {
+        return Ok(None);
+    };
+    match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => {
+            Ok(Some(Duration::from_secs_f64(secs).min(MAX_WAIT)))
+        }
+        _ => Err(Box::new(refuse("wait must be a number of seconds"))),
+    }
+}
+
+/// `scheme://host` of this emulator as the test reached it (its `Host` header), for the URLs
+/// handed out (webhooks, session webhooks).
+fn address(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("{}://{host}", state.scheme)
 }

@@ -1,11 +1,15 @@
-//! Every connection the gateway has had: its entry in the log, and for the open ones the
-//! channel to the task serving it.
+//! Every connection the gateway has had: its entry in the log, and for the live ones the
+//! channel to the task serving it and whether messages may be pushed over it.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use super::system::SystemFrames;
+use super::tickets::Client;
+use super::topics::{Subscription, Topic};
 use crate::clock::now_millis;
 
 /// What a connection's task is told to do.
@@ -13,16 +17,32 @@ use crate::clock::now_millis;
 pub enum Command {
     /// Send this text frame.
     Send(String),
-    /// Send a `disconnect` frame.
-    Disconnect,
+    /// Send a `disconnect` frame, then close the connection after `close_after`; messages
+    /// are pushed over it until then when it `keeps_pushing` (a fault).
+    Disconnect {
+        close_after: Duration,
+        keeps_pushing: bool,
+    },
     /// Close the TCP connection at once, without a close frame.
     Drop,
-    /// Stop reading and writing, keeping the connection open.
-    Silence,
+    /// Stop reading and writing, keeping the connection open; messages are still pushed into
+    /// it when it `keeps_pushing` (a zombie the gateway believes alive).
+    Silence { keeps_pushing: bool },
 }
 
 /// The channel to a connection's task.
 pub type Commands = mpsc::UnboundedSender<Command>;
+
+/// Whether messages are pushed over a live connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Pushing {
+    /// One of the candidates for each message.
+    Yes,
+    /// Chosen before every other candidate (a `disconnect` told to keep delivering).
+    First,
+    /// No more (sent `disconnect`, or silenced).
+    No,
+}
 
 /// One WebSocket connection, open or closed.
 #[derive(Debug, Clone, Serialize)]
@@ -31,46 +51,53 @@ pub struct ConnectionEntry {
     pub app: String,
     pub ticket: String,
     pub ua: String,
+    /// The ticket's subscriptions, as the client sent them.
+    pub subscriptions: Vec<Subscription>,
     pub open: bool,
     pub opened_at: u64,
     pub closed_at: Option<u64>,
-    /// Why it closed: `client closed`, `dropped by control`, an error.
+    /// Why it closed: `client closed`, `dropped by the emulator`, an error.
     pub close_reason: Option<String>,
     /// Silenced by the control API: neither reads nor writes.
     pub silent: bool,
-    /// Sent a `disconnect` frame: no event is delivered over it any more.
+    /// Sent a `disconnect` frame.
     pub disconnect_sent: bool,
     pub pings: u64,
-    /// `ping`s answered with code 200 and the same data.
+    /// `ping`s answered with code 200 and the ping's `opaque`.
     pub pongs: u64,
     /// Other frames from the client that answered nothing this connection sent.
     pub stray_frames: u64,
-    /// The pings not answered yet: messageId → the data the answer must carry.
+    /// The SYSTEM frames not answered yet.
     #[serde(skip)]
-    pending_pings: HashMap<String, String>,
+    pub system: SystemFrames,
+}
+
+/// A live connection: its task's channel, who holds it, and whether messages go over it.
+struct Live {
+    commands: Commands,
+    client: Client,
+    pushing: Pushing,
 }
 
 #[derive(Default)]
 pub struct Connections {
     entries: Vec<ConnectionEntry>,
-    /// The open connections events are delivered to.
-    open: HashMap<u64, Commands>,
-    /// Connections still open that get no event any more (silenced, or sent `disconnect`).
-    retired: HashMap<u64, Commands>,
+    live: HashMap<u64, Live>,
 }
 
 impl Connections {
-    fn entry_mut(&mut self, id: u64) -> Option<&mut ConnectionEntry> {
+    pub fn entry_mut(&mut self, id: u64) -> Option<&mut ConnectionEntry> {
         self.entries.iter_mut().find(|c| c.id == id)
     }
 
-    /// Registers connection `id`, open now.
-    pub fn open(&mut self, id: u64, app: String, ticket: &str, ua: String, commands: Commands) {
+    /// Registers connection `id` of `client`, open now.
+    pub fn open(&mut self, id: u64, client: Client, ticket: &str, commands: Commands) {
         self.entries.push(ConnectionEntry {
             id,
-            app,
+            app: client.app.clone(),
             ticket: ticket.to_owned(),
-            ua,
+            ua: client.ua.clone(),
+            subscriptions: client.subscriptions.list().to_vec(),
             open: true,
             opened_at: now_millis(),
             closed_at: None,
@@ -80,15 +107,28 @@ impl Connections {
             pings: 0,
             pongs: 0,
             stray_frames: 0,
-            pending_pings: HashMap::new(),
+            system: SystemFrames::default(),
         });
-        self.open.insert(id, commands);
+        let pushing = Pushing::Yes;
+        self.live.insert(
+            id,
+            Live {
+                commands,
+                client,
+                pushing,
+            },
+        );
     }
 
-    /// Connection `id` gets no event any more, though it stays open; `mark` says why.
-    pub fn retire(&mut self, id: u64, mark: impl FnOnce(&mut ConnectionEntry)) {
-        if let Some(sender) = self.open.remove(&id) {
-            self.retired.insert(id, sender);
+    /// Connection `id` is pushed messages as `pushing` says from now; `mark` notes why.
+    pub fn set_pushing(
+        &mut self,
+        id: u64,
+        pushing: Pushing,
+        mark: impl FnOnce(&mut ConnectionEntry),
+    ) {
+        if let Some(live) = self.live.get_mut(&id) {
+            live.pushing = pushing;
         }
         if let Some(entry) = self.entry_mut(id) {
             mark(entry);
@@ -97,8 +137,7 @@ impl Connections {
 
     /// Connection `id` closed, for `reason`.
     pub fn close(&mut self, id: u64, reason: &str) {
-        self.open.remove(&id);
-        self.retired.remove(&id);
+        self.live.remove(&id);
         if let Some(entry) = self.entry_mut(id) {
             if entry.open {
                 entry.open = false;
@@ -106,37 +145,6 @@ impl Connections {
                 entry.close_reason = Some(reason.to_owned());
             }
         }
-    }
-
-    /// A ping sent over connection `id`, with the data it must be answered with.
-    pub fn ping_sent(&mut self, id: u64, message_id: &str, data: &str) {
-        if let Some(entry) = self.entry_mut(id) {
-            entry.pings += 1;
-            entry
-                .pending_pings
-                .insert(message_id.to_owned(), data.to_owned());
-        }
-    }
-
-    /// Whether `message_id` was a ping sent over connection `id`; an answer with code 200 and
-    /// the ping's data counts as a pong.
-    pub fn answer_ping(
-        &mut self,
-        id: u64,
-        message_id: &str,
-        code: Option<u64>,
-        data: &str,
-    ) -> bool {
-        let Some(entry) = self.entry_mut(id) else {
-            return false;
-        };
-        let Some(sent) = entry.pending_pings.remove(message_id) else {
-            return false;
-        };
-        if code == Some(200) && sent == data {
-            entry.pongs += 1;
-        }
-        true
     }
 
     /// A frame from connection `id` that answered nothing it was sent.
@@ -154,38 +162,70 @@ impl Connections {
             .map_or_else(String::new, |c| c.app.clone())
     }
 
-    /// The channel to connection `id`, while events are delivered to it.
+    /// The channel to connection `id`, while it is open.
     pub fn commands(&self, id: u64) -> Option<&Commands> {
-        self.open.get(&id)
+        self.live.get(&id).map(|live| &live.commands)
     }
 
-    /// Whether events are delivered to connection `id`.
+    /// Whether connection `id` is still open (pushed messages or not).
     pub fn is_open(&self, id: u64) -> bool {
-        self.open.contains_key(&id)
+        self.live.contains_key(&id)
     }
 
-    /// The connections events are delivered to.
-    pub fn open_ids(&self) -> Vec<u64> {
-        self.open.keys().copied().collect()
+    /// The connection a message of `topic` for `app` goes over: one of the app's open
+    /// connections subscribed to it (any app's for a message of none), drawn by `draw`
+    /// (DingTalk picks one at random); those marked [`Pushing::First`] before the others.
+    /// `None` when there is none.
+    pub fn pick(
+        &self,
+        app: Option<&str>,
+        topic: &Topic,
+        draw: impl FnOnce(usize) -> usize,
+    ) -> Option<u64> {
+        let mut candidates: Vec<(u64, Pushing)> = self
+            .live
+            .iter()
+            .filter(|(id, _)| self.wants(**id, app, topic))
+            .map(|(id, live)| (*id, live.pushing))
+            .collect();
+        if candidates.iter().any(|(_, p)| *p == Pushing::First) {
+            candidates.retain(|(_, p)| *p == Pushing::First);
+        }
+        // Sorted, so that a draw means the same connection whatever the map's order.
+        candidates.sort_unstable();
+        let at = draw(candidates.len());
+        candidates.get(at).map(|(id, _)| *id)
     }
 
-    pub fn open_count(&self) -> usize {
-        self.open.len()
+    /// Whether connection `id` is pushed messages of `topic` for `app` (any app: `None`).
+    pub fn wants(&self, id: u64, app: Option<&str>, topic: &Topic) -> bool {
+        self.live.get(&id).is_some_and(|live| {
+            live.pushing != Pushing::No
+                && app.is_none_or(|app| live.client.app == app)
+                && live.client.subscriptions.wants(topic)
+        })
     }
 
-    /// Whether no connection is open, retired ones too when `retired`.
-    pub fn none_open(&self, retired: bool) -> bool {
-        self.open.is_empty() && (!retired || self.retired.is_empty())
-    }
-
-    /// Sends `command` to every open connection (retired ones too when `retired`); how many
-    /// there were.
-    pub fn command_all(&self, retired: bool, command: impl Fn() -> Command) -> usize {
-        let retired = self.retired.values().filter(|_| retired);
-        self.open
+    /// How many connections messages are pushed over.
+    pub fn pushed_count(&self) -> usize {
+        self.live
             .values()
-            .chain(retired)
-            .filter(|sender| sender.send(command()).is_ok())
+            .filter(|live| live.pushing != Pushing::No)
+            .count()
+    }
+
+    /// Whether no connection is open.
+    pub fn none_open(&self) -> bool {
+        self.live.is_empty()
+    }
+
+    /// Sends `command` to every open connection (`pushed_only`: those messages are pushed
+    /// over); how many there were.
+    pub fn command_all(&self, pushed_only: bool, command: impl Fn() -> Command) -> usize {
+        self.live
+            .values()
+            .filter(|live| !pushed_only || live.pushing != Pushing::No)
+            .filter(|live| live.commands.send(command()).is_ok())
             .count()
     }
 

@@ -9,9 +9,11 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::socket::CONNECT;
+use super::tickets::Client;
+use super::topics::Subscriptions;
 use crate::family::v1;
 use crate::state::AppState;
 
@@ -27,9 +29,10 @@ pub async fn open(
     let object = or_refuse!(v1::object_body(&state, body));
     let key = or_refuse!(v1::required_text(&state, &object, "clientId"));
     let secret = or_refuse!(v1::required_text(&state, &object, "clientSecret"));
-    if let Err(message) = check_subscriptions(&object) {
-        return v1::invalid_parameter(&state, &message);
-    }
+    let subscriptions = match Subscriptions::from_request(&object) {
+        Ok(subscriptions) => subscriptions,
+        Err(message) => return v1::invalid_parameter(&state, &message),
+    };
     if state.find_app(key, secret).is_none() {
         return v1::error(
             &state,
@@ -48,10 +51,15 @@ pub async fn open(
             "no Host header: the emulator names its WebSocket endpoint after it",
         );
     };
-    let ticket = state.stream.issue_ticket(
-        key,
-        object.get("ua").and_then(Value::as_str).unwrap_or_default(),
-    );
+    let ticket = state.stream.issue_ticket(Client {
+        app: key.to_owned(),
+        ua: object
+            .get("ua")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        subscriptions,
+    });
     let request_id = state.ids.request_id();
     let endpoint = format!("{}://{host}{CONNECT}", state.stream.scheme);
     v1::respond(
@@ -59,24 +67,4 @@ pub async fn open(
         json!({"endpoint": endpoint, "ticket": ticket}).to_string(),
         &request_id,
     )
-}
-
-/// `subscriptions`, when given: a list of `{"type": "EVENT"|"CALLBACK"|"SYSTEM", "topic"}`.
-fn check_subscriptions(object: &Map<String, Value>) -> Result<(), String> {
-    let Some(subscriptions) = object.get("subscriptions") else {
-        return Ok(());
-    };
-    let Some(list) = subscriptions.as_array() else {
-        return Err("subscriptions must be a list".to_owned());
-    };
-    for (at, item) in list.iter().enumerate() {
-        let kind = item.get("type").and_then(Value::as_str);
-        let topic = item.get("topic").and_then(Value::as_str);
-        if !matches!(kind, Some("EVENT" | "CALLBACK" | "SYSTEM")) || topic.is_none() {
-            return Err(format!(
-                "subscriptions[{at}] must be {{\"type\": \"EVENT\"|\"CALLBACK\"|\"SYSTEM\", \"topic\": \"...\"}}"
-            ));
-        }
-    }
-    Ok(())
 }

@@ -6,10 +6,19 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-/// A ticket issued to an app.
+use super::topics::Subscriptions;
+
+/// Who a ticket was issued to: the app, its client's `ua`, and what it subscribed to.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub app: String,
+    pub ua: String,
+    pub subscriptions: Subscriptions,
+}
+
+/// A ticket issued to a client.
 struct Ticket {
-    app: String,
-    ua: String,
+    client: Client,
     issued: Instant,
 }
 
@@ -23,28 +32,23 @@ pub struct Tickets {
 }
 
 impl Tickets {
-    /// Keeps `ticket` for `app` (and its client's `ua`); forgets the expired ones.
-    pub fn issue(&mut self, ticket: String, app: &str, ua: &str, ttl: Duration) {
+    /// Keeps `ticket` for `client`; forgets the expired ones.
+    pub fn issue(&mut self, ticket: String, client: Client, ttl: Duration) {
         let now = Instant::now();
         self.unused
             .retain(|_, t| now.duration_since(t.issued) <= ttl);
         self.unused.insert(
             ticket,
             Ticket {
-                app: app.to_owned(),
-                ua: ua.to_owned(),
+                client,
                 issued: now,
             },
         );
         self.issued += 1;
     }
 
-    /// Uses up `ticket`: the app and `ua` it was issued to, or why it is refused.
-    pub fn redeem(
-        &mut self,
-        ticket: &str,
-        ttl: Duration,
-    ) -> Result<(String, String), &'static str> {
+    /// Uses up `ticket`: the client it was issued to, or why it is refused.
+    pub fn redeem(&mut self, ticket: &str, ttl: Duration) -> Result<Client, &'static str> {
         let Some(issued) = self.unused.remove(ticket) else {
             return Err("unknown or already used ticket");
         };
@@ -57,7 +61,7 @@ impl Tickets {
             self.refused += 1;
             return Err("ticket refused by the emulator's control API");
         }
-        Ok((issued.app, issued.ua))
+        Ok(issued.client)
     }
 
     /// The next `count` tickets presented are refused.

@@ -18,6 +18,7 @@
 mod fault;
 mod http;
 mod messages;
+mod stream;
 
 use std::collections::BTreeMap;
 
@@ -108,7 +109,7 @@ impl Control {
 
     /// A call that must succeed (HTTP 200).
     #[track_caller]
-    fn ok(&self, method: &str, target: &str, body: Option<&[u8]>) -> Value {
+    pub(crate) fn ok(&self, method: &str, target: &str, body: Option<&[u8]>) -> Value {
         let (status, value) = self.call(method, target, body);
         assert_eq!(status, 200, "{method} {target}: {value}");
         value
@@ -241,70 +242,6 @@ impl Control {
         self.ok("GET", &format!("/_emulator/events?wait={wait_secs}"), None)
     }
 
-    /// The Stream-mode log (`stream` of `GET /_emulator/events`): `tickets`, `connections`,
-    /// `open`, `events` with their `deliveries`, `pending`, `settled`.
-    #[track_caller]
-    pub fn stream(&self) -> Value {
-        let mut answer = self.ok("GET", "/_emulator/events", None);
-        answer["stream"].take()
-    }
-
-    /// The same, after waiting up to `wait_secs` for every delivery on an open connection to
-    /// be answered.
-    #[track_caller]
-    pub fn stream_settled(&self, wait_secs: u64) -> Value {
-        let mut answer = self.events(wait_secs);
-        answer["stream"].take()
-    }
-
-    /// Sends a `disconnect` frame to every open Stream connection; how many there were.
-    #[track_caller]
-    pub fn stream_disconnect(&self) -> u64 {
-        let answer = self.ok("POST", "/_emulator/stream/disconnect", None);
-        answer["connections"].as_u64().unwrap_or(0)
-    }
-
-    /// Closes every Stream connection at once (no close frame); returns once they are closed.
-    #[track_caller]
-    pub fn stream_drop(&self) -> u64 {
-        let answer = self.ok("POST", "/_emulator/stream/drop", None);
-        answer["connections"].as_u64().unwrap_or(0)
-    }
-
-    /// Every open Stream connection stops reading and writing; returns once they all did.
-    #[track_caller]
-    pub fn stream_silence(&self) -> u64 {
-        let answer = self.ok("POST", "/_emulator/stream/silence", None);
-        answer["connections"].as_u64().unwrap_or(0)
-    }
-
-    /// The next `count` Stream handshakes are refused (HTTP 401).
-    #[track_caller]
-    pub fn refuse_tickets(&self, count: u64) {
-        let body = serde_json::json!({ "count": count }).to_string();
-        self.ok(
-            "POST",
-            "/_emulator/stream/refuse-tickets",
-            Some(body.as_bytes()),
-        );
-    }
-
-    /// Sends a text frame of exactly `text` to every open Stream connection.
-    #[track_caller]
-    pub fn stream_send_text(&self, text: &str) -> u64 {
-        let body = serde_json::json!({ "text": text }).to_string();
-        let answer = self.ok("POST", "/_emulator/stream/send", Some(body.as_bytes()));
-        answer["connections"].as_u64().unwrap_or(0)
-    }
-
-    /// Sends a text frame of `bytes` bytes to every open Stream connection.
-    #[track_caller]
-    pub fn stream_send_bytes(&self, bytes: u64) -> u64 {
-        let body = serde_json::json!({ "bytes": bytes }).to_string();
-        let answer = self.ok("POST", "/_emulator/stream/send", Some(body.as_bytes()));
-        answer["connections"].as_u64().unwrap_or(0)
-    }
-
     /// Every to-do task stored, deleted ones included.
     #[track_caller]
     pub fn all_todos(&self) -> Vec<Value> {
@@ -312,6 +249,7 @@ impl Control {
     }
 }
 
+/// Reads `key` of `answer` as a list (empty when it is not one).
 fn list(mut answer: Value, key: &str) -> Vec<Value> {
     match answer.get_mut(key).map(Value::take) {
         Some(Value::Array(items)) => items,

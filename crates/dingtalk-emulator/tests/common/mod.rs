@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod process;
+pub mod ws;
+
 use std::time::Duration;
 
 use dingtalk_emulator::testing::Control;

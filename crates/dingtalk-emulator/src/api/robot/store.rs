@@ -71,6 +71,12 @@ impl RobotStore {
         self.conversations.iter().any(|c| c.id == id)
     }
 
+    /// The title and members of group `id`.
+    pub fn group(&self, id: &str) -> Option<(&str, &[String])> {
+        let group = self.conversations.iter().find(|c| c.id == id)?;
+        Some((group.title.as_str(), group.members.as_slice()))
+    }
+
     /// Every group, as `GET /_emulator/conversations` shows them.
     pub fn conversations(&self) -> Vec<Value> {
         self.conversations

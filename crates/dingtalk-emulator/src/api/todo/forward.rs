@@ -48,7 +48,8 @@ pub fn push_data(event: &TodoEvent) -> Map<String, Value> {
 }
 
 /// Raises every to-do change from now on as an event (pushed to the push URL, if any, and
-/// delivered to every open Stream connection, under one eventId), until the emulator stops.
+/// delivered over one Stream connection subscribed to events, under one eventId), until the
+/// emulator stops.
 pub fn forward(state: &Arc<AppState>) {
     let mut events = state.todo_events.subscribe();
     let state = Arc::clone(state);
@@ -61,7 +62,9 @@ pub fn forward(state: &Arc<AppState>) {
                     let event_id = state
                         .push_event(kind, push_data(&event))
                         .map_or_else(|| state.ids.token(), |(_, event_id)| event_id);
-                    state.stream.raise(kind, event_id, stream_data(&event));
+                    state
+                        .stream
+                        .raise_event(None, kind, event_id, stream_data(&event));
                 }
                 // A burst beyond the backlog loses events, as a real subscription can.
                 Err(RecvError::Lagged(_)) => {}

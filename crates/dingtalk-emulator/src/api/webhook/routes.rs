@@ -35,7 +35,7 @@ const SEND_TOO_FAST: i64 = 130_101;
 const UNSUPPORTED_TYPE: i64 = 400_105;
 
 /// A webhook answer, without a request id (DingTalk's webhook sends none).
-fn answer(errcode: i64, errmsg: &str) -> Response {
+pub fn answer(errcode: i64, errmsg: &str) -> Response {
     json(
         StatusCode::OK,
         json!({"errcode": errcode, "errmsg": errmsg}).to_string(),
@@ -43,10 +43,27 @@ fn answer(errcode: i64, errmsg: &str) -> Response {
 }
 
 /// A refused message: DingTalk's errcode and errmsg.
-struct Refused(i64, String);
+pub struct Refused(pub i64, pub String);
 
 fn refused(errcode: i64, errmsg: &str) -> Refused {
     Refused(errcode, errmsg.to_owned())
+}
+
+/// A body in the webhook message format (also what a bot message's session webhook takes),
+/// or DingTalk's refusal of it.
+pub fn message(body: &[u8]) -> Result<WebhookMessage, Refused> {
+    let object = crate::params::json_object(body)
+        .map_err(|message| refused(oapi::INVALID_PARAMETER, &message))?;
+    fields::webhook_message(&object).map_err(|refusal| match refusal {
+        Refusal::UnsupportedType(kind) => refused(
+            UNSUPPORTED_TYPE,
+            &format!(
+                "不支持的消息类型: msgtype {kind:?} is none of {}",
+                fields::TYPES.join(", ")
+            ),
+        ),
+        Refusal::Invalid(message) => refused(oapi::INVALID_PARAMETER, &message),
+    })
 }
 
 /// What a robot's checks found: the robot's name and the message, or the refusal.
@@ -73,18 +90,7 @@ fn checked(
         )
         .map_err(|refusal| refused(SECURITY, refusal.errmsg()))?;
     }
-    let object = crate::params::json_object(body)
-        .map_err(|message| refused(oapi::INVALID_PARAMETER, &message))?;
-    let message = fields::webhook_message(&object).map_err(|refusal| match refusal {
-        Refusal::UnsupportedType(kind) => refused(
-            UNSUPPORTED_TYPE,
-            &format!(
-                "不支持的消息类型: msgtype {kind:?} is none of {}",
-                fields::TYPES.join(", ")
-            ),
-        ),
-        Refusal::Invalid(message) => refused(oapi::INVALID_PARAMETER, &message),
-    })?;
+    let message = message(body)?;
     if !robot.has_keyword(&all_text(&message.message)) {
         return Err(refused(SECURITY, "keywords not in content"));
     }

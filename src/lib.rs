@@ -2,15 +2,19 @@
 //! live in `dingtalk-core`; this crate converts PHP values and maps errors to exceptions.
 //!
 //! From the top down; a layer imports only the layers below it. Among the classes, `todo/`,
-//! `workrecord/` and `stream/` are made from a `DingTalk\Client`, which hands out the first two,
-//! and `info.rs` shows the client's ini entries.
+//! `workrecord/`, `worknotice/`, `bot/` and `stream/` are made from a `DingTalk\Client`, which
+//! hands out all but the last; `webhook/` reads its options as the client does, and `info.rs`
+//! shows the client's ini entries.
 //! - the classes, one folder or file each: `client/` (`DingTalk\Client`, its options and
-//!   `dingtalk.*` ini entries), `todo/`, `workrecord/`, `stream/` (the Stream worker),
-//!   `callback.rs` (HTTP push); each reads its arguments into the core's types and turns the
-//!   answers into PHP arrays; `info.rs` is the `phpinfo()` section;
+//!   `dingtalk.*` ini entries), `todo/`, `workrecord/`, `message/` (the message builders),
+//!   `worknotice/` (work notifications), `webhook/` (a group's webhook robot), `bot/` (the app
+//!   robot), `stream/` (the Stream worker), `callback.rs` (HTTP push); each reads its
+//!   arguments into the core's types and turns the answers into PHP arrays; `info.rs` is the
+//!   `phpinfo()` section;
 //! - what the classes share: `batch.rs` (`createMany()`'s options, items and results),
 //!   `setter.rs` (an options array read through a table of the core's setters), `log/` (the
-//!   `logger` option: the core's events and the calls' failures handed to a PSR-3 logger);
+//!   `logger` option: the core's events and the calls' failures handed to a PSR-3 logger),
+//!   `message_arg.rs` (the `$message` every send takes);
 //! - `exceptions/`: the `DingTalk\*` exception classes and the one table that gives every
 //!   failure its class and message, naming the method PHP is executing;
 //! - `php/`: plumbing that knows nothing of DingTalk: argument types and values, JSON,
@@ -20,15 +24,20 @@
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
 mod batch;
+mod bot;
 mod callback;
 mod client;
 mod exceptions;
 mod info;
 mod log;
+mod message;
+mod message_arg;
 mod php;
 mod setter;
 mod stream;
 mod todo;
+mod webhook;
+mod worknotice;
 mod workrecord;
 
 use ext_php_rs::prelude::*;
@@ -64,6 +73,10 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<client::Client>()
         .class::<workrecord::WorkRecord>()
         .class::<todo::Todo>()
+        .class::<message::Message>()
+        .class::<worknotice::WorkNotice>()
+        .class::<bot::Bot>()
+        .class::<webhook::Webhook>()
         .class::<callback::Callback>()
         .class::<stream::Stream>()
         .info_function(info::info)

@@ -47,6 +47,7 @@ class Client
      *     max_answer_bytes?: int,
      *     token_store?: string,
      *     rate_limit?: float|int,
+     *     agent_id?: int,
      *     logger?: \Psr\Log\LoggerInterface|callable
      * } $options
      *   - endpoint: one server for both hosts below (the emulator, a gateway of your company),
@@ -84,6 +85,8 @@ class Client
      *     token_store. Calls are spaced evenly, 5 % apart more than the limit needs (network
      *     jitter); a call waits for its slot within its timeout, or fails at once with a
      *     RateLimitException, unsent, when the slot would come after it. Off by default.
+     *   - agent_id: the app's AgentId (the developer console shows it beside the AppKey), which
+     *     work notifications are sent as (workNotices()).
      *   - logger: a PSR-3 logger (any object with a public log($level, $message, $context),
      *     e.g. Monolog's) or a callable taking the same three arguments. It is given: token
      *     fetches (debug), retries (info), throttled answers and rate_limit waits (notice),
@@ -194,6 +197,25 @@ class Client
 
     /** The work-record (待办) API of this app (legacy: not granted to new apps any more). */
     public function workRecords(): WorkRecord {}
+
+    /**
+     * The work-notification (工作通知) API of this app; the same as new WorkNotice($this, $agentId).
+     *
+     * @param int|null $agentId The AgentId to send as; null: the agent_id option.
+     *
+     * @throws \ValueError when $agentId is below 1, or null and the client has no agent_id option.
+     */
+    public function workNotices(?int $agentId = null): WorkNotice {}
+
+    /**
+     * The app's robot (企业内部机器人); the same as new Bot($this, $robotCode).
+     *
+     * @param string|null $robotCode The robot's code; null: the app's own robot, whose code is
+     *                               the app key.
+     *
+     * @throws \ValueError when $robotCode is empty or not UTF-8.
+     */
+    public function bot(?string $robotCode = null): Bot {}
 
     /**
      * This app's counters in this process, shared by all its Clients.
@@ -576,6 +598,293 @@ class WorkRecord
 }
 
 /**
+ * The builders of a message in the one shape every channel takes (WorkNotice, Webhook, Bot):
+ * the array DingTalk's work notifications use, which each channel converts to its own wire
+ * format. A message is a plain array; these return one, and any array of the same shape works:
+ *
+ * - ['msgtype' => 'text', 'text' => ['content' => string]]
+ * - ['msgtype' => 'markdown', 'markdown' => ['title' => string, 'text' => string]]
+ * - ['msgtype' => 'link', 'link' => ['title' => string, 'text' => string, 'messageUrl' => string,
+ *   'picUrl' => string ('' for none)]]
+ * - ['msgtype' => 'action_card', 'action_card' => ['title' => string, 'markdown' => string,
+ *   and either 'single_title' + 'single_url' (one button) or 'btn_json_list' => list of
+ *   ['title' => string, 'action_url' => string] with 'btn_orientation' => '0' (one under
+ *   another, the default) or '1' (side by side)]]
+ * - work notifications only: ['msgtype' => 'oa', 'oa' => ['message_url' => string, 'head' =>
+ *   ['bgcolor' => 8 hex digits, 'text' => at most 10 characters], 'body' => array, and
+ *   optionally 'pc_message_url', 'status_bar']], ['msgtype' => 'image', 'image' => ['media_id'
+ *   => string]] (the app robot takes images too), 'file' (['media_id']), 'voice' (['media_id',
+ *   'duration' => seconds, 1 to 60]).
+ * - a webhook message may mention people: 'at' => ['atUserIds' => list<string>, 'atMobiles' =>
+ *   list<string>, 'isAtAll' => bool] beside 'msgtype'.
+ *
+ * Every send checks its message before anything is sent, with a \ValueError naming the field
+ * ($message[text][content]): an unknown msgtype or key, a missing or empty field, a link that is
+ * not an absolute http://, https:// or dingtalk:// URL, a type or a mention the channel cannot
+ * carry, a message over the channel's size limit.
+ */
+final class Message
+{
+    /** Only the builders: a Message is never made. */
+    private function __construct() {}
+
+    /** ['msgtype' => 'text', 'text' => ['content' => $content]]. */
+    public static function text(string $content): array {}
+
+    /** ['msgtype' => 'markdown', 'markdown' => ['title' => $title, 'text' => $text]]: $title shows in the conversation list. */
+    public static function markdown(string $title, string $text): array {}
+
+    /** ['msgtype' => 'link', 'link' => ['title' => ..., 'text' => ..., 'messageUrl' => ..., 'picUrl' => ...]]. */
+    public static function link(string $title, string $text, string $messageUrl, string $picUrl = ''): array {}
+
+    /**
+     * An action card with one button: ['msgtype' => 'action_card', 'action_card' => ['title' =>
+     * $title, 'markdown' => $markdown, 'single_title' => $buttonTitle, 'single_url' => $buttonUrl]].
+     */
+    public static function actionCard(string $title, string $markdown, string $buttonTitle, string $buttonUrl): array {}
+}
+
+/**
+ * Work notifications (工作通知): messages from the app to people, in their "work notifications"
+ * conversation (/topapi/message/corpconversation/*, on base_url). They carry every type of the
+ * one shape but mentions; a message is at most 2048 bytes as JSON (DingTalk's limit).
+ *
+ * DingTalk delivers a send in the background, and silently drops a second notification with
+ * the same content to the same user on the same day: send() still succeeds, and result() lists
+ * that user in forbidden_user_id_list (forbidden_list code 143106). Make each day's notice
+ * differ (a date, an id) when it must arrive again.
+ */
+class WorkNotice
+{
+    /**
+     * @param int|null $agentId The AgentId to send as; null: the client's agent_id option.
+     *
+     * @throws \ValueError when $agentId is below 1, or null and the client has no agent_id option.
+     */
+    public function __construct(Client $client, ?int $agentId = null) {}
+
+    /** The AgentId the notifications are sent as. */
+    public function agentId(): int {}
+
+    /**
+     * Sends a notification (asyncsend_v2). A send is never resent after a failure that may have
+     * reached DingTalk (a duplicate notice to thousands of people is the worst outcome): only a
+     * failure that surely did not (no connection) is retried.
+     *
+     * @param list<string> $userIds Userids, at most 5000; may be empty when $options names
+     *                              departments or everyone.
+     * @param array        $message A message in the one shape (see Message), without 'at'.
+     * @param array{agent_id?: int, dept_ids?: list<int>, to_all_user?: bool} $options
+     *   - agent_id: another AgentId for this send.
+     *   - dept_ids: departments whose members receive it, at most 500.
+     *   - to_all_user: everyone in the organisation.
+     *
+     * @return int DingTalk's task_id, for progress(), result() and recall().
+     *
+     * @throws \ValueError        naming the field for a message the channel refuses, no recipient,
+     *                            too many users or departments, an empty userid or one with a comma.
+     * @throws \TypeError         when a userid, an option or a department id has the wrong type.
+     * @throws ApiException       for DingTalk's errors (40056: not this app's agent_id).
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function send(array $userIds, array $message, array $options = []): int {}
+
+    /**
+     * How far a send got (getsendprogress).
+     *
+     * @return array{progress_in_percent: int, status: int} status 0 waiting, 1 sending, 2 done.
+     *
+     * @throws \ValueError        when $taskId is below 1.
+     * @throws ApiException       for DingTalk's errors (an unknown or older than 24 h task).
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function progress(int $taskId): array {}
+
+    /**
+     * Who got a send and who read it (getsendresult); every list is there, empty or not.
+     *
+     * @return array{read_user_id_list: list<string>, unread_user_id_list: list<string>,
+     *     invalid_user_id_list: list<string>, failed_user_id_list: list<string>,
+     *     forbidden_user_id_list: list<string>, invalid_dept_id_list: list<int>,
+     *     forbidden_list: list<array{code: string, count: int, userid: string}>}
+     *   forbidden: not delivered by DingTalk's rules (143106: the same content to the same user
+     *   today; 143105: over 500 notices a day to one user).
+     *
+     * @throws \ValueError        when $taskId is below 1.
+     * @throws ApiException       for DingTalk's errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function result(int $taskId): array {}
+
+    /**
+     * Takes a send back from everyone (recall; within 24 hours of the send).
+     *
+     * @throws \ValueError        when $taskId is below 1.
+     * @throws ApiException       for DingTalk's errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function recall(int $taskId): bool {}
+}
+
+/**
+ * A group's webhook robot (自定义机器人): POST /robot/send?access_token=... with the webhook's
+ * JSON. No app is involved: no key, no secret, no token; it works without a Client. It carries
+ * text, markdown, link and action_card messages, with mentions ('at'), of at most 20,000 bytes
+ * as sent (DingTalk's limit).
+ *
+ * DingTalk lets a robot send 20 messages a minute, then answers 130101 and mutes it for 10
+ * minutes. So the sends are spaced evenly under per_minute (5 % wider than it needs, for the
+ * network), counted for every process that shares the token_store (memory: this process; file:
+ * this host; Redis: every host) under a hash of the robot's token, never the token: a send
+ * waits for its slot within its timeout, or fails at once with a RateLimitException, unsent,
+ * when the slot would come after it. At 20 a minute a slot comes every 3.15 s: give a timeout
+ * that fits the alerts a burst may queue, or send from a queue worker.
+ *
+ * The URL (its access_token) and the secret are never shown in any message, trace, dump or
+ * store key. A Webhook cannot be serialized, and var_dump()/print_r() show none of its data.
+ */
+final class Webhook
+{
+    /**
+     * @param string      $url     The robot's webhook URL as DingTalk shows it:
+     *                             https://oapi.dingtalk.com/robot/send?access_token=... (http or
+     *                             https, no query parameter but access_token).
+     * @param string|null $secret  The robot's signing secret ("加签", SEC...), when its security
+     *                             settings have one: every request then carries timestamp and
+     *                             sign = base64(HMAC-SHA256(secret, timestamp + "\n" + secret)),
+     *                             URL-encoded.
+     * @param array{
+     *     timeout?: float|int,
+     *     connect_timeout?: float|int,
+     *     retries?: int,
+     *     ca_file?: string,
+     *     proxy?: string,
+     *     user_agent?: string,
+     *     max_answer_bytes?: int,
+     *     token_store?: string,
+     *     per_minute?: int,
+     *     logger?: \Psr\Log\LoggerInterface|callable
+     * } $options A Client's transport options (same meaning, same dingtalk.* ini defaults), and:
+     *   - per_minute: messages a minute this robot may send, 1..60000 (default 20, DingTalk's
+     *     limit), shared through token_store.
+     *   - logger: as Client's: this webhook's waits for a slot (notice), retries (info) and
+     *     failed sends (error), never with the robot's token, secret or a signature.
+     *
+     * @throws \ValueError when the URL, the secret or an option is invalid (the message never
+     *                     quotes the URL).
+     * @throws \TypeError  when an option has the wrong type (a logger that is neither a PSR-3
+     *                     logger nor a callable).
+     */
+    public function __construct(#[\SensitiveParameter] string $url, #[\SensitiveParameter] ?string $secret = null, #[\SensitiveParameter] array $options = []) {}
+
+    /**
+     * Sends a message to the robot's group, in its slot of the robot's rate limit. Never resent
+     * after a failure that may have reached DingTalk.
+     *
+     * @param array $message A message in the one shape (see Message): text, markdown, link or
+     *                       action_card, with 'at' to mention people.
+     *
+     * @throws \ValueError              naming the field, for a message the webhook refuses.
+     * @throws RateLimitException       unsent, when the robot's next slot comes after the
+     *                                  timeout; or DingTalk's 130101 (over 20 a minute: the
+     *                                  robot is muted for 10 minutes; not retried).
+     * @throws AuthenticationException  300001: no robot has this token (400101, 400102, 400106).
+     * @throws ApiException             310000, refused by the robot's security settings: the
+     *                                  message says which (no keyword, a signature that does not
+     *                                  match or a timestamp an hour off, an IP address not
+     *                                  allowed); and DingTalk's other errors.
+     * @throws TransportException       when no usable answer arrives within the timeout.
+     */
+    public function send(array $message): void {}
+}
+
+/**
+ * The app's robot (企业内部机器人, v1.0 on api_base_url): messages to people one by one, or to a
+ * group the robot is in. It carries text, markdown, link, action_card (one button, 2 to 5 one
+ * under another, or 2 side by side) and image messages (its media_id), without mentions; the
+ * parameters of a message are at most 15,000 bytes (DingTalk's limit). Sends are creates: never
+ * resent after a failure that may have reached DingTalk.
+ */
+class Bot
+{
+    /**
+     * @param string|null $robotCode The robot's code; null: the app's own robot, whose code is
+     *                               the app key (DingTalk's rule for an internal app).
+     *
+     * @throws \ValueError when $robotCode is empty or not UTF-8.
+     */
+    public function __construct(Client $client, ?string $robotCode = null) {}
+
+    /** The robot code the messages are sent as. */
+    public function robotCode(): string {}
+
+    /**
+     * Sends a message to each of 1 to 20 people (oToMessages/batchSend).
+     *
+     * DingTalk sends to everyone it can and names who it did not reach: no exception is thrown
+     * for them (the others got the message: a resend would reach them twice). Look at the two
+     * lists: invalidStaffIdList (userids DingTalk does not know, or whom the robot may not
+     * message) and flowControlledStaffIdList (people who got too many messages lately: send to
+     * them, and only them, again later).
+     *
+     * @param list<string> $userIds Userids, 1 to 20.
+     * @param array        $message A message in the one shape (see Message), without 'at'.
+     *
+     * @return array{processQueryKey: string, invalidStaffIdList: list<string>,
+     *     flowControlledStaffIdList: list<string>} The key of the send (for recall() and
+     *     readStatus()) and the people it did not reach.
+     *
+     * @throws \ValueError        naming the field, for a message the robot refuses, no userid,
+     *                            more than 20, or an empty one.
+     * @throws \TypeError         when a userid is not a string.
+     * @throws ApiException       for DingTalk's errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function sendToUsers(array $userIds, array $message): array {}
+
+    /**
+     * Sends a message to a group the robot is in (groupMessages/send).
+     *
+     * @param string $openConversationId The group's openConversationId ("cid...").
+     * @param array  $message            A message in the one shape (see Message), without 'at'.
+     *
+     * @return string The processQueryKey of the send, for recall().
+     *
+     * @throws \ValueError        naming the field, or for an empty openConversationId.
+     * @throws ApiException       for DingTalk's errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function sendToGroup(string $openConversationId, array $message): string {}
+
+    /**
+     * Takes sends back: sends to people (otoMessages/batchRecall), or with $openConversationId
+     * sends to that group (groupMessages/recall).
+     *
+     * @param list<string> $processQueryKeys The keys sendToUsers()/sendToGroup() returned.
+     *
+     * @return array{successResult: list<string>, failedResult: array<string, string>} The keys
+     *   taken back, and key => DingTalk's reason for those that were not.
+     *
+     * @throws \ValueError        when there is no key, or a key or the openConversationId is empty.
+     * @throws ApiException       for DingTalk's errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function recall(array $processQueryKeys, ?string $openConversationId = null): array {}
+
+    /**
+     * Who read a send to people (oToMessages/readStatus).
+     *
+     * @return array{sendStatus: string, messageReadInfoList: list<array{userId: string,
+     *     name: string, readStatus: string, readTimestamp: int}>} As DingTalk answers.
+     *
+     * @throws \ValueError        when the key is empty.
+     * @throws ApiException       for DingTalk's errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function readStatus(string $processQueryKey): array {}
+}
+
+/**
  * DingTalk's HTTP push (event subscription over HTTP): verifies and decrypts what DingTalk POSTs
  * to the app's URL, and seals the encrypted "success" DingTalk expects back (within about a
  * second, or it retries).
@@ -793,7 +1102,8 @@ class ApiException extends Exception
 
 /**
  * Bad app key or secret (40089, 40096; v1.0 invalidClientIdOrSecret), or a token still refused
- * after a refresh (40014, 42001, ...; v1.0 InvalidAuthentication).
+ * after a refresh (40014, 42001, ...; v1.0 InvalidAuthentication), or a webhook robot's token
+ * that no robot has (300001; 400101, 400102, 400106).
  */
 class AuthenticationException extends ApiException {}
 
@@ -802,8 +1112,9 @@ class AuthenticationException extends ApiException {}
  * Forbidden.AccessDenied.QpsLimit... and ...QpmLimit...), banned for a while (90001,
  * 90003..90014, not retried), or the v1.0 monthly call quota used up
  * (Forbidden.AccessDenied.ApiCountLimitForOrg, not retried).
- * Or kept back by the client's own rate_limit, unsent, because its slot would have come after
- * the call's timeout (then getErrorCode() is "" and getCode() 0).
+ * Or a webhook robot over 20 messages a minute (130101, 410100: muted, not retried).
+ * Or kept back by the client's own rate_limit (a Webhook's per_minute), unsent, because its
+ * slot would have come after the call's timeout (then getErrorCode() is "" and getCode() 0).
  */
 class RateLimitException extends ApiException {}
 

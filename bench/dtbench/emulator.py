@@ -87,6 +87,14 @@ class Emulator:
             conn.close()
         return counts
 
+    def webhook(self, **settings):
+        """A new group webhook robot: {"name", "access_token", "secret", "url"}."""
+        return self.call("POST", "/_emulator/webhooks", settings)
+
+    def messages(self, **filters):
+        """What was delivered (the inbox), oldest first; filters: user, conversation, webhook, channel."""
+        return self.call("GET", "/_emulator/messages?" + urllib.parse.urlencode(filters))["messages"]
+
     def stop(self):
         PROCS.stop(self.proc)
         self.log.close()

@@ -5,7 +5,7 @@ import json
 import os
 
 from .fmt import med
-from .scenarios import bulk, cli, cold, latency, memory, web
+from .scenarios import bulk, cli, cold, fanout, latency, memory, web
 from .settings import BENCH, OUT, Settings
 
 
@@ -31,6 +31,12 @@ def targets(res, s, mem_cost, mem_growth):
             throttled = sum(r["throttled"] for r in limited)
             rows.append(("bulk at DingTalk's limit with `rate_limit` = the limit: no throttled answer",
                          f"{throttled:,} in {len(limited)} runs", throttled == 0))
+    if "fanout" in res:
+        shared = res["fanout"]["runs"].get("shared", [])
+        if shared:
+            lost = sum(r["lost"] + r["throttled"] for r in shared)
+            rows.append(("webhook fan-out from php-fpm workers sharing a robot: no alert lost, no 130101",
+                         f"{lost} in {len(shared)} runs", lost == 0))
     lines = ["| target | measured | met? |", "|---|---:|---|"]
     lines += [f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in rows]
     return "\n".join(lines)
@@ -82,6 +88,10 @@ def report(res, info, s):
         table, text = bulk.section(res["bulk"], s)
         out += [f"## Bulk: {res['bulk']['records']:,} work records, {res['bulk']['rtt_ms']:g} ms round trip, with and "
                 f"without DingTalk's rate limit", "", table, "", text, ""]
+    if "fanout" in res:
+        table, text = fanout.section(res["fanout"])
+        out += [f"## Webhook fan-out: {res['fanout']['alerts']} alerts from php-fpm workers to one group robot", "",
+                table, "", text, ""]
     if "web" in res:
         out += ["## php-fpm over HTTP", "", web.table(res["web"]["http"]), "", web.CPU_NOTE, ""]
     if "cli" in res:

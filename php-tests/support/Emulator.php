@@ -178,6 +178,42 @@ final class Emulator
         return $this->running->todos($unionId);
     }
 
+    /** @param array<string, string> $filter see {@see Running::messages()} */
+    public function messages(array $filter = []): array
+    {
+        return $this->running->messages($filter);
+    }
+
+    /** @param array<string, mixed> $settings see {@see Running::webhook()} */
+    public function webhook(array $settings = []): array
+    {
+        return $this->running->webhook($settings);
+    }
+
+    /** @param list<string> $members */
+    public function conversation(string $title = '', array $members = []): string
+    {
+        return $this->running->conversation($title, $members);
+    }
+
+    /** @param list<string> $userids */
+    public function flowControl(array $userids): void
+    {
+        $this->running->flowControl($userids);
+    }
+
+    /** @param list<int> $ids */
+    public function markRead(array $ids): void
+    {
+        $this->running->markRead($ids);
+    }
+
+    /** Any control request, see {@see Running::control()}. */
+    public function control(string $method, string $path, ?array $body = null): mixed
+    {
+        return $this->running->control($method, $path, $body);
+    }
+
     /** @param array<string, mixed> $data */
     public function push(string $type, array $data = []): array
     {

@@ -31,7 +31,14 @@ final class SignatureProbes
         'DingTalk\\Todo',
         'DingTalk\\Callback',
         'DingTalk\\Stream',
+        'DingTalk\\Message',
+        'DingTalk\\WorkNotice',
+        'DingTalk\\Webhook',
+        'DingTalk\\Bot',
     ];
+
+    /** A webhook nothing listens at: a send that got so far fails at once, unsent. */
+    private const WEBHOOK_URL = 'http://127.0.0.1:9/robot/send?access_token=probe';
 
     /**
      * Methods not probed: `Stream::run()` given ordinary arguments runs a worker until its
@@ -60,7 +67,9 @@ final class SignatureProbes
             'client' => $client,
             'userId' => 'u1',
             'title' => 'title',
-            'url' => 'https://example.com/r/1',
+            'url' => $parameter->getDeclaringFunction()->getDeclaringClass()->getName() === 'DingTalk\\Webhook'
+                ? self::WEBHOOK_URL
+                : 'https://example.com/r/1',
             'recordId' => 'r1',
             'status', 'offset' => 0,
             'limit' => 50,
@@ -73,6 +82,16 @@ final class SignatureProbes
             'token', 'receiveId', 'timestamp', 'nonce' => 'x',
             'aesKey' => self::AES_KEY,
             'plaintext' => 'success',
+            'agentId' => 7,
+            'robotCode', 'secret' => null,
+            'openConversationId' => 'cid1',
+            'userIds' => ['u1'],
+            'message' => ['msgtype' => 'text', 'text' => ['content' => 'probe']],
+            'processQueryKeys' => ['k1'],
+            'processQueryKey' => 'k1',
+            'content', 'text', 'markdown', 'buttonTitle' => 'x',
+            'messageUrl', 'buttonUrl' => 'https://example.com/m/1',
+            'picUrl' => '',
         };
     }
 
@@ -85,6 +104,9 @@ final class SignatureProbes
             'DingTalk\\Todo' => $client->todos(),
             'DingTalk\\Callback' => new $class('x', self::AES_KEY, 'x'),
             'DingTalk\\Stream' => new $class($client),
+            'DingTalk\\WorkNotice' => $client->workNotices(7),
+            'DingTalk\\Bot' => $client->bot(),
+            'DingTalk\\Webhook' => new $class(self::WEBHOOK_URL, null, ['per_minute' => 60_000, 'timeout' => 2, 'retries' => 0]),
         };
     }
 

@@ -25,6 +25,8 @@ final class CoerciveTypingTest extends TestCase
     {
         if ($method === '__construct') {
             new $class(...$args);
+        } elseif ((new \ReflectionMethod($class, $method))->isStatic()) {
+            $class::$method(...$args);
         } else {
             SignatureProbes::target($class, $client)->{$method}(...$args);
         }

@@ -188,6 +188,31 @@ final class IniTest extends TestCase
     }
 
     /**
+     * A webhook takes the entries of the transport options (and no other): here a proxy, which
+     * the robot's host (one that does not resolve) is reached through.
+     */
+    public function testAWebhookTakesTheTransportEntries(): void
+    {
+        $robot = $this->emulator->webhook();
+        $url = 'http://oapi.dingtalk.invalid/robot/send?access_token=' . $robot['access_token'];
+        $send = <<<'PHP'
+            <?php
+            try {
+                (new DingTalk\Webhook($argv[1]))->send(DingTalk\Message::text('via the proxy'));
+                echo 'sent';
+            } catch (Throwable $e) {
+                echo get_class($e), ': ', $e->getMessage();
+            }
+            PHP;
+        $ini = ['dingtalk.proxy' => $this->emulator->url(), 'dingtalk.rate_limit' => 'not read', 'dingtalk.agent_id' => '-1'];
+        [$code, $out, $err] = Child::run($send, [$url], $ini);
+        $this->assertSame([0, 'sent'], [$code, $out], $err);
+        $this->assertCount(1, $this->emulator->messages(['webhook' => $robot['name']]));
+        [, $out] = Child::run($send, [$url], ['dingtalk.timeout' => '0']);
+        $this->assertStringStartsWith('ValueError: DingTalk\Webhook::__construct(): ini setting dingtalk.timeout ', $out);
+    }
+
+    /**
      * @return iterable<string, array{0: string, 1: string, 2: string}>
      */
     public static function badValues(): iterable
@@ -205,6 +230,7 @@ final class IniTest extends TestCase
         yield 'user_agent' => ['dingtalk.user_agent', "agent\x01", 'header value'];
         yield 'max_answer_bytes' => ['dingtalk.max_answer_bytes', '1023', 'between 1024'];
         yield 'max_answer_bytes text' => ['dingtalk.max_answer_bytes', '4 MB', 'must be a number of bytes'];
+        yield 'agent_id' => ['dingtalk.agent_id', '0', 'must be the app\'s agent_id, a number from 1, 0 given'];
     }
 
     /**

@@ -21,6 +21,8 @@ final class StrictTypingTest extends TestCase
     {
         if ($method === '__construct') {
             new $class(...$args);
+        } elseif ((new \ReflectionMethod($class, $method))->isStatic()) {
+            $class::$method(...$args);
         } else {
             SignatureProbes::target($class, $client)->{$method}(...$args);
         }

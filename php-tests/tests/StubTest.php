@@ -69,21 +69,25 @@ final class StubTest extends TestCase
         $this->assertSame([
             'DingTalk\\ApiException',
             'DingTalk\\AuthenticationException',
+            'DingTalk\\Bot',
             'DingTalk\\Callback',
             'DingTalk\\CallbackException',
             'DingTalk\\Client',
             'DingTalk\\ConflictException',
             'DingTalk\\DuplicateException',
             'DingTalk\\Exception',
+            'DingTalk\\Message',
             'DingTalk\\NotFoundException',
             'DingTalk\\RateLimitException',
             'DingTalk\\Stream',
             'DingTalk\\Todo',
             'DingTalk\\TransportException',
+            'DingTalk\\Webhook',
+            'DingTalk\\WorkNotice',
             'DingTalk\\WorkRecord',
         ], array_keys($classes));
         $this->assertSame(
-            ['__construct', 'get', 'getAccessToken', 'post', 'request', 'stats', 'todos', 'unionId', 'workRecords'],
+            ['__construct', 'bot', 'get', 'getAccessToken', 'post', 'request', 'stats', 'todos', 'unionId', 'workNotices', 'workRecords'],
             array_keys($classes['DingTalk\\Client']['methods'])
         );
         $this->assertSame(

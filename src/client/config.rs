@@ -10,7 +10,21 @@ use super::options::OPTIONS;
 use crate::log;
 use crate::php::arg_error::ArgError;
 use crate::php::ini::{settings, SettingError};
-use crate::php::value::PhpArray;
+use crate::php::value::{PhpArray, PhpValue};
+use crate::setter::{self, Setter};
+
+/// The options that say how a request travels, not for whom nor to which host: what a
+/// `DingTalk\Webhook` takes besides its own.
+pub const TRANSPORT: [&str; 8] = [
+    "timeout",
+    "connect_timeout",
+    "retries",
+    "ca_file",
+    "proxy",
+    "user_agent",
+    "max_answer_bytes",
+    "token_store",
+];
 
 /// `endpoint` names one server for both hosts; these options name one host each.
 const HOSTS: [&str; 2] = ["base_url", "api_base_url"];
@@ -72,4 +86,31 @@ pub fn options(array: &PhpArray) -> PhpResult<Options> {
         }
     }
     Ok(options)
+}
+
+/// The [`TRANSPORT`] options of `array` over their `dingtalk.*` ini entries (an entry the array
+/// overrides is not read), as [`options`] reads a client's; the keys in `extra`, which the
+/// caller reads itself, are handed to `other`.
+pub fn transport_options(
+    array: &PhpArray,
+    extra: &[&'static str],
+    other: impl FnMut(&'static str, &PhpValue) -> PhpResult<()>,
+) -> PhpResult<Options> {
+    let known: Vec<&'static str> = TRANSPORT.iter().chain(extra).copied().collect();
+    let given = array.options(&known)?;
+    let in_array = |key: &str| given.iter().any(|(name, _)| *name == key);
+    let values = settings(ini::entries().iter().map(String::as_str));
+    let mut options = Options::default();
+    for ((key, setter), setting) in OPTIONS.iter().zip(values) {
+        let wanted = TRANSPORT.contains(key) && !in_array(key);
+        if let Some(setting) = setting.filter(|_| wanted) {
+            options = ini::apply(options, key, *setter, &setting.local)?;
+        }
+    }
+    let table: Vec<(&'static str, Setter<Options>)> = OPTIONS
+        .iter()
+        .filter(|(name, _)| TRANSPORT.contains(name))
+        .copied()
+        .collect();
+    setter::read(&table, options, array, extra, other)
 }

@@ -2,7 +2,7 @@
 // PHP parameter names are the Rust names: camelCase, as PHP code spells them.
 #![allow(non_snake_case)]
 
-mod config;
+pub mod config;
 pub mod ini;
 mod options;
 
@@ -12,6 +12,7 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
+use crate::bot::Bot;
 use crate::exceptions::OrThrow;
 use crate::log::{self, Log};
 use crate::php::arg_error::ArgError;
@@ -19,6 +20,7 @@ use crate::php::args::{ArrayArg, PhpStr};
 use crate::php::json::{answer_array, object_to_json};
 use crate::php::value::{finite, PhpArray, PhpValue};
 use crate::todo::Todo;
+use crate::worknotice::WorkNotice;
 use crate::workrecord::WorkRecord;
 
 /// A DingTalk app's client. The token cache and the connections are shared by every client of
@@ -147,6 +149,17 @@ impl Client {
     /// The work-record API of this app.
     pub fn work_records(&self) -> WorkRecord {
         WorkRecord::of(self)
+    }
+
+    /// The work-notification API of this app, as `$agentId` or the `agent_id` option.
+    pub fn work_notices(&self, agentId: Option<i64>) -> PhpResult<WorkNotice> {
+        WorkNotice::of(self, agentId)
+    }
+
+    /// The app's robot, `$robotCode` or by default the app's own.
+    pub fn bot(&self, robotCode: Option<PhpStr>) -> PhpResult<Bot> {
+        let robotCode = PhpStr::optional(robotCode.as_ref(), "robotCode")?;
+        Bot::of(self, robotCode)
     }
 
     /// This app's counters in this process.

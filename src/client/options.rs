@@ -8,7 +8,7 @@ use dingtalk_core::Options;
 use crate::setter::Setter;
 
 /// Every option the client knows, in the order the README lists them.
-pub const OPTIONS: [(&str, Setter<Options>); 13] = [
+pub const OPTIONS: [(&str, Setter<Options>); 14] = [
     ("endpoint", Setter::Text(Options::endpoint)),
     ("base_url", Setter::Text(Options::base_url)),
     ("api_base_url", Setter::Text(Options::api_base_url)),
@@ -22,4 +22,5 @@ pub const OPTIONS: [(&str, Setter<Options>); 13] = [
     ("max_answer_bytes", Setter::Bytes(Options::max_answer_bytes)),
     ("token_store", Setter::Text(Options::token_store)),
     ("rate_limit", Setter::Number(Options::rate_limit)),
+    ("agent_id", Setter::Int(Options::agent_id)),
 ];

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use dingtalk_core::observe::{Answer, Event, Retry, StreamState};
+use dingtalk_core::observe::{Answer, Event, LimitOption, Retry, StreamState};
 use dingtalk_core::{ApiError, Error};
 
 use super::queue::MAX_EVENTS;
@@ -107,9 +107,20 @@ pub fn of_event(event: &Event) -> Record {
             "DingTalk {api}: attempt {attempt} was throttled ({errcode})",
         )
         .answer(answer),
-        Event::RateLimitWait { api, waited } => Record::new(
+        Event::RateLimitWait {
+            api,
+            waited,
+            option,
+        } => Record::new(
             Level::Notice,
-            "DingTalk {api}: waited {delay_ms} ms for a slot of options[rate_limit]",
+            match option {
+                LimitOption::RateLimit => {
+                    "DingTalk {api}: waited {delay_ms} ms for a slot of options[rate_limit]"
+                }
+                LimitOption::PerMinute => {
+                    "DingTalk {api}: waited {delay_ms} ms for a slot of options[per_minute]"
+                }
+            },
         )
         .text("api", api)
         .millis("delay_ms", *waited),
@@ -283,6 +294,7 @@ mod tests {
             Event::RateLimitWait {
                 api: "GET /x".into(),
                 waited: Duration::from_millis(5),
+                option: LimitOption::RateLimit,
             },
             Event::StoreFailed {
                 store: "redis",

@@ -1,6 +1,7 @@
 //! Marks the parameters that hold secrets (`Client::__construct`'s `$appSecret`, and its
 //! `$options`, whose `token_store` or `proxy` URL may hold a password; `Callback::__construct`'s
-//! `$token` and `$aesKey`) with `#[\SensitiveParameter]`, so that PHP
+//! `$token` and `$aesKey`; `Webhook::__construct`'s `$url`, which holds the robot's token, its
+//! `$secret` and its `$options`) with `#[\SensitiveParameter]`, so that PHP
 //! replaces them in every backtrace (exception traces, `debug_backtrace()`, fatal error traces) even
 //! where `zend.exception_ignore_args` is off.
 //!
@@ -34,9 +35,12 @@ extern "C" {
 const PERSISTENT: u32 = 1;
 
 /// The sensitive parameters: class, method, 0-based position.
-const SENSITIVE: [(&str, &str, u32); 4] = [
+const SENSITIVE: [(&str, &str, u32); 7] = [
     ("DingTalk\\Client", "__construct", 1),
     ("DingTalk\\Client", "__construct", 2),
+    ("DingTalk\\Webhook", "__construct", 0),
+    ("DingTalk\\Webhook", "__construct", 1),
+    ("DingTalk\\Webhook", "__construct", 2),
     ("DingTalk\\Callback", "__construct", 0),
     ("DingTalk\\Callback", "__construct", 1),
 ];

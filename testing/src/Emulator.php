@@ -254,6 +254,60 @@ final class Emulator
         return $this->control('GET', '/_emulator/records?' . $query)['records'];
     }
 
+    /**
+     * What was delivered, oldest first, each recipient's copy converted back to the one message
+     * shape: `[['id' => n, 'channel' => 'work_notice'|'webhook'|'robot', 'user' => ..., 'conversation'
+     * => ..., 'webhook' => robot name, 'message' => [...], 'at' => [...]|null, 'task_id' => ...,
+     * 'process_query_key' => ..., 'recalled' => bool, 'dropped' => bool, ...], ...]`. `$filter`
+     * keeps those of a `user`, `conversation`, `webhook` (its name) or `channel`.
+     *
+     * @param array{user?: string, conversation?: string, webhook?: string, channel?: string} $filter
+     */
+    public function messages(array $filter = []): array
+    {
+        $query = $filter === [] ? '' : '?' . http_build_query($filter, '', '&', PHP_QUERY_RFC3986);
+        return $this->control('GET', '/_emulator/messages' . $query)['messages'];
+    }
+
+    /**
+     * A new group webhook robot: `['name' => ..., 'access_token' => ..., 'secret' => 'SEC...'|null,
+     * 'url' => its webhook URL]`.
+     *
+     * @param array{secret?: bool|string, keywords?: list<string>, name?: string} $settings
+     *     `secret`: true makes one (a string sets it); `keywords`: its security keywords
+     */
+    public function webhook(array $settings = []): array
+    {
+        // An empty body: no settings (an empty array would be a JSON list).
+        return $this->control('POST', '/_emulator/webhooks', $settings === [] ? null : $settings);
+    }
+
+    /**
+     * A new group that the apps' robots are in; returns its openConversationId.
+     *
+     * @param list<string> $members userids
+     */
+    public function conversation(string $title = '', array $members = []): string
+    {
+        return $this->control('POST', '/_emulator/conversations', ['title' => $title, 'members' => $members])['openConversationId'];
+    }
+
+    /** From now on the app robot's messages to these userids are not delivered, and reported flow-controlled. */
+    public function flowControl(array $userids): void
+    {
+        $this->control('POST', '/_emulator/robot/flow-controlled', ['users' => array_values($userids)]);
+    }
+
+    /**
+     * The inbox entries `$ids` are read by their recipients now (what read reports then show).
+     *
+     * @param list<int> $ids
+     */
+    public function markRead(array $ids): void
+    {
+        $this->control('POST', '/_emulator/messages/read', ['ids' => array_values($ids)]);
+    }
+
     /** Every token issued so far expires now: the next call using one is refused, then renewed. */
     public function expireTokens(): void
     {

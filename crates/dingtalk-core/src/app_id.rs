@@ -29,6 +29,13 @@ impl AppId {
         }
     }
 
+    /// A group's webhook robot, at its URL (without the query) and with its access_token,
+    /// which enters only as its SHA-256, like an app secret: the robot's counters and its rate
+    /// limit are keyed by it, and a store key reads `webhook.<hash>`.
+    pub(crate) fn robot(url: &str, access_token: &str) -> Self {
+        AppId::new(url, "webhook", access_token)
+    }
+
     /// How a shared store names this app: the app key, readable (percent-encoded to letters,
     /// digits, `-`, `_` and `%`, cut to 64 characters), then `.` and a hash of the token
     /// endpoint, the app key and the secret's SHA-256. Never the secret; safe as a file name.
@@ -85,6 +92,10 @@ mod tests {
         for other in others {
             assert_ne!(other.store_key(), key);
         }
+        let robot = AppId::robot("https://oapi.dingtalk.com/robot/send", "tok-0123456789");
+        let robot_key = robot.store_key();
+        assert!(robot_key.starts_with("webhook."), "{robot_key}");
+        assert!(!robot_key.contains("tok-") && !format!("{robot:?}").contains("tok-"));
         let long = AppId::new("http://x", &"k".repeat(500), "s").store_key();
         assert!(long.len() < 100, "{long}");
     }

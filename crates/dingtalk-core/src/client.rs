@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::api::message::{Bot, WorkNotices};
 use crate::api::todo::Todos;
 use crate::api::workrecord::WorkRecords;
 use crate::api::{raw, user};
@@ -112,6 +113,17 @@ impl Client {
     /// The work-record API.
     pub fn work_records(&self) -> WorkRecords {
         WorkRecords::new(Arc::clone(&self.exec))
+    }
+
+    /// The work-notification API, sending as `agent_id` or, by default, as the `agent_id`
+    /// option; an error naming `agentId` when there is neither.
+    pub fn work_notices(&self, agent_id: Option<i64>) -> Result<WorkNotices> {
+        WorkNotices::new(Arc::clone(&self.exec), agent_id)
+    }
+
+    /// The app's robot `robot_code` (by default the app's own, whose code is the app key).
+    pub fn bot(&self, robot_code: Option<&str>) -> Result<Bot> {
+        Bot::new(Arc::clone(&self.exec), robot_code)
     }
 
     /// A Stream-mode client of this app (it connects when first asked for an event).

@@ -4,12 +4,14 @@
 //! The module map, one floor a line from the top down: a module imports only modules on the
 //! floors below its own, never one beside it or above it (no import circle).
 //! - [`Client`] (`client.rs`): an app's credentials and options; hands out the APIs and Stream.
-//! - `api/`: the typed APIs ([`WorkRecords`], [`Todos`]), identity (`user.rs`), the raw calls
-//!   (`raw.rs`) and paging written once (`page.rs`). `stream/`: Stream mode, DingTalk's events,
-//!   bot messages and card callbacks over an outbound WebSocket ([`Stream`]): its topics
-//!   (`topics.rs`), its connections, active and draining (`supervisor.rs`), when to connect
-//!   again (`reconnect.rs`), a message handled once through the store (`dedupe.rs`), the
-//!   changes told to the caller (`state.rs`). Both send their calls through `exec/`.
+//! - `api/`: the typed APIs ([`WorkRecords`], [`Todos`], and `message/`: one [`Message`] shape
+//!   over three channels, [`WorkNotices`], [`Webhook`], [`Bot`]), identity (`user.rs`), the raw
+//!   calls (`raw.rs`), paging written once (`page.rs`) and the readers of a caller's fields
+//!   (`fields.rs`). `stream/`: Stream mode, DingTalk's events, bot messages and card callbacks
+//!   over an outbound WebSocket ([`Stream`]): its topics (`topics.rs`), its connections, active
+//!   and draining (`supervisor.rs`), when to connect again (`reconnect.rs`), a message handled
+//!   once through the store (`dedupe.rs`), the changes told to the caller (`state.rs`). Both
+//!   send their calls through `exec/`.
 //! - `exec/`: the executor, which owns the pipeline (rate limit → token → send → judge →
 //!   classify → retry) within one budget; `exec::retry` decides from an [`ErrorClass`] alone;
 //!   `exec::batch` sends many calls concurrently ([`Batch`]). `process_stats.rs`:
@@ -18,7 +20,8 @@
 //! - `auth/`: the token cache (this process's slot per app in front, single-flight, one token
 //!   per app for both families, the shared store below) and the token fetch (`fetch.rs`).
 //! - `dialect/`: what differs per family (how the token is attached, how an answer is judged
-//!   and its codes classified): `oapi.rs`, `v1.rs`. `limit/`: the client-side rate limit and
+//!   and its codes classified): `oapi.rs`, `v1.rs`, `webhook.rs` (a group's webhook robot, and
+//!   its signature). `limit/`: the client-side rate limit and
 //!   its GCRA arithmetic (`gcra.rs`, in Rust and in Lua for Redis).
 //! - `http/`: the fork-aware HTTP client pool and sending one request. `store/`: the stores of
 //!   `token_store` (memory, file, Redis), which keep tokens, the rate limit's numbers and
@@ -65,6 +68,12 @@ mod validate;
 #[cfg(test)]
 mod test_support;
 
+pub use api::message::{
+    Bot, Message, NoticeOptions, UsersSent, Webhook, WorkNotices, DEFAULT_PER_MINUTE,
+    MAX_NOTICE_BYTES, MAX_NOTICE_DEPTS, MAX_NOTICE_USERS, MAX_OA_HEAD_CHARS, MAX_PER_MINUTE,
+    MAX_ROBOT_PARAM_BYTES, MAX_ROBOT_USERS, MAX_VOICE_SECONDS, MAX_WEBHOOK_BYTES, MSGTYPES,
+    RESULT_LISTS,
+};
 pub use api::todo::{
     ContentField, DetailUrl, NewTask, Role, Task, TaskChanges, TaskPage, Todos, CHANGE_KEYS,
     MAX_DESCRIPTION_CHARS, MAX_PEOPLE_CREATE, MAX_PEOPLE_UPDATE, MAX_SUBJECT_CHARS, MAX_URL_BYTES,

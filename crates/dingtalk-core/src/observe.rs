@@ -36,12 +36,15 @@ pub enum Event {
     /// DingTalk throttled an attempt (a QPS limit); a [`Event::Retrying`] or the call's
     /// failure follows.
     Throttled(Answer),
-    /// The client's own `rate_limit` held an attempt back for a while before sending it.
+    /// The client's own `rate_limit` (a webhook's `per_minute`) held an attempt back for a
+    /// while before sending it.
     RateLimitWait {
         /// The API (method and path template).
         api: String,
         /// How long it waited.
         waited: Duration,
+        /// The option that set the limit.
+        option: LimitOption,
     },
     /// The shared `token_store` failed; the call went on without it.
     StoreFailed {
@@ -52,6 +55,15 @@ pub enum Event {
     },
     /// A Stream worker's connection changed.
     Stream(StreamState),
+}
+
+/// The option of a client-side limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitOption {
+    /// A client's `rate_limit`: calls per second per app and API.
+    RateLimit,
+    /// A webhook's `per_minute`: messages a minute per robot.
+    PerMinute,
 }
 
 /// An attempt that failed and is tried again.

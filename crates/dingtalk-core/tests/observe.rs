@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Emu, KEY, SECRET};
-use dingtalk_core::observe::{Event, Observer, Retry};
+use dingtalk_core::observe::{Event, LimitOption, Observer, Retry};
 use dingtalk_core::{Client, RecordStatus};
 use serde_json::json;
 
@@ -101,10 +101,10 @@ fn store_failures_and_rate_limit_waits_are_told() {
         "{events:?}"
     );
     assert!(
-        events
-            .iter()
-            .any(|e| matches!(e, Event::RateLimitWait { api, waited }
-            if api == "POST /topapi/workrecord/getbyuserid" && !waited.is_zero())),
+        events.iter().any(
+            |e| matches!(e, Event::RateLimitWait { api, waited, option: LimitOption::RateLimit }
+            if api == "POST /topapi/workrecord/getbyuserid" && !waited.is_zero())
+        ),
         "{events:?}"
     );
     assert!(!format!("{events:?}").contains("store-pw"));

@@ -45,6 +45,8 @@ pub struct Options {
     pub(crate) token_store: StoreSpec,
     /// Calls per second per app and API, enforced across the processes sharing `token_store`.
     pub(crate) rate_limit: Option<f64>,
+    /// The app's `agent_id`, which work notifications are sent as.
+    pub(crate) agent_id: Option<i64>,
 }
 
 /// Base delays of the exponential backoff (each retry doubles, then jitter takes 50–100 %).
@@ -81,6 +83,7 @@ impl Default for Options {
             backoff: Backoff::default(),
             token_store: StoreSpec::Memory,
             rate_limit: None,
+            agent_id: None,
         }
     }
 }
@@ -123,6 +126,17 @@ pub(crate) fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Durati
     }
     Duration::try_from_secs_f64(value)
         .map_err(|_| Error::invalid(name, format!("is too large, {value} given")))
+}
+
+/// An `agent_id`, which DingTalk numbers from 1.
+pub(crate) fn positive_agent_id(name: &str, agent_id: i64) -> Result<i64> {
+    if agent_id < 1 {
+        return Err(Error::invalid(
+            name,
+            format!("must be the app's agent_id, a number from 1, {agent_id} given"),
+        ));
+    }
+    Ok(agent_id)
 }
 
 impl Options {
@@ -245,6 +259,13 @@ impl Options {
         Ok(self)
     }
 
+    /// The app's `agent_id` (the developer console shows it beside the app key): work
+    /// notifications are sent as it.
+    pub fn agent_id(mut self, agent_id: i64) -> Result<Self> {
+        self.agent_id = Some(positive_agent_id("options[agent_id]", agent_id)?);
+        Ok(self)
+    }
+
     /// Base delays of the backoff (zero in tests).
     pub fn backoff(mut self, backoff: Backoff) -> Self {
         self.backoff = backoff;
@@ -268,6 +289,7 @@ mod tests {
         assert_eq!(o.max_answer_bytes, 4_194_304);
         assert_eq!(o.token_store, StoreSpec::Memory);
         assert_eq!(o.rate_limit, None);
+        assert_eq!(o.agent_id, None);
     }
 
     #[test]
@@ -368,6 +390,11 @@ mod tests {
         assert_eq!(
             name(Options::default().token_store("nowhere")),
             "options[token_store]"
+        );
+        assert_eq!(name(Options::default().agent_id(0)), "options[agent_id]");
+        assert_eq!(
+            Options::default().agent_id(123).unwrap().agent_id,
+            Some(123)
         );
     }
 }

@@ -4,6 +4,8 @@
 //!   `errcode` envelope.
 //! - v1.0 (`api.dingtalk.com`, [`v1`]): token in a header, errors as HTTP 4xx/5xx with a
 //!   string `code`.
+//! - a group's webhook robot ([`webhook`]): no app token but the robot's own in the query, a
+//!   signature, the oapi envelope with codes of its own.
 //!
 //! A dialect attaches the token and judges an answer (success, DingTalk's error with its
 //! [`ErrorClass`](crate::error::ErrorClass), or a transport error for anything that is not
@@ -12,6 +14,7 @@
 pub(crate) mod oapi;
 mod oapi_success;
 pub(crate) mod v1;
+pub(crate) mod webhook;
 
 use reqwest::blocking::RequestBuilder;
 use serde::de::DeserializeOwned;
@@ -28,6 +31,8 @@ pub enum Family {
     Oapi,
     /// The v1.0 family on `api_base_url`: `/v1.0/...`.
     V1,
+    /// A group's webhook robot: `/robot/send` on the robot's own URL.
+    Webhook,
 }
 
 impl Family {
@@ -35,6 +40,7 @@ impl Family {
         match self {
             Family::Oapi => &oapi::Oapi,
             Family::V1 => &v1::V1,
+            Family::Webhook => &webhook::Webhook,
         }
     }
 }

@@ -112,44 +112,56 @@ impl Dialect for Oapi {
     }
 
     fn judge(&self, path: &str, raw: &RawResponse, disclosure: Disclosure<'_>) -> Result<()> {
-        let envelope = match serde_json::from_slice::<Envelope>(&raw.body) {
-            Ok(envelope) => envelope,
-            Err(error) => {
-                let why = not_an_envelope(&raw.body, &error);
-                return Err(unexpected(path, raw, &why, disclosure));
-            }
-        };
-        let Some(errcode) = envelope.errcode.as_ref().and_then(Scalar::code) else {
-            return Err(unexpected(path, raw, "no errcode", disclosure));
-        };
-        if errcode != 0 {
-            let sub_code = envelope.sub_code.map(Scalar::text);
-            // Classified on DingTalk's own code, before scrubbing could change it.
-            let class = classify(errcode, sub_code.as_deref());
-            let text = |field: Option<Scalar>| field.map(|t| scrubbed(&t.text(), disclosure));
-            return Err(ApiError {
-                path: path.to_owned(),
-                http_status: raw.status,
-                code: Code::Number(errcode),
-                message: text(envelope.errmsg).unwrap_or_default(),
-                request_id: text(envelope.request_id),
-                sub_code: sub_code.map(|code| scrubbed(&code, disclosure)),
-                sub_msg: text(envelope.sub_msg),
-                required_scopes: Vec::new(),
-                class,
-            }
-            .into());
-        }
-        if !(200..300).contains(&raw.status) {
-            return Err(unexpected(
-                path,
-                raw,
-                "errcode 0 with an error status",
-                disclosure,
-            ));
-        }
-        Ok(())
+        judge_envelope(path, raw, disclosure, classify)
     }
+}
+
+/// Judges an answer in the `errcode` envelope (the oapi family's, and the webhook robots'),
+/// classifying a code with `classify`.
+pub(crate) fn judge_envelope(
+    path: &str,
+    raw: &RawResponse,
+    disclosure: Disclosure<'_>,
+    classify: fn(i64, Option<&str>) -> ErrorClass,
+) -> Result<()> {
+    let envelope = match serde_json::from_slice::<Envelope>(&raw.body) {
+        Ok(envelope) => envelope,
+        Err(error) => {
+            let why = not_an_envelope(&raw.body, &error);
+            return Err(unexpected(path, raw, &why, disclosure));
+        }
+    };
+    let Some(errcode) = envelope.errcode.as_ref().and_then(Scalar::code) else {
+        return Err(unexpected(path, raw, "no errcode", disclosure));
+    };
+    if errcode != 0 {
+        let sub_code = envelope.sub_code.map(Scalar::text);
+        // Classified on DingTalk's own code, before scrubbing could change it.
+        let class = classify(errcode, sub_code.as_deref());
+        let text = |field: Option<Scalar>| field.map(|t| scrubbed(&t.text(), disclosure));
+        return Err(ApiError {
+            path: path.to_owned(),
+            http_status: raw.status,
+            code: Code::Number(errcode),
+            message: text(envelope.errmsg).unwrap_or_default(),
+            request_id: text(envelope.request_id),
+            sub_code: sub_code.map(|code| scrubbed(&code, disclosure)),
+            sub_msg: text(envelope.sub_msg),
+            required_scopes: Vec::new(),
+            hint: None,
+            class,
+        }
+        .into());
+    }
+    if !(200..300).contains(&raw.status) {
+        return Err(unexpected(
+            path,
+            raw,
+            "errcode 0 with an error status",
+            disclosure,
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

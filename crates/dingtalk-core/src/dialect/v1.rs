@@ -88,6 +88,7 @@ impl Dialect for V1 {
                 .accessdenieddetail
                 .map(|d| d.required_scopes.into_iter().map(text).collect())
                 .unwrap_or_default(),
+            hint: None,
         }
         .into())
     }

@@ -143,6 +143,9 @@ pub struct ApiError {
     pub sub_msg: Option<String>,
     /// The permissions a v1.0 "access denied" answer names (`accessdenieddetail.requiredScopes`).
     pub required_scopes: Vec<String>,
+    /// What the code means, in words of this client, where DingTalk's text does not say it
+    /// plainly (a webhook's 310000 covers three causes; this names the one that applies).
+    pub hint: Option<String>,
     /// What the error means, decided by the API family's dialect.
     pub class: ErrorClass,
 }
@@ -170,6 +173,9 @@ impl fmt::Display for ApiError {
                 Code::Text(_) => "message",
             };
             write!(f, ", {label} \"{}\"", self.message)?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, ": {hint}")?;
         }
         if let Some(sub_code) = &self.sub_code {
             write!(f, ", sub_code {sub_code}")?;
@@ -212,16 +218,16 @@ pub struct Duplicate {
 /// A call the client-side rate limit kept back: its slot would have come too late.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "DingTalk {path} was not sent: options[rate_limit] allows {per_second} calls per second of \
-     this API, and its next free slot is {} ms away, past the call's deadline ({} ms left)",
+    "DingTalk {path} was not sent: {limit}, and its next free slot is {} ms away, past the \
+     call's deadline ({} ms left)",
     .wait.as_millis(),
     .left.as_millis()
 )]
 pub struct RateLimited {
     /// The API path, without its query.
     pub path: String,
-    /// The limit, calls per second, as configured.
-    pub per_second: String,
+    /// The limit, as configured: "options[rate_limit] allows 20 calls per second of this API".
+    pub limit: String,
     /// How far away the next free slot was.
     pub wait: Duration,
     /// What was left of the call's time budget.

@@ -1,6 +1,7 @@
 //! The executor: one call from start to end — a slot of the rate limit, token, request,
-//! judging the answer, retries — within one budget (time and answer bytes), for either API
-//! family. Each attempt takes its own slot: DingTalk counts every request it receives.
+//! judging the answer, retries — within one budget (time and answer bytes), for any API
+//! family, on behalf of an app or of a group's webhook robot ([`Caller`]). Each attempt takes
+//! its own slot: DingTalk counts every request it receives.
 //!
 //! Retries wrap the whole call including the token, so a retry after a token error is sent with
 //! the new token. A refused token is renewed once per call whatever `retries` says: DingTalk
@@ -11,6 +12,7 @@
 
 pub(crate) mod batch;
 mod call;
+mod caller;
 mod failure;
 mod request;
 pub(crate) mod retry;
@@ -22,6 +24,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
+use caller::{App, Caller};
 pub(crate) use failure::Failure;
 pub(crate) use request::ApiRequest;
 pub use request::Repeat;
@@ -32,29 +35,27 @@ use crate::auth::{fetch, TokenCache};
 use crate::budget::Budget;
 use crate::config::Options;
 use crate::counters::{self, Counters, Stats};
+use crate::dialect::webhook::Robot;
 use crate::dialect::{self, Disclosure};
 use crate::error::{Error, ErrorClass, Result};
 use crate::http::pool::{self, Http, TransportConfig};
 use crate::http::{self as transport, AnswerLimit, Exchange};
-use crate::limit::RateLimiter;
+use crate::limit::{Limit, RateLimiter};
 use crate::observe::{Event, Observe};
 use crate::store;
+use crate::time::now_ms;
 use call::Call;
 use url::url_under;
 
-/// Runs calls for one app: its credentials, options, HTTP client, token cache, rate limit
-/// and counters.
+/// Runs calls for one app (or one webhook robot): its credentials, options, HTTP client, token
+/// cache, rate limit and counters.
 pub(crate) struct Executor {
     app: AppId,
-    app_key: String,
-    app_secret: String,
+    caller: Caller,
     options: Options,
     http: Arc<Http>,
-    tokens: TokenCache,
     limiter: Option<RateLimiter>,
     counters: Arc<Counters>,
-    /// The `token_store`, which the token cache and the rate limit use, and Stream workers too.
-    store: Arc<store::Store>,
     observe: Observe,
     /// Said in every transport failure when only one of the two hosts was changed.
     one_host_changed: Option<String>,
@@ -67,30 +68,61 @@ impl Executor {
         let store = store::entry(&options.token_store, options.ca.as_ref());
         let limiter = options.rate_limit.map(|per_second| {
             RateLimiter::new(
-                per_second,
+                Limit::per_second(per_second),
                 Arc::clone(&store),
                 app.store_key(),
                 Arc::clone(&counters),
                 observe.clone(),
             )
         });
-        Executor {
-            app_key: app_key.to_owned(),
-            app_secret: app_secret.to_owned(),
-            http: pool::entry(TransportConfig::from_options(&options)),
-            tokens: TokenCache::new(
-                &app,
-                Arc::clone(&store),
-                Arc::clone(&counters),
-                observe.clone(),
-            ),
-            limiter,
+        let caller = Caller::App(App {
+            key: app_key.to_owned(),
+            secret: app_secret.to_owned(),
+            tokens: TokenCache::new(&app, store, Arc::clone(&counters), observe.clone()),
+        });
+        Executor::with(app, caller, options, limiter, counters, observe)
+    }
+
+    /// The executor of a group's webhook robot, whose URL without its query is
+    /// `options.base_url`: its sends are spaced under `per_minute` messages a minute, shared
+    /// through the `token_store` under a name made of a hash of the robot's token.
+    pub(crate) fn for_robot(
+        robot: Robot,
+        options: Options,
+        per_minute: u32,
+        observe: Observe,
+    ) -> Self {
+        let app = AppId::robot(&options.base_url, &robot.access_token);
+        let counters = counters::counters_of(&app);
+        let store = store::entry(&options.token_store, options.ca.as_ref());
+        let limiter = RateLimiter::new(
+            Limit::per_minute(per_minute),
             store,
-            counters,
-            observe,
+            app.store_key(),
+            Arc::clone(&counters),
+            observe.clone(),
+        );
+        let caller = Caller::Robot(robot);
+        Executor::with(app, caller, options, Some(limiter), counters, observe)
+    }
+
+    fn with(
+        app: AppId,
+        caller: Caller,
+        options: Options,
+        limiter: Option<RateLimiter>,
+        counters: Arc<Counters>,
+        observe: Observe,
+    ) -> Self {
+        Executor {
+            http: pool::entry(TransportConfig::from_options(&options)),
             one_host_changed: options.one_host_changed(),
             app,
+            caller,
             options,
+            limiter,
+            counters,
+            observe,
         }
     }
 
@@ -99,13 +131,14 @@ impl Executor {
         &self.app
     }
 
+    /// The app key ("" for a robot: no client or Stream holds a robot's executor).
     pub(crate) fn app_key(&self) -> &str {
-        &self.app_key
+        self.caller.app().map_or("", |app| app.key.as_str())
     }
 
     /// The app secret, for the one call that sends it in its body (the Stream gateway's).
     pub(crate) fn app_secret(&self) -> &str {
-        &self.app_secret
+        self.caller.app().map_or("", |app| app.secret.as_str())
     }
 
     pub(crate) fn options(&self) -> &Options {
@@ -120,12 +153,6 @@ impl Executor {
     /// A budget for one whole call: `options[timeout]` from now, `options[max_answer_bytes]`.
     pub(crate) fn budget(&self) -> Budget {
         Budget::new(self.options.timeout, self.options.max_answer_bytes)
-    }
-
-    /// The `token_store`, the app's name in it, and where its failures are counted and told.
-    pub(crate) fn shared_store(&self) -> (Arc<store::Store>, String, (Arc<Counters>, Observe)) {
-        let watched = (Arc::clone(&self.counters), self.observe.clone());
-        (Arc::clone(&self.store), self.app.store_key(), watched)
     }
 
     /// This app's counters in this process.
@@ -236,9 +263,11 @@ impl Executor {
                 self.observe
                     .emit(|| Event::Throttled(call.answer(attempts, &error)));
             }
-            if let (ErrorClass::TokenRejected, Some(token)) = (class, &used_token) {
+            if let (ErrorClass::TokenRejected, Some(token), Some(app)) =
+                (class, &used_token, self.caller.app())
+            {
                 // Dropped whether or not this call resends: no later call may reuse it.
-                self.tokens.invalidate(token, budget);
+                app.tokens.invalidate(token, budget);
             }
             let state = Attempt {
                 retries,
@@ -276,19 +305,23 @@ impl Executor {
         }
     }
 
-    /// The app's token, fetched under the single-flight lock when needed. A fetch is told to
-    /// the observer once the lock is released.
+    /// The app's token, fetched under the single-flight lock when needed (a fetch is told to
+    /// the observer once the lock is released); a robot's own.
     fn cached_token(&self, force: bool, budget: &Budget) -> Result<String> {
+        let app = match &self.caller {
+            Caller::App(app) => app,
+            Caller::Robot(robot) => return Ok(robot.access_token.clone()),
+        };
         let fetched = Cell::new(None);
-        let token = self
+        let token = app
             .tokens
             .token(force, self.options.token_margin, budget, || {
                 let http = self.http.client()?;
                 self.counters.token_fetch();
                 let request = fetch::TokenRequest {
                     base_url: &self.options.base_url,
-                    app_key: &self.app_key,
-                    app_secret: &self.app_secret,
+                    app_key: &app.key,
+                    app_secret: &app.secret,
                     user_agent: &self.options.user_agent,
                     // The token's answer is not kept: it has the whole allowance.
                     max_answer_bytes: self.options.max_answer_bytes,
@@ -299,7 +332,7 @@ impl Executor {
             })?;
         if let Some(lifetime) = fetched.get() {
             self.observe.emit(|| Event::TokenFetched {
-                store: self.tokens.store_kind(),
+                store: app.tokens.store_kind(),
                 lifetime,
             });
         }
@@ -324,13 +357,23 @@ impl Executor {
         if request.with_token {
             builder = dialect.authorize(builder, token);
         }
+        // Made at the moment of sending: DingTalk accepts a signature for an hour.
+        let signature = self.caller.signature(now_ms());
+        if let Some(signature) = &signature {
+            let query = [
+                ("timestamp", &signature.timestamp),
+                ("sign", &signature.sign),
+            ];
+            builder = builder.query(&query);
+        }
         if let Some(body) = &request.body {
             builder = builder
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
         self.counters.request();
-        let secrets = [self.app_secret.as_str(), token];
+        let signed = signature.as_ref().map_or("", |s| s.sign.as_str());
+        let secrets = [self.caller.secret(), token, signed];
         let (left, option) = budget.bytes();
         let exchange = Exchange {
             path: &request.path,

@@ -107,8 +107,9 @@ impl ApiRequest {
     pub(crate) fn rate_key(&self) -> String {
         let path = self.template.unwrap_or(self.path.as_str());
         match self.family {
-            // oapi paths name the API alone: its ids go in the query or the body.
-            Family::Oapi => format!("{} {path}", self.method),
+            // oapi paths name the API alone: its ids go in the query or the body; a webhook's
+            // path is its robot's, whose limit is its own.
+            Family::Oapi | Family::Webhook => format!("{} {path}", self.method),
             Family::V1 => format!("{} {}", self.method, without_ids(path)),
         }
     }

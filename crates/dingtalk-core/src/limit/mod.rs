@@ -1,6 +1,7 @@
-//! The client-side rate limit (`rate_limit`): calls per second per app and API, enforced for
-//! every process that shares the `token_store` (memory: this process; file: this host; Redis:
-//! every host), so that a fleet configured at DingTalk's limit is not throttled.
+//! The client-side rate limits: `rate_limit`, calls per second per app and API, and a webhook's
+//! `per_minute`, messages a minute per robot; each enforced for every process that shares the
+//! `token_store` (memory: this process; file: this host; Redis: every host), so that a fleet
+//! configured at DingTalk's limit is not throttled.
 //!
 //! Each attempt of a call takes a slot first ([`gcra`]): the store runs the arithmetic on its
 //! number atomically (under an `flock`, or in one Redis script) and says how long to wait for
@@ -17,16 +18,47 @@ use gcra::{Gcra, Interval};
 use crate::budget::Budget;
 use crate::counters::Counters;
 use crate::error::{Error, RateLimited, Result};
-use crate::observe::{Event, Observe};
+use crate::observe::{Event, LimitOption, Observe};
 use crate::store::{memory, Reservation, Store};
 use crate::time::from_micros;
 
-/// The rate limit of one app.
-pub(crate) struct RateLimiter {
+/// A limit as configured: its rate, and how a refusal names it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Limit {
     per_second: f64,
+    option: LimitOption,
+    /// "options[rate_limit] allows 20 calls per second of this API".
+    described: String,
+}
+
+impl Limit {
+    /// `rate_limit`: `calls` a second per API.
+    pub(crate) fn per_second(calls: f64) -> Limit {
+        Limit {
+            per_second: calls,
+            option: LimitOption::RateLimit,
+            described: format!("options[rate_limit] allows {calls} calls per second of this API"),
+        }
+    }
+
+    /// A webhook's `per_minute`: `messages` a minute to one robot.
+    pub(crate) fn per_minute(messages: u32) -> Limit {
+        Limit {
+            per_second: f64::from(messages) / 60.0,
+            option: LimitOption::PerMinute,
+            described: format!(
+                "options[per_minute] allows {messages} messages a minute to this robot"
+            ),
+        }
+    }
+}
+
+/// The rate limit of one app (or one webhook robot).
+pub(crate) struct RateLimiter {
+    limit: Limit,
     interval: Interval,
     store: Arc<Store>,
-    /// The app's name in the store.
+    /// The app's (or robot's) name in the store.
     app: String,
     counters: Arc<Counters>,
     observe: Observe,
@@ -34,15 +66,15 @@ pub(crate) struct RateLimiter {
 
 impl RateLimiter {
     pub(crate) fn new(
-        per_second: f64,
+        limit: Limit,
         store: Arc<Store>,
         app: String,
         counters: Arc<Counters>,
         observe: Observe,
     ) -> Self {
         RateLimiter {
-            per_second,
-            interval: Interval::for_rate(per_second),
+            interval: Interval::for_rate(limit.per_second),
+            limit,
             store,
             app,
             counters,
@@ -69,6 +101,7 @@ impl RateLimiter {
                     self.observe.emit(|| Event::RateLimitWait {
                         api: api.to_owned(),
                         waited: wait,
+                        option: self.limit.option,
                     });
                     std::thread::sleep(wait);
                     self.counters.rate_limit_wait(wait);
@@ -77,7 +110,7 @@ impl RateLimiter {
             }
             Reservation::Refused { wait_us } => Err(Error::RateLimited(RateLimited {
                 path: path.to_owned(),
-                per_second: self.per_second.to_string(),
+                limit: self.limit.described.clone(),
                 wait: from_micros(wait_us),
                 left,
             })),

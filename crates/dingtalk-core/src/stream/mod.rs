@@ -47,9 +47,11 @@ pub use options::{AckMode, StreamOptions};
 pub use state::StreamState;
 pub use topics::{Kind, Topic, BOT_MESSAGES, CARD_CALLBACKS};
 
+use crate::counters;
 use crate::error::{Error, ErrorClass, Result};
 use crate::exec::Executor;
 use crate::observe::Event as Observed;
+use crate::store;
 use dedupe::{Claim, Dedupe, Verdict};
 use reconnect::Reconnect;
 use state::States;
@@ -135,8 +137,11 @@ impl Stream {
     pub(crate) fn new(exec: Arc<Executor>, options: StreamOptions) -> Self {
         let reconnect = Reconnect::new(options.reconnect_delay, options.max_reconnect_delay);
         let dedupe = (!options.dedupe.is_zero()).then(|| {
-            let (store, app, watched) = exec.shared_store();
-            Dedupe::new(options.dedupe, store, app, watched)
+            // The token store's one entry in this process, which the token cache uses too.
+            let config = exec.options();
+            let store = store::entry(&config.token_store, config.ca.as_ref());
+            let watched = (counters::counters_of(exec.app_id()), exec.observe().clone());
+            Dedupe::new(options.dedupe, store, exec.app_id().store_key(), watched)
         });
         Stream {
             exec,

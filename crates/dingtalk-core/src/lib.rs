@@ -59,6 +59,7 @@ mod net;
 pub mod observe;
 mod pace;
 mod process_stats;
+mod random;
 mod redact;
 mod store;
 mod stream;
@@ -68,11 +69,12 @@ mod validate;
 #[cfg(test)]
 mod test_support;
 
+pub use api::card::{Card, CardOptions, CardTo, DEFAULT_STREAM_INTERVAL, MAX_STREAM_INTERVAL};
 pub use api::message::{
-    Bot, Message, NoticeOptions, UsersSent, Webhook, WorkNotices, DEFAULT_PER_MINUTE,
+    Bot, Message, NoticeOptions, ReplyRoute, UsersSent, Webhook, WorkNotices, DEFAULT_PER_MINUTE,
     MAX_NOTICE_BYTES, MAX_NOTICE_DEPTS, MAX_NOTICE_USERS, MAX_OA_HEAD_CHARS, MAX_PER_MINUTE,
     MAX_ROBOT_PARAM_BYTES, MAX_ROBOT_USERS, MAX_VOICE_SECONDS, MAX_WEBHOOK_BYTES, MSGTYPES,
-    RESULT_LISTS,
+    RESULT_LISTS, SESSION_MARGIN_MS,
 };
 pub use api::todo::{
     ContentField, DetailUrl, NewTask, Role, Task, TaskChanges, TaskPage, Todos, CHANGE_KEYS,

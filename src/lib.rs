@@ -26,6 +26,7 @@
 mod batch;
 mod bot;
 mod callback;
+mod card;
 mod client;
 mod exceptions;
 mod info;
@@ -76,6 +77,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<message::Message>()
         .class::<worknotice::WorkNotice>()
         .class::<bot::Bot>()
+        .class::<card::Card>()
         .class::<webhook::Webhook>()
         .class::<callback::Callback>()
         .class::<stream::Stream>()

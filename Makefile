@@ -6,6 +6,7 @@
 CARGO     ?= cargo
 PHP       ?= php
 PHPUNIT   ?= /usr/bin/phpunit
+PYTHON    ?= python3
 PROFILE   ?= debug
 TARGET    := target/$(PROFILE)
 EXT       := $(CURDIR)/$(TARGET)/libdingtalk.so
@@ -15,7 +16,7 @@ CARGO_PROFILE_FLAG := $(if $(filter release,$(PROFILE)),--release,)
 export DINGTALK_EXTENSION := $(EXT)
 export DINGTALK_EMULATOR_BIN := $(EMULATOR)
 
-.PHONY: all deps build test test-rust test-php test-fpm test-matrix test-pie dist test-dist lint demo bench clean
+.PHONY: all deps build test test-rust test-php test-fpm test-witness test-matrix test-pie dist test-dist lint demo bench clean
 
 all: build
 
@@ -25,7 +26,7 @@ deps:
 build: deps
 	$(CARGO) build $(CARGO_PROFILE_FLAG) -p dingtalk-php -p dingtalk-emulator
 
-test: build test-rust test-php test-fpm
+test: build test-rust test-php test-fpm test-witness
 
 # The binding's own unit tests cover its pure functions only: a test binary has no PHP engine.
 test-rust:
@@ -38,6 +39,21 @@ test-php: build
 
 test-fpm: build
 	php-tests/fpm/smoke.sh
+
+# The witness: DingTalk's official Python SDK (and plain HTTP for the webhook and work notices)
+# against the emulator's message channels. The SDK is installed with pip into .cache/python, once
+# per pinned version (requirements.txt), never system-wide.
+WITNESS      := crates/dingtalk-emulator/witness
+WITNESS_SITE := .cache/python
+
+$(WITNESS_SITE)/.installed: $(WITNESS)/requirements.txt
+	rm -rf $(WITNESS_SITE)
+	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
+	  --no-warn-script-location --target $(WITNESS_SITE) -r $(WITNESS)/requirements.txt
+	touch $@
+
+test-witness: build $(WITNESS_SITE)/.installed
+	PYTHONPATH=$(CURDIR)/$(WITNESS_SITE) scripts/with-emulator.sh $(PYTHON) $(WITNESS)/witness.py
 
 # PHP 8.4 (Debian 13) and 8.5 (unstable + experimental), each in a Debian root cached under .cache/roots/.
 test-matrix:
@@ -68,6 +84,7 @@ lint:
 	  testing/src/*.php testing/example/*/*.php; do \
 	  [ -f "$$f" ] && { $(PHP) -l "$$f" >/dev/null || exit 1; }; done; echo "php -l: ok"
 	@for f in scripts/*.sh php-tests/*.sh php-tests/*/*.sh .ci/run; do bash -n "$$f" || exit 1; done; echo "bash -n: ok"
+	@$(PYTHON) -c 'import ast, sys; [ast.parse(open(f).read(), f) for f in sys.argv[1:]]' $(WITNESS)/*.py; echo "python syntax: ok"
 	@# Debian 12's Composer (2.5) knows no php-ext key, and calls the section a publish error:
 	@# check-php-ext.php checks it instead (make test-matrix runs Composer 2.11's full validate).
 	composer validate --no-check-publish --no-interaction

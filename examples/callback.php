@@ -75,6 +75,9 @@ switch ($type) {
     case 'todo_task_create':
     case 'todo_task_update':
     case 'todo_task_delete':
+        // DingTalk's to-do events name the task and everyone on it (creator, executors,
+        // participants), nothing more: a real app reads the task with DingTalk\Todo::get().
+        // The fields: docs/events.md, after DingTalk's event pages.
         error_log(sprintf(
             'callback: %s taskId=%s eventId=%s users=%s',
             $type,

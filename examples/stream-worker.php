@@ -6,8 +6,8 @@
  *   DINGTALK_APP_KEY=... DINGTALK_APP_SECRET=... php -d extension=target/debug/libdingtalk.so examples/stream-worker.php
  *
  *   DINGTALK_APP_KEY, DINGTALK_APP_SECRET  the app's key and secret (its clientId and clientSecret)
- *   DINGTALK_BASE_URL                     optional: the emulator, e.g. http://127.0.0.1:8080 (both
- *                                         API hosts and so the Stream gateway are taken from it)
+ *   DINGTALK_ENDPOINT                     optional: one server for both API families, e.g. the
+ *                                         emulator at http://127.0.0.1:8080 (its Stream gateway too)
  *   DINGTALK_MAX_EVENTS, DINGTALK_TIMEOUT  optional: end after that many events or seconds
  *
  * The app must use Stream mode for its events (developer console, 事件订阅 › Stream 模式 推送)
@@ -16,7 +16,7 @@
  *
  * Runs until SIGTERM or SIGINT (Ctrl-C), which end it cleanly after the event in hand: that
  * event is acknowledged first, then run() returns and the script exits with status 0. Under
- * systemd or supervisor it is restarted if it ever fails (see the README).
+ * systemd or supervisor it is restarted if it ever fails (see docs/events.md).
  */
 
 declare(strict_types=1);
@@ -36,9 +36,9 @@ if ($key === '' || $secret === '') {
     exit(1);
 }
 $options = [];
-$url = getenv('DINGTALK_BASE_URL') ?: '';
+$url = getenv('DINGTALK_ENDPOINT') ?: '';
 if ($url !== '') {
-    $options = ['base_url' => $url, 'api_base_url' => $url];
+    $options = ['endpoint' => $url];
 }
 $bounds = [];
 if ((getenv('DINGTALK_MAX_EVENTS') ?: '') !== '') {
@@ -48,7 +48,8 @@ if ((getenv('DINGTALK_TIMEOUT') ?: '') !== '') {
     $bounds['timeout'] = (float) getenv('DINGTALK_TIMEOUT');
 }
 
-$stream = new Stream(new Client($key, $secret, $options));
+$client = new Client($key, $secret, $options);
+$stream = new Stream($client);
 
 /**
  * DingTalk may deliver an event twice (an acknowledgement lost with its connection, a retry):
@@ -57,18 +58,31 @@ $stream = new Stream(new Client($key, $secret, $options));
  */
 $seen = [];
 
-$handled = $stream->run(function (array $event) use (&$seen): bool {
+$handled = $stream->run(function (array $event) use (&$seen, $client): bool {
     if (isset($seen[$event['id']])) {
         return true;   // a duplicate: already handled, acknowledge it again
     }
     if (str_starts_with($event['type'], 'todo_task_')) {
+        // A to-do event names the task and everyone on it (unionIdList: creator, executors,
+        // participants), nothing more: the task itself is read with the to-do API.
         $data = $event['data'];
+        $taskId = (string) ($data['taskId'] ?? '?');
+        $people = $data['unionIdList'] ?? [];
+        $subject = '';
+        if ($event['type'] !== 'todo_task_delete' && isset($people[0])) {
+            try {
+                $task = $client->todos()->get($people[0], $taskId);
+                $subject = $task === null ? '' : ' "' . $task['subject'] . '"';
+            } catch (DingTalk\Exception $e) {
+                fwrite(STDERR, "stream-worker: cannot read task {$taskId}: {$e->getMessage()}\n");
+            }
+        }
         printf(
             "%s %s task %s%s\n",
             date('c', intdiv((int) ($event['born_time'] ?? 0), 1000)),
             substr($event['type'], strlen('todo_task_')),
-            $data['taskId'] ?? '?',
-            isset($data['task']['subject']) ? ' "' . $data['task']['subject'] . '"' : ''
+            $taskId,
+            $subject
         );
     } else {
         printf("%s event %s\n", $event['type'], $event['id']);

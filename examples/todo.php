@@ -4,8 +4,7 @@
  * a task with a detailUrl, a dueTime and a sourceId, list, get, complete, list done, delete.
  * Prints what happens.
  *
- *   DINGTALK_BASE_URL      oapi host: tokens, userid → unionId (default: DingTalk; `make demo`: the emulator)
- *   DINGTALK_API_BASE_URL  v1.0 host: to-dos (default: DingTalk; `make demo`: the emulator)
+ *   DINGTALK_ENDPOINT      one server for both API families (default: DingTalk; `make demo`: the emulator)
  *   DINGTALK_APP_KEY       the app key    (default: the emulator's demo app)
  *   DINGTALK_APP_SECRET    the app secret (default: the emulator's demo app)
  *   DINGTALK_USER_ID       the userid of the user who gets the to-do (default: "demo-user")
@@ -26,7 +25,7 @@ $env = static fn (string $name, ?string $default = null): ?string =>
     (($value = getenv($name)) !== false && $value !== '') ? $value : $default;
 
 $options = ['timeout' => 10.0];
-foreach (['base_url' => 'DINGTALK_BASE_URL', 'api_base_url' => 'DINGTALK_API_BASE_URL', 'ca_file' => 'DINGTALK_CA_FILE'] as $option => $variable) {
+foreach (['endpoint' => 'DINGTALK_ENDPOINT', 'ca_file' => 'DINGTALK_CA_FILE'] as $option => $variable) {
     if ($value = $env($variable)) {
         $options[$option] = $value;
     }

@@ -3,7 +3,7 @@
  * The work-record workflow end to end: token, create a record with forms, list, find,
  * complete, list done. Prints what happens.
  *
- *   DINGTALK_BASE_URL    DingTalk host (default: DingTalk itself; `make demo` sets the emulator's)
+ *   DINGTALK_ENDPOINT    one server for both API families (default: DingTalk; `make demo`: the emulator)
  *   DINGTALK_APP_KEY     the app key    (default: the emulator's demo app)
  *   DINGTALK_APP_SECRET  the app secret (default: the emulator's demo app)
  *   DINGTALK_USER_ID     the assignee's userid (default: "demo-user")
@@ -24,8 +24,8 @@ $env = static fn (string $name, ?string $default = null): ?string =>
     (($value = getenv($name)) !== false && $value !== '') ? $value : $default;
 
 $options = ['timeout' => 10.0];
-if ($url = $env('DINGTALK_BASE_URL')) {
-    $options['base_url'] = $url;
+if ($url = $env('DINGTALK_ENDPOINT')) {
+    $options['endpoint'] = $url;
 }
 if ($ca = $env('DINGTALK_CA_FILE')) {
     $options['ca_file'] = $ca;

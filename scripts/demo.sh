@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ext="${DINGTALK_EXTENSION:-$PWD/target/debug/libdingtalk.so}"
 
 if [ -n "${DINGTALK_APP_KEY:-}" ] && [ -n "${DINGTALK_APP_SECRET:-}" ] && [ -n "${DINGTALK_USER_ID:-}" ]; then
-  echo "== against DingTalk (${DINGTALK_BASE_URL:-https://oapi.dingtalk.com}) as app ${DINGTALK_APP_KEY}"
+  echo "== against ${DINGTALK_ENDPOINT:-DingTalk} as app ${DINGTALK_APP_KEY}"
   php -d "extension=$ext" examples/workflow.php
   exec php -d "extension=$ext" examples/todo.php
 fi

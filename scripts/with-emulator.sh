@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command against a fresh emulator: starts dingtalk-emulator on 127.0.0.1 (port 0), exports
-# DINGTALK_BASE_URL and DINGTALK_API_BASE_URL (its address: it serves both API families),
-# DINGTALK_APP_KEY and DINGTALK_APP_SECRET (its demo app), runs
-# the command and stops the emulator, whatever the command's outcome. Exits with the command's status.
+# DINGTALK_ENDPOINT (its address: it serves both API families), DINGTALK_APP_KEY and
+# DINGTALK_APP_SECRET (its demo app), runs the command and stops the emulator, whatever the
+# command's outcome. Exits with the command's status.
 #
 #   scripts/with-emulator.sh COMMAND [ARG...]     (DINGTALK_EMULATOR_BIN: default target/debug/)
 set -euo pipefail
@@ -19,7 +19,7 @@ if ! IFS= read -r -t 10 line <&"${EMULATOR[0]}"; then
   echo "the emulator did not start" >&2
   exit 1
 fi
-export DINGTALK_BASE_URL="${line#listening on }" DINGTALK_API_BASE_URL="${line#listening on }"
+export DINGTALK_ENDPOINT="${line#listening on }"
 export DINGTALK_APP_KEY=demo_app_key DINGTALK_APP_SECRET=demo_app_secret
-echo "emulator at $DINGTALK_BASE_URL" >&2
+echo "emulator at $DINGTALK_ENDPOINT" >&2
 "$@"

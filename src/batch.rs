@@ -1,77 +1,68 @@
-//! What the bulk calls (`WorkRecord::createMany`, `Todo::createMany`) share: their `$options`
-//! and the shape of their results.
+//! What the bulk calls (`WorkRecord::createMany`, `Todo::createMany`) share: their `$options`,
+//! the reading of their items and the shape of their results.
 
 use dingtalk_core::{Batch, Error};
 use ext_php_rs::boxed::ZBox;
-use ext_php_rs::exception::PhpResult;
+use ext_php_rs::exception::{PhpException, PhpResult};
 use ext_php_rs::types::ZendHashTable;
 
-use crate::exceptions::{error_object, type_error, ArgError, OrThrow};
-use crate::php::args::{Key, PhpArray, PhpValue};
+use crate::exceptions::error_object;
+use crate::php::arg_error::ArgError;
 use crate::php::json::new_array;
 use crate::php::memory;
+use crate::php::value::{Key, PhpArray, PhpValue};
+use crate::setter::{self, Setter};
 
 /// The options every bulk call takes.
-pub const BATCH_OPTIONS: [&str; 2] = ["concurrency", "timeout"];
+const BATCH_OPTIONS: [(&str, Setter<Batch>); 2] = [
+    ("concurrency", Setter::Int(Batch::concurrency)),
+    ("timeout", Setter::Seconds(Batch::timeout)),
+];
 
 /// The `Batch` of `$options`; `extra` lists the method's other option keys, which `other`
 /// receives.
 pub fn options(
     array: &PhpArray,
     extra: &[&'static str],
-    method: &str,
-    mut other: impl FnMut(&'static str, &PhpValue) -> PhpResult<()>,
+    other: impl FnMut(&'static str, &PhpValue) -> PhpResult<()>,
 ) -> PhpResult<Batch> {
-    let known: Vec<&'static str> = BATCH_OPTIONS.iter().chain(extra).copied().collect();
-    let mut batch = Batch::default();
-    for (key, value) in array.options(&known, method)? {
-        let name = format!("options[{key}]");
-        batch = match key {
-            "concurrency" => batch.concurrency(value.int(&name, method)?).php(method)?,
-            "timeout" => batch.timeout(seconds(&name, value, method)?).php(method)?,
-            _ => {
-                other(key, value)?;
-                batch
-            }
-        };
-    }
-    Ok(batch)
+    setter::read(&BATCH_OPTIONS, Batch::default(), array, extra, other)
 }
 
-fn seconds(name: &str, value: &PhpValue, method: &str) -> PhpResult<f64> {
-    match value {
-        PhpValue::Float(f) => Ok(*f),
-        // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
-        #[allow(clippy::cast_precision_loss)]
-        PhpValue::Int(i) => Ok(*i as f64),
-        other => Err(type_error(method, name, "float", other.type_name())),
-    }
-}
-
-/// The items of the array argument `name` (`records`), each an array, with its key: a
-/// `TypeError` naming the first that is not (`records[3]`).
-pub fn items<'a>(
+/// The items of the array argument `name` (`records`), each read by `item` with its name
+/// (`records[3]`), and their keys. Each must be an array: a `TypeError` names the first that is
+/// not, before any is read.
+pub fn items<'a, T, E>(
     array: &'a PhpArray,
     name: &str,
-    method: &str,
-) -> PhpResult<Vec<(&'a Key, &'a PhpArray)>> {
-    array
+    mut item: impl FnMut(&PhpArray, &str) -> Result<T, E>,
+) -> PhpResult<(Vec<&'a Key>, Vec<T>)>
+where
+    PhpException: From<E>,
+{
+    let arrays = array
         .0
         .iter()
         .map(|(key, value)| {
             // Results come back under the same keys: they must be text PHP can hold as is.
-            key.text(name).php(method)?;
+            key.text(name)?;
             match value {
-                PhpValue::Array(item) => Ok((key, item)),
+                PhpValue::Array(fields) => Ok((key, fields)),
                 other => Err(ArgError::of_type(
                     format!("{name}[{key}]"),
                     "array",
                     other.type_name(),
-                ))
-                .php(method),
+                )),
             }
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut keys = Vec::with_capacity(arrays.len());
+    let mut read = Vec::with_capacity(arrays.len());
+    for (key, fields) in arrays {
+        read.push(item(fields, &format!("{name}[{key}]"))?);
+        keys.push(key);
+    }
+    Ok((keys, read))
 }
 
 /// Bytes one entry of the results takes at most, besides what a success adds to it: the entry,

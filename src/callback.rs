@@ -5,16 +5,17 @@
 
 use std::borrow::Cow;
 
-use dingtalk_core::callback::{CallbackError, Param, PushQuery, Sealed};
+use dingtalk_core::callback::{Param, PushQuery, Sealed};
 use ext_php_rs::boxed::ZBox;
-use ext_php_rs::exception::{PhpException, PhpResult};
+use ext_php_rs::exception::PhpResult;
 use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::exceptions::{callback_exception, value_error, IntoPhp, OrThrow};
-use crate::php::args::{ArrayArg, Key, PhpStr, PhpValue};
+use crate::exceptions::OrThrow;
+use crate::php::args::{ArrayArg, PhpStr};
 use crate::php::json::{answer_array, new_array};
+use crate::php::value::{Key, PhpValue};
 
 /// One app's event subscription: its token, aesKey and receiveId.
 #[php_class]
@@ -22,21 +23,6 @@ use crate::php::json::{answer_array, new_array};
 #[php(flags = ClassFlags::Final)]
 pub struct Callback {
     core: dingtalk_core::Callback,
-}
-
-const CONSTRUCT: &str = "DingTalk\\Callback::__construct";
-const OPEN: &str = "DingTalk\\Callback::open";
-const REPLY: &str = "DingTalk\\Callback::reply";
-const ENCRYPT: &str = "DingTalk\\Callback::encrypt";
-
-/// A refused argument is a `ValueError` naming it; anything about a push a `CallbackException`.
-impl IntoPhp for CallbackError {
-    fn into_php(self, method: &str) -> PhpException {
-        match self {
-            CallbackError::InvalidArgument { name, reason } => value_error(method, name, &reason),
-            other => callback_exception(&other.to_string()),
-        }
-    }
 }
 
 /// A query value as the signature sees it: a string's bytes, an int in decimal (what PHP would
@@ -64,17 +50,17 @@ fn sealed_array(sealed: Sealed) -> PhpResult<ZBox<ZendHashTable>> {
 impl Callback {
     /// `new Callback(string $token, string $aesKey, string $receiveId)`.
     pub fn __construct(token: PhpStr, aesKey: PhpStr, receiveId: PhpStr) -> PhpResult<Self> {
-        let token = token.arg("token").php(CONSTRUCT)?;
-        let aesKey = aesKey.arg("aesKey").php(CONSTRUCT)?;
-        let receiveId = receiveId.arg("receiveId").php(CONSTRUCT)?;
+        let token = token.arg("token")?;
+        let aesKey = aesKey.arg("aesKey")?;
+        let receiveId = receiveId.arg("receiveId")?;
         dingtalk_core::Callback::new(token, aesKey, receiveId)
             .map(|core| Callback { core })
-            .php(CONSTRUCT)
+            .or_throw()
     }
 
     /// Verifies and decrypts a push; returns its event as an array.
     pub fn open(&self, query: ArrayArg, body: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
-        let query = query.copy("query", OPEN)?;
+        let query = query.copy("query")?;
         let values: Vec<(&str, QueryValue<'_>)> = query
             .0
             .iter()
@@ -90,15 +76,15 @@ impl Callback {
                 Err(kind) => Param::NotText(kind),
             })
         });
-        let event = self.core.open(&query, body.bytes()).php(OPEN)?;
-        answer_array(&serde_json::Value::Object(event))
+        let event = self.core.open(&query, body.bytes()).or_throw()?;
+        Ok(answer_array(&serde_json::Value::Object(event))?)
     }
 
     /// The answer to a push, to send back as JSON.
     #[php(defaults(plaintext = "\"success\""))]
     pub fn reply(&self, plaintext: PhpStr) -> PhpResult<ZBox<ZendHashTable>> {
-        let plaintext = plaintext.arg("plaintext").php(REPLY)?;
-        let sealed = self.core.reply(plaintext).php(REPLY)?;
+        let plaintext = plaintext.arg("plaintext")?;
+        let sealed = self.core.reply(plaintext).or_throw()?;
         sealed_array(sealed)
     }
 
@@ -109,13 +95,10 @@ impl Callback {
         timestamp: PhpStr,
         nonce: PhpStr,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let plaintext = plaintext.arg("plaintext").php(ENCRYPT)?;
-        let timestamp = timestamp.arg("timestamp").php(ENCRYPT)?;
-        let nonce = nonce.arg("nonce").php(ENCRYPT)?;
-        let sealed = self
-            .core
-            .encrypt(plaintext, timestamp, nonce)
-            .php(ENCRYPT)?;
+        let plaintext = plaintext.arg("plaintext")?;
+        let timestamp = timestamp.arg("timestamp")?;
+        let nonce = nonce.arg("nonce")?;
+        let sealed = self.core.encrypt(plaintext, timestamp, nonce).or_throw()?;
         sealed_array(sealed)
     }
 }

@@ -11,6 +11,7 @@ use ext_php_rs::zend::ModuleEntry;
 
 use crate::client::ini;
 use crate::php::ini::settings;
+use crate::php::throw::visible;
 
 /// What this build is made of (see `build.rs`).
 const BUILD: [(&str, &str); 6] = [
@@ -27,7 +28,7 @@ const NO_VALUE: &str = "no value";
 
 /// A cell as the engine needs it: NUL-terminated, an inner NUL shown as `\0` (never a panic).
 fn cell(text: &str) -> CString {
-    CString::new(text.replace('\0', "\\0")).unwrap_or_default()
+    CString::new(visible(text).as_ref()).unwrap_or_default()
 }
 
 /// One row of two or three cells; `header` makes it a header row.

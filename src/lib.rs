@@ -1,5 +1,20 @@
 //! The `dingtalk` PHP extension: the PHP binding layer only. Every DingTalk rule and all HTTP
 //! live in `dingtalk-core`; this crate converts PHP values and maps errors to exceptions.
+//!
+//! From the top down; a layer imports only the layers below it. Among the classes, `todo/`,
+//! `workrecord/` and `stream/` are made from a `DingTalk\Client`, which hands out the first two,
+//! and `info.rs` shows the client's ini entries.
+//! - the classes, one folder or file each: `client/` (`DingTalk\Client`, its options and
+//!   `dingtalk.*` ini entries), `todo/`, `workrecord/`, `stream/` (the Stream worker),
+//!   `callback.rs` (HTTP push); each reads its arguments into the core's types and turns the
+//!   answers into PHP arrays; `info.rs` is the `phpinfo()` section;
+//! - what the classes share: `batch.rs` (`createMany()`'s options, items and results),
+//!   `setter.rs` (an options array read through a table of the core's setters);
+//! - `exceptions/`: the `DingTalk\*` exception classes and the one table that gives every
+//!   failure its class and message, naming the method PHP is executing;
+//! - `php/`: plumbing that knows nothing of DingTalk: argument types and values, JSON,
+//!   memory, the running frame, ini entries, argument typing and sensitive parameters added to
+//!   the classes before any PHP code runs.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
@@ -9,6 +24,7 @@ mod client;
 mod exceptions;
 mod info;
 mod php;
+mod setter;
 mod stream;
 mod todo;
 mod workrecord;
@@ -29,10 +45,11 @@ extern "C" fn startup(_type: i32, module_number: i32) -> i32 {
     0
 }
 
-/// Finishes the classes ext-php-rs registered after [`startup`], before any PHP code runs.
-/// Never panics.
+/// Finishes the classes ext-php-rs registered after [`startup`], before any PHP code runs, and
+/// notes that this thread runs PHP code. Never panics.
 extern "C" fn request_startup(_type: i32, _module_number: i32) -> i32 {
     php::install::run_once();
+    php::frame::this_thread_runs_php();
     0
 }
 

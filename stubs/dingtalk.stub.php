@@ -73,11 +73,13 @@ class Client
      *     "redis://[user:password@]host[:port][/db]" or "rediss://..." (every host using that
      *     Redis; rediss:// checks the server against the public roots, or only against ca_file
      *     when it is set). A healthy process asks the store only when it has no fresh token.
-     *     A store that fails (down, slow past 0.5 s, a directory it cannot write) is never in
+     *     A file:// directory must belong to the PHP user and be writable by no other user;
+     *     only regular files of that user's, 0600, are used in it. A store that fails (down,
+     *     no whole answer within 0.5 s, a directory it cannot write or must refuse) is never in
      *     the way: the call fetches its own token, stats()['store_errors'] counts the failure,
      *     and the store is left alone for 5 s.
      *   - rate_limit: calls per second per app and API (e.g. 20, DingTalk's standard limit;
-     *     fractions allowed), 0 < rate_limit <= 100000, for every process sharing the
+     *     fractions allowed), 0.00001 <= rate_limit <= 100000, for every process sharing the
      *     token_store. Calls are spaced evenly, 5 % apart more than the limit needs (network
      *     jitter); a call waits for its slot within its timeout, or fails at once with a
      *     RateLimitException, unsent, when the slot would come after it. Off by default.
@@ -148,7 +150,9 @@ class Client
      *
      * @param string $method GET, POST, PUT, PATCH or DELETE (any letter case).
      * @param string $path   API path starting with "/", e.g. "/v1.0/todo/users/{unionId}/tasks"
-     *                       (encode ids yourself: rawurlencode()).
+     *                       (encode ids yourself: rawurlencode()). For the rate_limit its API is
+     *                       the method and the path with each segment after the product that
+     *                       is not made of letters alone as "{}" (docs/many-processes.md).
      * @param array<string, string|int|float|bool> $query Query parameters, URL-encoded for you.
      * @param array|null $body Sent as JSON (an empty array as {}), or no body when null.
      *
@@ -624,12 +628,13 @@ final class Stream
     /**
      * Nothing is sent until run().
      *
-     * @param array $options keepalive (seconds of silence after which a connection is dead; a
-     *                       WebSocket ping is sent halfway; default 60), reconnect_delay (seconds
-     *                       before the first reconnection after a failure, doubled per failure in
-     *                       a row; default 1), max_reconnect_delay (default 60), max_frame_bytes
-     *                       (the largest frame read; a larger one drops the connection unread;
-     *                       default 1048576).
+     * @param array $options keepalive (seconds of silence, while run() listens rather than
+     *                       $onEvent works, after which a connection is dead; a WebSocket ping
+     *                       is sent halfway; default 60), reconnect_delay (seconds before the
+     *                       first reconnection after a failure, doubled per failure in a row,
+     *                       and per gateway disconnect past three in a row; default 1),
+     *                       max_reconnect_delay (default 60), max_frame_bytes (the largest frame
+     *                       read; a larger one drops the connection unread; default 1048576).
      *
      * @throws \ValueError when an option is unknown or out of range (the message names it).
      * @throws \TypeError  when an option has the wrong type.
@@ -648,7 +653,8 @@ final class Stream
      * $options['on_error'] is 'continue'.
      *
      * run() returns after the current event is acknowledged when stop() was called, when
-     * max_events events were handled, when timeout seconds passed, or on SIGTERM or SIGINT if
+     * max_events events were handled, when timeout seconds passed (a connection attempt under
+     * way ends by then too, however slowly the gateway answers), or on SIGTERM or SIGINT if
      * pcntl is loaded and the script has no handler of its own for that signal (with one, the
      * handler runs between events, even without pcntl_async_signals(); call stop() from it).
      * Before returning it closes the connection.

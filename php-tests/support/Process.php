@@ -14,14 +14,15 @@ final class Process
      *
      * @param list<string> $command
      * @param array<string, string>|null $env null: inherit
+     * @param string|null $cwd null: this process's
      */
-    public static function run(array $command, float $timeout = 30.0, ?array $env = null): array
+    public static function run(array $command, float $timeout = 30.0, ?array $env = null, ?string $cwd = null): array
     {
         // Files rather than pipes: a chatty child can never block on a full pipe.
         $out = tmpfile();
         $err = tmpfile();
         $pipes = [];
-        $process = proc_open($command, [0 => ['file', '/dev/null', 'r'], 1 => $out, 2 => $err], $pipes, null, $env);
+        $process = proc_open($command, [0 => ['file', '/dev/null', 'r'], 1 => $out, 2 => $err], $pipes, $cwd, $env);
         if (!is_resource($process)) {
             throw new RuntimeException('cannot run ' . $command[0]);
         }

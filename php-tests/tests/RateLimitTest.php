@@ -143,6 +143,114 @@ final class RateLimitTest extends TestCase
         $this->assertCount(0, $this->emulator->todos('union-b'));
     }
 
+    /** A `token_store` of `$kind` for one test, and what to clean up after it. */
+    private function anyStore(string $kind): array
+    {
+        if ($kind === 'redis') {
+            $redis = RedisServer::start();
+            return [$redis->url(), $redis, null];
+        }
+        if ($kind === 'file') {
+            $dir = sys_get_temp_dir() . '/dingtalk-rate-' . bin2hex(random_bytes(6));
+            return ["file://{$dir}", null, $dir];
+        }
+        return ['memory', null, null];
+    }
+
+    private static function removeDir(?string $dir): void
+    {
+        if ($dir !== null) {
+            array_map('unlink', glob("{$dir}/*") ?: []);
+            @rmdir($dir);
+        }
+    }
+
+    /** @return iterable<string, array{0: string}> */
+    public static function everyStore(): iterable
+    {
+        yield 'memory' => ['memory'];
+        yield 'file' => ['file'];
+        yield 'redis' => ['redis'];
+    }
+
+    /**
+     * The smallest limit the range allows (a call every 29 hours) is enforced exactly: the
+     * second call fails at once and is not sent.
+     *
+     * @dataProvider everyStore
+     */
+    #[\PHPUnit\Framework\Attributes\DataProvider('everyStore')]
+    public function testTheSmallestLimitHoldsOnEveryStore(string $kind): void
+    {
+        [$store, $redis, $dir] = $this->anyStore($kind);
+        try {
+            $client = $this->client(['rate_limit' => 0.00001, 'token_store' => $store]);
+            $client->workRecords()->list('u1');
+            $e = $this->throws(RateLimitException::class, fn () => $client->workRecords()->list('u1'));
+            $this->assertStringContainsString('not sent', $e->getMessage());
+            $this->assertSame(1, $this->emulator->requests(self::GET));
+        } finally {
+            $redis?->stop();
+            self::removeDir($dir);
+        }
+    }
+
+    /** Limits too small to enforce (an interval past a day, or none at all) are refused. */
+    public function testLimitsBelowTheRangeAreRefused(): void
+    {
+        foreach ([PHP_FLOAT_MIN, 4.9e-324, 1e-9, 0.0000099] as $bad) {
+            $e = $this->throws(\ValueError::class, fn () => $this->client(['rate_limit' => $bad]));
+            $this->assertStringContainsString('$options[rate_limit]', $e->getMessage());
+            $this->assertStringContainsString('0.00001', $e->getMessage(), 'the range is named');
+        }
+        $this->assertNoRequestReached();
+    }
+
+    /**
+     * The limit keeps one state per API, not per id in its path: 3,000 to-dos read through
+     * `request()` leave one rate file (file://) and one key (redis://), not 3,000. (Each call
+     * takes its slot, then fails: the hosts are a closed port.)
+     *
+     * @dataProvider stores
+     */
+    #[\PHPUnit\Framework\Attributes\DataProvider('stores')]
+    public function testIdsInARequestPathShareTheLimitOfTheirApi(string $kind): void
+    {
+        [$store, $redis, $dir] = $this->anyStore($kind);
+        $socket = stream_socket_server('tcp://127.0.0.1:0');
+        $closed = 'http://' . stream_socket_get_name($socket, false);
+        fclose($socket);
+        $script = <<<'PHP'
+            <?php
+            [, $store, $url] = $argv;
+            $client = new DingTalk\Client('k', 's', [
+                'base_url' => $url, 'api_base_url' => $url, 'token_store' => $store,
+                'rate_limit' => 100000, 'retries' => 0,
+            ]);
+            for ($i = 0; $i < 3000; $i++) {
+                try {
+                    $client->request('GET', "/v1.0/todo/users/union-{$i}/tasks/task{$i}");
+                } catch (DingTalk\Exception $e) {
+                }
+            }
+            echo "done\n";
+            PHP;
+        try {
+            [$code, $out, $err] = self::runPhp($script, true, [$store, $closed], 120.0);
+            $this->assertSame(0, $code, $err . $out);
+            $this->assertSame("done\n", $out);
+            if ($redis !== null) {
+                $keys = array_filter(explode("\n", $redis->cli('KEYS', 'dingtalk:rate:*')));
+                $this->assertCount(1, $keys, implode(', ', array_slice($keys, 0, 3)));
+            } else {
+                $this->assertCount(1, glob("{$dir}/*.rate") ?: []);
+            }
+        } finally {
+            $redis?->stop();
+            self::removeDir($dir);
+        }
+    }
+
     public function testTheLimitIsCheckedWhenTheClientIsMade(): void
     {
         foreach ([0, -1, 100_001, NAN, INF] as $bad) {

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace DingTalk\Tests;
 
+use DingTalk\Tests\Support\Child;
 use DingTalk\Tests\Support\Emulator;
 use DingTalk\Tests\Support\Fleet;
 use DingTalk\Tests\Support\RedisServer;
@@ -299,6 +300,90 @@ final class SharedStoreTest extends TestCase
             $this->assertSame(1, $report['stats']['token_fetches'], "process {$i} fetched on its own");
         }
         $this->assertSame([], array_values(array_diff(scandir("{$parent}/tokens") ?: [], ['.', '..'])));
+    }
+
+    /** A process that lists once and reports its stats; `$argv[1]` as a fleet's. */
+    private const LIST_ONCE = <<<'PHP'
+        <?php
+        $config = json_decode($argv[1], true, 512, JSON_THROW_ON_ERROR);
+        $client = new DingTalk\Client($config['key'], $config['secret'], $config['options']);
+        $client->workRecords()->list('u1');
+        echo json_encode($client->stats()), "\n";
+        PHP;
+
+    /** Runs LIST_ONCE in a process of its own (at most 30 s); its stats. */
+    private function listOnce(array $app, array $options): array
+    {
+        [$code, $out, $err] = Child::run(self::LIST_ONCE, [self::config($app, $options)], [], Child::ADDRESS_SPACE_MIB, 30.0);
+        $this->assertSame(0, $code, $err . $out);
+        return json_decode(trim($out), true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /**
+     * A FIFO where a store file goes (a co-tenant's trap) is refused at once: nothing but a
+     * regular file of this user's is opened, read or written, and the call goes on without
+     * the store.
+     */
+    public function testAFifoInPlaceOfAStoreFileIsRefusedAtOnce(): void
+    {
+        $store = $this->store('file');
+        $dir = substr($store, strlen('file://'));
+        $app = $this->freshApp();
+        $options = ['base_url' => $this->emulator->url(), 'token_store' => $store, 'rate_limit' => 1000];
+        // The first process leaves the app's files: its token, its fetch lock, its rate state.
+        $this->assertSame(0, $this->listOnce($app, $options)['store_errors']);
+        // Without a rate limit the token file is the first one opened.
+        unset($options['rate_limit']);
+        $names = array_values(array_diff(scandir($dir) ?: [], ['.', '..']));
+        $this->assertCount(3, $names, implode(', ', $names));
+        foreach ($names as $name) {
+            unlink("{$dir}/{$name}");
+            [$code, , $err] = \DingTalk\Tests\Support\Process::run(['mkfifo', '-m', '0600', "{$dir}/{$name}"]);
+            $this->assertSame(0, $code, $err);
+        }
+        $stats = $this->listOnce($app, $options);
+        $this->assertGreaterThanOrEqual(1, $stats['store_errors']);
+        $this->assertSame(1, $stats['token_fetches'], 'fetched without the store');
+        foreach ($names as $name) {
+            $this->assertSame('fifo', filetype("{$dir}/{$name}"), $name);
+        }
+    }
+
+    /** @return iterable<string, array{0: string}> */
+    public static function directoriesOthersControl(): iterable
+    {
+        yield 'owned by another user' => ['owner'];
+        yield 'writable by everyone' => ['0777'];
+        yield 'writable by its group' => ['0770'];
+    }
+
+    /**
+     * A store directory that another user owns or can write is not a store: a co-tenant could
+     * read the tokens written there or plant one of its own. The call goes on without it.
+     *
+     * @dataProvider directoriesOthersControl
+     */
+    #[\PHPUnit\Framework\Attributes\DataProvider('directoriesOthersControl')]
+    public function testAStoreDirectoryOthersControlIsRefused(string $case): void
+    {
+        if ($case === 'owner' && !Fleet::runsAsRoot()) {
+            $this->markTestSkipped('giving the directory to another user needs root');
+        }
+        $parent = sys_get_temp_dir() . '/dingtalk-store-' . bin2hex(random_bytes(6));
+        $this->dirs[] = $parent;
+        mkdir($parent, 0755);
+        mkdir("{$parent}/tokens", 0700);
+        if ($case === 'owner') {
+            $this->assertTrue(chown("{$parent}/tokens", 65534));
+        } else {
+            chmod("{$parent}/tokens", octdec($case));
+        }
+        $app = $this->freshApp();
+        $options = ['base_url' => $this->emulator->url(), 'token_store' => "file://{$parent}/tokens", 'rate_limit' => 1000];
+        $stats = $this->listOnce($app, $options);
+        $this->assertGreaterThanOrEqual(1, $stats['store_errors']);
+        $this->assertSame(1, $stats['token_fetches']);
+        $this->assertSame([], array_values(array_diff(scandir("{$parent}/tokens") ?: [], ['.', '..'])), 'nothing written there');
     }
 
     public function testTheRedisPasswordIsUsedAndNeverShown(): void

@@ -115,8 +115,9 @@ final class StreamTest extends TestCase
             $seen[] = $event;
         }, ['max_events' => 1, 'timeout' => self::PATIENCE]);
         $this->assertSame('todo_task_create', $seen[0]['type'], $url);
-        $this->assertSame($task['id'], $seen[0]['data']['taskId']);
-        $this->assertSame('Stream me', $seen[0]['data']['task']['subject']);
+        // DingTalk's to-do events name the task and everyone on it, nothing more: an app
+        // reads the task with the to-do API.
+        $this->assertSame(['taskId' => $task['id'], 'unionIdList' => ['union-boss']], $seen[0]['data']);
     }
 
     public function testTheExampleWorkerPrintsToDoEvents(): void
@@ -125,7 +126,7 @@ final class StreamTest extends TestCase
         $env = getenv() + [
             'DINGTALK_APP_KEY' => Emulator::DEMO_KEY,
             'DINGTALK_APP_SECRET' => Emulator::DEMO_SECRET,
-            'DINGTALK_BASE_URL' => $this->gateway()->url(),
+            'DINGTALK_ENDPOINT' => $this->gateway()->url(),
             'DINGTALK_MAX_EVENTS' => '1',
             'DINGTALK_TIMEOUT' => (string) self::PATIENCE,
         ];
@@ -217,6 +218,54 @@ final class StreamTest extends TestCase
         }
         $this->assertCount(1, $log['connections']);
         $this->assertSame(0, $log['open']);
+    }
+
+    /**
+     * run()'s `timeout` bounds connecting too: a ticket request the gateway never answers ends
+     * with the run, not with the client's longer `timeout`.
+     */
+    public function testTimeoutEndsARunWhoseTicketRequestIsNeverAnswered(): void
+    {
+        $this->gateway()->faults([['path' => '/v1.0/gateway/connections/open', 'delay_ms' => 60_000]]);
+        $url = $this->gateway()->url();
+        $client = new Client(Emulator::DEMO_KEY, Emulator::DEMO_SECRET, ['base_url' => $url, 'api_base_url' => $url, 'timeout' => 30.0]);
+        $start = microtime(true);
+        $handled = (new Stream($client, self::WORKER))->run(fn (array $event) => true, ['timeout' => 1.0]);
+        $elapsed = microtime(true) - $start;
+        $this->assertSame(0, $handled);
+        // Sanity bound against hanging: the client alone would wait 30 s for the ticket.
+        $this->assertLessThan(10.0, $elapsed, 'run() returned at its own timeout');
+        $this->gateway()->clearFaults();
+    }
+
+    /**
+     * The keepalive clock runs only while the worker listens: a handler slower than
+     * `keepalive` does not make it declare a healthy connection dead (and pay a new ticket).
+     */
+    public function testAHandlerSlowerThanKeepaliveKeepsTheConnection(): void
+    {
+        // A gateway of this test's own that waits long before delivering an event again, so
+        // each event is delivered once however slow the handler.
+        $gateway = $this->startEmulator(['--stream-redelivery-delay', '60']);
+        $ids = [];
+        foreach ([1, 2, 3] as $n) {
+            $ids[] = $gateway->push('todo_task_update', ['n' => $n])['eventId'];
+        }
+        $url = $gateway->url();
+        $client = new Client(Emulator::DEMO_KEY, Emulator::DEMO_SECRET, ['base_url' => $url, 'api_base_url' => $url]);
+        $seen = [];
+        $handled = (new Stream($client, ['keepalive' => 0.3] + self::WORKER))->run(function (array $event) use (&$seen): bool {
+            $seen[] = $event['id'];
+            usleep(700_000);
+            return true;
+        }, ['max_events' => 3, 'timeout' => self::PATIENCE]);
+        $this->assertSame(3, $handled);
+        $this->assertSame($ids, $seen);
+        $log = $gateway->streamLog();
+        $this->assertSame(1, $log['tickets']['issued'], 'one connection for all three events');
+        foreach ($ids as $id) {
+            $this->assertSame(['SUCCESS'], $this->deliveries($log, $id));
+        }
     }
 
     public function testStopEndsRunAfterTheAcknowledgement(): void

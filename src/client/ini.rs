@@ -9,11 +9,11 @@
 use std::sync::LazyLock;
 
 use dingtalk_core::{Error, Options};
-use ext_php_rs::exception::PhpException;
 
-use super::options::{Setter, OPTIONS};
-use crate::exceptions::{setting_error, IntoPhp};
-use crate::php::args::NOT_UTF8;
+use super::options::OPTIONS;
+use crate::php::ini::SettingError;
+use crate::php::value::NOT_UTF8;
+use crate::setter::Setter;
 
 /// What every entry's name starts with: the extension's name.
 pub const PREFIX: &str = "dingtalk.";
@@ -30,24 +30,11 @@ pub fn entries() -> &'static [String] {
     &ENTRIES
 }
 
-/// A bad value of an entry: `reason` follows the entry's name in the message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SettingError {
-    pub entry: String,
-    pub reason: String,
-}
-
-impl IntoPhp for SettingError {
-    fn into_php(self, method: &str) -> PhpException {
-        setting_error(method, &self.entry, &self.reason)
-    }
-}
-
 /// Sets option `option` from the text of its entry; an empty text leaves `options` as they are.
 pub fn apply(
     options: Options,
     option: &str,
-    setter: Setter,
+    setter: Setter<Options>,
     raw: &[u8],
 ) -> Result<Options, SettingError> {
     if raw.is_empty() {
@@ -136,7 +123,7 @@ fn shown(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn setter(option: &str) -> Setter {
+    fn setter(option: &str) -> Setter<Options> {
         OPTIONS
             .iter()
             .find(|(name, _)| *name == option)

@@ -2,8 +2,9 @@
 // PHP parameter names are the Rust names: camelCase, as PHP code spells them.
 #![allow(non_snake_case)]
 
+mod config;
 pub mod ini;
-pub mod options;
+mod options;
 
 use dingtalk_core::Stats;
 use ext_php_rs::boxed::ZBox;
@@ -11,9 +12,11 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::exceptions::{ArgError, OrThrow};
-use crate::php::args::{finite, ArrayArg, PhpArray, PhpStr, PhpValue};
-use crate::php::json::{answer_array, array_to_json};
+use crate::exceptions::OrThrow;
+use crate::php::arg_error::ArgError;
+use crate::php::args::{ArrayArg, PhpStr};
+use crate::php::json::{answer_array, object_to_json};
+use crate::php::value::{finite, PhpArray, PhpValue};
 use crate::todo::Todo;
 use crate::workrecord::WorkRecord;
 
@@ -23,24 +26,6 @@ use crate::workrecord::WorkRecord;
 #[php(name = "DingTalk\\Client")]
 pub struct Client {
     pub(crate) core: dingtalk_core::Client,
-}
-
-const CONSTRUCT: &str = "DingTalk\\Client::__construct";
-const GET_ACCESS_TOKEN: &str = "DingTalk\\Client::getAccessToken";
-const GET: &str = "DingTalk\\Client::get";
-const POST: &str = "DingTalk\\Client::post";
-const REQUEST: &str = "DingTalk\\Client::request";
-const UNION_ID: &str = "DingTalk\\Client::unionId";
-
-/// A JSON body from a PHP array, encoded like `json_encode()` except that an empty array is an
-/// empty object: a body is an object unless it is a list with items.
-fn body_json(body: &PhpArray) -> Result<serde_json::Value, ArgError> {
-    match array_to_json(body, "body")? {
-        serde_json::Value::Array(items) if items.is_empty() => {
-            Ok(serde_json::Value::Object(Default::default()))
-        }
-        other => Ok(other),
-    }
 }
 
 /// `$query` of `get()` and `request()`: scalar values only, sent as strings; the numbers `post()` would send.
@@ -87,33 +72,33 @@ impl Client {
     /// `new Client(string $appKey, string $appSecret, array $options = [])`.
     #[php(defaults(options = ArrayArg::Empty))]
     pub fn __construct(appKey: PhpStr, appSecret: PhpStr, options: ArrayArg) -> PhpResult<Self> {
-        let appKey = appKey.arg("appKey").php(CONSTRUCT)?;
-        let appSecret = appSecret.arg("appSecret").php(CONSTRUCT)?;
-        let options = options::parse(&options.copy("options", CONSTRUCT)?)?;
-        let core = dingtalk_core::Client::new(appKey, appSecret, options).php(CONSTRUCT)?;
+        let appKey = appKey.arg("appKey")?;
+        let appSecret = appSecret.arg("appSecret")?;
+        let options = config::options(&options.copy("options")?)?;
+        let core = dingtalk_core::Client::new(appKey, appSecret, options).or_throw()?;
         Ok(Client { core })
     }
 
     /// A valid access token, from the process-wide cache or fetched.
     #[php(defaults(forceRefresh = false))]
     pub fn get_access_token(&self, forceRefresh: bool) -> PhpResult<String> {
-        self.core.access_token(forceRefresh).php(GET_ACCESS_TOKEN)
+        self.core.access_token(forceRefresh).or_throw()
     }
 
     /// Any oapi GET; returns the whole decoded body.
     #[php(defaults(query = ArrayArg::Empty))]
     pub fn get(&self, path: PhpStr, query: ArrayArg) -> PhpResult<ZBox<ZendHashTable>> {
-        let path = path.arg("path").php(GET)?;
-        let pairs = query_pairs(&query.copy("query", GET)?).php(GET)?;
-        answer_array(&self.core.get(path, &pairs).php(GET)?)
+        let path = path.arg("path")?;
+        let pairs = query_pairs(&query.copy("query")?)?;
+        Ok(answer_array(&self.core.get(path, &pairs).or_throw()?)?)
     }
 
     /// Any oapi POST with a JSON body; returns the whole decoded body.
     #[php(defaults(body = ArrayArg::Empty))]
     pub fn post(&self, path: PhpStr, body: ArrayArg) -> PhpResult<ZBox<ZendHashTable>> {
-        let path = path.arg("path").php(POST)?;
-        let body = body_json(&body.copy("body", POST)?).php(POST)?;
-        answer_array(&self.core.post(path, &body).php(POST)?)
+        let path = path.arg("path")?;
+        let body = object_to_json(&body.copy("body")?, "body")?;
+        Ok(answer_array(&self.core.post(path, &body).or_throw()?)?)
     }
 
     /// Any v1.0 call on `api_base_url`: the token in its header, JSON in and out; `[]` for an
@@ -126,24 +111,24 @@ impl Client {
         query: ArrayArg,
         body: Option<ArrayArg>,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let method = method.arg("method").php(REQUEST)?;
-        let path = path.arg("path").php(REQUEST)?;
-        let pairs = query_pairs(&query.copy("query", REQUEST)?).php(REQUEST)?;
+        let method = method.arg("method")?;
+        let path = path.arg("path")?;
+        let pairs = query_pairs(&query.copy("query")?)?;
         let body = match body {
-            Some(body) => Some(body_json(&body.copy("body", REQUEST)?).php(REQUEST)?),
+            Some(body) => Some(object_to_json(&body.copy("body")?, "body")?),
             None => None,
         };
         let answer = self
             .core
             .request(method, path, &pairs, body.as_ref())
-            .php(REQUEST)?;
-        answer_array(&answer)
+            .or_throw()?;
+        Ok(answer_array(&answer)?)
     }
 
     /// The unionId of a user (v1.0 APIs name users by it), cached per app and process.
     pub fn union_id(&self, userId: PhpStr) -> PhpResult<String> {
-        let userId = userId.arg("userId").php(UNION_ID)?;
-        self.core.union_id(userId).php(UNION_ID)
+        let userId = userId.arg("userId")?;
+        self.core.union_id(userId).or_throw()
     }
 
     /// The to-do API of this app.

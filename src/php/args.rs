@@ -1,13 +1,14 @@
 //! Parameter types that take PHP values as they come and leave every check to the method, so
 //! that bad input becomes a `ValueError` naming the argument rather than a generic `TypeError`.
 //! (The declared types themselves are enforced before the method runs: see [`crate::php::signature`].)
+//! An array argument is copied, within bounds, into [`PhpArray`].
 
 use ext_php_rs::convert::{FromZval, StubLiteral};
-use ext_php_rs::exception::PhpResult;
 use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ZendHashTable, Zval};
 
-use crate::exceptions::{ArgError, OrThrow};
+use crate::php::arg_error::ArgError;
+use crate::php::value::{utf8, Key, PhpArray, PhpValue};
 
 /// A PHP `string` argument, kept as bytes until [`PhpStr::arg`] checks it.
 pub struct PhpStr<'a>(&'a [u8]);
@@ -24,6 +25,11 @@ impl<'a> PhpStr<'a> {
     /// The string for argument `name`, or a `ValueError` when it is not UTF-8.
     pub fn arg(&self, name: &str) -> Result<&'a str, ArgError> {
         utf8(self.0, name)
+    }
+
+    /// [`PhpStr::arg`] of an optional argument.
+    pub fn optional(value: Option<&Self>, name: &str) -> Result<Option<&'a str>, ArgError> {
+        value.map(|value| value.arg(name)).transpose()
     }
 
     /// The bytes, whatever they are (for input that is checked as data, not as an argument).
@@ -44,75 +50,6 @@ impl StubLiteral for PhpStr<'_> {
         String::from_utf8_lossy(self.0).stub_literal()
     }
 }
-
-/// The reason given for a string that is not UTF-8.
-pub const NOT_UTF8: &str = "must be valid UTF-8";
-
-fn utf8<'s>(bytes: &'s [u8], name: &str) -> Result<&'s str, ArgError> {
-    std::str::from_utf8(bytes).map_err(|_| ArgError::value(name, NOT_UTF8))
-}
-
-/// `f` when it is finite: neither JSON nor a query can carry NAN or INF, and PHP's own renderings
-/// of them (`NAN`, `INF`) mean nothing to DingTalk.
-pub fn finite(f: f64, name: &str) -> Result<f64, ArgError> {
-    if f.is_finite() {
-        Ok(f)
-    } else {
-        Err(ArgError::value(
-            name,
-            "must be a finite number (NAN and INF cannot be sent)",
-        ))
-    }
-}
-
-/// A PHP value copied out of an array argument.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PhpValue {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    /// Bytes: PHP strings need not be UTF-8; the consumer checks.
-    Str(Vec<u8>),
-    Array(PhpArray),
-    /// A `\DateTimeInterface`, as milliseconds since the epoch (DingTalk's unit of time).
-    Time(i64),
-    /// An object, resource or anything else JSON cannot carry; holds PHP's type name.
-    Other(&'static str),
-}
-
-/// A key of a PHP array.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Key {
-    Int(i64),
-    Str(String),
-    /// A string key that is not valid UTF-8, shown lossily; refused by [`Key::text`].
-    NonUtf8(String),
-}
-
-impl Key {
-    /// The key as text (ints in decimal), or an error naming `name` for a non-UTF-8 key.
-    pub fn text(&self, name: &str) -> Result<String, ArgError> {
-        match self {
-            Key::Int(i) => Ok(i.to_string()),
-            Key::Str(s) => Ok(s.clone()),
-            Key::NonUtf8(_) => Err(ArgError::value(name, "has a key that is not valid UTF-8")),
-        }
-    }
-}
-
-impl std::fmt::Display for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Key::Int(i) => write!(f, "{i}"),
-            Key::Str(s) | Key::NonUtf8(s) => write!(f, "{s}"),
-        }
-    }
-}
-
-/// The contents of a PHP `array` argument, copied with their order by [`ArrayArg::copy`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PhpArray(pub Vec<(Key, PhpValue)>);
 
 /// A PHP `array` argument, not copied yet. The only way to its contents is [`ArrayArg::copy`],
 /// which bounds what a copy may cost.
@@ -146,11 +83,11 @@ const MAX_VALUES: usize = 100_000;
 const MAX_BYTES: usize = 8 << 20;
 
 impl ArrayArg<'_> {
-    /// The contents of argument `name`, for the method `method`.
-    pub fn copy(&self, name: &str, method: &str) -> PhpResult<PhpArray> {
+    /// The contents of argument `name`.
+    pub fn copy(&self, name: &str) -> Result<PhpArray, ArgError> {
         match self {
             ArrayArg::Empty => Ok(PhpArray::default()),
-            ArrayArg::Given(table) => Copier::new(name).array(table, 0).php(method),
+            ArrayArg::Given(table) => Copier::new(name).array(table, 0),
         }
     }
 }
@@ -253,77 +190,5 @@ fn php_type_name(data_type: DataType) -> &'static str {
         DataType::Callable => "callable",
         DataType::Iterable => "iterable",
         _ => "unsupported value",
-    }
-}
-
-impl PhpArray {
-    /// Whether the keys are 0, 1, 2, ... in order (a PHP "list").
-    pub fn is_list(&self) -> bool {
-        self.0
-            .iter()
-            .enumerate()
-            .all(|(i, (key, _))| matches!(key, Key::Int(k) if usize::try_from(*k) == Ok(i)))
-    }
-}
-
-impl PhpValue {
-    /// PHP's name of the value's type, for error messages.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            PhpValue::Null => "null",
-            PhpValue::Bool(_) => "bool",
-            PhpValue::Int(_) => "int",
-            PhpValue::Float(_) => "float",
-            PhpValue::Str(_) => "string",
-            PhpValue::Array(_) => "array",
-            PhpValue::Time(_) => "DateTimeInterface",
-            PhpValue::Other(name) => name,
-        }
-    }
-
-    /// The string held, for `name`: a `TypeError` for another type, a `ValueError` for bytes
-    /// that are not UTF-8.
-    pub fn string(&self, name: &str) -> Result<&str, ArgError> {
-        match self {
-            PhpValue::Str(bytes) => utf8(bytes, name),
-            other => Err(ArgError::of_type(name, "string", other.type_name())),
-        }
-    }
-
-    /// [`PhpValue::string`] as the PHP exception of `method`.
-    pub fn text(&self, name: &str, method: &str) -> PhpResult<&str> {
-        self.string(name).php(method)
-    }
-
-    /// The int held, for argument `name` of `method`: a `TypeError` for another type.
-    pub fn int(&self, name: &str, method: &str) -> PhpResult<i64> {
-        match self {
-            PhpValue::Int(i) => Ok(*i),
-            other => Err(ArgError::of_type(name, "int", other.type_name())).php(method),
-        }
-    }
-}
-
-impl PhpArray {
-    /// The entries of `method`'s `$options`, each key one of `known` (a `ValueError` otherwise);
-    /// entries set to `null`, which means "the default", are left out.
-    pub fn options<'s>(
-        &'s self,
-        known: &[&'static str],
-        method: &str,
-    ) -> PhpResult<Vec<(&'static str, &'s PhpValue)>> {
-        let mut entries = Vec::with_capacity(self.0.len());
-        for (key, value) in &self.0 {
-            key.text("options").php(method)?;
-            let name = known.iter().find(|k| matches!(key, Key::Str(s) if s == *k));
-            let Some(name) = name else {
-                let reason = format!("has an unknown key \"{key}\" (known: {})", known.join(", "));
-                return Err(ArgError::value("options", reason)).php(method);
-            };
-            if *value != PhpValue::Null {
-                entries.push((*name, value));
-            }
-        }
-        Ok(entries)
     }
 }

@@ -67,6 +67,15 @@ pub fn register(names: &[String], module_number: c_int) -> bool {
     result == ZEND_RESULT_CODE_SUCCESS
 }
 
+/// A value of entry `entry` that cannot be used: `reason` follows the entry's name in the
+/// message, which names the entry, not an argument, so that the reader knows to look in the
+/// configuration, not the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    pub entry: String,
+    pub reason: String,
+}
+
 /// An entry's values: the one in force in this request (`local`: a `.user.ini` or pool setting
 /// included) and the one set at startup (`master`), as PHP's own `ini_get_all()` shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]

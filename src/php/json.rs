@@ -1,19 +1,18 @@
 //! PHP values ↔ JSON: request bodies go out as JSON, answers come back as PHP arrays.
 
 use ext_php_rs::boxed::ZBox;
-use ext_php_rs::exception::PhpResult;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use serde_json::{Map, Number, Value};
 
-use crate::exceptions::ArgError;
-use crate::php::args::{finite, Key, PhpArray, PhpValue};
-use crate::php::memory;
+use crate::php::arg_error::ArgError;
+use crate::php::memory::{self, TooLarge};
+use crate::php::value::{finite, Key, PhpArray, PhpValue};
 
 /// A PHP array as JSON: a list becomes a JSON array, anything else an object. `name` is the
 /// argument's name for errors (`body[items][0]`).
 pub fn array_to_json(array: &PhpArray, name: &str) -> Result<Value, ArgError> {
     let child = |key: &Key| format!("{name}[{key}]");
-    // As json_encode(): an empty array is a list (the caller makes a top-level body an object).
+    // As json_encode(): an empty array is a list ([`object_to_json`] makes it an object).
     if array.is_list() {
         let items = array.0.iter().map(|(k, v)| value_to_json(v, &child(k)));
         return items.collect::<Result<Vec<_>, _>>().map(Value::Array);
@@ -23,6 +22,15 @@ pub fn array_to_json(array: &PhpArray, name: &str) -> Result<Value, ArgError> {
         map.insert(key.text(name)?, value_to_json(value, &child(key))?);
     }
     Ok(Value::Object(map))
+}
+
+/// A PHP array that holds an object (a request body, a task) as JSON: as [`array_to_json`], but
+/// an empty array is `{}` (an object unless it is a list with items).
+pub fn object_to_json(array: &PhpArray, name: &str) -> Result<Value, ArgError> {
+    match array_to_json(array, name)? {
+        Value::Array(items) if items.is_empty() => Ok(Value::Object(Map::new())),
+        other => Ok(other),
+    }
 }
 
 fn value_to_json(value: &PhpValue, name: &str) -> Result<Value, ArgError> {
@@ -71,9 +79,9 @@ pub fn php_bytes(value: &Value) -> usize {
     }
 }
 
-/// A decoded answer as a PHP array, as `json_decode($json, true)` makes it; a
-/// `TransportException` when it would not fit under `memory_limit`.
-pub fn answer_array(answer: &Value) -> PhpResult<ZBox<ZendHashTable>> {
+/// A decoded answer as a PHP array, as `json_decode($json, true)` makes it; [`TooLarge`] when it
+/// would not fit under `memory_limit`.
+pub fn answer_array(answer: &Value) -> Result<ZBox<ZendHashTable>, TooLarge> {
     memory::reserve(php_bytes(answer).saturating_add(memory::list(1)))?;
     Ok(json_array(answer))
 }

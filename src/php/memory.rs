@@ -7,10 +7,7 @@
 //! on a PHP that lets one allocation go past `memory_limit` and stops the process past twice
 //! that, not a killed worker). The estimates below round up, for every PHP version since 8.1.
 
-use ext_php_rs::exception::PhpResult;
 use ext_php_rs::zend::ProcessGlobals;
-
-use crate::exceptions::transport_error;
 
 extern "C" {
     /// Memory the engine has taken from the system (`real_usage`), which `memory_limit` caps.
@@ -48,8 +45,29 @@ pub fn string(len: usize) -> usize {
     len.saturating_add(len / 4).saturating_add(32)
 }
 
-/// Fails with a `TransportException` unless `bytes` more fit under `memory_limit`.
-pub fn reserve(bytes: usize) -> PhpResult<()> {
+/// An answer that does not fit under `memory_limit` (thrown as a `TransportException`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLarge {
+    /// Bytes of PHP memory the answer needs, about.
+    pub needed: usize,
+    /// Bytes `memory_limit` leaves.
+    pub left: usize,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the answer is too large for memory_limit: it needs about {} MiB of PHP memory, {} MiB \
+             are left",
+            self.needed.div_ceil(1 << 20),
+            self.left >> 20
+        )
+    }
+}
+
+/// Fails unless `bytes` more fit under `memory_limit`.
+pub fn reserve(bytes: usize) -> Result<(), TooLarge> {
     let limit = ProcessGlobals::get().memory_limit;
     let Ok(limit) = usize::try_from(limit) else {
         return Ok(()); // -1: no limit
@@ -59,11 +77,8 @@ pub fn reserve(bytes: usize) -> PhpResult<()> {
     if used.saturating_add(bytes).saturating_add(CHUNK) <= limit {
         return Ok(());
     }
-    let mib = |n: usize| n.div_ceil(1 << 20);
-    Err(transport_error(&format!(
-        "the answer is too large for memory_limit: it needs about {} MiB of PHP memory, {} MiB \
-         are left",
-        mib(bytes),
-        limit.saturating_sub(used) >> 20
-    )))
+    Err(TooLarge {
+        needed: bytes,
+        left: limit.saturating_sub(used),
+    })
 }

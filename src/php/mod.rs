@@ -1,7 +1,9 @@
-//! PHP plumbing that knows nothing of DingTalk: arguments as the engine passes them, values
-//! and JSON, memory, the running frame, ini entries, and what is added to the registered classes before any
+//! PHP plumbing that knows nothing of DingTalk: arguments as the engine passes them and the
+//! values copied out of them, what is wrong with one, JSON, memory, the running frame, ini
+//! entries, the making of an exception, and what is added to the registered classes before any
 //! PHP code runs (argument typing, sensitive parameters).
 
+pub mod arg_error;
 pub mod args;
 pub mod frame;
 pub mod ini;
@@ -11,4 +13,6 @@ pub mod memory;
 pub mod sensitive;
 pub mod signals;
 pub mod signature;
+pub mod throw;
 pub mod time;
+pub mod value;

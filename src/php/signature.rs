@@ -18,7 +18,6 @@
 use std::ffi::c_char;
 use std::sync::{PoisonError, RwLock};
 
-use ext_php_rs::exception::PhpException;
 use ext_php_rs::ffi::{
     _zend_expected_type, _zend_expected_type_Z_EXPECTED_ARRAY,
     _zend_expected_type_Z_EXPECTED_ARRAY_OR_NULL, _zend_expected_type_Z_EXPECTED_BOOL,
@@ -32,6 +31,8 @@ use ext_php_rs::ffi::{
 };
 use ext_php_rs::types::{ZendStr, Zval};
 use ext_php_rs::zend::{ce, run_handler, ClassEntry, ExecuteData, ExecutorGlobals};
+
+use crate::php::throw::exception;
 
 extern "C" {
     // The engine's parameter parsing (`Zend/zend_API.h`), exported since PHP 8.1 with these
@@ -98,12 +99,7 @@ extern "C" fn checked(execute_data: *mut zend_execute_data, return_value: *mut z
     let key = unsafe { (*function).internal_function.arg_info } as usize;
     let Some(handler) = original(key) else {
         // Not reachable: only wrapped functions run this handler.
-        PhpException::new(
-            "DingTalk: this method cannot be called".into(),
-            0,
-            ce::error(),
-        )
-        .throw();
+        exception(ce::error(), "DingTalk: this method cannot be called").throw();
         return;
     };
     let mut accepted = false;

@@ -27,5 +27,5 @@ pub fn event_array(event: &Event) -> PhpResult<ZBox<ZendHashTable>> {
         Value::from(event.unified_app_id.clone()),
     );
     array.insert("data".to_owned(), event.data.clone());
-    answer_array(&Value::Object(array))
+    Ok(answer_array(&Value::Object(array))?)
 }

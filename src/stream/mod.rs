@@ -10,19 +10,20 @@ mod options;
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
-use dingtalk_core::Ack;
+use dingtalk_core::{Ack, Event};
 use ext_php_rs::exception::{PhpException, PhpResult};
 use ext_php_rs::ffi::zend_object;
 use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendCallable;
-use ext_php_rs::zend::{ce, ExecutorGlobals};
+use ext_php_rs::zend::ExecutorGlobals;
 
 use crate::client::Client;
-use crate::exceptions::OrThrow;
+use crate::exceptions::{refused, OrThrow};
+use crate::php::arg_error::ArgError;
 use crate::php::args::ArrayArg;
 use crate::php::signals::Signals;
-use options::OnError;
+use options::{OnError, Run};
 
 extern "C" {
     /// Whether a pending "exception" is the engine's unwinding for `exit()`.
@@ -32,9 +33,6 @@ extern "C" {
 /// How long one wait for a frame lasts: signals, `stop()`-less deadlines and the script's
 /// own signal handlers are looked at this often.
 const TICK: Duration = Duration::from_millis(200);
-
-const CONSTRUCT: &str = "DingTalk\\Stream::__construct";
-const RUN: &str = "DingTalk\\Stream::run";
 
 /// A Stream-mode worker of one app.
 #[php_class]
@@ -82,12 +80,88 @@ impl Drop for Running<'_> {
     }
 }
 
+/// What `run()` does after an event.
+enum Next {
+    /// Waits for the next one.
+    Wait,
+    /// Returns.
+    End,
+    /// Returns at once: `exit()` was called.
+    Exit,
+    /// Throws.
+    Fail(PhpException),
+}
+
+impl Stream {
+    /// How long the next wait for an event may last; `None` when `run()` is to return.
+    fn next_wait(&self, bounds: &Run, deadline: Option<Instant>, handled: u64) -> Option<Duration> {
+        if self.stop.get() || bounds.max_events.is_some_and(|max| handled >= max) {
+            return None;
+        }
+        let now = Instant::now();
+        match deadline {
+            Some(deadline) if deadline <= now => None,
+            Some(deadline) => Some(TICK.min(deadline - now)),
+            None => Some(TICK),
+        }
+    }
+
+    fn acknowledge(&self, event: &Event, ack: Ack) {
+        self.core.borrow_mut().acknowledge(event, ack);
+    }
+
+    /// Gives `event` to `$onEvent` (counted in `handled`) and acknowledges it by what the
+    /// callable did: `false` asks for it again later, a throwable too.
+    fn deliver(
+        &self,
+        event: &Event,
+        on_event: &ZendCallable,
+        on_error: OnError,
+        handled: &mut u64,
+    ) -> Next {
+        let array = match event::event_array(event) {
+            Ok(array) => array,
+            Err(error) => {
+                // Not for this process: DingTalk delivers it again (maybe to another).
+                self.acknowledge(event, Ack::Later);
+                return Next::Fail(error);
+            }
+        };
+        *handled += 1;
+        let answer = on_event.try_call(vec![&array]);
+        if ExecutorGlobals::has_exception() {
+            let next = match thrown(on_error) {
+                Thrown::Exit => return Next::Exit,
+                Thrown::Rethrow => Next::End,
+                Thrown::Dropped => Next::Wait,
+            };
+            self.acknowledge(event, Ack::Later);
+            return next;
+        }
+        match answer {
+            Ok(value) => {
+                let ack = if value.is_false() {
+                    Ack::Later
+                } else {
+                    Ack::Success
+                };
+                self.acknowledge(event, ack);
+                Next::Wait
+            }
+            Err(_) => {
+                self.acknowledge(event, Ack::Later);
+                Next::Fail(ArgError::not_callable("onEvent").into())
+            }
+        }
+    }
+}
+
 #[php_impl]
 impl Stream {
     /// `new Stream(Client $client, array $options = [])`: nothing is sent yet.
     #[php(defaults(options = ArrayArg::Empty))]
     pub fn __construct(client: &Client, options: ArrayArg) -> PhpResult<Self> {
-        let options = options::worker(&options.copy("options", CONSTRUCT)?, CONSTRUCT)?;
+        let options = options::worker(&options.copy("options")?)?;
         Ok(Stream {
             core: RefCell::new(client.core.stream(options)),
             stop: Cell::new(false),
@@ -100,13 +174,9 @@ impl Stream {
     /// `$onEvent` was given.
     #[php(defaults(options = ArrayArg::Empty))]
     pub fn run(&self, onEvent: ZendCallable, options: ArrayArg) -> PhpResult<i64> {
-        let bounds = options::run(&options.copy("options", RUN)?, RUN)?;
+        let bounds = options::run(&options.copy("options")?)?;
         if self.running.replace(true) {
-            return Err(PhpException::new(
-                format!("{RUN}(): the worker is already running"),
-                0,
-                ce::error(),
-            ));
+            return Err(refused("the worker is already running"));
         }
         let _running = Running(&self.running);
         self.stop.set(false);
@@ -114,68 +184,30 @@ impl Stream {
         let deadline = bounds.timeout.map(|t| Instant::now() + t);
         let mut handled: u64 = 0;
         let result = loop {
-            if self.stop.get() || signals.caught() {
+            let wait = self.next_wait(&bounds, deadline, handled);
+            let Some(wait) = wait.filter(|_| !signals.caught()) else {
                 break Ok(());
-            }
-            if bounds.max_events.is_some_and(|max| handled >= max) {
-                break Ok(());
-            }
-            let now = Instant::now();
-            let wait = match deadline {
-                Some(deadline) if deadline <= now => break Ok(()),
-                Some(deadline) => TICK.min(deadline - now),
-                None => TICK,
             };
-            let next = self.core.borrow_mut().next_event(wait);
+            let next = self.core.borrow_mut().next_event(wait, deadline);
             signals.dispatch();
             if ExecutorGlobals::has_exception() {
                 // The script's signal handler threw: that ends run(), the throwable pending.
                 if let Ok(Some(event)) = &next {
-                    self.core.borrow_mut().acknowledge(event, Ack::Later);
+                    self.acknowledge(event, Ack::Later);
                 }
                 break Ok(());
             }
-            let event = match next.php(RUN) {
+            let event = match next.or_throw() {
                 Ok(Some(event)) => event,
                 Ok(None) => continue,
                 Err(error) => break Err(error),
             };
-            let array = match event::event_array(&event) {
-                Ok(array) => array,
-                Err(error) => {
-                    // Not for this process: DingTalk delivers it again (maybe to another).
-                    self.core.borrow_mut().acknowledge(&event, Ack::Later);
-                    break Err(error);
-                }
-            };
-            handled += 1;
-            let answer = onEvent.try_call(vec![&array]);
-            if ExecutorGlobals::has_exception() {
-                match thrown(bounds.on_error) {
-                    Thrown::Exit => return Ok(0),
-                    Thrown::Rethrow => {
-                        self.core.borrow_mut().acknowledge(&event, Ack::Later);
-                        break Ok(());
-                    }
-                    Thrown::Dropped => {
-                        self.core.borrow_mut().acknowledge(&event, Ack::Later);
-                        continue;
-                    }
-                }
+            match self.deliver(&event, &onEvent, bounds.on_error, &mut handled) {
+                Next::Wait => {}
+                Next::End => break Ok(()),
+                Next::Exit => return Ok(0),
+                Next::Fail(error) => break Err(error),
             }
-            let ack = match answer {
-                Ok(value) if value.is_false() => Ack::Later,
-                Ok(_) => Ack::Success,
-                Err(_) => {
-                    self.core.borrow_mut().acknowledge(&event, Ack::Later);
-                    break Err(PhpException::new(
-                        format!("{RUN}(): Argument #1 ($onEvent) could not be called"),
-                        0,
-                        ce::error(),
-                    ));
-                }
-            };
-            self.core.borrow_mut().acknowledge(&event, ack);
         };
         // Nobody reads the connection any more: closed, so the gateway stops delivering to it.
         self.core.borrow_mut().close();

@@ -1,34 +1,17 @@
-//! `DingTalk\Stream`'s two options arrays: the worker's (`__construct`) and one run's (`run`).
-//! Each is one table of names and setters, like `DingTalk\Client`'s options.
+//! `DingTalk\Stream`'s two options arrays: the worker's (`__construct`), a table of the core's
+//! setters like `DingTalk\Client`'s options, and one run's bounds (`run`), read here.
 
 use std::time::Duration;
 
-use dingtalk_core::{Result as CoreResult, StreamOptions};
+use dingtalk_core::StreamOptions;
 use ext_php_rs::exception::PhpResult;
 
-use crate::exceptions::{type_error, value_error, OrThrow};
-use crate::php::args::{PhpArray, PhpValue};
-
-/// Seconds: an int or a float.
-fn seconds(method: &str, name: &str, value: &PhpValue) -> PhpResult<f64> {
-    match value {
-        PhpValue::Float(f) => Ok(*f),
-        // Whole seconds are fine as ints; the precision lost above 2^53 s does not matter.
-        #[allow(clippy::cast_precision_loss)]
-        PhpValue::Int(i) => Ok(*i as f64),
-        other => Err(type_error(method, name, "float", other.type_name())),
-    }
-}
-
-/// How a worker option is read from PHP, and the core's setter that checks and stores it.
-#[derive(Clone, Copy)]
-enum Setter {
-    Seconds(fn(StreamOptions, f64) -> CoreResult<StreamOptions>),
-    Int(fn(StreamOptions, i64) -> CoreResult<StreamOptions>),
-}
+use crate::php::arg_error::ArgError;
+use crate::php::value::{PhpArray, PhpValue};
+use crate::setter::{self, Setter};
 
 /// Every option of `new Stream($client, $options)`, in the order the README lists them.
-const WORKER: [(&str, Setter); 4] = [
+const WORKER: [(&str, Setter<StreamOptions>); 4] = [
     ("keepalive", Setter::Seconds(StreamOptions::keepalive)),
     (
         "reconnect_delay",
@@ -45,21 +28,8 @@ const WORKER: [(&str, Setter); 4] = [
 ];
 
 /// The worker's options; `null` for a key means its default.
-pub fn worker(array: &PhpArray, method: &str) -> PhpResult<StreamOptions> {
-    let names = WORKER.map(|(name, _)| name);
-    let mut options = StreamOptions::default();
-    for (key, value) in array.options(&names, method)? {
-        let Some((_, setter)) = WORKER.iter().find(|(name, _)| *name == key) else {
-            continue; // `options()` only returns known keys
-        };
-        let name = format!("options[{key}]");
-        options = match *setter {
-            Setter::Seconds(set) => set(options, seconds(method, &name, value)?),
-            Setter::Int(set) => set(options, value.int(&name, method)?),
-        }
-        .php(method)?;
-    }
-    Ok(options)
+pub fn worker(array: &PhpArray) -> PhpResult<StreamOptions> {
+    setter::read(&WORKER, StreamOptions::default(), array, &[], |_, _| Ok(()))
 }
 
 /// What `$onEvent` throwing does to `run()`.
@@ -84,47 +54,47 @@ const RUN_KEYS: [&str; 3] = ["max_events", "timeout", "on_error"];
 const MAX_TIMEOUT: f64 = 365.0 * 86_400.0;
 
 /// The options of `run()`.
-pub fn run(array: &PhpArray, method: &str) -> PhpResult<Run> {
+pub fn run(array: &PhpArray) -> Result<Run, ArgError> {
     let mut run = Run {
         max_events: None,
         timeout: None,
         on_error: OnError::Throw,
     };
-    for (key, value) in array.options(&RUN_KEYS, method)? {
+    for (key, value) in array.options(&RUN_KEYS)? {
         let name = format!("options[{key}]");
         match key {
-            "max_events" => {
-                let n = value.int(&name, method)?;
-                let n = u64::try_from(n).ok().filter(|n| *n >= 1).ok_or_else(|| {
-                    value_error(method, &name, &format!("must be 1 or more, {n} given"))
-                })?;
-                run.max_events = Some(n);
-            }
-            "timeout" => {
-                let secs = seconds(method, &name, value)?;
-                if !(secs.is_finite() && secs > 0.0 && secs <= MAX_TIMEOUT) {
-                    return Err(value_error(
-                        method,
-                        &name,
-                        &format!("must be a number of seconds greater than 0 (at most a year), {secs} given"),
-                    ));
-                }
-                run.timeout = Some(Duration::from_secs_f64(secs));
-            }
-            _ => {
-                run.on_error = match value.text(&name, method)? {
-                    "throw" => OnError::Throw,
-                    "continue" => OnError::Continue,
-                    other => {
-                        return Err(value_error(
-                            method,
-                            &name,
-                            &format!("must be \"throw\" or \"continue\", \"{other}\" given"),
-                        ))
-                    }
-                };
-            }
+            "max_events" => run.max_events = Some(max_events(&name, value)?),
+            "timeout" => run.timeout = Some(timeout(&name, value)?),
+            _ => run.on_error = on_error(&name, value)?,
         }
     }
     Ok(run)
+}
+
+fn max_events(name: &str, value: &PhpValue) -> Result<u64, ArgError> {
+    let n = value.int(name)?;
+    let reason = format!("must be 1 or more, {n} given");
+    let n = u64::try_from(n).ok().filter(|n| *n >= 1);
+    n.ok_or_else(|| ArgError::value(name, reason))
+}
+
+fn timeout(name: &str, value: &PhpValue) -> Result<Duration, ArgError> {
+    let secs = value.float(name)?;
+    if !(secs.is_finite() && secs > 0.0 && secs <= MAX_TIMEOUT) {
+        let reason =
+            format!("must be a number of seconds greater than 0 (at most a year), {secs} given");
+        return Err(ArgError::value(name, reason));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn on_error(name: &str, value: &PhpValue) -> Result<OnError, ArgError> {
+    match value.string(name)? {
+        "throw" => Ok(OnError::Throw),
+        "continue" => Ok(OnError::Continue),
+        other => {
+            let reason = format!("must be \"throw\" or \"continue\", \"{other}\" given");
+            Err(ArgError::value(name, reason))
+        }
+    }
 }

@@ -5,37 +5,25 @@
 
 use dingtalk_core::{NewTask, Role, TaskChanges};
 use ext_php_rs::exception::PhpResult;
-use serde_json::Value;
 
-use crate::exceptions::{ArgError, OrThrow};
-use crate::php::args::{PhpArray, PhpValue};
-use crate::php::json::array_to_json;
+use crate::exceptions::OrThrow;
+use crate::php::arg_error::ArgError;
+use crate::php::json::object_to_json;
+use crate::php::value::{PhpArray, PhpValue};
 
-/// `$task` (or `$changes`) as the JSON object the core reads; an empty PHP array is `{}`.
-fn object(array: &PhpArray, name: &str, method: &str) -> PhpResult<Value> {
-    match array_to_json(array, name).php(method)? {
-        Value::Array(items) if items.is_empty() => Ok(Value::Object(Default::default())),
-        other => Ok(other),
-    }
-}
-
-/// `$task` of `create()`.
-pub fn task(array: &PhpArray, method: &str) -> PhpResult<NewTask> {
-    named_task(array, "task", method)
-}
-
-/// A task named `name` in errors (`task`, `tasks[3]`, which give `tasks[3][subject]`).
-pub fn named_task(array: &PhpArray, name: &str, method: &str) -> PhpResult<NewTask> {
-    NewTask::from_json(name, &object(array, name, method)?).php(method)
+/// A task named `name` in errors: `$task` of `create()` (`task`, whose fields give
+/// `task[subject]`), an item of `createMany()`'s `$tasks` (`tasks[3]`).
+pub fn task(array: &PhpArray, name: &str) -> PhpResult<NewTask> {
+    NewTask::from_json(name, &object_to_json(array, name)?).or_throw()
 }
 
 /// `$changes` of `update()`.
-pub fn changes(array: &PhpArray, method: &str) -> PhpResult<TaskChanges> {
-    TaskChanges::from_json("changes", &object(array, "changes", method)?).php(method)
+pub fn changes(array: &PhpArray) -> PhpResult<TaskChanges> {
+    TaskChanges::from_json("changes", &object_to_json(array, "changes")?).or_throw()
 }
 
 /// `$done` of `setExecutorStatus()`: `[executorUnionId => bool]`.
-pub fn executor_status(array: &PhpArray, method: &str) -> PhpResult<Vec<(String, bool)>> {
+pub fn executor_status(array: &PhpArray) -> Result<Vec<(String, bool)>, ArgError> {
     array
         .0
         .iter()
@@ -49,26 +37,25 @@ pub fn executor_status(array: &PhpArray, method: &str) -> PhpResult<Vec<(String,
                 )),
             }
         })
-        .collect::<Result<_, _>>()
-        .php(method)
+        .collect()
 }
 
 /// `$roles` of `list()`/`all()`: a list of `'executor'`, `'creator'`, `'participant'`.
-pub fn roles(array: &PhpArray, method: &str) -> PhpResult<Vec<Role>> {
+pub fn roles(array: &PhpArray) -> PhpResult<Vec<Role>> {
     let mut roles = Vec::with_capacity(array.0.len());
     for (i, (_, value)) in array.0.iter().enumerate() {
         let name = format!("roles[{i}]");
         let text = match value {
-            PhpValue::Str(_) => value.string(&name).php(method)?,
+            PhpValue::Str(_) => value.string(&name)?,
             other => {
                 let reason = format!(
                     "must be \"executor\", \"creator\" or \"participant\", {} given",
                     other.type_name()
                 );
-                return Err(ArgError::value(name, reason)).php(method);
+                return Err(ArgError::value(name, reason).into());
             }
         };
-        roles.push(Role::parse(&name, text).php(method)?);
+        roles.push(Role::parse(&name, text).or_throw()?);
     }
     Ok(roles)
 }

@@ -1,11 +1,11 @@
-//! `DingTalk\Todo`: the v1.0 to-do API. Tasks come back as DingTalk sends them (a task's id is
-//! `id`, a list card's `taskId`), decoded like `json_decode($json, true)`.
+//! `DingTalk\Todo`: the v1.0 to-do API.
 // PHP parameter names are the Rust names: camelCase, as PHP code spells them.
 #![allow(non_snake_case)]
 
 mod input;
+mod output;
 
-use dingtalk_core::{Task, TaskPage, Todos};
+use dingtalk_core::Todos;
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
@@ -16,7 +16,8 @@ use crate::batch;
 use crate::client::Client;
 use crate::exceptions::OrThrow;
 use crate::php::args::{ArrayArg, PhpStr};
-use crate::php::json::{answer_array, json_to_zval, php_bytes};
+use crate::php::json::{json_to_zval, php_bytes};
+use output::{page_array, task_array, tasks_array};
 
 /// The to-do (待办) API of one app.
 #[php_class]
@@ -25,55 +26,12 @@ pub struct Todo {
     api: Todos,
 }
 
-const CREATE: &str = "DingTalk\\Todo::create";
-const CREATE_MANY: &str = "DingTalk\\Todo::createMany";
-const GET: &str = "DingTalk\\Todo::get";
-const FIND_BY_SOURCE_ID: &str = "DingTalk\\Todo::findBySourceId";
-const UPDATE: &str = "DingTalk\\Todo::update";
-const COMPLETE: &str = "DingTalk\\Todo::complete";
-const SET_EXECUTOR_STATUS: &str = "DingTalk\\Todo::setExecutorStatus";
-const DELETE: &str = "DingTalk\\Todo::delete";
-const LIST: &str = "DingTalk\\Todo::list";
-const ALL: &str = "DingTalk\\Todo::all";
-
 impl Todo {
     pub(crate) fn of(client: &dingtalk_core::Client) -> Self {
         Todo {
             api: client.todos(),
         }
     }
-}
-
-/// A task (or `null`) as a PHP array.
-fn task_array(task: Task) -> PhpResult<ZBox<ZendHashTable>> {
-    answer_array(&Value::Object(task))
-}
-
-/// A list of cards as a PHP list.
-fn tasks_array(tasks: Vec<Task>) -> PhpResult<ZBox<ZendHashTable>> {
-    answer_array(&Value::Array(
-        tasks.into_iter().map(Value::Object).collect(),
-    ))
-}
-
-/// `['next_token' => ?string, 'tasks' => list]`.
-fn page_array(page: TaskPage) -> PhpResult<ZBox<ZendHashTable>> {
-    let mut array = serde_json::Map::new();
-    array.insert("next_token".to_owned(), Value::from(page.next_token));
-    array.insert(
-        "tasks".to_owned(),
-        Value::Array(page.tasks.into_iter().map(Value::Object).collect()),
-    );
-    answer_array(&Value::Object(array))
-}
-
-/// An optional id argument as text.
-fn optional<'a>(
-    value: &Option<PhpStr<'a>>,
-    name: &str,
-    method: &str,
-) -> PhpResult<Option<&'a str>> {
-    value.as_ref().map(|v| v.arg(name).php(method)).transpose()
 }
 
 #[php_impl]
@@ -99,10 +57,10 @@ impl Todo {
         task: ArrayArg,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let unionId = unionId.arg("unionId").php(CREATE)?;
-        let task = input::task(&task.copy("task", CREATE)?, CREATE)?;
-        let operatorId = optional(&operatorId, "operatorId", CREATE)?;
-        task_array(self.api.create(unionId, &task, operatorId).php(CREATE)?)
+        let unionId = unionId.arg("unionId")?;
+        let task = input::task(&task.copy("task")?, "task")?;
+        let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
+        task_array(self.api.create(unionId, &task, operatorId).or_throw()?)
     }
 
     /// Creates many tasks for `$unionId`, several at a time: `['ok' => true, 'id' => taskId,
@@ -115,25 +73,18 @@ impl Todo {
         tasks: ArrayArg,
         options: ArrayArg,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let m = CREATE_MANY;
-        let unionId = unionId.arg("unionId").php(m)?;
-        let tasks = tasks.copy("tasks", m)?;
-        let items = batch::items(&tasks, "tasks", m)?;
-        let mut keys = Vec::with_capacity(items.len());
-        let mut new = Vec::with_capacity(items.len());
-        for (key, item) in items {
-            new.push(input::named_task(item, &format!("tasks[{key}]"), m)?);
-            keys.push(key);
-        }
+        let unionId = unionId.arg("unionId")?;
+        let tasks = tasks.copy("tasks")?;
+        let (keys, new) = batch::items(&tasks, "tasks", input::task)?;
         let mut operator = None;
-        let batch = batch::options(&options.copy("options", m)?, &["operator_id"], m, |_, v| {
-            operator = Some(v.text("options[operator_id]", m)?.to_owned());
+        let batch = batch::options(&options.copy("options")?, &["operator_id"], |_, v| {
+            operator = Some(v.string("options[operator_id]")?.to_owned());
             Ok(())
         })?;
         let results: Vec<_> = self
             .api
             .create_many(unionId, &new, operator.as_deref(), &batch)
-            .php(m)?
+            .or_throw()?
             .into_iter()
             .map(|result| result.map(Value::Object))
             .collect();
@@ -154,11 +105,11 @@ impl Todo {
 
     /// The task, or `null` when it does not exist (or was deleted).
     pub fn get(&self, unionId: PhpStr, taskId: PhpStr) -> PhpResult<Option<ZBox<ZendHashTable>>> {
-        let unionId = unionId.arg("unionId").php(GET)?;
-        let taskId = taskId.arg("taskId").php(GET)?;
+        let unionId = unionId.arg("unionId")?;
+        let taskId = taskId.arg("taskId")?;
         self.api
             .get(unionId, taskId)
-            .php(GET)?
+            .or_throw()?
             .map(task_array)
             .transpose()
     }
@@ -169,12 +120,11 @@ impl Todo {
         unionId: PhpStr,
         sourceId: PhpStr,
     ) -> PhpResult<Option<ZBox<ZendHashTable>>> {
-        let m = FIND_BY_SOURCE_ID;
-        let unionId = unionId.arg("unionId").php(m)?;
-        let sourceId = sourceId.arg("sourceId").php(m)?;
+        let unionId = unionId.arg("unionId")?;
+        let sourceId = sourceId.arg("sourceId")?;
         self.api
             .find_by_source_id(unionId, sourceId)
-            .php(m)?
+            .or_throw()?
             .map(task_array)
             .transpose()
     }
@@ -187,13 +137,13 @@ impl Todo {
         changes: ArrayArg,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<bool> {
-        let unionId = unionId.arg("unionId").php(UPDATE)?;
-        let taskId = taskId.arg("taskId").php(UPDATE)?;
-        let changes = input::changes(&changes.copy("changes", UPDATE)?, UPDATE)?;
-        let operatorId = optional(&operatorId, "operatorId", UPDATE)?;
+        let unionId = unionId.arg("unionId")?;
+        let taskId = taskId.arg("taskId")?;
+        let changes = input::changes(&changes.copy("changes")?)?;
+        let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
         self.api
             .update(unionId, taskId, &changes, operatorId)
-            .php(UPDATE)
+            .or_throw()
     }
 
     /// Marks a task done (or, with `$done = false`, not done) for everyone.
@@ -205,12 +155,12 @@ impl Todo {
         done: bool,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<bool> {
-        let unionId = unionId.arg("unionId").php(COMPLETE)?;
-        let taskId = taskId.arg("taskId").php(COMPLETE)?;
-        let operatorId = optional(&operatorId, "operatorId", COMPLETE)?;
+        let unionId = unionId.arg("unionId")?;
+        let taskId = taskId.arg("taskId")?;
+        let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
         self.api
             .complete(unionId, taskId, done, operatorId)
-            .php(COMPLETE)
+            .or_throw()
     }
 
     /// Marks the task done or not done for some of its executors: `[executorUnionId => bool]`.
@@ -221,14 +171,13 @@ impl Todo {
         done: ArrayArg,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<bool> {
-        let m = SET_EXECUTOR_STATUS;
-        let unionId = unionId.arg("unionId").php(m)?;
-        let taskId = taskId.arg("taskId").php(m)?;
-        let done = input::executor_status(&done.copy("done", m)?, m)?;
-        let operatorId = optional(&operatorId, "operatorId", m)?;
+        let unionId = unionId.arg("unionId")?;
+        let taskId = taskId.arg("taskId")?;
+        let done = input::executor_status(&done.copy("done")?)?;
+        let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
         self.api
             .set_executor_status(unionId, taskId, &done, operatorId)
-            .php(m)
+            .or_throw()
     }
 
     /// Deletes a task.
@@ -238,10 +187,10 @@ impl Todo {
         taskId: PhpStr,
         operatorId: Option<PhpStr>,
     ) -> PhpResult<bool> {
-        let unionId = unionId.arg("unionId").php(DELETE)?;
-        let taskId = taskId.arg("taskId").php(DELETE)?;
-        let operatorId = optional(&operatorId, "operatorId", DELETE)?;
-        self.api.delete(unionId, taskId, operatorId).php(DELETE)
+        let unionId = unionId.arg("unionId")?;
+        let taskId = taskId.arg("taskId")?;
+        let operatorId = PhpStr::optional(operatorId.as_ref(), "operatorId")?;
+        self.api.delete(unionId, taskId, operatorId).or_throw()
     }
 
     /// One page: `['next_token' => ?string, 'tasks' => list of cards]`.
@@ -253,10 +202,10 @@ impl Todo {
         nextToken: Option<PhpStr>,
         roles: ArrayArg,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let unionId = unionId.arg("unionId").php(LIST)?;
-        let nextToken = optional(&nextToken, "nextToken", LIST)?;
-        let roles = input::roles(&roles.copy("roles", LIST)?, LIST)?;
-        page_array(self.api.list(unionId, done, nextToken, &roles).php(LIST)?)
+        let unionId = unionId.arg("unionId")?;
+        let nextToken = PhpStr::optional(nextToken.as_ref(), "nextToken")?;
+        let roles = input::roles(&roles.copy("roles")?)?;
+        page_array(self.api.list(unionId, done, nextToken, &roles).or_throw()?)
     }
 
     /// Every page: a list of cards.
@@ -267,8 +216,8 @@ impl Todo {
         done: bool,
         roles: ArrayArg,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let unionId = unionId.arg("unionId").php(ALL)?;
-        let roles = input::roles(&roles.copy("roles", ALL)?, ALL)?;
-        tasks_array(self.api.all(unionId, done, &roles).php(ALL)?)
+        let unionId = unionId.arg("unionId")?;
+        let roles = input::roles(&roles.copy("roles")?)?;
+        tasks_array(self.api.all(unionId, done, &roles).or_throw()?)
     }
 }

@@ -2,12 +2,9 @@
 //! callers use for forms, and the option keys, checked with errors that name the argument.
 
 use dingtalk_core::{FormItem, NewRecord};
-use ext_php_rs::exception::PhpResult;
 
-use crate::exceptions::{type_error, ArgError, OrThrow};
-use crate::php::args::{Key, PhpArray, PhpValue};
-
-const METHOD: &str = "DingTalk\\WorkRecord::create";
+use crate::php::arg_error::ArgError;
+use crate::php::value::{Key, PhpArray, PhpValue};
 
 /// The keys of a `createMany()` item besides `create()`'s options.
 const ITEM_FIELDS: [&str; 4] = ["user_id", "title", "url", "forms"];
@@ -40,13 +37,9 @@ fn form_text(value: &PhpValue, name: &str) -> Result<String, ArgError> {
 const FORMS_SHAPE: &str =
     "must be a list of ['title' => ..., 'content' => ...] or a map of title => content";
 
-/// `$forms`: a list of `['title' => ..., 'content' => ...]`, or a map `title => content`.
-pub fn forms(array: &PhpArray) -> PhpResult<Vec<FormItem>> {
-    form_items(array, "forms").php(METHOD)
-}
-
-/// The forms of argument `name` (`forms`, `records[3][forms]`).
-fn form_items(array: &PhpArray, name: &str) -> Result<Vec<FormItem>, ArgError> {
+/// The forms of argument `name` (`forms`, `records[3][forms]`): a list of
+/// `['title' => ..., 'content' => ...]`, or a map `title => content`.
+pub fn forms(array: &PhpArray, name: &str) -> Result<Vec<FormItem>, ArgError> {
     if !array.is_list() {
         // A map title => content. PHP turns a numeric title such as '2024' into an int key:
         // it is still a title.
@@ -72,7 +65,7 @@ fn form_items(array: &PhpArray, name: &str) -> Result<Vec<FormItem>, ArgError> {
                 fields
                     .0
                     .iter()
-                    .find(|(k, _)| *k == Key::Str(field.to_owned()))
+                    .find(|(k, _)| matches!(k, Key::Str(s) if s == field))
                     .map(|(_, v)| form_text(v, &format!("{name}[{index}][{field}]")))
                     .unwrap_or_else(|| {
                         let reason = format!("has no \"{field}\"");
@@ -88,35 +81,29 @@ fn form_items(array: &PhpArray, name: &str) -> Result<Vec<FormItem>, ArgError> {
 }
 
 /// Applies `$options` to `record`.
-pub fn apply_options(record: &mut NewRecord, options: &PhpArray) -> PhpResult<()> {
-    for (key, value) in options.options(&CREATE_OPTIONS, METHOD)? {
-        set(record, key, value, &format!("options[{key}]"), METHOD)?;
+pub fn apply_options(record: &mut NewRecord, options: &PhpArray) -> Result<(), ArgError> {
+    for (key, value) in options.options(&CREATE_OPTIONS)? {
+        set(record, key, value, &format!("options[{key}]"))?;
     }
     Ok(())
 }
 
 /// Sets field `key` (one of [`ITEM_FIELDS`] or [`CREATE_OPTIONS`]) of `record` from `value`,
-/// named `name` in the errors of `method`.
-fn set(
-    record: &mut NewRecord,
-    key: &str,
-    value: &PhpValue,
-    name: &str,
-    method: &str,
-) -> PhpResult<()> {
-    let text = || value.text(name, method).map(str::to_owned);
+/// named `name` in errors.
+fn set(record: &mut NewRecord, key: &str, value: &PhpValue, name: &str) -> Result<(), ArgError> {
+    let text = || value.string(name).map(str::to_owned);
     match key {
         "user_id" => record.user_id = text()?,
         "title" => record.title = text()?,
         "url" => record.url = text()?,
         "forms" => {
-            let PhpValue::Array(forms) = value else {
-                return Err(type_error(method, name, "array", value.type_name()));
+            let PhpValue::Array(items) = value else {
+                return Err(ArgError::of_type(name, "array", value.type_name()));
             };
-            record.forms = form_items(forms, name).php(method)?;
+            record.forms = forms(items, name)?;
         }
-        "pc_open_type" => record.pc_open_type = Some(value.int(name, method)?),
-        "create_time" => record.create_time = Some(value.int(name, method)?),
+        "pc_open_type" => record.pc_open_type = Some(value.int(name)?),
+        "create_time" => record.create_time = Some(value.int(name)?),
         "pc_url" => record.pc_url = Some(text()?),
         "source_name" => record.source_name = Some(text()?),
         "originator_user_id" => record.originator_user_id = Some(text()?),
@@ -128,30 +115,20 @@ fn set(
 /// One item of `createMany()`'s `$records`, named `item` (`records[3]`): `user_id`, `title`,
 /// `url`, `forms` and any of `create()`'s options. The values' types are checked here, their
 /// limits by the core.
-pub fn record(item: &PhpArray, name: &str, method: &str) -> PhpResult<NewRecord> {
+pub fn record(item: &PhpArray, name: &str) -> Result<NewRecord, ArgError> {
     let known: Vec<&'static str> = ITEM_FIELDS.iter().chain(&CREATE_OPTIONS).copied().collect();
     let mut record = NewRecord::default();
     let mut given = Vec::new();
     for (key, value) in &item.0 {
-        let field = known.iter().find(|k| matches!(key, Key::Str(s) if s == *k));
-        let Some(field) = field else {
-            let reason = format!("has an unknown key \"{key}\" (known: {})", known.join(", "));
-            return Err(ArgError::value(name, reason)).php(method);
-        };
+        let field = key.one_of(&known, name)?;
         // null means "not given", as in create()'s options.
         if *value != PhpValue::Null {
-            set(
-                &mut record,
-                field,
-                value,
-                &format!("{name}[{field}]"),
-                method,
-            )?;
-            given.push(*field);
+            set(&mut record, field, value, &format!("{name}[{field}]"))?;
+            given.push(field);
         }
     }
     if let Some(missing) = REQUIRED_FIELDS.iter().find(|f| !given.contains(f)) {
-        return Err(ArgError::value(format!("{name}[{missing}]"), "is required")).php(method);
+        return Err(ArgError::value(format!("{name}[{missing}]"), "is required"));
     }
     Ok(record)
 }

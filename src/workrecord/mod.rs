@@ -24,13 +24,6 @@ pub struct WorkRecord {
     api: WorkRecords,
 }
 
-const CREATE: &str = "DingTalk\\WorkRecord::create";
-const CREATE_MANY: &str = "DingTalk\\WorkRecord::createMany";
-const COMPLETE: &str = "DingTalk\\WorkRecord::complete";
-const LIST: &str = "DingTalk\\WorkRecord::list";
-const ALL: &str = "DingTalk\\WorkRecord::all";
-const FIND: &str = "DingTalk\\WorkRecord::find";
-
 impl WorkRecord {
     pub(crate) fn of(client: &dingtalk_core::Client) -> Self {
         WorkRecord {
@@ -61,16 +54,16 @@ impl WorkRecord {
         forms: ArrayArg,
         options: ArrayArg,
     ) -> PhpResult<String> {
-        let utf8 = |value: &PhpStr, name: &str| value.arg(name).php(CREATE).map(str::to_owned);
+        let utf8 = |value: &PhpStr, name: &str| value.arg(name).map(str::to_owned);
         let mut record = NewRecord {
             user_id: utf8(&userId, "userId")?,
             title: utf8(&title, "title")?,
             url: utf8(&url, "url")?,
-            forms: input::forms(&forms.copy("forms", CREATE)?)?,
+            forms: input::forms(&forms.copy("forms")?, "forms")?,
             ..NewRecord::default()
         };
-        input::apply_options(&mut record, &options.copy("options", CREATE)?)?;
-        self.api.create(&record).php(CREATE)
+        input::apply_options(&mut record, &options.copy("options")?)?;
+        self.api.create(&record).or_throw()
     }
 
     /// Creates many records, several at a time: `['ok' => true, 'id' => recordId]` or
@@ -81,17 +74,10 @@ impl WorkRecord {
         records: ArrayArg,
         options: ArrayArg,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let m = CREATE_MANY;
-        let records = records.copy("records", m)?;
-        let items = batch::items(&records, "records", m)?;
-        let mut keys = Vec::with_capacity(items.len());
-        let mut new = Vec::with_capacity(items.len());
-        for (key, item) in items {
-            new.push(input::record(item, &format!("records[{key}]"), m)?);
-            keys.push(key);
-        }
-        let batch = batch::options(&options.copy("options", m)?, &[], m, |_, _| Ok(()))?;
-        let results = self.api.create_many(&new, &batch).php(m)?;
+        let records = records.copy("records")?;
+        let (keys, new) = batch::items(&records, "records", input::record)?;
+        let batch = batch::options(&options.copy("options")?, &[], |_, _| Ok(()))?;
+        let results = self.api.create_many(&new, &batch).or_throw()?;
         batch::results(&keys, results, 0, |entry, id| {
             entry.insert("id", id.as_str())?;
             Ok(())
@@ -100,9 +86,9 @@ impl WorkRecord {
 
     /// Marks a record done; `$recordId` may also be the record's `biz_id`.
     pub fn complete(&self, userId: PhpStr, recordId: PhpStr) -> PhpResult<bool> {
-        let userId = userId.arg("userId").php(COMPLETE)?;
-        let recordId = recordId.arg("recordId").php(COMPLETE)?;
-        self.api.complete(userId, recordId).php(COMPLETE)
+        let userId = userId.arg("userId")?;
+        let recordId = recordId.arg("recordId")?;
+        self.api.complete(userId, recordId).or_throw()
     }
 
     /// One page: `['has_more' => bool, 'records' => list]`.
@@ -114,24 +100,24 @@ impl WorkRecord {
         offset: i64,
         limit: i64,
     ) -> PhpResult<ZBox<ZendHashTable>> {
-        let userId = userId.arg("userId").php(LIST)?;
-        let status = RecordStatus::from_code(status).php(LIST)?;
-        page_array(&self.api.list(userId, status, offset, limit).php(LIST)?)
+        let userId = userId.arg("userId")?;
+        let status = RecordStatus::from_code(status).or_throw()?;
+        page_array(&self.api.list(userId, status, offset, limit).or_throw()?)
     }
 
     /// Every record with `$status`, all pages.
     #[php(defaults(status = 0))]
     pub fn all(&self, userId: PhpStr, status: i64) -> PhpResult<ZBox<ZendHashTable>> {
-        let userId = userId.arg("userId").php(ALL)?;
-        let status = RecordStatus::from_code(status).php(ALL)?;
-        records_array(&self.api.all(userId, status).php(ALL)?)
+        let userId = userId.arg("userId")?;
+        let status = RecordStatus::from_code(status).or_throw()?;
+        records_array(&self.api.all(userId, status).or_throw()?)
     }
 
     /// The record, pending or done; `null` when the user has no such record.
     pub fn find(&self, userId: PhpStr, recordId: PhpStr) -> PhpResult<Option<ZBox<ZendHashTable>>> {
-        let userId = userId.arg("userId").php(FIND)?;
-        let recordId = recordId.arg("recordId").php(FIND)?;
-        let found = self.api.find(userId, recordId).php(FIND)?;
+        let userId = userId.arg("userId")?;
+        let recordId = recordId.arg("recordId")?;
+        let found = self.api.find(userId, recordId).or_throw()?;
         found.as_ref().map(one_record).transpose()
     }
 }

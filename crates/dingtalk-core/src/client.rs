@@ -9,9 +9,9 @@ use crate::api::todo::Todos;
 use crate::api::workrecord::WorkRecords;
 use crate::api::{raw, user};
 use crate::config::Options;
+use crate::counters::Stats;
 use crate::error::Result;
 use crate::exec::Executor;
-use crate::stats::Stats;
 use crate::stream::{Stream, StreamOptions};
 use crate::validate::require;
 

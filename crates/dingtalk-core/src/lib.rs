@@ -1,39 +1,58 @@
 //! A client for DingTalk's server API: the legacy "oapi" family (work records) and the v1.0
 //! family (to-dos), behind one call pipeline.
 //!
-//! Dependencies point one way: `api → exec → {auth, http, dialect} → error`.
-//! - [`Client`] (`client.rs`): an app's credentials and options; hands out the APIs.
-//! - `api/`: the typed APIs ([`WorkRecords`], [`Todos`]), identity, the raw calls, and
-//!   paging written once.
+//! The module map, one floor a line from the top down: a module imports only modules on the
+//! floors below its own, never one beside it or above it (no import circle).
+//! - [`Client`] (`client.rs`): an app's credentials and options; hands out the APIs and Stream.
+//! - `api/`: the typed APIs ([`WorkRecords`], [`Todos`]), identity (`user.rs`), the raw calls
+//!   (`raw.rs`) and paging written once (`page.rs`). `stream/`: Stream mode, DingTalk's events
+//!   over an outbound WebSocket ([`Stream`]), and when to connect again (`reconnect.rs`). Both
+//!   send their calls through `exec/`.
 //! - `exec/`: the executor, which owns the pipeline (rate limit → token → send → judge →
-//!   classify → retry) within one deadline; `exec::retry` decides from an [`ErrorClass`]
-//!   alone; `exec::batch` sends many calls concurrently ([`Batch`]).
-//! - `dialect/`: what differs per family (how the token is attached, how an answer is judged
-//!   and its codes classified): `oapi.rs`, `acs.rs` (v1.0).
+//!   classify → retry) within one budget; `exec::retry` decides from an [`ErrorClass`] alone;
+//!   `exec::batch` sends many calls concurrently ([`Batch`]). `process_stats.rs`:
+//!   [`process_stats`], read-only counts of this process's state (apps with a cached token,
+//!   pooled HTTP clients, requests, token fetches, retries).
 //! - `auth/`: the token cache (this process's slot per app in front, single-flight, one token
-//!   per app for both families) over a shared store (`auth/store/`: memory, file, Redis).
-//! - `limit/`: the client-side rate limit (GCRA), its state kept by the same store.
-//! - `http/`: the fork-aware client pool, sending one request, redaction of secrets.
-//! - `stream/`: Stream mode, DingTalk's events over an outbound WebSocket ([`Stream`]).
-//! - `config/`: validated [`Options`]. [`Error`]: the one error type, whose messages never hold
-//!   the app secret or a token.
-//! - [`process_stats`] (`process.rs`): read-only counts of this process's state (apps with a
-//!   cached token, pooled HTTP clients, requests, token fetches, retries).
+//!   per app for both families, the shared store below) and the token fetch (`fetch.rs`).
+//! - `dialect/`: what differs per family (how the token is attached, how an answer is judged
+//!   and its codes classified): `oapi.rs`, `v1.rs`. `limit/`: the client-side rate limit and
+//!   its GCRA arithmetic (`gcra.rs`, in Rust and in Lua for Redis).
+//! - `http/`: the fork-aware HTTP client pool and sending one request. `store/`: the stores of
+//!   `token_store` (memory, file, Redis), which keep tokens and the rate limit's numbers
+//!   atomically for `auth/` and `limit/` alike.
+//! - `config/`: validated [`Options`]. `budget.rs`: what one call may spend (time until its
+//!   deadline, answer bytes). `counters.rs`: an app's counters in this process ([`Stats`]).
+//!   `validate.rs`: checks of caller arguments. `net/`: sockets whose every read and write ends
+//!   by a deadline (TCP, TLS), for the peers the HTTP client does not reach: the Stream
+//!   gateway's WebSocket, its proxy, Redis.
+//! - The ground, which imports nothing of the crate: [`Error`] (`error/`), the one error type,
+//!   whose messages never hold the app secret or a token; `redact.rs`, removing secrets from
+//!   texts that came from the network; `deadline.rs`, the moment by which an operation with
+//!   a peer must end, which every such operation takes; `fork_safe.rs`, values rebuilt after
+//!   `fork()`; `app_id.rs`, which app a piece of process-wide state belongs to; `time.rs`,
+//!   wall-clock time and durations in ms and µs. `callback/`: DingTalk's HTTP push (verify,
+//!   decrypt, seal), on its own.
 
 mod api;
 mod app_id;
 mod auth;
+mod budget;
 pub mod callback;
 mod client;
 pub mod config;
+mod counters;
+mod deadline;
 mod dialect;
 pub mod error;
 mod exec;
+mod fork_safe;
 mod http;
 mod limit;
-mod per_process;
-mod process;
-mod stats;
+mod net;
+mod process_stats;
+mod redact;
+mod store;
 mod stream;
 mod time;
 mod validate;
@@ -53,6 +72,7 @@ pub use api::workrecord::{
 pub use callback::{Callback, CallbackError};
 pub use client::Client;
 pub use config::{Backoff, Options};
+pub use counters::Stats;
 pub use dialect::Family;
 pub use error::{
     ApiError, Code, Conflict, Error, ErrorClass, RateLimited, Result, TransportError,
@@ -60,9 +80,8 @@ pub use error::{
 };
 pub use exec::batch::{Batch, DEFAULT_BATCH_TIMEOUT, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 pub use exec::Repeat;
-pub use process::{process_stats, ProcessStats};
-pub use stats::Stats;
+pub use process_stats::{process_stats, ProcessStats};
 pub use stream::{Ack, Event, Stream, StreamOptions, StreamStats};
 
 /// The version reported in the default `User-Agent`.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const VERSION: &str = config::VERSION;

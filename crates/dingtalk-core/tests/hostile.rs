@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Emu, KEY, SECRET};
+use common::{never_answer, peer, trickle, Emu, KEY, SECRET};
 use dingtalk_core::{Client, Error, RecordStatus, TransportErrorKind};
 use serde_json::json;
 
@@ -98,6 +98,37 @@ fn a_trickling_answer_ends_at_the_time_budget() {
     );
     // Sanity bound against hanging: the trickle alone would take 20 s.
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// A Redis that never answers, or trickles its answer one byte at a time, costs a call the
+/// store's 0.5 s (connecting, writing and every read together), once: the call then goes on
+/// without it, and the failure is counted.
+#[test]
+fn a_redis_that_never_answers_or_trickles_costs_one_store_deadline() {
+    let silent = peer(never_answer);
+    // A bulk string of 1000 bytes, trickled.
+    let trickling = peer(|stream| {
+        trickle(
+            stream,
+            b"$1000\r\n".iter().copied().chain(std::iter::repeat(b'a')),
+        )
+    });
+    for (what, redis) in [("silent", silent), ("trickling", trickling)] {
+        // An emulator each: each client is then another app, with nothing cached yet.
+        let emu = Emu::start();
+        let options = emu
+            .options()
+            .token_store(&format!("redis://{redis}/0"))
+            .unwrap();
+        let client = Client::new(KEY, SECRET, options).unwrap();
+        let started = Instant::now();
+        client.access_token(false).unwrap();
+        let spent = started.elapsed();
+        assert_eq!(client.stats().store_errors, 1, "{what}");
+        assert_eq!(emu.gettoken_calls(), 1, "{what}: fetched without the store");
+        // 0.5 s for the store, a moment for the token.
+        assert!(spent < Duration::from_millis(900), "{what}: {spent:?}");
+    }
 }
 
 /// A page that always claims more.

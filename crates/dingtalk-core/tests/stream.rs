@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Emu, KEY, SECRET};
+use common::{never_answer, peer, trickle, Emu, KEY, SECRET};
 use dingtalk_core::{Ack, Client, Error, ErrorClass, Event, Options, Stream, StreamOptions};
 use dingtalk_emulator::{Config, StreamConfig};
 use serde_json::{json, Value};
@@ -46,7 +46,7 @@ fn worker(emu: &Emu, options: StreamOptions) -> Stream {
 fn next(stream: &mut Stream) -> Event {
     let deadline = Instant::now() + PATIENCE;
     loop {
-        if let Some(event) = stream.next_event(Duration::from_millis(50)).unwrap() {
+        if let Some(event) = stream.next_event(Duration::from_millis(50), None).unwrap() {
             return event;
         }
         assert!(Instant::now() < deadline, "no event within {PATIENCE:?}");
@@ -65,7 +65,10 @@ fn until(emu: &Emu, stream: &mut Stream, what: &str, done: impl Fn(&Value) -> bo
             Instant::now() < deadline,
             "{what} within {PATIENCE:?}: {log}"
         );
-        assert_eq!(stream.next_event(Duration::from_millis(20)).unwrap(), None);
+        assert_eq!(
+            stream.next_event(Duration::from_millis(20), None).unwrap(),
+            None
+        );
     }
 }
 
@@ -303,7 +306,7 @@ fn wrong_credentials_end_the_worker_without_showing_the_secret() {
     let mut stream = Client::new(KEY, secret, emu.options())
         .unwrap()
         .stream(options());
-    let error = stream.next_event(Duration::from_secs(5)).unwrap_err();
+    let error = stream.next_event(Duration::from_secs(5), None).unwrap_err();
     assert_eq!(error.class(), ErrorClass::BadCredentials, "{error}");
     assert!(matches!(error, Error::Api(_)));
     assert!(
@@ -327,9 +330,143 @@ fn an_unreachable_gateway_is_retried_until_the_wait_ends() {
     let mut stream = Client::new(KEY, SECRET, options_)
         .unwrap()
         .stream(options());
-    assert_eq!(stream.next_event(Duration::from_millis(300)).unwrap(), None);
+    assert_eq!(
+        stream.next_event(Duration::from_millis(300), None).unwrap(),
+        None
+    );
     let stats = stream.stats();
     assert!(stats.failures >= 2, "{stats:?}");
     assert_eq!(stats.connections, 0);
     drop(emu);
+}
+
+const OPEN: &str = "/v1.0/gateway/connections/open";
+
+/// Has the gateway's every ticket send the worker to `endpoint`.
+fn tickets_to(emu: &Emu, endpoint: &str) {
+    let body = json!({"endpoint": endpoint, "ticket": "ticket-of-the-test"}).to_string();
+    emu.faults(json!([{"path": OPEN, "status": 200, "body": body, "count": 100_000}]));
+}
+
+/// Waits for events with `end` as the caller's deadline; how long the call took, and the stats.
+fn stalled(stream: &mut Stream, end: Option<Instant>) -> (Duration, dingtalk_core::StreamStats) {
+    let started = Instant::now();
+    assert_eq!(
+        stream.next_event(Duration::from_secs(1), end).unwrap(),
+        None
+    );
+    (started.elapsed(), stream.stats())
+}
+
+/// A connection attempt ends by the caller's end, or `options[timeout]`, whatever the gateway
+/// does to stall it: a ticket request it never answers, a WebSocket upgrade that never comes,
+/// or one trickled a byte at a time (each read quick, the whole never done).
+#[test]
+fn connecting_ends_in_time_however_the_gateway_stalls() {
+    let patient = |emu: &Emu, timeout: f64| {
+        Client::new(KEY, SECRET, emu.options().timeout(timeout).unwrap())
+            .unwrap()
+            .stream(options())
+    };
+    // The ticket request: the client would wait 30 s, the caller's end is 1 s away.
+    let emu = emulator(quick());
+    emu.faults(json!([{"path": OPEN, "delay_ms": 30_000}]));
+    let (spent, stats) = stalled(
+        &mut patient(&emu, 30.0),
+        Some(Instant::now() + Duration::from_secs(1)),
+    );
+    assert!(spent < Duration::from_secs(5), "ticket: {spent:?}");
+    assert_eq!(stats.tickets, 0);
+
+    // The upgrade never comes: the same.
+    let emu = emulator(quick());
+    tickets_to(&emu, &format!("ws://{}/", peer(never_answer)));
+    let (spent, stats) = stalled(
+        &mut patient(&emu, 30.0),
+        Some(Instant::now() + Duration::from_secs(1)),
+    );
+    assert!(spent < Duration::from_secs(5), "silent upgrade: {spent:?}");
+    assert_eq!(stats.connections, 0);
+    assert!(stats.failures >= 1, "{stats:?}");
+
+    // The upgrade trickles: 1 s of `options[timeout]` bounds the whole handshake, not each read.
+    let emu = emulator(quick());
+    let head = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nX-Padding: ";
+    let trickling =
+        peer(move |stream| trickle(stream, head.iter().copied().chain(std::iter::repeat(b'a'))));
+    tickets_to(&emu, &format!("ws://{trickling}/"));
+    let (spent, stats) = stalled(&mut patient(&emu, 1.0), None);
+    assert!(
+        spent < Duration::from_secs(5),
+        "trickled upgrade: {spent:?}"
+    );
+    assert_eq!(stats.connections, 0);
+    let reason = stats.last_failure.unwrap();
+    assert!(reason.contains("in time"), "{reason}");
+}
+
+/// A gateway that answers every connection with `disconnect` is reconnected to at once a few
+/// times, then backed off like a failing one: not a busy loop of ticket requests, each of
+/// which carries the app secret.
+#[test]
+fn a_gateway_that_always_disconnects_is_backed_off() {
+    let emu = emulator(quick());
+    let gateway = peer(|stream| {
+        let Ok(mut socket) = tungstenite::accept(stream) else {
+            return;
+        };
+        let disconnect = json!({
+            "specVersion": "1.0",
+            "type": "SYSTEM",
+            "headers": {"topic": "disconnect", "messageId": "bye"},
+            "data": "",
+        });
+        let _ = socket.send(tungstenite::Message::text(disconnect.to_string()));
+        while socket.read().is_ok() {}
+    });
+    tickets_to(&emu, &format!("ws://{gateway}/"));
+    let mut stream = worker(
+        &emu,
+        StreamOptions::default()
+            .reconnect_delay(0.1)
+            .and_then(|o| o.max_reconnect_delay(1.0))
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(3) {
+        assert_eq!(
+            stream.next_event(Duration::from_millis(200), None).unwrap(),
+            None
+        );
+    }
+    // Three at once, then pauses of 0.1 s doubling to 1 s (jittered to half at least): about
+    // a dozen in 3 s. Without the backoff: thousands.
+    let tickets = emu.count(OPEN);
+    assert!((4..=15).contains(&tickets), "{tickets} tickets in 3 s");
+    assert_eq!(stream.stats().tickets, tickets);
+}
+
+/// The keepalive clock runs only while the worker listens: a handler slower than `keepalive`
+/// (here, the pause between taking an event and asking for the next) does not make it declare
+/// a healthy connection dead, lose what it had received, and pay a new ticket.
+#[test]
+fn a_handler_slower_than_keepalive_keeps_the_connection() {
+    let emu = emulator(StreamConfig {
+        ping_interval: Duration::from_millis(100),
+        ..quick()
+    });
+    let mut stream = worker(&emu, options().keepalive(0.3).unwrap());
+    let ids: Vec<String> = (0..3)
+        .map(|n| push(&emu, "todo_task_update", json!({"n": n})))
+        .collect();
+    for id in &ids {
+        let event = next(&mut stream);
+        assert_eq!(&event.id, id);
+        // The handler: longer than the keepalive.
+        std::thread::sleep(Duration::from_millis(700));
+        assert!(stream.acknowledge(&event, Ack::Success));
+    }
+    let log = emu.control.stream_settled(10);
+    assert_eq!(log["tickets"]["issued"], 1, "{log}");
+    assert_eq!(stream.stats().failures, 0);
 }

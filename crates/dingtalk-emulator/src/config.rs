@@ -23,6 +23,28 @@ pub struct Config {
     pub push: Option<PushConfig>,
     /// How Stream-mode connections are served (pings, redelivery).
     pub stream: StreamConfig,
+    /// Group webhook robots' flow control (DingTalk: 20 a minute, then a 10-minute mute).
+    pub webhook: WebhookConfig,
+    /// Apps' work-notice `agent_id`s as `(app_key, agent_id)`; an app not listed accepts any.
+    pub agents: Vec<(String, i64)>,
+}
+
+/// How many messages a webhook robot may send a minute, and how long it is muted past that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookConfig {
+    /// Messages a robot may send in any 60 seconds (DingTalk: 20).
+    pub limit: u32,
+    /// How long a robot that went over is muted (DingTalk: 10 minutes).
+    pub mute: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            limit: 20,
+            mute: Duration::from_secs(600),
+        }
+    }
 }
 
 /// Stream mode (DingTalk's events over a WebSocket): the timings of the emulated gateway.
@@ -90,6 +112,9 @@ impl std::fmt::Debug for PushConfig {
     }
 }
 
+/// Largest request body accepted; larger ones are refused with HTTP 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
 /// The app that exists when none is configured.
 pub const DEMO_APP_KEY: &str = "demo_app_key";
 /// Secret of [`DEMO_APP_KEY`].
@@ -106,6 +131,8 @@ impl Default for Config {
             strict_users: false,
             push: None,
             stream: StreamConfig::default(),
+            webhook: WebhookConfig::default(),
+            agents: Vec::new(),
         }
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, Request, Response, StatusCode};
+use axum::http::{header, Request, Response};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -22,11 +22,11 @@ use tokio::sync::{watch, Notify};
 use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
-use crate::errors::{self, oapi_error_body, v1_error_body, v1_json};
-use crate::faults::{is_control_path, FaultAction};
-use crate::raw_body::fill;
+use crate::config::BODY_LIMIT;
+use crate::family::fallback;
+use crate::faults::fault::FaultAction;
+use crate::faults::{self, is_control_path};
 use crate::state::AppState;
-use crate::BODY_LIMIT;
 
 /// A client that connects and says nothing is cut off after this.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -121,7 +121,7 @@ async fn handle(
     } else {
         // Counted before faults, so a faulted request shows in the stats too.
         let path = request.uri().path();
-        state.stats.count(path);
+        state.stats.count_request(path);
         state.faults.take(path)
     };
     let Some(fault) = fault else {
@@ -137,69 +137,11 @@ async fn handle(
     } else if fault.action == FaultAction::Pass {
         return answer(&state, router, request).await;
     }
-    match fault.action {
-        FaultAction::Pass => Ok(Response::new(Body::empty())),
-        FaultAction::Drop => {
+    match faults::answer::answer(&state, fault.action, &query) {
+        Some(response) => Ok(response),
+        None => {
             drop_signal.notify_one();
             pending().await
-        }
-        FaultAction::Error {
-            errcode,
-            errmsg,
-            sub_code,
-            sub_msg,
-            request_id,
-        } => {
-            let fill = |text: &str| fill(text, &query);
-            let request_id = request_id.map_or_else(|| state.ids.request_id(), |r| fill(&r));
-            let body = oapi_error_body(
-                errcode,
-                &fill(&errmsg),
-                sub_code.as_deref().map(fill).as_deref(),
-                sub_msg.as_deref().map(fill).as_deref(),
-                &request_id,
-            );
-            Ok(errors::json(StatusCode::OK, body))
-        }
-        FaultAction::V1Error {
-            status,
-            code,
-            message,
-            required_scopes,
-        } => {
-            let request_id = state.ids.request_id();
-            let body = v1_error_body(
-                &fill(&code, &query),
-                &fill(&message, &query),
-                required_scopes.as_deref(),
-                &request_id,
-            );
-            Ok(v1_json(status, body, &request_id))
-        }
-        FaultAction::Raw {
-            status,
-            body,
-            content_type,
-            location,
-        } => {
-            let mut headers = vec![(header::CONTENT_TYPE, content_type)];
-            if let Some(length) = body.announced_length() {
-                headers.push((header::CONTENT_LENGTH, length.to_string()));
-            }
-            if body.gzip {
-                headers.push((header::CONTENT_ENCODING, "gzip".to_owned()));
-            }
-            if let Some(location) = location {
-                headers.push((header::LOCATION, fill(&location, &query)));
-            }
-            let mut response = Response::new(body.into_body(&query));
-            *response.status_mut() = status;
-            for (name, value) in headers {
-                if let Ok(value) = HeaderValue::from_str(&value) {
-                    response.headers_mut().insert(name, value);
-                }
-            }
-            Ok(response)
         }
     }
 }
@@ -213,7 +155,7 @@ async fn answer(
     // Refuse an announced oversized body before reading any of it, so a huge upload
     // gets its answer at once instead of being read and thrown away.
     if declared_length(&request).is_some_and(|n| n > BODY_LIMIT as u64) {
-        return Ok(errors::body_too_large(state, request.uri().path()));
+        return Ok(fallback::body_too_large(state, request.uri().path()));
     }
     // Router is always ready; its error type is Infallible.
     router.call(request).await

@@ -1,10 +1,10 @@
 //! A local DingTalk server for tests, demos and benchmarks.
 //!
 //! It speaks the parts of DingTalk's server API this project uses (access tokens,
-//! legacy work records, the identity calls and the v1.0 to-do API) with DingTalk's
-//! field names, limits and error codes, keeps everything in memory, and adds a
-//! control API under `/_emulator/` to script faults, expire tokens and inspect what
-//! was stored. See the crate README. With the `testing` feature, module `testing` holds a
+//! legacy work records, the identity calls, the v1.0 to-do API, and messages over work
+//! notifications, group webhooks and the app robot) with DingTalk's field names, limits and
+//! error codes, keeps everything in memory, and adds a control API under `/_emulator/` to
+//! script faults, expire tokens and inspect what was stored and delivered. See the crate README. With the `testing` feature, module `testing` holds a
 //! client for that control API.
 //!
 //! ```
@@ -16,42 +16,35 @@
 
 #![warn(missing_docs)]
 
+// First, so that every module below can use it.
+#[macro_use]
+mod or_refuse;
+
+mod api;
+mod auth;
+mod clock;
 mod config;
 mod connection;
 mod control;
-mod errors;
+mod family;
 mod faults;
-mod identity;
 mod ids;
-mod oapi;
 mod params;
 mod push;
-mod qps;
-mod raw_body;
-mod record_store;
 mod routes;
 mod server;
 mod spawn;
 mod state;
 mod stats;
 mod stream;
+mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tls;
-mod todo;
-mod todo_events;
-mod todo_fields;
-mod todo_store;
-mod token;
-mod token_store;
-mod users;
-mod v1;
-mod workrecord;
 
-pub use config::{Config, PushConfig, StreamConfig, DEMO_APP_KEY, DEMO_APP_SECRET};
+pub use api::todo::events::{TodoEvent, TodoEventKind};
+pub use config::{
+    Config, PushConfig, StreamConfig, WebhookConfig, BODY_LIMIT, DEMO_APP_KEY, DEMO_APP_SECRET,
+};
 pub use server::{serve, Emulator};
 pub use spawn::{spawn, RunningEmulator};
-pub use todo_events::{TodoEvent, TodoEventKind};
-
-/// Largest request body accepted; larger ones are refused with HTTP 413.
-pub const BODY_LIMIT: usize = 1024 * 1024;

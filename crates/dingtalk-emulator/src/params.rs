@@ -30,7 +30,7 @@ fn missing(name: &str) -> String {
 }
 
 /// `null` counts as absent, the way DingTalk's Java side reads it.
-fn present<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+pub fn present<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     object.get(name).filter(|v| !v.is_null())
 }
 
@@ -44,9 +44,16 @@ pub fn optional_str<'a>(
     object: &'a Map<String, Value>,
     name: &str,
 ) -> Result<Option<&'a str>, String> {
+    Ok(optional_text(object, name)?.filter(|s| !s.is_empty()))
+}
+
+/// An optional string, kept even when empty.
+pub fn optional_text<'a>(
+    object: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, String> {
     match present(object, name) {
         None => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(format!("invalid parameter {name}: must be a string")),
     }

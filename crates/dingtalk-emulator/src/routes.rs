@@ -6,13 +6,18 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 
-use crate::identity::{GET_BY_UNIONID, USER_GET};
+use crate::api::identity::routes::{self as identity, GET_BY_UNIONID, USER_GET};
+use crate::api::robot::routes as robot;
+use crate::api::todo::routes::{self as todo, EXECUTOR_STATUS, QUERY, TASK, TASKS, TASK_BY_SOURCE};
+use crate::api::webhook::routes as webhook;
+use crate::api::worknotice::routes as notice;
+use crate::api::workrecord::routes::{self as workrecord, ADD, GET_BY_USERID, UPDATE};
+use crate::auth::routes::{self as token, GETTOKEN, V1_ACCESS_TOKEN};
+use crate::config::BODY_LIMIT;
+use crate::control;
+use crate::family::fallback;
 use crate::state::AppState;
-use crate::stream::{control as stream_control, gateway};
-use crate::todo::{EXECUTOR_STATUS, QUERY, TASK, TASKS, TASK_BY_SOURCE};
-use crate::token::{GETTOKEN, V1_ACCESS_TOKEN};
-use crate::workrecord::{ADD, GET_BY_USERID, UPDATE};
-use crate::{control, errors, identity, push, todo, token, workrecord, BODY_LIMIT};
+use crate::stream::{open, socket};
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -30,34 +35,61 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(TASK_BY_SOURCE, get(todo::get_by_source))
         .route(EXECUTOR_STATUS, put(todo::executor_status))
         .route(QUERY, post(todo::list))
-        .route(gateway::OPEN, post(gateway::open))
-        .route(gateway::CONNECT, get(gateway::connect))
+        .route(notice::SEND, post(notice::send))
+        .route(notice::PROGRESS, post(notice::progress))
+        .route(notice::RESULT, post(notice::result))
+        .route(notice::RECALL, post(notice::recall))
+        .route(webhook::SEND, post(webhook::send))
+        .route(robot::BATCH_SEND, post(robot::batch_send))
+        .route(robot::GROUP_SEND, post(robot::group_send))
+        .route(robot::BATCH_RECALL, post(robot::batch_recall))
+        .route(robot::GROUP_RECALL, post(robot::group_recall))
+        .route(robot::READ_STATUS, get(robot::read_status))
+        .route(open::OPEN, post(open::open))
+        .route(socket::CONNECT, get(socket::connect))
         .route(
             "/_emulator/faults",
-            post(control::push_faults)
-                .get(control::list_faults)
-                .delete(control::clear_faults),
+            post(control::faults::push)
+                .get(control::faults::list)
+                .delete(control::faults::clear),
         )
-        .route("/_emulator/expire-tokens", post(control::expire_tokens))
-        .route("/_emulator/stats", get(control::stats))
-        .route("/_emulator/reset", post(control::reset))
-        .route("/_emulator/records", get(control::records))
-        .route("/_emulator/todos", get(control::todos))
-        .route("/_emulator/push", post(push::control::push))
-        .route("/_emulator/events", get(push::control::events))
+        .route(
+            "/_emulator/expire-tokens",
+            post(control::reset::expire_tokens),
+        )
+        .route("/_emulator/stats", get(control::inspect::stats))
+        .route("/_emulator/reset", post(control::reset::reset))
+        .route("/_emulator/records", get(control::inspect::records))
+        .route("/_emulator/todos", get(control::inspect::todos))
+        .route("/_emulator/messages", get(control::messages::messages))
+        .route("/_emulator/messages/read", post(control::messages::read))
+        .route(
+            "/_emulator/webhooks",
+            post(control::messages::create_webhook).get(control::messages::webhooks),
+        )
+        .route(
+            "/_emulator/conversations",
+            post(control::messages::create_conversation).get(control::messages::conversations),
+        )
+        .route(
+            "/_emulator/robot/flow-controlled",
+            post(control::messages::flow_controlled),
+        )
+        .route("/_emulator/push", post(control::events::push))
+        .route("/_emulator/events", get(control::events::events))
         .route(
             "/_emulator/stream/disconnect",
-            post(stream_control::disconnect),
+            post(control::stream::disconnect),
         )
-        .route("/_emulator/stream/drop", post(stream_control::drop_all))
-        .route("/_emulator/stream/silence", post(stream_control::silence))
+        .route("/_emulator/stream/drop", post(control::stream::drop_all))
+        .route("/_emulator/stream/silence", post(control::stream::silence))
         .route(
             "/_emulator/stream/refuse-tickets",
-            post(stream_control::refuse_tickets),
+            post(control::stream::refuse_tickets),
         )
-        .route("/_emulator/stream/send", post(stream_control::send))
-        .fallback(errors::not_found)
-        .method_not_allowed_fallback(errors::method_not_allowed)
+        .route("/_emulator/stream/send", post(control::stream::send))
+        .fallback(fallback::not_found)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

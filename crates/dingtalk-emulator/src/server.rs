@@ -9,10 +9,11 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
+use crate::api::todo::events::TodoEvent;
+use crate::api::todo::forward;
 use crate::config::Config;
 use crate::state::AppState;
 use crate::tls::{self, TlsIdentity};
-use crate::todo_events::TodoEvent;
 use crate::{connection, push, routes};
 
 /// How long requests in flight may finish after shutdown is asked for.
@@ -77,7 +78,7 @@ impl Emulator {
         // DingTalk checks a push URL when it is registered; here, when serving starts.
         self.state
             .push_event(push::CHECK_URL, serde_json::Map::new());
-        push::todo::forward(&self.state);
+        forward::forward(&self.state);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,

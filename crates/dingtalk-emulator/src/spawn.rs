@@ -7,10 +7,10 @@ use std::thread::JoinHandle;
 
 use tokio::sync::{broadcast, oneshot};
 
+use crate::api::todo::events::TodoEvent;
 use crate::config::Config;
 use crate::server::Emulator;
 use crate::state::AppState;
-use crate::todo_events::TodoEvent;
 
 /// An emulator serving on 127.0.0.1 in a background thread. Stops when dropped.
 pub struct RunningEmulator {

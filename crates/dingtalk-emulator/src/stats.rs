@@ -1,27 +1,46 @@
-//! Request counts for `GET /_emulator/stats`: calls per path, token fetches, answers refused
-//! by the QPS limit, and how many requests are being handled at once (and the most so far),
-//! which shows a client's concurrency.
+//! What `GET /_emulator/stats` reports: the calls per path, the token fetches, the answers
+//! refused by the QPS limit and by webhook robots' flow control, and how many requests are being handled at once (and the most so
+//! far), which shows a client's concurrency. As in the client, [`Counters`] are counted as
+//! requests come and [`Stats`] is a snapshot of them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use crate::state::lock;
+use serde::Serialize;
+
+use crate::sync::lock;
 
 /// Paths whose calls count as token fetches.
 const TOKEN_PATHS: [&str; 2] = ["/gettoken", "/v1.0/oauth2/accessToken"];
 
-#[derive(Default)]
+/// A snapshot of the counters: the body of `GET /_emulator/stats`.
+#[derive(Debug, Serialize)]
 pub struct Stats {
+    /// Calls of either token endpoint, answered or not.
+    pub gettoken: u64,
+    /// Requests per path, sorted so the answer is stable.
+    pub requests: BTreeMap<String, u64>,
+    /// Calls answered "over the QPS limit".
+    pub throttled: u64,
+    /// Webhook messages answered 130101 (over a robot's messages a minute, or muted).
+    pub webhook_throttled: u64,
+    pub in_flight: u64,
+    pub max_in_flight: u64,
+}
+
+#[derive(Default)]
+pub struct Counters {
     gettoken: AtomicU64,
     throttled: AtomicU64,
+    webhook_throttled: AtomicU64,
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
     by_path: Mutex<HashMap<String, u64>>,
 }
 
 /// One request being handled, from its arrival to its answer (or its dropped connection).
-pub struct InFlight<'a>(&'a Stats);
+pub struct InFlight<'a>(&'a Counters);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
@@ -29,9 +48,9 @@ impl Drop for InFlight<'_> {
     }
 }
 
-impl Stats {
+impl Counters {
     /// Counts one request (answered, refused or faulted alike).
-    pub fn count(&self, path: &str) {
+    pub fn count_request(&self, path: &str) {
         if TOKEN_PATHS.contains(&path) {
             self.gettoken.fetch_add(1, Ordering::Relaxed);
         }
@@ -46,8 +65,13 @@ impl Stats {
     }
 
     /// Counts one call answered "over the QPS limit".
-    pub fn throttle(&self) {
+    pub fn count_throttled(&self) {
         self.throttled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one webhook message answered 130101.
+    pub fn count_webhook_throttled(&self) {
+        self.webhook_throttled.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Marks a request as being handled until the guard is dropped.
@@ -57,34 +81,26 @@ impl Stats {
         InFlight(self)
     }
 
-    pub fn throttled(&self) -> u64 {
-        self.throttled.load(Ordering::Relaxed)
-    }
-
-    pub fn in_flight(&self) -> u64 {
-        self.in_flight.load(Ordering::Relaxed)
-    }
-
-    pub fn max_in_flight(&self) -> u64 {
-        self.max_in_flight.load(Ordering::Relaxed)
-    }
-
-    pub fn gettoken(&self) -> u64 {
-        self.gettoken.load(Ordering::Relaxed)
-    }
-
-    /// Counts per path, sorted so the answer is stable.
-    pub fn requests(&self) -> BTreeMap<String, u64> {
-        lock(&self.by_path)
+    pub fn snapshot(&self) -> Stats {
+        let requests = lock(&self.by_path)
             .iter()
             .map(|(k, v)| (k.clone(), *v))
-            .collect()
+            .collect();
+        Stats {
+            gettoken: self.gettoken.load(Ordering::Relaxed),
+            requests,
+            throttled: self.throttled.load(Ordering::Relaxed),
+            webhook_throttled: self.webhook_throttled.load(Ordering::Relaxed),
+            in_flight: self.in_flight.load(Ordering::Relaxed),
+            max_in_flight: self.max_in_flight.load(Ordering::Relaxed),
+        }
     }
 
     /// Back to zero; the most in flight starts again from what is in flight now.
     pub fn clear(&self) {
         self.gettoken.store(0, Ordering::Relaxed);
         self.throttled.store(0, Ordering::Relaxed);
+        self.webhook_throttled.store(0, Ordering::Relaxed);
         self.max_in_flight
             .store(self.in_flight.load(Ordering::Relaxed), Ordering::Relaxed);
         lock(&self.by_path).clear();

@@ -365,7 +365,10 @@ fn to_do_changes_are_pushed_as_todo_events() {
     let h = start_pushing(push_config(addr));
     received.recv_timeout(Duration::from_secs(20)).unwrap(); // check_url
     let todos = h.todos();
-    let task = todos.created("union-a", &task("pushed"));
+    let mut body = task("pushed");
+    body["executorIds"] = json!(["union-b"]);
+    body["participantIds"] = json!(["union-c", "union-b"]);
+    let task = todos.created("union-a", &body);
     let id = task["id"].as_str().unwrap();
     let (status, _) = todos.update("union-a", id, &json!({"done": true}), None);
     assert_eq!(status, 200);
@@ -375,6 +378,7 @@ fn to_do_changes_are_pushed_as_todo_events() {
         received.recv_timeout(Duration::from_secs(20)).unwrap();
     }
     let events = settled_events(&h);
+    let body = h.control.events(20);
     let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(
         types,
@@ -385,11 +389,38 @@ fn to_do_changes_are_pushed_as_todo_events() {
             "todo_task_delete"
         ]
     );
+    // As DingTalk's HTTP push: the task id and everyone on the task, at the top level;
+    // nothing of the task itself.
+    let everyone = json!(["union-a", "union-b", "union-c"]);
     for event in &events[1..] {
         assert_eq!(event["status"], "acknowledged", "{event}");
+        let mut keys: Vec<&String> = event["event"].as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "BizId",
+                "CorpId",
+                "EventTime",
+                "EventType",
+                "UnionIdList",
+                "eventId",
+                "taskId"
+            ],
+            "{event}"
+        );
         assert_eq!(event["event"]["taskId"], id);
-        assert_eq!(event["event"]["unionId"], "union-a");
-        assert_eq!(event["event"]["task"]["subject"], "pushed");
+        assert_eq!(event["event"]["UnionIdList"], everyone);
     }
-    assert_eq!(events[2]["event"]["task"]["done"], true);
+    // As DingTalk's Stream mode: the same under `data`, the list spelt `unionIdList`, and
+    // under the eventId the push used.
+    let streamed = body["stream"]["events"].as_array().unwrap();
+    assert_eq!(streamed.len(), 3, "{body}");
+    for (event, pushed) in streamed.iter().zip(&events[1..]) {
+        assert_eq!(
+            event["data"],
+            json!({"taskId": id, "unionIdList": everyone})
+        );
+        assert_eq!(event["eventId"], pushed["event"]["eventId"], "{body}");
+    }
 }

@@ -12,11 +12,11 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::budget::Budget;
 use crate::dialect::{self, Dialect, Disclosure};
 use crate::error::{Error, Result};
-use crate::exec::Budget;
-use crate::http::redact::mentions;
 use crate::http::{self, AnswerLimit, Exchange};
+use crate::redact::mentions;
 
 pub(crate) const TOKEN_PATH: &str = "/gettoken";
 /// The key of the token in the answer.

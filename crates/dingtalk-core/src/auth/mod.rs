@@ -9,25 +9,25 @@
 //!
 //! When the slot has no fresh token, the app's store is asked (`token_store`); when the store
 //! has none either, one fetch is made for everyone sharing it: in this process the slot's lock
-//! is held, across processes the store's fetch lock ([`store`]). Those who wait read the token
+//! is held, across processes the store's fetch lock (`store/`). Those who wait read the token
 //! the holder stored. A holder that dies blocks nobody past its lock's expiry (its time
 //! budget). A store that fails is never in the way: the call fetches directly, and the failure
 //! is counted (`store_errors`).
 
 pub(crate) mod fetch;
 mod slot;
-pub(crate) mod store;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) use slot::{apps_with_token, slot_of, TokenSlot};
-use store::{Held, SharedStore, Store, StoreResult, StoredToken, Unusable};
 
 use crate::app_id::AppId;
+use crate::budget::Budget;
+use crate::counters::Counters;
+use crate::deadline::Deadline;
 use crate::error::Result;
-use crate::exec::Budget;
-use crate::stats::Counters;
+use crate::store::{Held, SharedStore, Store, StoreResult, StoredToken, Unusable};
 use crate::time::now_ms;
 
 /// A fetch lock never lasts longer than this, whatever its holder's budget.
@@ -136,20 +136,14 @@ impl TokenCache {
     fn use_store<T>(
         &self,
         budget: &Budget,
-        op: impl FnOnce(&dyn SharedStore, Duration) -> StoreResult<T>,
+        op: impl FnOnce(&dyn SharedStore, Deadline) -> StoreResult<T>,
     ) -> Option<T> {
-        match self.store.call(budget.left(), op) {
+        match self.store.call(budget.deadline(), op) {
             Ok(value) => Some(value),
             Err(unusable) => {
-                self.note(&unusable);
+                unusable.count(&self.counters);
                 None
             }
-        }
-    }
-
-    fn note(&self, unusable: &Unusable) {
-        if let Unusable::Failed = unusable {
-            self.counters.store_error();
         }
     }
 
@@ -160,7 +154,7 @@ impl TokenCache {
         usable: &dyn Fn(&StoredToken) -> bool,
     ) -> std::result::Result<Option<StoredToken>, Unusable> {
         self.store
-            .call(budget.left(), |s, t| s.get(&self.key, t))
+            .call(budget.deadline(), |s, t| s.get(&self.key, t))
             .map(|stored| stored.filter(|t| usable(t)))
     }
 
@@ -185,7 +179,7 @@ impl TokenCache {
                 Ok(Some(token)) => return Ok(token),
                 Ok(None) => {}
                 Err(unusable) => {
-                    self.note(&unusable);
+                    unusable.count(&self.counters);
                     return fetch_now();
                 }
             }
@@ -228,12 +222,12 @@ impl TokenCache {
             let left = budget.remaining(fetch::TOKEN_PATH)?;
             match self
                 .store
-                .call(budget.left(), |s, t| s.try_lock(&self.key, ttl, t))
+                .call(budget.deadline(), |s, t| s.try_lock(&self.key, ttl, t))
             {
                 Ok(Some(held)) => return Ok(Waited::Held(held)),
                 Ok(None) => {}
                 Err(unusable) => {
-                    self.note(&unusable);
+                    unusable.count(&self.counters);
                     return Ok(Waited::NoStore);
                 }
             }
@@ -242,7 +236,7 @@ impl TokenCache {
                     Ok(Some(token)) => return Ok(Waited::Token(token)),
                     Ok(None) => {}
                     Err(unusable) => {
-                        self.note(&unusable);
+                        unusable.count(&self.counters);
                         return Ok(Waited::NoStore);
                     }
                 }
@@ -255,7 +249,7 @@ impl TokenCache {
     fn release(&self, held: Box<dyn Held>) {
         if held.release().is_err() {
             // A lock left behind expires on its own; the failure still counts.
-            self.note(&Unusable::Failed);
+            Unusable::Failed.count(&self.counters);
         }
     }
 }

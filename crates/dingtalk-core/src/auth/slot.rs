@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
-use super::store::StoredToken;
 use crate::app_id::AppId;
+use crate::store::StoredToken;
 use crate::time::now_ms;
 
 /// What this process knows of an app's token.

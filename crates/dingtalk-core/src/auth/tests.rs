@@ -5,11 +5,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::store::memory::Memory;
-use super::store::tests::{broken_store, file_backend, redis_backend, Backend};
-use super::store::{Store, StoredToken};
 use super::*;
 use crate::error::{Error, TransportErrorKind};
+use crate::store::memory::Memory;
+use crate::store::tests::{broken_store, file_backend, redis_backend, Backend};
+use crate::store::{Store, StoredToken};
 
 const MARGIN: Duration = Duration::from_secs(600);
 const KEY: &str = "app.00112233";
@@ -227,7 +227,9 @@ fn a_stored_value_that_is_no_token_is_not_sent() {
             Duration::from_secs(7200),
         );
         store
-            .call(Duration::from_secs(1), |s, t| s.put(KEY, &planted, t))
+            .call(Deadline::after(Duration::from_secs(1)), |s, t| {
+                s.put(KEY, &planted, t)
+            })
             .unwrap();
         let fetches = AtomicU32::new(0);
         let token = process(&store).token(false, MARGIN, &budget(), || counting(&fetches, "real"));
@@ -240,7 +242,7 @@ fn a_waiting_process_takes_the_token_the_holder_stores() {
     for (backend, store) in shared_stores() {
         let name = backend.name;
         let holder = store
-            .call(Duration::from_secs(1), |s, t| {
+            .call(Deadline::after(Duration::from_secs(1)), |s, t| {
                 s.try_lock(KEY, Duration::from_secs(30), t)
             })
             .unwrap()
@@ -257,7 +259,9 @@ fn a_waiting_process_takes_the_token_the_holder_stores() {
                 Duration::from_secs(7200),
             );
             store
-                .call(Duration::from_secs(1), |s, t| s.put(KEY, &token, t))
+                .call(Deadline::after(Duration::from_secs(1)), |s, t| {
+                    s.put(KEY, &token, t)
+                })
                 .unwrap();
             holder.release().unwrap();
             assert_eq!(waiting.join().unwrap().unwrap(), "holders", "{name}");
@@ -270,7 +274,7 @@ fn a_waiting_process_takes_the_token_the_holder_stores() {
 fn waiting_for_a_holder_ends_with_the_budget() {
     let store = Arc::new(Store::new(Box::new(Memory::default()), true));
     let _holder = store
-        .call(Duration::from_secs(1), |s, t| {
+        .call(Deadline::after(Duration::from_secs(1)), |s, t| {
             s.try_lock(KEY, Duration::from_secs(60), t)
         })
         .unwrap()

@@ -25,10 +25,9 @@ struct Loaded {
     path: String,
     stamp: (Option<SystemTime>, u64),
     certificates: Vec<reqwest::Certificate>,
-    /// The same certificates as DER, for the TLS of Stream mode's WebSocket.
+    /// The same certificates as DER, for the TLS this crate speaks itself (Stream mode's
+    /// WebSocket, `rediss://`).
     der: Vec<rustls::pki_types::CertificateDer<'static>>,
-    /// The file as read, for the Redis client (`rediss://`), which takes PEM.
-    pem: Vec<u8>,
 }
 
 impl CaBundle {
@@ -40,11 +39,6 @@ impl CaBundle {
     /// The certificates as DER.
     pub(crate) fn der(&self) -> &[rustls::pki_types::CertificateDer<'static>] {
         &self.0.der
-    }
-
-    /// The PEM text the certificates were read from.
-    pub(crate) fn pem(&self) -> &[u8] {
-        &self.0.pem
     }
 }
 
@@ -143,7 +137,6 @@ pub(crate) fn load(path: &str) -> Result<CaBundle> {
         stamp,
         certificates,
         der,
-        pem,
     }));
     loaded.insert(path.to_owned(), bundle.clone());
     Ok(bundle)

@@ -1,13 +1,20 @@
 //! Client settings, checked once when a client is made so that bad input fails before any request.
+//!
+//! The options that need more than a range check have a file each: the URLs (`urls`), the extra
+//! CAs (`ca`), and where tokens and the rate limit's state are shared (`store`).
 
 use std::time::Duration;
 
 pub(crate) mod ca;
 pub(crate) mod store;
+mod urls;
 
 use crate::error::{Error, Result};
 use ca::CaBundle;
 pub(crate) use store::StoreSpec;
+
+/// This crate's version, which the default `User-Agent` reports (`crate::VERSION` is this).
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// DingTalk's legacy ("oapi") host.
 pub const DEFAULT_BASE_URL: &str = "https://oapi.dingtalk.com";
@@ -69,7 +76,7 @@ impl Default for Options {
             token_margin: Duration::from_secs(600),
             ca: None,
             proxy: None,
-            user_agent: format!("dingtalk-php/{}", crate::VERSION),
+            user_agent: format!("dingtalk-php/{VERSION}"),
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
             backoff: Backoff::default(),
             token_store: StoreSpec::Memory,
@@ -85,45 +92,14 @@ const MAX_ANSWER_BYTES_RANGE: std::ops::RangeInclusive<i64> = 1024..=(1 << 30);
 
 /// The highest `rate_limit`, calls per second: far above any limit DingTalk sets.
 const MAX_RATE_LIMIT: f64 = 100_000.0;
-
-/// Proxy schemes that work: HTTP CONNECT proxies, and SOCKS5 (`socks5h`: the proxy resolves the
-/// host name).
-const PROXY_SCHEMES: [&str; 4] = ["http", "https", "socks5", "socks5h"];
+/// The lowest `rate_limit`: a call every 29 hours (with the limit's 5 % margin). Below it the
+/// spacing of two calls would pass the longest time budget (a day) by more than a few hours,
+/// and then nothing tells it from a clock that jumped back.
+const MIN_RATE_LIMIT: f64 = 0.00001;
 
 /// The longest duration any option accepts: a day. Longer would be a mistake (and past some
 /// point a deadline that cannot be represented).
 const MAX_SECONDS: f64 = 86_400.0;
-
-/// A host URL option: `http` or `https`, no query, fragment or credentials. Stored normalised
-/// (`/a/../b` is `/b`) and without its trailing slash, so that an API path can be appended; a
-/// path is a prefix of every call.
-fn host_url(name: &str, url: &str) -> Result<String> {
-    // The URL parser would quietly drop surrounding spaces and inner tabs or newlines; a value
-    // that needs that is a mistake better named here than in every later call.
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid(
-            name,
-            "must not hold spaces or control characters",
-        ));
-    }
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| Error::invalid(name, format!("is not a valid URL ({e})")))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Error::invalid(
-            name,
-            format!("must use http or https, \"{}\" given", parsed.scheme()),
-        ));
-    }
-    // A password without a user is still a credential (sent as Basic authorization).
-    let credentials = !parsed.username().is_empty() || parsed.password().is_some();
-    if parsed.query().is_some() || parsed.fragment().is_some() || credentials {
-        return Err(Error::invalid(
-            name,
-            "must not hold a query, a fragment or credentials",
-        ));
-    }
-    Ok(parsed.as_str().trim_end_matches('/').to_owned())
-}
 
 /// A count of seconds that must be finite, positive and at most [`MAX_SECONDS`].
 pub(crate) fn seconds(name: &str, value: f64, allow_zero: bool) -> Result<Duration> {
@@ -153,7 +129,7 @@ impl Options {
     /// One server for both families (the emulator, a company gateway): sets `base_url` and
     /// `api_base_url` to `url`, same rules as [`Options::base_url`].
     pub fn endpoint(mut self, url: &str) -> Result<Self> {
-        let url = host_url("options[endpoint]", url)?;
+        let url = urls::host_url("options[endpoint]", url)?;
         self.api_base_url.clone_from(&url);
         self.base_url = url;
         Ok(self)
@@ -161,13 +137,13 @@ impl Options {
 
     /// The oapi host (`/gettoken`, `/topapi/...`): `http` or `https`, no query or fragment.
     pub fn base_url(mut self, url: &str) -> Result<Self> {
-        self.base_url = host_url("options[base_url]", url)?;
+        self.base_url = urls::host_url("options[base_url]", url)?;
         Ok(self)
     }
 
     /// The v1.0 host (`/v1.0/...`), same rules as [`Options::base_url`].
     pub fn api_base_url(mut self, url: &str) -> Result<Self> {
-        self.api_base_url = host_url("options[api_base_url]", url)?;
+        self.api_base_url = urls::host_url("options[api_base_url]", url)?;
         Ok(self)
     }
 
@@ -212,24 +188,7 @@ impl Options {
     /// A proxy URL for every request: `http://`, `https://`, `socks5://` or `socks5h://`.
     /// Without it no proxy is used, whatever the environment says (see the transport).
     pub fn proxy(mut self, url: &str) -> Result<Self> {
-        const NAME: &str = "options[proxy]";
-        // Neither the URL nor the parser's error is quoted: a proxy URL may hold a password.
-        let parsed = reqwest::Url::parse(url)
-            .ok()
-            .filter(|p| p.has_host())
-            .ok_or_else(|| Error::invalid(NAME, "is not a valid proxy URL"))?;
-        if !PROXY_SCHEMES.contains(&parsed.scheme()) {
-            return Err(Error::invalid(
-                NAME,
-                format!(
-                    "must use one of {}, \"{}\" given",
-                    PROXY_SCHEMES.join(", "),
-                    parsed.scheme()
-                ),
-            ));
-        }
-        reqwest::Proxy::all(url).map_err(|_| Error::invalid(NAME, "is not a valid proxy URL"))?;
-        self.proxy = Some(url.to_owned());
+        self.proxy = Some(urls::proxy_url(url)?);
         Ok(self)
     }
 
@@ -273,12 +232,12 @@ impl Options {
     /// Calls per second per app and API (fractions allowed: 0.5 is one call every two
     /// seconds), enforced across every process sharing `token_store`.
     pub fn rate_limit(mut self, per_second: f64) -> Result<Self> {
-        if !(per_second.is_finite() && per_second > 0.0 && per_second <= MAX_RATE_LIMIT) {
+        if !(MIN_RATE_LIMIT..=MAX_RATE_LIMIT).contains(&per_second) {
             return Err(Error::invalid(
                 "options[rate_limit]",
                 format!(
-                    "must be a number of calls per second greater than 0 and at most \
-                     {MAX_RATE_LIMIT}, {per_second} given"
+                    "must be a number of calls per second from 0.00001 (a call every 29 \
+                     hours) to {MAX_RATE_LIMIT}, {per_second} given"
                 ),
             ));
         }
@@ -313,7 +272,9 @@ mod tests {
 
     #[test]
     fn endpoint_sets_both_hosts() {
-        let o = Options::default().endpoint("http://127.0.0.1:8080/gw/").unwrap();
+        let o = Options::default()
+            .endpoint("http://127.0.0.1:8080/gw/")
+            .unwrap();
         assert_eq!(o.base_url, "http://127.0.0.1:8080/gw");
         assert_eq!(o.api_base_url, "http://127.0.0.1:8080/gw");
         match Options::default().endpoint("ftp://x") {
@@ -383,81 +344,30 @@ mod tests {
             name(Options::default().user_agent("a\nb")),
             "options[user_agent]"
         );
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 100_000.5] {
+        for bad in [
+            0.0,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            100_000.5,
+            f64::MIN_POSITIVE,
+            5e-324,
+            0.000_009_9,
+        ] {
             assert_eq!(
                 name(Options::default().rate_limit(bad)),
                 "options[rate_limit]"
             );
         }
-        assert_eq!(
-            Options::default().rate_limit(0.5).unwrap().rate_limit,
-            Some(0.5)
-        );
+        for good in [0.00001, 0.5, 100_000.0] {
+            assert_eq!(
+                Options::default().rate_limit(good).unwrap().rate_limit,
+                Some(good)
+            );
+        }
         assert_eq!(
             name(Options::default().token_store("nowhere")),
             "options[token_store]"
         );
-    }
-
-    #[test]
-    fn proxies_the_transport_cannot_use_are_refused() {
-        for good in [
-            "http://127.0.0.1:3128",
-            "https://proxy.invalid",
-            "socks5://127.0.0.1:1080",
-            "socks5h://user:pw@127.0.0.1:1080",
-        ] {
-            assert!(Options::default().proxy(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "ftp://127.0.0.1:21",
-            "socks4://127.0.0.1:1080",
-            "file:///tmp/x",
-            "http://",
-            "127.0.0.1:3128",
-        ] {
-            let error = Options::default().proxy(bad).unwrap_err();
-            assert!(
-                matches!(&error, Error::InvalidArgument { name, .. } if name == "options[proxy]"),
-                "{bad}: {error:?}"
-            );
-        }
-        let secret = Options::default()
-            .proxy("ftp://user:hunter22@proxy.invalid")
-            .unwrap_err();
-        assert!(!secret.to_string().contains("hunter22"), "{secret}");
-    }
-
-    #[test]
-    fn base_urls_that_would_be_misread_are_refused() {
-        for bad in [
-            "http://:pw@127.0.0.1:8080",
-            "http://user@127.0.0.1:8080",
-            " http://127.0.0.1:8080",
-            "http://127.0.0.1:8080 ",
-            "http://127.0.0.1:8080/a\tb",
-            "http://127.0.0.1:8080/#x",
-        ] {
-            assert!(
-                matches!(
-                    Options::default().base_url(bad),
-                    Err(Error::InvalidArgument { name, .. }) if name == "options[base_url]"
-                ),
-                "{bad:?}"
-            );
-        }
-        let o = Options::default()
-            .base_url("http://127.0.0.1:8080/a/../b/./c/")
-            .unwrap();
-        assert_eq!(o.base_url, "http://127.0.0.1:8080/b/c");
-    }
-
-    #[test]
-    fn trims_the_trailing_slash_of_the_base_url() {
-        let o = Options::default()
-            .base_url("http://127.0.0.1:8080/")
-            .unwrap();
-        assert_eq!(o.base_url, "http://127.0.0.1:8080");
-        assert!(Options::default().token_margin(0.0).is_ok());
     }
 }

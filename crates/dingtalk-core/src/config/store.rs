@@ -21,18 +21,24 @@ pub(crate) enum StoreSpec {
     Redis(RedisSpec),
 }
 
-/// A checked Redis URL.
+/// A checked Redis URL, in its parts.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct RedisSpec {
-    /// As given, password included: only the Redis client reads it.
-    pub(crate) url: String,
+    pub(crate) host: String,
+    pub(crate) port: u16,
     /// `rediss://`.
     pub(crate) tls: bool,
-    /// The password, to be removed from any error text.
+    /// The user name, if any (Redis 6 ACLs).
+    pub(crate) username: Option<String>,
+    /// The password, sent by `AUTH` and removed from any error text.
     pub(crate) password: Option<String>,
+    pub(crate) db: u16,
     /// The URL with its password as `***`, for `Debug`.
     shown: String,
 }
+
+/// Redis's port when the URL names none.
+const DEFAULT_REDIS_PORT: u16 = 6379;
 
 impl fmt::Debug for StoreSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -73,7 +79,7 @@ impl StoreSpec {
         }
         match url.scheme() {
             "file" => file(value, &url),
-            "redis" | "rediss" => redis(value, &url),
+            "redis" | "rediss" => redis(&url),
             _ => Err(Error::invalid(NAME, FORMS)),
         }
     }
@@ -105,37 +111,42 @@ fn file(value: &str, url: &reqwest::Url) -> Result<StoreSpec> {
     Ok(StoreSpec::File(dir))
 }
 
-fn redis(value: &str, url: &reqwest::Url) -> Result<StoreSpec> {
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid(NAME, "must name the Redis host"));
-    }
+fn redis(url: &reqwest::Url) -> Result<StoreSpec> {
+    let host = url
+        .host_str()
+        .filter(|host| !host.is_empty())
+        .ok_or_else(|| Error::invalid(NAME, "must name the Redis host"))?;
     let db = url.path().trim_start_matches('/');
-    if !db.is_empty() && db.parse::<u16>().is_err() {
-        return Err(Error::invalid(
-            NAME,
-            "must end with a database number (\"/0\") or nothing after the port",
-        ));
-    }
-    // The Redis client must read it too (it is the one that connects); its message may quote
-    // the URL, so it is not passed on.
-    redis::Client::open(value).map_err(|_| Error::invalid(NAME, "is not a valid Redis URL"))?;
-    let password = url
-        .password()
-        .map(|p| {
-            percent_encoding::percent_decode_str(p)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .filter(|p| !p.is_empty());
+    let db = if db.is_empty() {
+        0
+    } else {
+        db.parse::<u16>().map_err(|_| {
+            Error::invalid(
+                NAME,
+                "must end with a database number (\"/0\") or nothing after the port",
+            )
+        })?
+    };
+    let decoded = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     let mut shown = url.clone();
     if url.password().is_some() {
         // A URL with a host always accepts a password.
         let _ = shown.set_password(Some("***"));
     }
     Ok(StoreSpec::Redis(RedisSpec {
-        url: value.to_owned(),
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port: url.port().unwrap_or(DEFAULT_REDIS_PORT),
         tls: url.scheme() == "rediss",
-        password,
+        username: Some(decoded(url.username())).filter(|u| !u.is_empty()),
+        password: url.password().map(decoded).filter(|p| !p.is_empty()),
+        db,
         shown: shown.to_string(),
     }))
 }
@@ -170,12 +181,25 @@ mod tests {
         };
         assert!(!plain.tls);
         assert_eq!(plain.password, None);
+        assert_eq!(
+            (plain.host.as_str(), plain.port, plain.db),
+            ("127.0.0.1", 6379, 2)
+        );
         let StoreSpec::Redis(tls) = StoreSpec::parse("rediss://u:p%40ss@cache.internal").unwrap()
         else {
             panic!("not redis");
         };
         assert!(tls.tls);
+        assert_eq!(tls.username.as_deref(), Some("u"));
         assert_eq!(tls.password.as_deref(), Some("p@ss"));
+        assert_eq!(
+            (tls.host.as_str(), tls.port, tls.db),
+            ("cache.internal", 6379, 0)
+        );
+        let StoreSpec::Redis(v6) = StoreSpec::parse("redis://[::1]:7000").unwrap() else {
+            panic!("not redis");
+        };
+        assert_eq!((v6.host.as_str(), v6.port), ("::1", 7000));
     }
 
     #[test]

@@ -2,24 +2,24 @@
 //!
 //! - oapi (`oapi.dingtalk.com`, [`oapi`]): token in the query, every answer HTTP 200 with an
 //!   `errcode` envelope.
-//! - v1.0 (`api.dingtalk.com`, [`acs`]): token in a header, errors as HTTP 4xx/5xx with a
+//! - v1.0 (`api.dingtalk.com`, [`v1`]): token in a header, errors as HTTP 4xx/5xx with a
 //!   string `code`.
 //!
 //! A dialect attaches the token and judges an answer (success, DingTalk's error with its
 //! [`ErrorClass`](crate::error::ErrorClass), or a transport error for anything that is not
 //! DingTalk's shape). The API layer then decodes a judged answer into its own type.
 
-pub(crate) mod acs;
 pub(crate) mod oapi;
 mod oapi_success;
+pub(crate) mod v1;
 
 use reqwest::blocking::RequestBuilder;
 use serde::de::DeserializeOwned;
 
 use crate::config::Options;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
-use crate::http::redact::{cut, redact, snippet};
 use crate::http::RawResponse;
+use crate::redact::{cut, redact, snippet};
 
 /// DingTalk's API families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,7 +34,7 @@ impl Family {
     pub(crate) fn dialect(self) -> &'static dyn Dialect {
         match self {
             Family::Oapi => &oapi::Oapi,
-            Family::V1 => &acs::Acs,
+            Family::V1 => &v1::V1,
         }
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Every message names what failed (the API path, DingTalk's code and message). None holds the
 //! app secret or an access token: transport errors are built from reqwest errors with their URL
-//! stripped, and every text that came from outside passes through the redaction in
-//! [`crate::http`] before it gets here.
+//! stripped, and every text that came from outside passes through the redaction (`redact.rs`)
+//! before it gets here.
 
 mod class;
 

@@ -14,8 +14,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{Budget, Executor};
+use super::Executor;
+use crate::budget::Budget;
 use crate::config::seconds;
+use crate::deadline::Deadline;
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 
 /// Items sent at once unless the caller says otherwise.
@@ -93,7 +95,8 @@ pub(crate) fn run<T: Sync, R: Send>(
                 Err(not_sent(path, whole))
             } else {
                 let ends = deadline.min(now + options.timeout);
-                let budget = Budget::until(ends, ends - now, options.max_answer_bytes);
+                let budget =
+                    Budget::until(Deadline::at(ends), ends - now, options.max_answer_bytes);
                 // One item's panic must not lose the others' results.
                 catch_unwind(AssertUnwindSafe(|| one(item, &budget))).unwrap_or_else(|_| {
                     Err(Error::Internal(format!(

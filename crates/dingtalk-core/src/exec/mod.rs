@@ -9,7 +9,7 @@
 //! [`retry::decide`] decides from the error's class alone.
 
 pub(crate) mod batch;
-mod outcome;
+mod failure;
 mod request;
 pub(crate) mod retry;
 
@@ -17,20 +17,22 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-pub(crate) use outcome::{Budget, Failure};
+pub(crate) use failure::Failure;
 pub(crate) use request::ApiRequest;
 pub use request::Repeat;
 use retry::{Attempt, Decision};
 
 use crate::app_id::AppId;
-use crate::auth::{fetch, store, TokenCache};
+use crate::auth::{fetch, TokenCache};
+use crate::budget::Budget;
 use crate::config::Options;
+use crate::counters::{self, Counters, Stats};
 use crate::dialect::{self, Disclosure};
 use crate::error::{Error, ErrorClass, Result};
 use crate::http::pool::{self, Http, TransportConfig};
 use crate::http::{self as transport, AnswerLimit, Exchange};
 use crate::limit::RateLimiter;
-use crate::stats::{self, Counters, Stats};
+use crate::store;
 
 /// Runs calls for one app: its credentials, options, HTTP client, token cache, rate limit
 /// and counters.
@@ -48,7 +50,7 @@ pub(crate) struct Executor {
 impl Executor {
     pub(crate) fn new(app_key: &str, app_secret: &str, options: Options) -> Self {
         let app = AppId::new(&options.base_url, app_key, app_secret);
-        let counters = stats::counters_of(&app);
+        let counters = counters::counters_of(&app);
         let store = store::entry(&options.token_store, options.ca.as_ref());
         let limiter = options.rate_limit.map(|per_second| {
             RateLimiter::new(

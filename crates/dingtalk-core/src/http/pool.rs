@@ -8,7 +8,7 @@
 //! out of the pool lives on only as long as the clients that hold it.
 //!
 //! A client is built on first use, never at module startup, and again in a forked child (see
-//! [`crate::per_process`]). It follows no redirect, sends no `Referer`, and uses no proxy from
+//! [`crate::fork_safe`]). It follows no redirect, sends no `Referer`, and uses no proxy from
 //! the environment (`http_proxy` and the like are ignored: only `options[proxy]` counts).
 
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
@@ -19,7 +19,7 @@ use reqwest::blocking::Client as HttpClient;
 use crate::config::ca::CaBundle;
 use crate::config::Options;
 use crate::error::{Error, Result};
-use crate::per_process::PerProcess;
+use crate::fork_safe::ForkSafe;
 
 /// The most HTTP clients (each a thread and its connections) the pool keeps.
 pub(crate) const POOL_SIZE: usize = 8;
@@ -71,7 +71,7 @@ impl TransportConfig {
 /// A configuration's HTTP client, built on first use in each process.
 pub(crate) struct Http {
     config: TransportConfig,
-    client: PerProcess<HttpClient>,
+    client: ForkSafe<HttpClient>,
 }
 
 impl Http {
@@ -97,7 +97,7 @@ pub(crate) fn entry(config: TransportConfig) -> Arc<Http> {
             }
             Arc::new(Http {
                 config,
-                client: PerProcess::new(),
+                client: ForkSafe::new(),
             })
         }
     };

@@ -11,8 +11,8 @@ use std::time::Duration;
 use reqwest::blocking::RequestBuilder;
 use reqwest::header::{HeaderValue, USER_AGENT};
 
-use super::redact::redact;
 use crate::error::{TransportError, TransportErrorKind};
+use crate::redact::redact;
 
 /// An HTTP answer, read whole.
 #[derive(Debug)]

@@ -1,6 +1,9 @@
 //! The arithmetic of the rate limit: GCRA (the generic cell rate algorithm), kept apart from
 //! any clock or storage so that every back end (this process, a host's files, a Redis script)
-//! computes the same thing and the tests can run it on a made-up clock.
+//! computes the same thing and the tests can run it on a made-up clock. It is written twice,
+//! here side by side: [`reserve`] in Rust, for the back ends that lock the number while it runs,
+//! and [`RESERVE`] in Lua, which Redis runs on its own clock. The store runs either ([`Gcra`]
+//! is the rule it is given) and only keeps the number.
 //!
 //! The state of one (app, API) is one number, the *TAT* (theoretical arrival time): the moment
 //! the next call may go. A call at `now` goes at `max(TAT, now)` and moves the TAT one interval
@@ -10,14 +13,22 @@
 //!
 //! Times are microseconds; the caller's clock decides their origin.
 
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use crate::store::redis::Script;
+use crate::store::{RateRule, Reservation};
+use crate::time::micros;
+
 /// A fraction of the interval kept back for the network: DingTalk counts calls when they
 /// arrive, and a call delayed on its way can land in the same second as one sent a second
 /// after it. 5 % lets such a pair differ by 50 ms in transit at any rate.
 pub(crate) const SPACING_MARGIN: f64 = 0.05;
 
-/// A TAT further ahead than this is not believed (a clock that jumped back): it starts again
-/// from now. No caller waits this long (a time budget is at most a day).
-const MAX_AHEAD_US: i64 = 86_400 * 1_000_000;
+/// The longest a call may wait for its slot: its whole time budget, at most a day. A TAT is
+/// never further ahead than that and one interval; one that is (a clock that jumped back) is
+/// not believed, and the state starts again from now.
+const MAX_WAIT_US: i64 = 86_400 * 1_000_000;
 
 /// The spacing between two calls, in microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,18 +38,10 @@ impl Interval {
     /// The spacing of `per_second` calls a second, [`SPACING_MARGIN`] included.
     pub(crate) fn for_rate(per_second: f64) -> Interval {
         let micros = (1_000_000.0 * (1.0 + SPACING_MARGIN) / per_second).ceil();
-        // `per_second` is checked to be in (0, 100000]: the cast neither saturates nor is 0.
+        // `per_second` is checked to be in [0.00001, 100000] (`rate_limit`'s range): the
+        // interval is 11 µs to 1.05e11 µs (29 hours), exact in an i64 and in Lua's doubles.
         Interval((micros as i64).max(1))
     }
-}
-
-/// The answer to one call's request for a slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reservation {
-    /// The call has its slot: it goes `wait_us` from now.
-    Granted { wait_us: i64 },
-    /// The next slot is `wait_us` from now, later than the call may wait; nothing was taken.
-    Refused { wait_us: i64 },
 }
 
 /// The slot of a call made at `now` when the state is `tat` (`None`: no call yet), if it comes
@@ -50,7 +53,7 @@ pub(crate) fn reserve(
     max_wait_us: i64,
 ) -> (Reservation, Option<i64>) {
     let start = match tat {
-        Some(tat) if tat > now && tat - now <= MAX_AHEAD_US => tat,
+        Some(tat) if tat > now && tat - now <= MAX_WAIT_US.saturating_add(interval.0) => tat,
         _ => now,
     };
     let wait_us = start - now;
@@ -61,6 +64,55 @@ pub(crate) fn reserve(
         Reservation::Granted { wait_us },
         Some(start.saturating_add(interval.0)),
     )
+}
+
+/// [`reserve`] on Redis's clock: ARGV[1] the interval and ARGV[2] the longest wait, both in
+/// microseconds ([`MAX_WAIT_US`] is written out in it). Returns {granted (0/1), wait in µs};
+/// the TAT expires a second after it passed. Times are formatted with "%.0f": Lua 5.1 would
+/// print a large number as 1.8e+15.
+const RESERVE: &str = r"
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if tat == nil or tat <= now or tat - now > 86400000000 + tonumber(ARGV[1]) then tat = now end
+local wait = tat - now
+if wait > tonumber(ARGV[2]) then return {0, wait} end
+local next = tat + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.ceil((next - now) / 1000) + 1000)
+return {1, wait}";
+
+/// The script, hashed once.
+static RESERVE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RESERVE));
+
+/// One call's request for a slot, as the rule a store runs on the (app, API)'s TAT.
+pub(crate) struct Gcra {
+    interval: Interval,
+    max_wait_us: i64,
+}
+
+impl Gcra {
+    /// Slots `interval` apart, for a call that may wait `max_wait` for its own.
+    pub(crate) fn new(interval: Interval, max_wait: Duration) -> Self {
+        Gcra {
+            interval,
+            max_wait_us: micros(max_wait),
+        }
+    }
+}
+
+impl RateRule for Gcra {
+    fn apply(&self, kept: Option<i64>, now_us: i64) -> (Reservation, Option<i64>) {
+        reserve(kept, now_us, self.interval, self.max_wait_us)
+    }
+
+    fn script(&self) -> &Script {
+        &RESERVE_SCRIPT
+    }
+
+    fn args(&self) -> [i64; 2] {
+        [self.interval.0, self.max_wait_us]
+    }
 }
 
 #[cfg(test)]
@@ -143,8 +195,27 @@ mod tests {
             (Reservation::Granted { wait_us: 0 }, Some(1_010))
         );
         assert_eq!(
-            reserve(Some(1_000 + MAX_AHEAD_US + 1), 1_000, interval, 0),
+            reserve(Some(1_000 + MAX_WAIT_US + 11), 1_000, interval, 0),
             (Reservation::Granted { wait_us: 0 }, Some(1_010))
         );
+    }
+
+    /// The longest interval `rate_limit` allows (a call every 29 hours) is enforced like any
+    /// other: its TAT is believed, however far ahead.
+    #[test]
+    fn the_longest_interval_holds() {
+        let interval = Interval::for_rate(0.00001);
+        assert_eq!(interval, Interval(105_000_000_000));
+        let now = 1_700_000_000_000_000;
+        let (first, tat) = reserve(None, now, interval, SECOND);
+        assert_eq!(first, Reservation::Granted { wait_us: 0 });
+        let (second, unchanged) = reserve(tat, now + SECOND, interval, MAX_WAIT_US);
+        assert_eq!(
+            second,
+            Reservation::Refused {
+                wait_us: interval.0 - SECOND
+            }
+        );
+        assert_eq!(unchanged, None);
     }
 }

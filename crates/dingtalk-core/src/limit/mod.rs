@@ -2,24 +2,23 @@
 //! every process that shares the `token_store` (memory: this process; file: this host; Redis:
 //! every host), so that a fleet configured at DingTalk's limit is not throttled.
 //!
-//! Each attempt of a call takes a slot first ([`gcra`]): the store reserves it atomically
-//! (under an `flock`, or in one Redis script) and says how long to wait for it. A slot that
-//! comes after the call's deadline is not taken, and the call fails without being sent. When
-//! the store cannot be used, this process's own state limits the call ([`local`]): the limit
-//! then holds per process, and the failure is counted.
+//! Each attempt of a call takes a slot first ([`gcra`]): the store runs the arithmetic on its
+//! number atomically (under an `flock`, or in one Redis script) and says how long to wait for
+//! the slot. A slot that comes after the call's deadline is not taken, and the call fails
+//! without being sent. When the store cannot be used, this process's own numbers limit the call
+//! (those of the `memory` store): the limit then holds per process, and the failure is counted.
 
 pub(crate) mod gcra;
-pub(crate) mod local;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use gcra::{Interval, Reservation};
+use gcra::{Gcra, Interval};
 
-use crate::auth::store::{micros, Store, Unusable};
+use crate::budget::Budget;
+use crate::counters::Counters;
 use crate::error::{Error, RateLimited, Result};
-use crate::exec::Budget;
-use crate::stats::Counters;
+use crate::store::{memory, Reservation, Store};
+use crate::time::from_micros;
 
 /// The rate limit of one app.
 pub(crate) struct RateLimiter {
@@ -51,19 +50,18 @@ impl RateLimiter {
     /// an error naming `path` when the slot would come after the deadline: nothing is sent.
     pub(crate) fn acquire(&self, api: &str, path: &str, budget: &Budget) -> Result<()> {
         let left = budget.left();
-        let shared = self.store.call(left, |s, t| {
-            s.reserve(&self.app, api, self.interval, left, t)
+        let rule = Gcra::new(self.interval, left);
+        let shared = self.store.call(budget.deadline(), |s, d| {
+            s.reserve(&self.app, api, &rule, d)
         });
         let reservation = shared.unwrap_or_else(|unusable| {
-            if let Unusable::Failed = unusable {
-                self.counters.store_error();
-            }
-            local::process().reserve(&local::key(&self.app, api), self.interval, micros(left))
+            unusable.count(&self.counters);
+            memory::reserve_here(&self.app, api, &rule)
         });
         match reservation {
             Reservation::Granted { wait_us } => {
                 if wait_us > 0 {
-                    let wait = Duration::from_micros(u64::try_from(wait_us).unwrap_or(0));
+                    let wait = from_micros(wait_us);
                     std::thread::sleep(wait);
                     self.counters.rate_limit_wait(wait);
                 }
@@ -72,9 +70,12 @@ impl RateLimiter {
             Reservation::Refused { wait_us } => Err(Error::RateLimited(RateLimited {
                 path: path.to_owned(),
                 per_second: self.per_second.to_string(),
-                wait: Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)),
+                wait: from_micros(wait_us),
                 left,
             })),
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

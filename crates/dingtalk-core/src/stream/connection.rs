@@ -5,6 +5,10 @@
 //! `max_frame_bytes` (refused by the WebSocket layer before its payload is read), a close,
 //! or silence past `keepalive`. Halfway through a silence a WebSocket ping is sent, so that a
 //! gateway that has nothing to say still shows it is alive by its pong.
+//!
+//! Silence is measured only while the worker listens: between two calls of [`Connection::next`]
+//! (while the caller handles an event) nothing is read, so what the gateway sent meanwhile
+//! waits in the socket, and that time is not held against it.
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -12,7 +16,8 @@ use std::time::{Duration, Instant};
 use tungstenite::{Message, WebSocket};
 
 use super::frame::{self, Ack, Event, Incoming};
-use super::socket::{at_least_a_moment, Transport};
+use crate::deadline::Deadline;
+use crate::net::Transport;
 
 /// What reading brought.
 pub(crate) enum Step {
@@ -31,12 +36,13 @@ pub(crate) struct Connection {
     write_timeout: Duration,
     last_heard: Instant,
     pinged: bool,
-    /// Whether the gateway sent anything at all: a connection that never did is no proof
-    /// that connecting works, so the backoff is not reset for it.
-    pub(crate) heard: bool,
+    /// When the caller last left [`Connection::next`] (`None`: it is reading now).
+    away_since: Option<Instant>,
+    /// When it was opened.
+    pub(crate) opened: Instant,
 }
 
-/// A read or write that stopped without failing: its timeout passed, or a signal came (a
+/// A read or write that stopped without failing: its deadline passed, or a signal came (a
 /// socket with a timeout is not restarted after a signal handler, whatever `SA_RESTART` says).
 fn would_block(error: &tungstenite::Error) -> bool {
     matches!(error, tungstenite::Error::Io(e)
@@ -55,12 +61,24 @@ impl Connection {
             write_timeout,
             last_heard: Instant::now(),
             pinged: false,
-            heard: false,
+            away_since: None,
+            opened: Instant::now(),
         }
     }
 
     /// Reads until an event, a `disconnect`, or `deadline`; `Err` when the connection is dead.
     pub(crate) fn next(&mut self, deadline: Instant) -> Result<Step, String> {
+        if let Some(left) = self.away_since.take() {
+            // The keepalive clock stood still while the caller was away.
+            self.last_heard += left.elapsed();
+        }
+        let step = self.listen(deadline);
+        self.away_since = Some(Instant::now());
+        step
+    }
+
+    /// [`Connection::next`] while the caller waits.
+    fn listen(&mut self, deadline: Instant) -> Result<Step, String> {
         loop {
             let now = Instant::now();
             let silent = now.saturating_duration_since(self.last_heard);
@@ -87,11 +105,8 @@ impl Connection {
                 }
                 continue;
             }
-            self.socket
-                .get_ref()
-                .tcp()
-                .set_read_timeout(Some(at_least_a_moment(until - now)))
-                .map_err(|e| format!("the connection failed: {e}"))?;
+            // A frame trickled in slower than that is read on in the next round.
+            self.socket.get_mut().set_deadline(Deadline::at(until));
             let message = match self.socket.read() {
                 Ok(message) => message,
                 Err(e) if would_block(&e) => continue,
@@ -99,7 +114,6 @@ impl Connection {
             };
             self.last_heard = Instant::now();
             self.pinged = false;
-            self.heard = true;
             match message {
                 Message::Text(text) => {
                     if let Some(step) = self.frame(text.as_str())? {
@@ -152,28 +166,16 @@ impl Connection {
     }
 
     fn write(&mut self, message: Message) -> Result<(), String> {
-        self.socket
-            .get_ref()
-            .tcp()
-            .set_write_timeout(Some(at_least_a_moment(self.write_timeout)))
-            .map_err(|e| format!("the connection failed: {e}"))?;
-        match self.socket.send(message) {
-            Ok(()) => Ok(()),
-            // Queued, not all written: finish writing it, within the write timeout.
-            Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::Interrupted => {
-                let deadline = Instant::now() + self.write_timeout;
-                loop {
-                    match self.socket.flush() {
-                        Ok(()) => return Ok(()),
-                        Err(tungstenite::Error::Io(e))
-                            if e.kind() == io::ErrorKind::Interrupted
-                                && Instant::now() < deadline => {}
-                        Err(e) => return Err(describe(&e)),
-                    }
-                }
-            }
-            Err(e) => Err(describe(&e)),
+        let deadline = Deadline::after(self.write_timeout);
+        self.socket.get_mut().set_deadline(deadline);
+        let mut sent = self.socket.send(message);
+        // A signal stopped the write: what is queued is written on, by the same deadline.
+        while matches!(&sent, Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::Interrupted)
+            && !deadline.passed()
+        {
+            sent = self.socket.flush();
         }
+        sent.map_err(|e| describe(&e))
     }
 
     fn flush(&mut self) -> Result<(), String> {
@@ -185,11 +187,9 @@ impl Connection {
 
     /// Closes the connection politely, without waiting for the gateway's answer.
     pub(crate) fn close(mut self) {
-        let _ = self
-            .socket
-            .get_ref()
-            .tcp()
-            .set_write_timeout(Some(Duration::from_secs(1)));
+        self.socket
+            .get_mut()
+            .set_deadline(Deadline::after(Duration::from_secs(1)));
         let _ = self.socket.close(None);
         let _ = self.socket.flush();
     }

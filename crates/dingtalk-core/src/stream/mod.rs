@@ -11,14 +11,17 @@
 //!
 //! [`Stream`] runs on the caller's thread, blocking with timeouts (`connection.rs`): it is made
 //! for a worker whose event handler must run on that same thread (PHP's). It reconnects by
-//! itself — after a dropped connection, a refused ticket, a gateway that went away or went
-//! silent — with a doubling, jittered pause between failed attempts; only an answer that no
-//! retry can change (wrong key or secret, a permission missing) ends it with an error.
+//! itself — after a dropped connection, a refused ticket, a gateway that went away, went silent
+//! or asked for it — as `reconnect.rs` decides; only an answer that no retry can change (wrong
+//! key or secret, a permission missing) ends it with an error. A connection attempt (the ticket,
+//! then the WebSocket) ends by `options[timeout]` and by the caller's own deadline, whichever
+//! comes first, however slowly the gateway answers.
 
 mod connection;
 mod frame;
 mod open;
 mod options;
+mod reconnect;
 mod socket;
 mod tunnel;
 
@@ -30,10 +33,12 @@ use rustls::ClientConfig;
 pub use frame::{Ack, Event};
 pub use options::StreamOptions;
 
+use crate::deadline::Deadline;
 use crate::error::{Error, ErrorClass, Result};
-use crate::exec::{retry, Executor};
-use crate::http::redact::redact;
+use crate::exec::Executor;
+use crate::redact::redact;
 use connection::{Connection, Step};
+use reconnect::Reconnect;
 
 /// What happened to the worker's connections so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,10 +60,7 @@ pub struct Stream {
     options: StreamOptions,
     tls: Option<Arc<ClientConfig>>,
     connection: Option<Connection>,
-    /// Failed attempts in a row, which set the next pause.
-    failures: u32,
-    /// No connection attempt before this.
-    retry_at: Option<Instant>,
+    reconnect: Reconnect,
     stats: StreamStats,
 }
 
@@ -84,47 +86,44 @@ fn is_final(error: &Error) -> bool {
 
 impl Stream {
     pub(crate) fn new(exec: Arc<Executor>, options: StreamOptions) -> Self {
+        let reconnect = Reconnect::new(options.reconnect_delay, options.max_reconnect_delay);
         Stream {
             exec,
             options,
             tls: None,
             connection: None,
-            failures: 0,
-            retry_at: None,
+            reconnect,
             stats: StreamStats::default(),
         }
     }
 
     /// The next event, waiting at most `wait` (then `None`), connecting and reconnecting as
-    /// needed. An error only for what no retry can change (see the module docs).
-    pub fn next_event(&mut self, wait: Duration) -> Result<Option<Event>> {
+    /// needed. `end` is the caller's own deadline, if it has one (a worker that runs for a
+    /// while): a connection attempt never runs past it, even one started within `wait`. An
+    /// error only for what no retry can change (see the module docs).
+    pub fn next_event(&mut self, wait: Duration, end: Option<Instant>) -> Result<Option<Event>> {
         let deadline = Instant::now() + wait;
         loop {
             let Some(connection) = self.connection.as_mut() else {
                 if !self.wait_to_connect(deadline) {
                     return Ok(None);
                 }
-                self.connect()?;
+                self.connect(end)?;
                 continue;
             };
             match connection.next(deadline) {
                 Ok(Step::Event(event)) => {
-                    self.failures = 0;
+                    self.reconnect.proven();
                     return Ok(Some(*event));
                 }
-                Ok(Step::Idle) => {
-                    if connection.heard {
-                        self.failures = 0;
-                    }
-                    return Ok(None);
-                }
+                Ok(Step::Idle) => return Ok(None),
                 Ok(Step::Disconnect) => {
-                    // Asked for by the gateway: at once, with a new ticket.
+                    // Asked for by the gateway: a new ticket, as the policy allows.
                     if let Some(connection) = self.connection.take() {
+                        self.reconnect.lived(connection.opened);
                         connection.close();
                     }
-                    self.failures = 0;
-                    self.retry_at = None;
+                    self.reconnect.disconnected();
                 }
                 Err(reason) => self.lost(reason),
             }
@@ -161,7 +160,7 @@ impl Stream {
 
     /// Waits for the pause before the next attempt; `false` when `deadline` comes first.
     fn wait_to_connect(&mut self, deadline: Instant) -> bool {
-        let Some(at) = self.retry_at else {
+        let Some(at) = self.reconnect.not_before() else {
             return true;
         };
         let now = Instant::now();
@@ -171,13 +170,20 @@ impl Stream {
         if at > deadline {
             return false;
         }
-        self.retry_at = None;
+        self.reconnect.waited();
         true
     }
 
-    /// One connection attempt: a ticket, then the WebSocket.
-    fn connect(&mut self) -> Result<()> {
-        let ticket = match open::open(&self.exec) {
+    /// One connection attempt, the ticket and the WebSocket together by `options[timeout]`
+    /// from now, or by `end` if that comes first.
+    fn connect(&mut self, end: Option<Instant>) -> Result<()> {
+        let exec = Arc::clone(&self.exec);
+        let options = exec.options();
+        let mut deadline = Deadline::after(options.timeout);
+        if let Some(end) = end {
+            deadline = deadline.min(Deadline::at(end));
+        }
+        let ticket = match open::open(&exec, deadline) {
             Ok(ticket) => ticket,
             Err(error) if is_final(&error) => return Err(error),
             Err(error) => {
@@ -187,21 +193,21 @@ impl Stream {
         };
         self.stats.tickets += 1;
         let dial = socket::Dial {
-            options: self.exec.options(),
+            options,
             tls: &mut self.tls,
             max_frame_bytes: self.options.max_frame_bytes,
         };
-        match socket::open(&ticket.url, dial) {
+        match socket::open(&ticket.url, dial, deadline) {
             Ok(socket) => {
                 self.stats.connections += 1;
                 self.connection = Some(Connection::new(
                     socket,
                     self.options.keepalive,
-                    self.exec.options().timeout,
+                    options.timeout,
                 ));
             }
             Err(reason) => {
-                let reason = redact(&reason, &[&ticket.ticket, self.exec.app_secret()]);
+                let reason = redact(&reason, &[&ticket.ticket, exec.app_secret()]);
                 self.failed(reason);
             }
         }
@@ -210,20 +216,16 @@ impl Stream {
 
     /// The connection died: drop it and pause before the next attempt.
     fn lost(&mut self, reason: String) {
-        self.connection = None;
+        if let Some(connection) = self.connection.take() {
+            self.reconnect.lived(connection.opened);
+        }
         self.failed(reason);
     }
 
     fn failed(&mut self, reason: String) {
         self.stats.failures += 1;
         self.stats.last_failure = Some(redact(&reason, &[self.exec.app_secret()]));
-        let full = retry::doubled(self.options.reconnect_delay, self.failures).min(
-            self.options
-                .max_reconnect_delay
-                .max(self.options.reconnect_delay),
-        );
-        self.failures = self.failures.saturating_add(1);
-        self.retry_at = Some(Instant::now() + retry::jitter(full));
+        self.reconnect.failed();
     }
 }
 

@@ -1,13 +1,15 @@
 //! `POST /v1.0/gateway/connections/open`: where to connect, and a one-use ticket for it.
 //!
 //! The call goes through the executor like any v1.0 call (the HTTP pool, the answer cap, the
-//! redaction of the secret, retries within `options[timeout]`) but carries no access token: the
-//! app's key and secret are its body, as `clientId` and `clientSecret`.
+//! redaction of the secret, retries) within the connection attempt's deadline, but carries no
+//! access token: the app's key and secret are its body, as `clientId` and `clientSecret`.
 
 use reqwest::Url;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::budget::Budget;
+use crate::deadline::Deadline;
 use crate::dialect::{self, Family};
 use crate::error::{Error, Result, TransportError, TransportErrorKind};
 use crate::exec::{ApiRequest, Executor, Repeat};
@@ -36,8 +38,8 @@ fn refused(what: &str) -> Error {
     .into()
 }
 
-/// Asks the gateway for a ticket for every event of the app.
-pub(crate) fn open(exec: &Executor) -> Result<Ticket> {
+/// Asks the gateway for a ticket for every event of the app, by `deadline`.
+pub(crate) fn open(exec: &Executor, deadline: Deadline) -> Result<Ticket> {
     let body = json!({
         "clientId": exec.app_key(),
         "clientSecret": exec.app_secret(),
@@ -46,7 +48,8 @@ pub(crate) fn open(exec: &Executor) -> Result<Ticket> {
     });
     // Asking twice only issues two tickets, one of which is never used.
     let request = ApiRequest::post(Family::V1, OPEN_PATH, &body, Repeat::Safe)?.without_token();
-    let answer: Answer = exec.execute(&request, &exec.budget())?;
+    let budget = Budget::until(deadline, deadline.left(), exec.options().max_answer_bytes);
+    let answer: Answer = exec.execute(&request, &budget)?;
     let endpoint = answer
         .endpoint
         .filter(|e| !e.is_empty())

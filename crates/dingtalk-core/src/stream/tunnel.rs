@@ -2,13 +2,17 @@
 //! SOCKS5 (`socks5h`: the proxy resolves the name; `socks5`: here). The HTTP calls go through
 //! the same proxy by reqwest; the WebSocket needs its own tunnel, since reqwest cannot hand over
 //! a raw connection. Without the option nothing here is used, whatever the environment says.
+//! The proxy's handshake ends by the connection's deadline like everything else on it.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use base64::Engine;
 use reqwest::Url;
+
+use crate::deadline::Deadline;
+use crate::net::{self, Timed};
 
 /// The longest answer head a proxy may send to `CONNECT`.
 const MAX_HEAD: usize = 16 * 1024;
@@ -17,25 +21,14 @@ fn failed(reason: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::ConnectionRefused, reason.into())
 }
 
-/// A TCP connection to the first address of `host:port` that answers within `timeout`.
-pub(crate) fn direct(host: &str, port: u16, timeout: Duration) -> io::Result<TcpStream> {
-    let mut last = None;
-    for addr in (host, port).to_socket_addrs()? {
-        match TcpStream::connect_timeout(&addr, timeout) {
-            Ok(stream) => return Ok(stream),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(last.unwrap_or_else(|| failed(format!("{host} has no address"))))
-}
-
 /// A connection to `host:port` through the proxy `proxy` (checked when the option was set).
 pub(crate) fn through(
     proxy: &str,
     host: &str,
     port: u16,
-    timeout: Duration,
-) -> io::Result<TcpStream> {
+    connect_timeout: Duration,
+    deadline: Deadline,
+) -> io::Result<Timed> {
     let url = Url::parse(proxy).map_err(|_| failed("options[proxy] is not a valid URL"))?;
     let proxy_host = url
         .host_str()
@@ -43,9 +36,8 @@ pub(crate) fn through(
         .trim_start_matches('[')
         .trim_end_matches(']');
     let default_port = if url.scheme() == "http" { 80 } else { 1080 };
-    let mut stream = direct(proxy_host, url.port().unwrap_or(default_port), timeout)?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(timeout))?;
+    let proxy_port = url.port().unwrap_or(default_port);
+    let mut stream = net::connect(proxy_host, proxy_port, connect_timeout, deadline)?;
     let user = percent_decoded(url.username());
     let password = url.password().map(percent_decoded);
     match url.scheme() {
@@ -78,7 +70,7 @@ fn percent_decoded(text: &str) -> String {
 
 /// `CONNECT host:port` and its `2xx` answer.
 fn connect(
-    stream: &mut TcpStream,
+    stream: &mut Timed,
     host: &str,
     port: u16,
     user: &str,
@@ -124,13 +116,20 @@ fn connect(
 
 /// SOCKS5 (RFC 1928) with no authentication or a user and password (RFC 1929).
 fn socks5(
-    stream: &mut TcpStream,
+    stream: &mut Timed,
     host: &str,
     port: u16,
     resolve_here: bool,
     user: &str,
     password: Option<&str>,
 ) -> io::Result<()> {
+    socks5_login(stream, user, password)?;
+    stream.write_all(&socks5_request(host, port, resolve_here)?)?;
+    socks5_reply(stream)
+}
+
+/// The method negotiation, and the user and password when there are any.
+fn socks5_login(stream: &mut Timed, user: &str, password: Option<&str>) -> io::Result<()> {
     let with_password = !user.is_empty() || password.is_some();
     let method = if with_password { 2 } else { 0 };
     stream.write_all(&[5, 1, method])?;
@@ -155,6 +154,12 @@ fn socks5(
             return Err(failed("the SOCKS5 proxy refused the user and password"));
         }
     }
+    Ok(())
+}
+
+/// The CONNECT request: an address resolved here (`resolve_here`) or an IP literal, otherwise
+/// the host name for the proxy to resolve.
+fn socks5_request(host: &str, port: u16, resolve_here: bool) -> io::Result<Vec<u8>> {
     let mut request = vec![5, 1, 0];
     let address = if resolve_here {
         (host, port).to_socket_addrs()?.next()
@@ -180,7 +185,11 @@ fn socks5(
         }
     }
     request.extend_from_slice(&port.to_be_bytes());
-    stream.write_all(&request)?;
+    Ok(request)
+}
+
+/// The proxy's answer to CONNECT, read to its end: what follows belongs to the tunnel.
+fn socks5_reply(stream: &mut Timed) -> io::Result<()> {
     let mut reply = [0u8; 4];
     stream.read_exact(&mut reply)?;
     if reply[1] != 0 {
@@ -206,12 +215,16 @@ fn socks5(
 
 #[cfg(test)]
 mod tests {
-    use std::net::TcpListener;
+    use std::net::{TcpListener, TcpStream};
     use std::thread;
 
     use super::*;
 
     const TIMEOUT: Duration = Duration::from_secs(5);
+
+    fn deadline() -> Deadline {
+        Deadline::after(TIMEOUT)
+    }
 
     /// A one-connection proxy on loopback: `serve` plays the proxy's side of the handshake and
     /// returns what it read; then it echoes one chunk through the tunnel.
@@ -233,7 +246,7 @@ mod tests {
         (port, handle)
     }
 
-    fn echoes(mut tunnel: TcpStream) {
+    fn echoes(mut tunnel: Timed) {
         tunnel.write_all(b"ping").unwrap();
         let mut back = [0u8; 4];
         tunnel.read_exact(&mut back).unwrap();
@@ -255,7 +268,7 @@ mod tests {
             head
         });
         let url = format!("http://us%40er:p%3Aw@127.0.0.1:{port}");
-        echoes(through(&url, "gateway.invalid", 443, TIMEOUT).unwrap());
+        echoes(through(&url, "gateway.invalid", 443, TIMEOUT, deadline()).unwrap());
         let head = String::from_utf8(handle.join().unwrap()).unwrap();
         assert!(
             head.starts_with("CONNECT gateway.invalid:443 HTTP/1.1\r\n"),
@@ -276,8 +289,48 @@ mod tests {
             let _ = client.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n");
             Vec::new()
         });
-        let error = through(&format!("http://127.0.0.1:{port}"), "h", 443, TIMEOUT).unwrap_err();
+        let error = through(
+            &format!("http://127.0.0.1:{port}"),
+            "h",
+            443,
+            TIMEOUT,
+            deadline(),
+        )
+        .unwrap_err();
         assert!(error.to_string().contains("407"), "{error}");
+    }
+
+    /// A proxy that trickles its answer to CONNECT (each byte quick, the head never done)
+    /// holds the connection attempt until its deadline, no longer.
+    #[test]
+    fn a_trickling_proxy_ends_at_the_deadline() {
+        let (port, _handle) = proxy(|client| {
+            let mut head = [0u8; 64];
+            let _ = client.read(&mut head);
+            let answer = b"HTTP/1.1 200 OK\r\nX-Padding: "
+                .iter()
+                .chain(std::iter::repeat(&b'a'));
+            for byte in answer.take(200) {
+                if client.write_all(&[*byte]).is_err() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(50));
+            }
+            Vec::new()
+        });
+        let started = std::time::Instant::now();
+        let deadline = Deadline::after(Duration::from_millis(300));
+        let url = format!("http://127.0.0.1:{port}");
+        let error = through(&url, "h", 443, TIMEOUT, deadline).unwrap_err();
+        assert!(
+            matches!(
+                error.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ),
+            "{error}"
+        );
+        // Sanity bound against hanging: the trickle alone lasts 10 s.
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]
@@ -297,7 +350,7 @@ mod tests {
             seen
         });
         let url = format!("socks5h://127.0.0.1:{port}");
-        echoes(through(&url, "gateway.invalid", 443, TIMEOUT).unwrap());
+        echoes(through(&url, "gateway.invalid", 443, TIMEOUT, deadline()).unwrap());
         let mut expected = vec![5, 1, 0, 5, 1, 0, 3, 15];
         expected.extend_from_slice(b"gateway.invalid");
         expected.extend_from_slice(&443u16.to_be_bytes());

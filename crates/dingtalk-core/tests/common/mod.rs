@@ -4,7 +4,10 @@
 
 #![allow(dead_code)]
 
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use dingtalk_core::{Backoff, Client, Options};
 use dingtalk_emulator::testing::{Control, Fault};
@@ -87,5 +90,39 @@ impl Emu {
 
     pub fn client(&self) -> Client {
         Client::new(KEY, SECRET, self.options()).unwrap()
+    }
+}
+
+/// A hostile peer of the test's own on a free loopback port: each connection is handed to
+/// `serve` on a thread of its own. The listener lives as long as the test binary (it only ever
+/// serves loopback connections).
+pub fn peer(serve: impl Fn(TcpStream) + Send + Sync + 'static) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let serve = Arc::new(serve);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let serve = Arc::clone(&serve);
+            std::thread::spawn(move || serve(stream));
+        }
+    });
+    addr
+}
+
+/// Reads what the other side sends and never answers, until it goes away.
+pub fn never_answer(mut stream: TcpStream) {
+    let mut buf = [0u8; 1024];
+    while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+}
+
+/// Writes `bytes` one every 100 ms (each read of the other side is quick, the whole is not),
+/// for 20 s at most or until the other side goes away.
+pub fn trickle(mut stream: TcpStream, bytes: impl IntoIterator<Item = u8>) {
+    let stop = Instant::now() + Duration::from_secs(20);
+    for byte in bytes {
+        if Instant::now() > stop || stream.write_all(&[byte]).is_err() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -3,26 +3,25 @@
 //! `{"encrypt": "..."}`); an answer counts only when it decrypts to `success`, else the event is
 //! pushed again after each of the retry delays (DingTalk: 10 s, then 30 s).
 //!
-//! Anything in the emulator can raise an event with [`crate::state::AppState::push_event`]
-//! (type and JSON data); `check_url` is pushed when the emulator starts serving, as DingTalk
-//! does when the URL is registered.
+//! An event raised anywhere in the emulator ([`crate::state::AppState::raise_event`]: type and
+//! JSON data) is pushed here when there is a push URL, and delivered over Stream mode too;
+//! `check_url` is pushed when the emulator starts serving, as DingTalk does when the URL is
+//! registered.
 //!
 //! - `crypto`: the emulator's own implementation of DingTalk's push crypto.
-//! - `log`: what was pushed, every attempt and its answer (`GET /_emulator/events`).
-//! - `control`: `POST /_emulator/push`, `GET /_emulator/events`.
-//! - `todo`: every to-do change pushed as `todo_task_create|update|delete`.
+//! - `log`: what was pushed, every attempt and its answer (`GET /_emulator/events`, served by
+//!   `control/events.rs`).
 
-pub mod control;
 mod crypto;
 mod log;
-pub mod todo;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use reqwest::Url;
 use serde_json::{Map, Value};
 
+use crate::clock::now_millis;
 use crate::config::PushConfig;
 use crate::ids::Ids;
 use crypto::PushCrypto;
@@ -47,12 +46,6 @@ pub struct Pusher {
     http: reqwest::Client,
     ids: Ids,
     pub log: Log,
-}
-
-pub fn now_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl Pusher {
@@ -154,22 +147,6 @@ impl Pusher {
     /// One POST of the event, freshly sealed, and the verdict on its answer.
     async fn attempt(&self, number: usize, message: &[u8]) -> Attempt {
         let sent_at = now_millis();
-        let timestamp = sent_at.to_string();
-        let nonce: String = self.ids.token().chars().take(16).collect();
-        let mut random = [0u8; 16];
-        random.copy_from_slice(&self.ids.token().as_bytes()[..16]);
-        let sealed = self.crypto.seal(message, &random, &timestamp, &nonce);
-        let mut url = self.url.clone();
-        url.query_pairs_mut()
-            .append_pair("msg_signature", &sealed.signature)
-            .append_pair("timestamp", &timestamp)
-            .append_pair("nonce", &nonce);
-        let body = serde_json::json!({ "encrypt": sealed.encrypt }).to_string();
-        let request = self
-            .http
-            .post(url)
-            .header("content-type", "application/json")
-            .body(body);
         let mut attempt = Attempt {
             number,
             sent_at,
@@ -179,33 +156,12 @@ impl Pusher {
             acknowledged: false,
             error: None,
         };
-        let answer = tokio::time::timeout(self.timeout, async {
-            let mut response = request.send().await?;
-            let status = response.status().as_u16();
-            let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await? {
-                body.extend_from_slice(&chunk);
-                if body.len() > ANSWER_LIMIT {
-                    break;
-                }
-            }
-            Ok::<_, reqwest::Error>((status, body))
-        })
-        .await;
-        let (status, body) = match answer {
-            Err(_) => {
-                attempt.error = Some(format!("no answer within {:?}", self.timeout));
+        let (status, body) = match self.post(message, sent_at).await {
+            Ok(answer) => answer,
+            Err(reason) => {
+                attempt.error = Some(reason);
                 return attempt;
             }
-            Ok(Err(e)) => {
-                attempt.error = Some(if e.is_timeout() {
-                    format!("no answer within {:?}", self.timeout)
-                } else {
-                    format!("request failed: {e}")
-                });
-                return attempt;
-            }
-            Ok(Ok(answer)) => answer,
         };
         attempt.http_status = Some(status);
         let text = String::from_utf8_lossy(&body);
@@ -224,6 +180,47 @@ impl Pusher {
             Err(reason) => attempt.error = Some(reason),
         }
         attempt
+    }
+
+    /// POSTs `message` sealed at `sent_at`: the answer's status and body (read up to just past
+    /// [`ANSWER_LIMIT`]), or why none came within the timeout.
+    async fn post(&self, message: &[u8], sent_at: u64) -> Result<(u16, Vec<u8>), String> {
+        let timestamp = sent_at.to_string();
+        let nonce: String = self.ids.token().chars().take(16).collect();
+        let mut random = [0u8; 16];
+        random.copy_from_slice(&self.ids.token().as_bytes()[..16]);
+        let sealed = self.crypto.seal(message, &random, &timestamp, &nonce);
+        let mut url = self.url.clone();
+        url.query_pairs_mut()
+            .append_pair("msg_signature", &sealed.signature)
+            .append_pair("timestamp", &timestamp)
+            .append_pair("nonce", &nonce);
+        let body = serde_json::json!({ "encrypt": sealed.encrypt }).to_string();
+        let request = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body);
+        let answer = tokio::time::timeout(self.timeout, async {
+            let mut response = request.send().await?;
+            let status = response.status().as_u16();
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await? {
+                body.extend_from_slice(&chunk);
+                if body.len() > ANSWER_LIMIT {
+                    break;
+                }
+            }
+            Ok::<_, reqwest::Error>((status, body))
+        })
+        .await;
+        let no_answer = || format!("no answer within {:?}", self.timeout);
+        match answer {
+            Err(_) => Err(no_answer()),
+            Ok(Err(e)) if e.is_timeout() => Err(no_answer()),
+            Ok(Err(e)) => Err(format!("request failed: {e}")),
+            Ok(Ok(answer)) => Ok(answer),
+        }
     }
 
     /// What an answer decrypts to, or why it cannot be decrypted: HTTP 200 and a JSON object

@@ -113,6 +113,12 @@ impl Fault {
         self.with("required_scopes", json!(scopes))
     }
 
+    /// The request is handled first (a message sent, a record stored), then answered by the
+    /// fault: an answer lost after the work was done.
+    pub fn processed(self) -> Fault {
+        self.with("processed", json!(true))
+    }
+
     /// The JSON posted for this fault.
     pub fn to_json(&self) -> Value {
         Value::Object(self.spec.clone())

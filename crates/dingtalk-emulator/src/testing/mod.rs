@@ -17,12 +17,14 @@
 
 mod fault;
 mod http;
+mod messages;
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 pub use fault::Fault;
+pub use messages::WebhookRobot;
 
 use crate::RunningEmulator;
 use http::Http;
@@ -36,6 +38,8 @@ pub struct Stats {
     pub requests: BTreeMap<String, u64>,
     /// Calls answered "over the QPS limit" (errcode 90018 or HTTP 403 `...QpsLimit...`).
     pub throttled: u64,
+    /// Webhook messages answered 130101 (over a robot's messages a minute, or muted).
+    pub webhook_throttled: u64,
     /// Requests being handled now.
     pub in_flight: u64,
     /// The most requests handled at once since the start (or the last reset).
@@ -182,6 +186,7 @@ impl Control {
             gettoken: answer["gettoken"].as_u64().unwrap_or(0),
             requests,
             throttled: answer["throttled"].as_u64().unwrap_or(0),
+            webhook_throttled: answer["webhook_throttled"].as_u64().unwrap_or(0),
             in_flight: answer["in_flight"].as_u64().unwrap_or(0),
             max_in_flight: answer["max_in_flight"].as_u64().unwrap_or(0),
         }
@@ -199,7 +204,8 @@ impl Control {
         self.stats().gettoken
     }
 
-    /// Back to the state at start: records, to-dos, tokens, faults, stats, QPS windows.
+    /// Back to the state at start: records, to-dos, messages, webhook robots, groups, tokens,
+    /// faults, stats, QPS windows.
     #[track_caller]
     pub fn reset(&self) {
         self.ok("POST", "/_emulator/reset", None);

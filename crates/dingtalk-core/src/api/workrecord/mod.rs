@@ -15,10 +15,11 @@ pub use new_record::{NewRecord, MAX_FORMS, MAX_TITLE_CHARS};
 pub use record::{FormItem, Record, RecordPage, RecordStatus};
 
 use crate::api::page::{self, Page};
+use crate::budget::Budget;
 use crate::dialect::{missing, Family};
 use crate::error::{Conflict, Error, Result};
 use crate::exec::batch::{self, Batch};
-use crate::exec::{ApiRequest, Budget, Executor, Failure, Repeat};
+use crate::exec::{ApiRequest, Executor, Failure, Repeat};
 use crate::time::now_ms;
 use crate::validate::require;
 
@@ -144,11 +145,7 @@ impl WorkRecords {
     /// `create()` of a checked record within `budget`.
     fn create_within(&self, record: &NewRecord, budget: &Budget) -> Result<String> {
         let create_time = record.create_time.unwrap_or_else(now_ms);
-        let repeat = if record.biz_id.is_some() {
-            Repeat::Safe
-        } else {
-            Repeat::Unsafe
-        };
+        let repeat = Repeat::for_create(record.biz_id.is_some());
         let request = ApiRequest::post(Family::Oapi, ADD, &record.body(create_time), repeat)?;
         match self.exec.execute::<AddAnswer>(&request, budget) {
             Ok(answer) => answer.record_id.ok_or_else(|| missing(ADD, "record_id")),

@@ -1,6 +1,6 @@
 # The two commands: `make test` (this machine's PHP) and `make demo` (the workflow example).
 # `make test-matrix` (PHP 8.4 and 8.5 in Debian roots), `make test-pie` (the phpize route) and
-# `make dist` + `make test-dist` (release archives) complete what the CI runs (.ci/run).
+# `make dist` + `make test-dist` (release archives, make install) complete what the CI runs (.ci/run).
 # All install what they need on a Debian machine when it is missing.
 
 CARGO     ?= cargo
@@ -57,8 +57,10 @@ test-matrix:
 	@scripts/install-deps.sh test matrix
 	scripts/test-matrix.sh
 
-# PIE's sequence (phpize, configure, make, make install) on a clean copy of the tree.
+# PIE's sequence (phpize, configure, make, make install) on a clean copy of the tree. Composer
+# installs the example app's dependencies (the testing package, from testing/).
 test-pie: build
+	@scripts/install-deps.sh lint
 	scripts/test-pie.sh
 
 # dist/: a PIE binary archive per tested PHP version, and the sources with the crates vendored.
@@ -66,14 +68,17 @@ dist:
 	@scripts/install-deps.sh test matrix
 	scripts/dist.sh
 
-test-dist: build
+# The archives' own emulator serves their tests: no build of this tree's is needed.
+test-dist: deps
+	@scripts/install-deps.sh lint
 	scripts/test-dist.sh
 
 lint:
 	@scripts/install-deps.sh test lint
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	@for f in stubs/*.php examples/*.php php-tests/*.php php-tests/*/*.php bench/*/*.php scripts/*.php; do \
+	@for f in stubs/*.php examples/*.php php-tests/*.php php-tests/*/*.php bench/*/*.php scripts/*.php \
+	  testing/src/*.php testing/example/*/*.php; do \
 	  [ -f "$$f" ] && { $(PHP) -l "$$f" >/dev/null || exit 1; }; done; echo "php -l: ok"
 	@for f in scripts/*.sh php-tests/*.sh php-tests/*/*.sh .ci/run; do bash -n "$$f" || exit 1; done; echo "bash -n: ok"
 	@$(PYTHON) -c 'import ast, sys; [ast.parse(open(f).read(), f) for f in sys.argv[1:]]' $(WITNESS)/*.py \
@@ -83,6 +88,7 @@ lint:
 	@# check-php-ext.php checks it instead (make test-matrix runs Composer 2.11's full validate).
 	composer validate --no-check-publish --no-interaction
 	composer validate --strict --no-interaction stubs/composer.json
+	composer validate --strict --no-interaction testing/composer.json
 	$(PHP) scripts/check-php-ext.php
 
 demo:
@@ -96,20 +102,31 @@ bench:
 clean:
 	$(CARGO) clean
 
-# Debian-style install: the release build into PHP's extension dir, and an .ini enabled for every SAPI.
+# Debian-style install for the PHP of PHP_CONFIG: the release build into its extension dir, an .ini
+# enabled for every SAPI, and the emulator (a program, for the apps' tests) into BINDIR, on the PATH
+# where the testing package looks. The build is the one `make dist` and the PIE route make for this
+# PHP, in target/php<version>/ with the same settings, so that none of them builds it twice.
 PHP_CONFIG ?= php-config
+PHP_CONFIG_PATH = $(shell command -v $(PHP_CONFIG))
+PHP_BINARY = $(shell $(PHP_CONFIG) --php-binary)
 PHP_EXT_DIR = $(shell $(PHP_CONFIG) --extension-dir)
-PHP_VERSION_MM = $(shell $(PHP) -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')
+PHP_VERSION_MM = $(shell $(PHP_CONFIG) --version | cut -d. -f1,2)
 PHP_MODS_DIR ?= /etc/php/$(PHP_VERSION_MM)/mods-available
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+INSTALL_TARGET = target/php$(PHP_VERSION_MM)
 
 .PHONY: install uninstall
 install: deps
-	$(CARGO) build --release -p dingtalk-php
-	install -D -m 0755 target/release/libdingtalk.so $(DESTDIR)$(PHP_EXT_DIR)/dingtalk.so
+	PHP='$(PHP_BINARY)' PHP_CONFIG='$(PHP_CONFIG_PATH)' \
+	  $(CARGO) build --release --locked -p dingtalk-php --target-dir $(INSTALL_TARGET)
+	$(CARGO) build --release --locked -p dingtalk-emulator --target-dir $(INSTALL_TARGET)
+	install -D -m 0755 $(INSTALL_TARGET)/release/libdingtalk.so $(DESTDIR)$(PHP_EXT_DIR)/dingtalk.so
 	install -D -m 0644 dingtalk.ini $(DESTDIR)$(PHP_MODS_DIR)/dingtalk.ini
-	@if [ -z "$(DESTDIR)" ] && command -v phpenmod >/dev/null; then phpenmod dingtalk; fi
-	@$(PHP) -m | grep -qx dingtalk && echo "dingtalk $$($(PHP) -r 'echo phpversion("dingtalk");') installed" || true
+	install -D -m 0755 $(INSTALL_TARGET)/release/dingtalk-emulator $(DESTDIR)$(BINDIR)/dingtalk-emulator
+	@if [ -z "$(DESTDIR)" ] && command -v phpenmod >/dev/null; then phpenmod -v $(PHP_VERSION_MM) dingtalk; fi
+	@$(PHP_BINARY) -m | grep -qx dingtalk && echo "dingtalk $$($(PHP_BINARY) -r 'echo phpversion("dingtalk");') installed" || true
 
 uninstall:
-	@if command -v phpdismod >/dev/null; then phpdismod dingtalk || true; fi
-	rm -f $(DESTDIR)$(PHP_EXT_DIR)/dingtalk.so $(DESTDIR)$(PHP_MODS_DIR)/dingtalk.ini
+	@if [ -z "$(DESTDIR)" ] && command -v phpdismod >/dev/null; then phpdismod -v $(PHP_VERSION_MM) dingtalk || true; fi
+	rm -f $(DESTDIR)$(PHP_EXT_DIR)/dingtalk.so $(DESTDIR)$(PHP_MODS_DIR)/dingtalk.ini $(DESTDIR)$(BINDIR)/dingtalk-emulator

@@ -247,12 +247,6 @@ final class Emulator
 
     // ---- Stream faults, callbacks and bot messages ---------------------------------------------
 
-    /** Any control call (see the emulator's README). */
-    public function control(string $method, string $path, ?array $body = null, float $wait = 0.0): mixed
-    {
-        return $this->running->control($method, $path, $body, $wait);
-    }
-
     /**
      * A `disconnect` to every connection; each is closed `$closeAfter` s later (null: the
      * emulator's grace), with messages still delivered over it meanwhile when `$keepDelivering`.
@@ -267,7 +261,7 @@ final class Emulator
     /** Every connection falls silent (no frame, no ping, no pong) with its TCP connection open. */
     public function streamSilence(bool $keepDelivering = false): int
     {
-        return (int) $this->control('POST', '/_emulator/stream/silence', ['keep_delivering' => $keepDelivering], 10.0)['connections'];
+        return (int) $this->running->control('POST', '/_emulator/stream/silence', ['keep_delivering' => $keepDelivering], 10.0)['connections'];
     }
 
     /** Each of the next `$count` acknowledgements is followed by a copy of what it acknowledged. */

@@ -15,7 +15,9 @@
 //! that was replaced while it waited is never sent: 2,000 tokens become a few dozen updates.
 //!
 //! The final update of a key is never dropped: its `stream()` waits until it was sent (it does
-//! not wait for the interval) and returns its result. A failed update that was not final is
+//! not wait for the interval, and goes ahead of other keys' pending content, which keeps its
+//! interval) and returns its result. So a card never sends more than 3 updates in any second
+//! with the default interval of 0.5 s: two spaced ones and a final one. A failed update that was not final is
 //! reported by the next `stream()` that is not final either (the final one supersedes it).
 //!
 //! The sender thread holds the card's state, not the PHP object: content still pending when the
@@ -201,8 +203,8 @@ impl Shared {
         }
     }
 
-    /// The next update to send, once its interval passed (at once for a final one); `None`
-    /// when nothing is pending, the card then idle.
+    /// The next update to send: a final one at once, any other once the interval passed;
+    /// `None` when nothing is pending, the card then idle.
     fn next(&self) -> Option<Update> {
         let mut state = self.lock();
         loop {
@@ -211,14 +213,18 @@ impl Shared {
                 self.changed.notify_all();
                 return None;
             }
-            let urgent = state.pending.iter().any(|u| u.last);
             let due = state.last_start.map(|start| start + self.interval);
             let wait = due.map_or(Duration::ZERO, |d| {
                 d.saturating_duration_since(Instant::now())
             });
-            if urgent || wait.is_zero() {
+            // A final update goes at once, ahead of the others, which keep their interval.
+            let next = match state.pending.iter().position(|u| u.last) {
+                Some(last) => Some(last),
+                None => wait.is_zero().then_some(0),
+            };
+            if let Some(next) = next {
                 state.last_start = Some(Instant::now());
-                return Some(state.pending.remove(0));
+                return Some(state.pending.remove(next));
             }
             state = self
                 .changed
@@ -271,6 +277,10 @@ mod tests {
             let text = format!("{text} end");
             std::thread::spawn(move || card.stream("content", &text, true))
         };
+        // The final content is pending before the update in flight ends.
+        while !card.shared.lock().pending.iter().any(|u| u.last) {
+            std::thread::yield_now();
+        }
         release.send(Ok(())).unwrap();
         let second = seen.recv().unwrap();
         assert!(
@@ -357,6 +367,30 @@ mod tests {
             .map(|u| u.content.clone())
             .collect();
         assert_eq!(contents, ["1", "4"]);
+    }
+
+    #[test]
+    fn a_final_update_goes_ahead_of_the_others_which_keep_their_interval() {
+        let sent = Arc::new(Mutex::new(Vec::<Update>::new()));
+        let record = Arc::clone(&sent);
+        let send = move |update: &Update| {
+            record.lock().unwrap().push(update.clone());
+            Ok(())
+        };
+        let card = Coalescer::new(Box::new(send), Duration::from_secs(600), PATIENCE, "/s");
+        card.stream("a", "a1", false).unwrap();
+        while card.sent() == 0 {
+            std::thread::yield_now();
+        }
+        card.stream("a", "a2", false).unwrap();
+        card.stream("b", "b1", true).unwrap();
+        let contents: Vec<_> = sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|u| u.content.clone())
+            .collect();
+        assert_eq!(contents, ["a1", "b1"], "a2 still waits for its interval");
     }
 
     #[test]

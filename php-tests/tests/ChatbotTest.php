@@ -263,6 +263,37 @@ final class ChatbotTest extends TestCase
         $this->assertLessThan(200, $updates, 'coalesced: not one update per token');
     }
 
+    /** What a reply or a card cannot use is refused before any request, naming the argument. */
+    public function testBadInputIsRefusedBeforeAnyRequest(): void
+    {
+        $emulator = $this->startEmulator();
+        $bot = new \DingTalk\Bot($this->client([], $emulator, [Emulator::DEMO_KEY, Emulator::DEMO_SECRET]));
+        $event = ['type' => 'bot_message', 'data' => ['conversationType' => '2', 'conversationId' => 'cid1',
+            'senderStaffId' => 'ann', 'sessionWebhook' => $emulator->url() . '/robot/sendBySession?session=s',
+            'sessionWebhookExpiredTime' => (int) (microtime(true) * 1000) + 3_600_000]];
+        $text = ['msgtype' => 'text', 'text' => ['content' => 'hi']];
+        $refused = [
+            'event' => fn () => $bot->reply(['type' => 'bot_message'], $text),
+            'event[type]' => fn () => $bot->reply(['type' => 'todo_task_update', 'data' => []], $text),
+            'event[data][conversationType]' => fn () => $bot->reply(['data' => ['conversationType' => 'x']], $text),
+            'event[data][conversationId]' => fn () => $bot->reply(['data' => ['conversationType' => '2']], $text),
+            // Neither the session webhook nor the robot API carries a voice message.
+            'message[msgtype]' => fn () => $bot->reply($event, ['msgtype' => 'voice', 'voice' => ['media_id' => 'm', 'duration' => 3]]),
+            'to' => fn () => $bot->card('dtv1.card//ONE_BOX.x', 'tpl', []),
+            'templateId' => fn () => $bot->card($event, '', []),
+            'data[list]' => fn () => $bot->card($event, 'tpl', ['list' => [1, 2]]),
+            'options[interval]' => fn () => $bot->card($event, 'tpl', [], ['interval' => 61]),
+        ];
+        foreach ($refused as $name => $call) {
+            $e = $this->throws(\ValueError::class, $call);
+            $this->assertStringStartsWith("DingTalk\\Bot::", $e->getMessage());
+            $this->assertStringContainsString($name === 'event' ? '$event[data]' : "\${$name}", $e->getMessage(), $name);
+        }
+        $e = $this->throws(\TypeError::class, fn () => $bot->card(42, 'tpl', []));
+        $this->assertStringContainsString('must be of type array|string, int given', $e->getMessage());
+        $this->assertNoRequestReached($emulator);
+    }
+
     /** A user presses a button of the card: the callback reaches the worker, whose answer updates it. */
     public function testAButtonPressOfTheCardReachesTheWorker(): void
     {

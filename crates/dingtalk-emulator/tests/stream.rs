@@ -431,7 +431,11 @@ fn a_zombie_swallows_deliveries_until_they_are_delivered_again_elsewhere() {
     assert_eq!(event["status"], "acknowledged");
     assert_eq!(event["deliveries"][0]["connection"], zombie["id"]);
     assert_eq!(event["deliveries"][0]["status"], Value::Null);
-    assert_eq!(event["deliveries"][0]["answer_us"], Value::Null, "no answer yet");
+    assert_eq!(
+        event["deliveries"][0]["answer_us"],
+        Value::Null,
+        "no answer yet"
+    );
     h.control.stream_drop();
 }
 

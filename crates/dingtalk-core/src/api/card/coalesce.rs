@@ -342,55 +342,44 @@ mod tests {
         assert_eq!(seen.recv().unwrap().content, "4");
     }
 
-    #[test]
-    fn updates_are_spaced_by_the_interval_but_a_final_one_is_not_held() {
-        let sent = Arc::new(Mutex::new(Vec::<Update>::new()));
+    /// A card whose updates are recorded and sent at once, an interval far longer than
+    /// PATIENCE (a final update held for it would time out), its first update sent already;
+    /// what was sent.
+    fn spaced_after(key: &str, content: &str) -> (Coalescer, Arc<Mutex<Vec<String>>>) {
+        let sent = Arc::new(Mutex::new(Vec::new()));
         let record = Arc::clone(&sent);
         let send = move |update: &Update| {
-            record.lock().unwrap().push(update.clone());
+            record.lock().unwrap().push(update.content.clone());
             Ok(())
         };
-        // Far longer than PATIENCE: a final update held for it would time out.
         let card = Coalescer::new(Box::new(send), Duration::from_secs(600), PATIENCE, "/s");
-        card.stream("k", "1", false).unwrap();
+        card.stream(key, content, false).unwrap();
         while card.sent() == 0 {
             std::thread::yield_now();
         }
+        (card, sent)
+    }
+
+    #[test]
+    fn updates_are_spaced_by_the_interval_but_a_final_one_is_not_held() {
+        let (card, sent) = spaced_after("k", "1");
         card.stream("k", "2", false).unwrap();
         card.stream("k", "3", false).unwrap();
         assert_eq!(card.sent(), 1, "held by the interval");
         card.stream("k", "4", true).unwrap();
-        let contents: Vec<_> = sent
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|u| u.content.clone())
-            .collect();
-        assert_eq!(contents, ["1", "4"]);
+        assert_eq!(*sent.lock().unwrap(), ["1", "4"]);
     }
 
     #[test]
     fn a_final_update_goes_ahead_of_the_others_which_keep_their_interval() {
-        let sent = Arc::new(Mutex::new(Vec::<Update>::new()));
-        let record = Arc::clone(&sent);
-        let send = move |update: &Update| {
-            record.lock().unwrap().push(update.clone());
-            Ok(())
-        };
-        let card = Coalescer::new(Box::new(send), Duration::from_secs(600), PATIENCE, "/s");
-        card.stream("a", "a1", false).unwrap();
-        while card.sent() == 0 {
-            std::thread::yield_now();
-        }
+        let (card, sent) = spaced_after("a", "a1");
         card.stream("a", "a2", false).unwrap();
         card.stream("b", "b1", true).unwrap();
-        let contents: Vec<_> = sent
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|u| u.content.clone())
-            .collect();
-        assert_eq!(contents, ["a1", "b1"], "a2 still waits for its interval");
+        assert_eq!(
+            *sent.lock().unwrap(),
+            ["a1", "b1"],
+            "a2 still waits for its interval"
+        );
     }
 
     #[test]

@@ -952,24 +952,41 @@ final class Callback
 
 /**
  * A Stream-mode worker: DingTalk's events (to-do changes and every other event the app
- * subscribed to) over an outbound WebSocket, so the app needs no public URL and no crypto.
+ * subscribed to), the messages users send the app's robot, card callbacks and any other
+ * CALLBACK topic, over an outbound WebSocket, so the app needs no public URL and no crypto.
  * run() blocks: it asks the gateway for a ticket (POST /v1.0/gateway/connections/open on
- * api_base_url, with the app key and secret as clientId and clientSecret), connects, answers
- * the gateway's pings, calls $onEvent for each event and acknowledges it. It reconnects by
- * itself, with a new ticket, after the gateway's disconnect, a dropped connection, a refused
- * ticket, a gateway that went away or went silent (pauses doubling from reconnect_delay to
- * max_reconnect_delay, jittered). The client's ca_file, proxy, connect_timeout, timeout and
- * user_agent apply to the WebSocket too.
+ * api_base_url, with the app key and secret as clientId and clientSecret and the topics as
+ * subscriptions), connects, answers the gateway's pings, calls $onEvent for each message and
+ * acknowledges it. It reconnects by itself, with a new ticket, after a dropped connection, a
+ * refused ticket, a gateway that went away or went silent (pauses doubling from
+ * reconnect_delay to max_reconnect_delay, jittered); after the gateway's disconnect it opens
+ * the next connection at once and reads the old one until the gateway closes it, so nothing
+ * sent in between is lost. The client's ca_file, proxy, connect_timeout, timeout and user_agent
+ * apply to the WebSocket too.
  *
- * DingTalk may deliver an event more than once (an acknowledgement lost with its connection,
- * LATER, its own retries): deduplicate by $event['id'], DingTalk's eventId.
+ * DingTalk may deliver a message more than once (an acknowledgement lost with its connection,
+ * LATER, its own retries): within options[dedupe] seconds a message already handled — by this
+ * worker or any other sharing the client's token_store — is acknowledged without reaching
+ * $onEvent again.
  */
 final class Stream
 {
     /**
      * Nothing is sent until run().
      *
-     * @param array $options keepalive (seconds of silence, while run() listens rather than
+     * @param array $options topics (a list of 'events' — every event, the default —, 'bot' —
+     *                       the messages users send the app's robot —, 'card' — card
+     *                       callbacks —, or a CALLBACK topic's path starting with /),
+     *                       dedupe (seconds a message handled is remembered, across every
+     *                       worker sharing the client's token_store; 0 turns it off; default
+     *                       300), ack ('early': acknowledged before $onEvent runs, the default
+     *                       for bot messages; 'after': by what $onEvent did, the default for
+     *                       everything else), on_state (callable
+     *                       function (string $state, array $info): 'connecting' [attempt],
+     *                       'connected' [attempt, host], 'disconnected' [reason, draining],
+     *                       'retrying' [attempt, pause, reason]), max_failures (connection
+     *                       attempts failed in a row after which run() throws; default: none),
+     *                       keepalive (seconds of silence, while run() listens rather than
      *                       $onEvent works, after which a connection is dead; a WebSocket ping
      *                       is sent halfway; default 60), reconnect_delay (seconds before the
      *                       first reconnection after a failure, doubled per failure in a row,
@@ -977,33 +994,41 @@ final class Stream
      *                       max_reconnect_delay (default 60), max_frame_bytes (the largest frame
      *                       read; a larger one drops the connection unread; default 1048576),
      *                       logger (as Client's: the worker's own logger; by default the
-     *                       client's). The connection's states are logged at info: connected
-     *                       (host), the gateway's disconnect (delay_ms), lost (reason, delay_ms,
-     *                       failures), closed; the records arrive between two waits for an
-     *                       event, and when run() returns or throws.
+     *                       client's). The connection's states — the same on_state is told —
+     *                       are logged: connecting (debug; attempt), connected (info; host,
+     *                       attempt), disconnected (info; reason), retrying (warning; reason,
+     *                       attempt, delay_ms); the records arrive between two waits for a
+     *                       message, and when run() returns or throws.
      *
-     * @throws \ValueError when an option is unknown or out of range (the message names it).
+     * @throws \ValueError when an option is unknown or out of range, or a topic unknown (the
+     *                     message names it).
      * @throws \TypeError  when an option has the wrong type.
      */
     public function __construct(Client $client, array $options = []) {}
 
     /**
-     * Receives events until stopped; returns how many events $onEvent was given.
+     * Receives messages until stopped; returns how many $onEvent was given.
      *
-     * $onEvent(array $event) runs on this thread, one event at a time, in the order they
-     * arrive. $event: type (e.g. 'todo_task_update'), id (DingTalk's eventId), born_time
-     * (milliseconds), corp_id, topic, message_id (this delivery), unified_app_id (or null), and
-     * data (the event's content, decoded as json_decode($json, true) would). Its return value
-     * decides the acknowledgement: false means LATER (DingTalk delivers it again later),
-     * anything else SUCCESS. A throwable also means LATER; run() then rethrows it, unless
-     * $options['on_error'] is 'continue'.
+     * $onEvent(array $event) runs on this thread, one message at a time, in the order they
+     * arrive. An event: type (e.g. 'todo_task_update'), id (DingTalk's eventId), born_time
+     * (milliseconds), corp_id, topic ('*'), message_id (this delivery), unified_app_id (or
+     * null), data (the event's content, decoded as json_decode($json, true) would). A callback:
+     * type ('bot_message', 'card_callback', or its topic), id (a bot message's msgId, else the
+     * delivery's messageId), topic, message_id, data. Its return value decides the
+     * acknowledgement: false means not handled (an event is acknowledged LATER and delivered
+     * again later; a callback is answered code 500), an array returned for a callback is its
+     * response (a card callback's updates the card), anything else means handled. A throwable
+     * also means not handled; run() then rethrows it, unless $options['on_error'] is
+     * 'continue'. A message acknowledged before $onEvent (ack 'early') is acknowledged as
+     * handled whatever $onEvent does.
      *
-     * run() returns after the current event is acknowledged when stop() was called, when
-     * max_events events were handled, when timeout seconds passed (a connection attempt under
+     * run() returns after the current message is acknowledged when stop() was called, when
+     * max_events messages were handled, when timeout seconds passed (a connection attempt under
      * way ends by then too, however slowly the gateway answers), or on SIGTERM or SIGINT if
      * pcntl is loaded and the script has no handler of its own for that signal (with one, the
-     * handler runs between events, even without pcntl_async_signals(); call stop() from it).
-     * Before returning it closes the connection.
+     * handler runs between messages, even without pcntl_async_signals(); call stop() from it).
+     * Before returning it closes the connections. on_state is called on this thread between
+     * two waits; what it throws ends run() like a throwable of $onEvent.
      *
      * @param callable $onEvent function (array $event): mixed
      * @param array    $options max_events (int, 1 or more), timeout (seconds), on_error
@@ -1012,15 +1037,30 @@ final class Stream
      * @throws AuthenticationException when DingTalk refuses the app key or secret.
      * @throws ApiException            when DingTalk refuses the connection for good (e.g. a
      *                                 missing permission); network failures are retried instead.
-     * @throws TransportException      when an event would not fit under memory_limit (it is
-     *                                 acknowledged LATER first).
-     * @throws \ValueError             when an option is unknown or out of range.
+     * @throws TransportException      after max_failures connection attempts failed in a row
+     *                                 (the message names the last cause), or when a message
+     *                                 would not fit under memory_limit (it is acknowledged as not
+     *                                 handled first).
+     * @throws \ValueError             when an option is unknown or out of range, or an array
+     *                                 returned for a callback cannot be sent as JSON.
      * @throws \Error                  when run() is called while it runs.
      */
     public function run(callable $onEvent, array $options = []): int {}
 
-    /** Makes run() return once the event being handled is acknowledged (call it from $onEvent). */
+    /** Makes run() return once the message being handled is acknowledged (call it from $onEvent). */
     public function stop(): void {}
+
+    /**
+     * What the worker went through so far: tickets (asked for), connections (opened),
+     * reconnects (connections that replaced one that ended), failures (connections that died or
+     * could not be opened), last_failure (why, or null), deliveries (messages the gateway
+     * delivered), duplicates (deliveries acknowledged without reaching $onEvent: handled
+     * already, or being handled by another worker).
+     *
+     * @return array{tickets: int, connections: int, reconnects: int, failures: int,
+     *               deliveries: int, duplicates: int, last_failure: ?string}
+     */
+    public function stats(): array {}
 }
 
 /**

@@ -244,4 +244,41 @@ final class Emulator
     {
         $this->running->refuseTickets($count);
     }
+
+    // ---- Stream faults, callbacks and bot messages ---------------------------------------------
+
+    /**
+     * A `disconnect` to every connection; each is closed `$closeAfter` s later (null: the
+     * emulator's grace), with messages still delivered over it meanwhile when `$keepDelivering`.
+     * The number of connections.
+     */
+    public function streamDisconnectWith(?float $closeAfter, bool $keepDelivering): int
+    {
+        $body = ['keep_delivering' => $keepDelivering] + ($closeAfter === null ? [] : ['close_after' => $closeAfter]);
+        return (int) $this->control('POST', '/_emulator/stream/disconnect', $body)['connections'];
+    }
+
+    /** Every connection falls silent (no frame, no ping, no pong) with its TCP connection open. */
+    public function streamSilence(bool $keepDelivering = false): int
+    {
+        return (int) $this->running->control('POST', '/_emulator/stream/silence', ['keep_delivering' => $keepDelivering], 10.0)['connections'];
+    }
+
+    /** Each of the next `$count` acknowledgements is followed by a copy of what it acknowledged. */
+    public function streamDuplicate(int $count, bool $sameMessageId = false): void
+    {
+        $this->control('POST', '/_emulator/stream/duplicate', ['count' => $count, 'same_message_id' => $sameMessageId]);
+    }
+
+    /** A CALLBACK of `$topic` with `$data`; its id in the Stream log. */
+    public function streamCallback(string $topic, array $data): string
+    {
+        return (string) $this->control('POST', '/_emulator/stream/callback', ['topic' => $topic, 'data' => (object) $data])['id'];
+    }
+
+    /** `$user` says `$text` to the robot (1:1); the emulator's answer (`id`, `msgId`, ...). */
+    public function botSay(string $user, string $text): array
+    {
+        return $this->control('POST', '/_emulator/bot/say', ['user' => $user, 'text' => $text]);
+    }
 }

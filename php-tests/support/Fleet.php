@@ -125,6 +125,18 @@ final class Fleet
         return $this->members[$i]['pid'];
     }
 
+    /** Sends process `$i` SIGTERM, by its id (it ends in its own time: {@see finish()}). */
+    public function terminate(int $i): void
+    {
+        proc_terminate($this->members[$i]['process'], 15);
+    }
+
+    /** Process `$i`'s output so far. */
+    public function outputOf(int $i): string
+    {
+        return $this->output($i);
+    }
+
     /** Kills process `$i` with SIGKILL, by its id, and reaps it. */
     public function kill(int $i): void
     {

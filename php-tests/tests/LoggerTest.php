@@ -258,27 +258,34 @@ final class LoggerTest extends TestCase
             }
             return true;
         }, ['max_events' => 2, 'timeout' => 20.0]);
+        // The same states its on_state would be told.
         $this->assertSame([
+            ['debug', 'DingTalk Stream connecting (attempt {attempt})'],
             ['info', 'DingTalk Stream connected to {host}'],
-            ['info', 'DingTalk Stream: the gateway asked for a new connection; reconnecting in {delay_ms} ms'],
+            ['info', 'DingTalk Stream: the gateway asked for a new connection; the old one is read until it closes'],
+            ['debug', 'DingTalk Stream connecting (attempt {attempt})'],
             ['info', 'DingTalk Stream connected to {host}'],
-            ['info', 'DingTalk Stream connection closed'],
+            ['info', 'DingTalk Stream disconnected: {reason}'],
         ], $own->lines());
-        $this->assertSame('127.0.0.1', $own->records[0]['context']['host']);
+        $this->assertSame(['host' => '127.0.0.1', 'attempt' => 1], $own->records[1]['context']);
+        $this->assertSame('the worker closed the connection', $own->records[5]['context']['reason']);
         $this->assertSame([], $clientLogger->records, 'the worker has a logger of its own');
 
         $shared = new Stream($client, self::WORKER);
         $shared->run(fn (array $event) => true, ['timeout' => 0.3]);
         $this->assertSame([
+            ['debug', 'DingTalk Stream connecting (attempt {attempt})'],
             ['info', 'DingTalk Stream connected to {host}'],
-            ['info', 'DingTalk Stream connection closed'],
+            ['info', 'DingTalk Stream disconnected: {reason}'],
         ], $clientLogger->lines(), 'without one, the client\'s');
 
         $gateway->refuseTickets(1);
         $lost = new RecordingLogger();
         (new Stream($client, self::WORKER + ['logger' => $lost]))->run(fn (array $event) => true, ['timeout' => 0.5]);
-        $this->assertSame('DingTalk Stream connection lost: {reason}; next attempt in {delay_ms} ms', $lost->records[0]['message']);
-        $this->assertSame(1, $lost->records[0]['context']['failures']);
+        $this->assertSame('warning', $lost->records[1]['level']);
+        $this->assertSame('DingTalk Stream connection failed: {reason}; attempt {attempt} in {delay_ms} ms', $lost->records[1]['message']);
+        $this->assertSame(2, $lost->records[1]['context']['attempt']);
+        $this->assertStringContainsString('HTTP 401', $lost->records[1]['context']['reason']);
     }
 
     public function testALoggerMustBeCallableOrHaveALogMethod(): void

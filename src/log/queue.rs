@@ -53,7 +53,7 @@ mod tests {
     fn it_keeps_a_bounded_number_of_events_and_counts_the_rest() {
         let queue = Queue::default();
         for _ in 0..MAX_EVENTS + 5 {
-            queue.observe(Event::Stream(StreamState::Closed));
+            queue.observe(Event::Stream(StreamState::Connecting { attempt: 1 }));
         }
         let (events, dropped) = queue.take();
         assert_eq!((events.len(), dropped), (MAX_EVENTS, 5));

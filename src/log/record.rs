@@ -148,26 +148,40 @@ fn retrying(retry: &Retry) -> Record {
 
 fn stream(state: &StreamState) -> Record {
     match state {
-        StreamState::Connected { host } => {
-            Record::new(Level::Info, "DingTalk Stream connected to {host}").text("host", host)
-        }
-        StreamState::Reconnecting { delay } => Record::new(
-            Level::Info,
-            "DingTalk Stream: the gateway asked for a new connection; reconnecting in {delay_ms} ms",
+        StreamState::Connecting { attempt } => Record::new(
+            Level::Debug,
+            "DingTalk Stream connecting (attempt {attempt})",
         )
-        .millis("delay_ms", *delay),
-        StreamState::Lost {
+        .int("attempt", i64::from(*attempt)),
+        StreamState::Connected { attempt, host } => {
+            Record::new(Level::Info, "DingTalk Stream connected to {host}")
+                .text("host", host)
+                .int("attempt", i64::from(*attempt))
+        }
+        StreamState::Disconnected {
             reason,
-            delay,
-            failures,
+            draining: true,
         } => Record::new(
             Level::Info,
-            "DingTalk Stream connection lost: {reason}; next attempt in {delay_ms} ms",
+            "DingTalk Stream: the gateway asked for a new connection; the old one is read until \
+             it closes",
+        )
+        .text("reason", reason),
+        StreamState::Disconnected { reason, .. } => {
+            Record::new(Level::Info, "DingTalk Stream disconnected: {reason}")
+                .text("reason", reason)
+        }
+        StreamState::Retrying {
+            attempt,
+            pause,
+            reason,
+        } => Record::new(
+            Level::Warning,
+            "DingTalk Stream connection failed: {reason}; attempt {attempt} in {delay_ms} ms",
         )
         .text("reason", reason)
-        .millis("delay_ms", *delay)
-        .int("failures", i64::from(*failures)),
-        StreamState::Closed => Record::new(Level::Info, "DingTalk Stream connection closed"),
+        .int("attempt", i64::from(*attempt))
+        .millis("delay_ms", *pause),
     }
 }
 
@@ -286,22 +300,30 @@ mod tests {
                 store: "redis",
                 cause: "down".into(),
             },
-            Event::Stream(StreamState::Connected { host: "h".into() }),
-            Event::Stream(StreamState::Reconnecting {
-                delay: Duration::ZERO,
+            Event::Stream(StreamState::Connecting { attempt: 1 }),
+            Event::Stream(StreamState::Connected {
+                attempt: 1,
+                host: "h".into(),
             }),
-            Event::Stream(StreamState::Lost {
+            Event::Stream(StreamState::Disconnected {
                 reason: "r".into(),
-                delay: Duration::from_secs(1),
-                failures: 2,
+                draining: true,
             }),
-            Event::Stream(StreamState::Closed),
+            Event::Stream(StreamState::Disconnected {
+                reason: "r".into(),
+                draining: false,
+            }),
+            Event::Stream(StreamState::Retrying {
+                attempt: 2,
+                pause: Duration::from_secs(1),
+                reason: "r".into(),
+            }),
         ];
         let levels: Vec<_> = events.iter().map(|e| of_event(e).level).collect();
         use Level::*;
         assert_eq!(
             levels,
-            [Debug, Info, Info, Notice, Notice, Warning, Info, Info, Info, Info]
+            [Debug, Info, Info, Notice, Notice, Warning, Debug, Info, Info, Info, Warning]
         );
         for event in &events {
             placeholders_are_filled(&of_event(event));

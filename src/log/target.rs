@@ -2,21 +2,13 @@
 //! a callable, called with the same three arguments. A logger that throws does not break the
 //! call that logs: its throwable is dropped, and so are the records it had not yet been given.
 
-use std::ffi::{c_char, CStr};
-
 use ext_php_rs::convert::IntoZval;
-use ext_php_rs::ffi::zval;
 use ext_php_rs::types::{ZendCallable, ZendHashTable, Zval};
 
 use super::record::{Record, Value};
 use crate::php::arg_error::ArgError;
 use crate::php::pending::{discard, pending, Pending};
-
-extern "C" {
-    /// PHP's name of a value's type, as its own `TypeError`s give it (a class name for an
-    /// object).
-    fn zend_zval_type_name(arg: *const zval) -> *const c_char;
-}
+use crate::php::type_name::type_name;
 
 /// What a logger takes, as a `TypeError` names it.
 const EXPECTED: &str = "callable|Psr\\Log\\LoggerInterface";
@@ -31,18 +23,6 @@ pub enum Delivered {
     /// The logger threw (its throwable was dropped) or called `exit()`: give it nothing more
     /// now.
     Stop,
-}
-
-fn type_name(value: &Zval) -> String {
-    // SAFETY: a live zval; the engine returns a static or interned NUL-terminated name.
-    let name = unsafe { zend_zval_type_name(std::ptr::from_ref(value).cast()) };
-    if name.is_null() {
-        return "unknown".to_owned();
-    }
-    // SAFETY: as above.
-    unsafe { CStr::from_ptr(name) }
-        .to_string_lossy()
-        .into_owned()
 }
 
 impl Target {

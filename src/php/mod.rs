@@ -2,7 +2,7 @@
 //! values copied out of them, what is wrong with one, JSON, memory, the running frame, ini
 //! entries, the making of an exception, what PHP code the binding called left pending, and
 //! what is added to the registered classes before any PHP code runs (argument typing,
-//! sensitive parameters).
+//! sensitive parameters), a value's type name.
 
 pub mod arg_error;
 pub mod args;
@@ -17,4 +17,5 @@ pub mod signals;
 pub mod signature;
 pub mod throw;
 pub mod time;
+pub mod type_name;
 pub mod value;

@@ -1,20 +1,23 @@
-//! `DingTalk\Stream`: a Stream-mode worker. The core connects, reconnects and speaks the
-//! protocol; this class runs the loop on the PHP thread, calls `$onEvent` for each event and
-//! acknowledges it by what the callable did.
+//! `DingTalk\Stream`: a Stream-mode worker. The core connects, reconnects, speaks the protocol
+//! and deduplicates; this class runs the loop on the PHP thread, tells `options[on_state]` how
+//! the connection changes, calls `$onEvent` for each message and acknowledges it by what the
+//! callable did.
 // PHP parameter names are the Rust names: camelCase, as PHP code spells them.
 #![allow(non_snake_case)]
 
 mod event;
 mod options;
+mod report;
 
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
-use dingtalk_core::{Ack, Event};
+use dingtalk_core::{Ack, Event, Kind};
+use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::{PhpException, PhpResult};
 use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::ZendCallable;
+use ext_php_rs::types::{ZendCallable, ZendHashTable, Zval};
 use ext_php_rs::zend::ExecutorGlobals;
 
 use crate::client::Client;
@@ -22,9 +25,11 @@ use crate::exceptions::refused;
 use crate::log::{self, Log};
 use crate::php::arg_error::ArgError;
 use crate::php::args::ArrayArg;
+use crate::php::json::object_to_json;
 use crate::php::pending::{discard, pending, Pending};
 use crate::php::signals::Signals;
 use options::{OnError, Run};
+use report::OnState;
 
 /// How long one wait for a frame lasts: signals, `stop()`-less deadlines and the script's
 /// own signal handlers are looked at this often.
@@ -38,6 +43,7 @@ pub struct Stream {
     core: RefCell<dingtalk_core::Stream>,
     /// `options[logger]`, or the client's.
     log: Log,
+    on_state: Option<OnState>,
     /// Set by `stop()`: `run()` returns once the current event is acknowledged.
     stop: Cell<bool>,
     running: Cell<bool>,
@@ -53,7 +59,7 @@ enum Thrown {
     Dropped,
 }
 
-/// What to do with the throwable the handler left pending.
+/// What to do with the throwable a callable of the script's left pending.
 fn thrown(on_error: OnError) -> Thrown {
     if pending() == Pending::Exit {
         return Thrown::Exit;
@@ -76,9 +82,9 @@ impl Drop for Running<'_> {
     }
 }
 
-/// What `run()` does after an event.
+/// What `run()` does next.
 enum Next {
-    /// Waits for the next one.
+    /// Waits for the next message.
     Wait,
     /// Returns.
     End,
@@ -88,8 +94,40 @@ enum Next {
     Fail(PhpException),
 }
 
+impl Next {
+    /// After a callable of the script's returned: what its pending throwable (if any) asks.
+    fn after_call(on_error: OnError) -> Option<Next> {
+        if !ExecutorGlobals::has_exception() {
+            return None;
+        }
+        Some(match thrown(on_error) {
+            Thrown::Exit => Next::Exit,
+            Thrown::Rethrow => Next::End,
+            Thrown::Dropped => Next::Wait,
+        })
+    }
+}
+
+/// The name the handler's answer goes by in errors.
+const ANSWER: &str = "the array returned by onEvent";
+
+/// The acknowledgement `answer` (what `$onEvent` returned) asks for: `false` means not
+/// handled; an array, for a callback, is its `response`; anything else means handled.
+fn ack_of(event: &Event, answer: &Zval) -> Result<Ack, ArgError> {
+    if answer.is_false() {
+        return Ok(Ack::Later);
+    }
+    match answer.array() {
+        Some(table) if event.kind == Kind::Callback => {
+            let array = ArrayArg::Given(table).copy(ANSWER)?;
+            Ok(Ack::Response(object_to_json(&array, ANSWER)?))
+        }
+        _ => Ok(Ack::Success),
+    }
+}
+
 impl Stream {
-    /// How long the next wait for an event may last; `None` when `run()` is to return.
+    /// How long the next wait for a message may last; `None` when `run()` is to return.
     fn next_wait(&self, bounds: &Run, deadline: Option<Instant>, handled: u64) -> Option<Duration> {
         if self.stop.get() || bounds.max_events.is_some_and(|max| handled >= max) {
             return None;
@@ -104,6 +142,24 @@ impl Stream {
 
     fn acknowledge(&self, event: &Event, ack: Ack) {
         self.core.borrow_mut().acknowledge(event, ack);
+    }
+
+    /// Tells `options[on_state]` what the connection went through since the last time.
+    fn report(&self, on_error: OnError) -> Next {
+        let states = self.core.borrow_mut().take_states();
+        let Some(on_state) = &self.on_state else {
+            return Next::Wait;
+        };
+        for state in &states {
+            if let Err(error) = on_state.tell(state) {
+                return Next::Fail(error);
+            }
+            match Next::after_call(on_error) {
+                None | Some(Next::Wait) => {}
+                Some(next) => return next,
+            }
+        }
+        Next::Wait
     }
 
     /// Gives `event` to `$onEvent` (counted in `handled`) and acknowledges it by what the
@@ -125,28 +181,22 @@ impl Stream {
         };
         *handled += 1;
         let answer = on_event.try_call(vec![&array]);
-        if ExecutorGlobals::has_exception() {
-            let next = match thrown(on_error) {
-                Thrown::Exit => return Next::Exit,
-                Thrown::Rethrow => Next::End,
-                Thrown::Dropped => Next::Wait,
-            };
+        if let Some(next) = Next::after_call(on_error) {
             self.acknowledge(event, Ack::Later);
             return next;
         }
-        match answer {
-            Ok(value) => {
-                let ack = if value.is_false() {
-                    Ack::Later
-                } else {
-                    Ack::Success
-                };
+        let Ok(answer) = answer else {
+            self.acknowledge(event, Ack::Later);
+            return Next::Fail(ArgError::not_callable("onEvent").into());
+        };
+        match ack_of(event, &answer) {
+            Ok(ack) => {
                 self.acknowledge(event, ack);
                 Next::Wait
             }
-            Err(_) => {
+            Err(error) => {
                 self.acknowledge(event, Ack::Later);
-                Next::Fail(ArgError::not_callable("onEvent").into())
+                Next::Fail(error.into())
             }
         }
     }
@@ -159,6 +209,10 @@ impl Stream {
     pub fn __construct(client: &Client, options: ArrayArg) -> PhpResult<Self> {
         let worker = options::worker(&options.copy("options")?)?;
         let own = Log::of(options.entry(log::OPTION), "options[logger]")?;
+        let on_state = match options.entry(options::ON_STATE) {
+            Some(value) if !value.is_null() => Some(OnState::of(value, "options[on_state]")?),
+            _ => None,
+        };
         let (core, log) = match own.observer() {
             // Its own logger: a client of the same app whose events go there.
             Some(observer) => (client.core.observed_by(Some(observer)).stream(worker), own),
@@ -167,14 +221,15 @@ impl Stream {
         Ok(Stream {
             core: RefCell::new(core),
             log,
+            on_state,
             stop: Cell::new(false),
             running: Cell::new(false),
         })
     }
 
-    /// Connects, calls `$onEvent(array $event)` for each event and acknowledges it, until
-    /// `stop()`, a bound of `$options`, SIGTERM/SIGINT or a throwable; returns how many events
-    /// `$onEvent` was given.
+    /// Connects, calls `$onEvent(array $event)` for each message and acknowledges it, until
+    /// `stop()`, a bound of `$options`, SIGTERM/SIGINT or a throwable; returns how many
+    /// messages `$onEvent` was given.
     #[php(defaults(options = ArrayArg::Empty))]
     pub fn run(&self, onEvent: ZendCallable, options: ArrayArg) -> PhpResult<i64> {
         let bounds = options::run(&options.copy("options")?)?;
@@ -192,13 +247,24 @@ impl Stream {
                 break Ok(());
             };
             let next = self.core.borrow_mut().next_event(wait, deadline);
+            let told = self.report(bounds.on_error);
             signals.dispatch();
-            if ExecutorGlobals::has_exception() {
-                // The script's signal handler threw: that ends run(), the throwable pending.
+            // The script's signal handler or on_state threw: that ends run(), the throwable
+            // pending (or as on_error says).
+            let stop = match told {
+                Next::Wait if ExecutorGlobals::has_exception() => Some(Next::End),
+                Next::Wait => None,
+                other => Some(other),
+            };
+            if let Some(stop) = stop {
                 if let Ok(Some(event)) = &next {
                     self.acknowledge(event, Ack::Later);
                 }
-                break Ok(());
+                match stop {
+                    Next::Exit => return Ok(0),
+                    Next::Fail(error) => break Err(error),
+                    _ => break Ok(()),
+                }
             }
             // What the worker's connection went through is logged between two waits.
             let event = match self.log.result(next) {
@@ -213,14 +279,32 @@ impl Stream {
                 Next::Fail(error) => break Err(error),
             }
         };
-        // Nobody reads the connection any more: closed, so the gateway stops delivering to it.
+        // Nobody reads the connections any more: closed, so the gateway stops delivering to
+        // them.
         self.core.borrow_mut().close();
         self.log.deliver();
+        if result.is_ok() && !ExecutorGlobals::has_exception() {
+            // The close itself, if on_state listens (what it throws, run() throws).
+            if let Next::Exit = self.report(bounds.on_error) {
+                return Ok(0);
+            }
+        }
         result.map(|()| i64::try_from(handled).unwrap_or(i64::MAX))
     }
 
-    /// Makes `run()` return once the event being handled is acknowledged.
+    /// Makes `run()` return once the message being handled is acknowledged.
     pub fn stop(&self) {
         self.stop.set(true);
+    }
+
+    /// What the worker went through so far: `tickets`, `connections`, `reconnects`,
+    /// `failures`, `last_failure`, `deliveries`, `duplicates`.
+    pub fn stats(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        let stats = self
+            .core
+            .try_borrow()
+            .map_err(|_| refused("the worker is busy"))?
+            .stats();
+        report::stats_array(&stats)
     }
 }

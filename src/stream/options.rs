@@ -1,18 +1,22 @@
 //! `DingTalk\Stream`'s two options arrays: the worker's (`__construct`), a table of the core's
-//! setters like `DingTalk\Client`'s options, and one run's bounds (`run`), read here.
+//! setters like `DingTalk\Client`'s options (`topics`, a list, read here; `on_state`, a
+//! callable, and `logger`, an object, kept by the class), and one run's bounds (`run`), read
+//! here.
 
 use std::time::Duration;
 
 use dingtalk_core::StreamOptions;
 use ext_php_rs::exception::PhpResult;
 
+use crate::exceptions::OrThrow;
 use crate::log;
 use crate::php::arg_error::ArgError;
 use crate::php::value::{PhpArray, PhpValue};
 use crate::setter::{self, Setter};
 
-/// Every option of `new Stream($client, $options)`, in the order the README lists them.
-const WORKER: [(&str, Setter<StreamOptions>); 4] = [
+/// The options of `new Stream($client, $options)` that a setter of the core's takes, in the
+/// order the docs list them.
+const WORKER: [(&str, Setter<StreamOptions>); 7] = [
     ("keepalive", Setter::Seconds(StreamOptions::keepalive)),
     (
         "reconnect_delay",
@@ -26,18 +30,50 @@ const WORKER: [(&str, Setter<StreamOptions>); 4] = [
         "max_frame_bytes",
         Setter::Int(StreamOptions::max_frame_bytes),
     ),
+    ("dedupe", Setter::Seconds(StreamOptions::dedupe)),
+    ("ack", Setter::Text(StreamOptions::ack)),
+    ("max_failures", Setter::Int(StreamOptions::max_failures)),
 ];
 
-/// The worker's options; `null` for a key means its default. `logger`, an object, is read by
-/// the class itself.
+/// `topics`, a list of words or paths.
+pub const TOPICS: &str = "topics";
+/// `on_state`, a callable the class keeps.
+pub const ON_STATE: &str = "on_state";
+
+/// The worker's options; `null` for a key means its default.
 pub fn worker(array: &PhpArray) -> PhpResult<StreamOptions> {
-    setter::read(
+    let mut topics = None;
+    let options = setter::read(
         &WORKER,
         StreamOptions::default(),
         array,
-        &[log::OPTION],
-        |_, _| Ok(()),
-    )
+        &[TOPICS, ON_STATE, log::OPTION],
+        |key, value| {
+            if key == TOPICS {
+                topics = Some(words(value, "options[topics]")?);
+            }
+            Ok(())
+        },
+    )?;
+    match topics {
+        Some(words) => options.topics(&words).or_throw(),
+        None => Ok(options),
+    }
+}
+
+/// The strings of the list `value`.
+fn words(value: &PhpValue, name: &str) -> Result<Vec<String>, ArgError> {
+    let PhpValue::Array(list) = value else {
+        return Err(ArgError::of_type(name, "array", value.type_name()));
+    };
+    if !list.is_list() {
+        return Err(ArgError::value(name, "must be a list"));
+    }
+    list.0
+        .iter()
+        .enumerate()
+        .map(|(i, (_, word))| word.string(&format!("{name}[{i}]")).map(str::to_owned))
+        .collect()
 }
 
 /// What `$onEvent` throwing does to `run()`.

@@ -7,9 +7,11 @@
 //! - `api/`: the typed APIs ([`WorkRecords`], [`Todos`], and `message/`: one [`Message`] shape
 //!   over three channels, [`WorkNotices`], [`Webhook`], [`Bot`]), identity (`user.rs`), the raw
 //!   calls (`raw.rs`), paging written once (`page.rs`) and the readers of a caller's fields
-//!   (`fields.rs`). `stream/`: Stream mode, DingTalk's events over an outbound WebSocket
-//!   ([`Stream`]), and when to connect again (`reconnect.rs`). Both send their calls through
-//!   `exec/`.
+//!   (`fields.rs`). `stream/`: Stream mode, DingTalk's events, bot messages and card callbacks
+//!   over an outbound WebSocket ([`Stream`]): its topics (`topics.rs`), its connections, active
+//!   and draining (`supervisor.rs`), when to connect again (`reconnect.rs`), a message handled
+//!   once through the store (`dedupe.rs`), the changes told to the caller (`state.rs`). Both
+//!   send their calls through `exec/`.
 //! - `exec/`: the executor, which owns the pipeline (rate limit → token → send → judge →
 //!   classify → retry) within one budget; `exec::retry` decides from an [`ErrorClass`] alone;
 //!   `exec::batch` sends many calls concurrently ([`Batch`]). `process_stats.rs`:
@@ -22,13 +24,13 @@
 //!   its signature). `limit/`: the client-side rate limit and
 //!   its GCRA arithmetic (`gcra.rs`, in Rust and in Lua for Redis).
 //! - `http/`: the fork-aware HTTP client pool and sending one request. `store/`: the stores of
-//!   `token_store` (memory, file, Redis), which keep tokens and the rate limit's numbers
-//!   atomically for `auth/` and `limit/` alike.
+//!   `token_store` (memory, file, Redis), which keep tokens, the rate limit's numbers and
+//!   marks that expire atomically for `auth/`, `limit/` and `stream/` alike.
 //! - `config/`: validated [`Options`]. `budget.rs`: what one call may spend (time until its
 //!   deadline, answer bytes, a bulk call's pace). `counters.rs`: an app's counters in this
 //!   process ([`Stats`]). `validate.rs`: checks of caller arguments. `net/`: sockets whose every
-//!   read and write ends by a deadline (TCP, TLS), for the peers the HTTP client does not reach:
-//!   the Stream gateway's WebSocket, its proxy, Redis.
+//!   read and write ends by a deadline (TCP, TLS), waited for with `poll(2)`, for the peers the
+//!   HTTP client does not reach: the Stream gateway's WebSocket, its proxy, Redis.
 //! - The ground, which imports nothing of the crate: [`Error`] (`error/`), the one error type,
 //!   whose messages never hold the app secret or a token; `redact.rs`, removing secrets from
 //!   texts that came from the network; `deadline.rs`, the moment by which an operation with
@@ -94,7 +96,10 @@ pub use exec::batch::{Batch, DEFAULT_BATCH_TIMEOUT, DEFAULT_CONCURRENCY, MAX_CON
 pub use exec::Repeat;
 pub use observe::Observer;
 pub use process_stats::{process_stats, ProcessStats};
-pub use stream::{Ack, Event, Stream, StreamOptions, StreamStats};
+pub use stream::{
+    Ack, AckMode, Event, Kind, Stream, StreamOptions, StreamState, StreamStats, Topic,
+    BOT_MESSAGES, CARD_CALLBACKS,
+};
 
 /// The version reported in the default `User-Agent`.
 pub const VERSION: &str = config::VERSION;

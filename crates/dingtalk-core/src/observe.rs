@@ -94,32 +94,52 @@ pub struct Answer {
     pub request_id: Option<String>,
 }
 
-/// A Stream worker's connection, as it changes.
+/// A change of a Stream worker's connections: what its `on_state` is told and its logger
+/// records, from one place (`stream/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamState {
-    /// A WebSocket to the gateway is open.
+    /// A connection attempt starts (a ticket, then the WebSocket).
+    Connecting {
+        /// The attempt's number since the last connection that worked, from 1.
+        attempt: u32,
+    },
+    /// The WebSocket is open.
     Connected {
+        /// As in [`StreamState::Connecting`].
+        attempt: u32,
         /// The gateway's host (the ticket is not shown).
         host: String,
     },
-    /// The gateway asked for a new connection (`disconnect`); the next one is opened after
-    /// `delay` (zero but for a gateway that keeps asking).
-    Reconnecting {
-        /// The pause before the next attempt.
-        delay: Duration,
-    },
-    /// The connection died, or could not be opened; the next attempt comes after `delay`.
-    Lost {
+    /// A connection ended.
+    Disconnected {
         /// Why (no secret, no ticket).
         reason: String,
-        /// The pause before the next attempt.
-        delay: Duration,
-        /// Pauses in a row (failed attempts, and disconnects past the few honoured at once),
-        /// this one included.
-        failures: u32,
+        /// The gateway asked for a new connection (`disconnect`): the old one is still read
+        /// until the gateway closes it, and the next one opens at once.
+        draining: bool,
     },
-    /// The worker closed its connection (its run ended).
-    Closed,
+    /// A connection attempt failed, or the connection died: the next attempt comes after
+    /// `pause`.
+    Retrying {
+        /// The number of the next attempt, as in [`StreamState::Connecting`].
+        attempt: u32,
+        /// The pause before it.
+        pause: Duration,
+        /// Why (no secret, no ticket).
+        reason: String,
+    },
+}
+
+impl StreamState {
+    /// Its name: `connecting`, `connected`, `disconnected`, `retrying`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StreamState::Connecting { .. } => "connecting",
+            StreamState::Connected { .. } => "connected",
+            StreamState::Disconnected { .. } => "disconnected",
+            StreamState::Retrying { .. } => "retrying",
+        }
+    }
 }
 
 /// The observer of one client, if any: the one place events are built and handed over.
@@ -159,10 +179,8 @@ mod tests {
         unobserved.emit(|| unreachable!("built without an observer"));
         let recorder = Arc::new(Recorder::default());
         let observed = Observe::new(Some(recorder.clone()));
-        observed.emit(|| Event::Stream(StreamState::Closed));
-        assert_eq!(
-            *recorder.0.lock().unwrap(),
-            [Event::Stream(StreamState::Closed)]
-        );
+        let closed = StreamState::Connecting { attempt: 1 };
+        observed.emit(|| Event::Stream(closed.clone()));
+        assert_eq!(*recorder.0.lock().unwrap(), [Event::Stream(closed)]);
     }
 }

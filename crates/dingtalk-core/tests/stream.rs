@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{never_answer, peer, trickle, Emu, KEY, SECRET};
-use dingtalk_core::{Ack, Client, Error, ErrorClass, Event, Options, Stream, StreamOptions};
+use dingtalk_core::{Ack, Client, Error, ErrorClass, Event, Kind, Options, Stream, StreamOptions};
 use dingtalk_emulator::{Config, StreamConfig};
 use serde_json::{json, Value};
 
@@ -69,6 +69,19 @@ fn until(emu: &Emu, stream: &mut Stream, what: &str, done: impl Fn(&Value) -> bo
             stream.next_event(Duration::from_millis(20), None).unwrap(),
             None
         );
+    }
+}
+
+/// Calls `next_event` until `wait` passed (it returns early when the connection changed),
+/// each call expecting no event; the first error, if any.
+fn idle(stream: &mut Stream, wait: Duration, end: Option<Instant>) -> Result<(), Error> {
+    let until = Instant::now() + wait;
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        assert_eq!(stream.next_event(left, end)?, None);
     }
 }
 
@@ -173,7 +186,10 @@ fn pings_are_answered_with_their_own_data() {
 
 #[test]
 fn disconnect_makes_it_reconnect_with_a_new_ticket() {
-    let emu = emulator(quick());
+    let emu = emulator(StreamConfig {
+        disconnect_grace: Duration::from_millis(300),
+        ..quick()
+    });
     let mut stream = worker(&emu, options());
     until(&emu, &mut stream, "a connection", |log| {
         open_connections(log) == 1
@@ -183,12 +199,15 @@ fn disconnect_makes_it_reconnect_with_a_new_ticket() {
     let event = next(&mut stream);
     assert_eq!(event.id, id);
     assert!(stream.acknowledge(&event, Ack::Success));
-    let log = emu.control.stream_settled(10);
+    // The old connection is read until the gateway closes it, after its grace.
+    let log = until(&emu, &mut stream, "the old connection closed", |log| {
+        log["connections"][0]["open"] == false
+    });
     let connections = log["connections"].as_array().unwrap();
     assert_eq!(connections.len(), 2, "{log}");
-    assert_eq!(connections[0]["open"], false);
-    assert_eq!(connections[0]["close_reason"], "client closed");
+    assert_eq!(connections[0]["disconnect_sent"], true);
     assert_ne!(connections[0]["ticket"], connections[1]["ticket"]);
+    assert_eq!(connections[1]["open"], true);
     assert_eq!(log["tickets"]["issued"], 2);
     let deliveries = log["events"][0]["deliveries"].as_array().unwrap();
     let acknowledged = deliveries
@@ -196,29 +215,47 @@ fn disconnect_makes_it_reconnect_with_a_new_ticket() {
         .find(|d| d["status"] == "SUCCESS")
         .unwrap();
     assert_eq!(acknowledged["connection"], connections[1]["id"], "{log}");
-    // Asked for by the gateway: not a failure.
-    assert_eq!(stream.stats().failures, 0);
+    // Asked for by the gateway, and closed as it said: not a failure.
+    let stats = stream.stats();
+    assert_eq!((stats.failures, stats.reconnects), (0, 1), "{stats:?}");
 }
 
 #[test]
 fn a_dropped_connection_is_reconnected_and_the_event_in_flight_delivered_again() {
     let emu = emulator(quick());
     let mut stream = worker(&emu, options());
-    let id = push(&emu, "todo_task_update", json!({}));
+    push(&emu, "todo_task_update", json!({}));
     let event = next(&mut stream);
     assert_eq!(emu.control.stream_drop(), 1);
     // The acknowledgement cannot reach DingTalk (TCP may still take the write): the event
-    // comes again over a new connection.
+    // comes again over a new connection, and is only acknowledged, for it was handled.
+    stream.acknowledge(&event, Ack::Success);
+    let log = until(&emu, &mut stream, "the event acknowledged", |log| {
+        log["events"][0]["status"] == "acknowledged"
+    });
+    let connections = log["connections"].as_array().unwrap();
+    assert_eq!(connections.len(), 2, "{log}");
+    assert_ne!(connections[0]["ticket"], connections[1]["ticket"]);
+    let stats = stream.stats();
+    assert_eq!(
+        (stats.failures, stats.deliveries, stats.duplicates),
+        (1, 2, 1)
+    );
+
+    // Without deduplication, the caller gets it again.
+    let emu = emulator(quick());
+    let mut stream = worker(&emu, options().dedupe(0.0).unwrap());
+    let id = push(&emu, "todo_task_update", json!({}));
+    let event = next(&mut stream);
+    assert_eq!(emu.control.stream_drop(), 1);
     stream.acknowledge(&event, Ack::Success);
     let again = next(&mut stream);
     assert_eq!(again.id, id);
     assert!(stream.acknowledge(&again, Ack::Success));
-    let log = emu.control.stream_settled(10);
-    let connections = log["connections"].as_array().unwrap();
-    assert_eq!(connections.len(), 2, "{log}");
-    assert_ne!(connections[0]["ticket"], connections[1]["ticket"]);
-    assert_eq!(log["events"][0]["status"], "acknowledged");
-    assert_eq!(stream.stats().failures, 1);
+    assert_eq!(
+        emu.control.stream_settled(10)["events"][0]["status"],
+        "acknowledged"
+    );
 }
 
 #[test]
@@ -306,7 +343,7 @@ fn wrong_credentials_end_the_worker_without_showing_the_secret() {
     let mut stream = Client::new(KEY, secret, emu.options())
         .unwrap()
         .stream(options());
-    let error = stream.next_event(Duration::from_secs(5), None).unwrap_err();
+    let error = idle(&mut stream, Duration::from_secs(5), None).unwrap_err();
     assert_eq!(error.class(), ErrorClass::BadCredentials, "{error}");
     assert!(matches!(error, Error::Api(_)));
     assert!(
@@ -330,10 +367,7 @@ fn an_unreachable_gateway_is_retried_until_the_wait_ends() {
     let mut stream = Client::new(KEY, SECRET, options_)
         .unwrap()
         .stream(options());
-    assert_eq!(
-        stream.next_event(Duration::from_millis(300), None).unwrap(),
-        None
-    );
+    idle(&mut stream, Duration::from_millis(300), None).unwrap();
     let stats = stream.stats();
     assert!(stats.failures >= 2, "{stats:?}");
     assert_eq!(stats.connections, 0);
@@ -351,10 +385,7 @@ fn tickets_to(emu: &Emu, endpoint: &str) {
 /// Waits for events with `end` as the caller's deadline; how long the call took, and the stats.
 fn stalled(stream: &mut Stream, end: Option<Instant>) -> (Duration, dingtalk_core::StreamStats) {
     let started = Instant::now();
-    assert_eq!(
-        stream.next_event(Duration::from_secs(1), end).unwrap(),
-        None
-    );
+    idle(stream, Duration::from_secs(1), end).unwrap();
     (started.elapsed(), stream.stats())
 }
 
@@ -469,4 +500,67 @@ fn a_handler_slower_than_keepalive_keeps_the_connection() {
     let log = emu.control.stream_settled(10);
     assert_eq!(log["tickets"]["issued"], 1, "{log}");
     assert_eq!(stream.stats().failures, 0);
+}
+
+/// Bot messages and card callbacks come as callbacks of the topics subscribed to, each answered
+/// in a callback's shape: a bot message before the caller handles it (`ack` `early`), a card
+/// callback by what the caller answered (its `response`).
+#[test]
+fn callbacks_of_the_topics_subscribed_to_are_answered_as_callbacks() {
+    let emu = emulator(quick());
+    let topics = options().topics(&["bot", "card"]).unwrap();
+    let mut stream = worker(&emu, topics);
+    until(&emu, &mut stream, "a connection", |log| {
+        open_connections(log) == 1
+    });
+    let subscriptions = &emu.control.stream()["connections"][0]["subscriptions"];
+    assert_eq!(
+        *subscriptions,
+        json!([
+            {"type": "CALLBACK", "topic": "/v1.0/im/bot/messages/get"},
+            {"type": "CALLBACK", "topic": "/v1.0/card/instances/callback"},
+        ])
+    );
+    let said = emu.control.bot_say("manager4711", "hi", &json!({}));
+    let bot = next(&mut stream);
+    assert_eq!(
+        (bot.kind, bot.event_type.as_str()),
+        (Kind::Callback, "bot_message")
+    );
+    assert_eq!(bot.id, said["msgId"].as_str().unwrap());
+    // Acknowledged before the caller handled it (the emulator records it as soon as it reads it).
+    let answered = until(&emu, &mut stream, "the bot message answered", |log| {
+        log["callbacks"][0]["deliveries"][0]["status"] == "SUCCESS"
+    });
+    assert_eq!(
+        answered["callbacks"][0]["deliveries"][0]["answer"],
+        format!(
+            r#"{{"code":200,"headers":{{"messageId":"{}","contentType":"application/json"}},"message":"OK","data":"{{\"response\":null}}"}}"#,
+            bot.message_id
+        )
+    );
+    // Acknowledged already: nothing more is sent.
+    assert!(stream.acknowledge(&bot, Ack::Later));
+
+    emu.control.stream_callback(
+        "/v1.0/card/instances/callback",
+        &json!({"outTrackId": "c1"}),
+    );
+    let card = next(&mut stream);
+    assert_eq!(card.event_type, "card_callback");
+    assert_eq!(card.id, card.message_id);
+    let response = json!({"cardData": {"cardParamMap": {"done": "yes"}}});
+    assert!(stream.acknowledge(&card, Ack::Response(response.clone())));
+    let log = emu.control.stream_settled(10);
+    let callbacks = log["callbacks"].as_array().unwrap();
+    assert_eq!(callbacks.len(), 2);
+    let answer: Value =
+        serde_json::from_str(callbacks[1]["deliveries"][0]["answer"].as_str().unwrap()).unwrap();
+    let data: Value = serde_json::from_str(answer["data"].as_str().unwrap()).unwrap();
+    assert_eq!(data, json!({ "response": response }));
+    assert_eq!(callbacks[0]["deliveries"].as_array().unwrap().len(), 1);
+    // An event is not what this worker asked for: it is not pushed to it.
+    push(&emu, "todo_task_update", json!({}));
+    idle(&mut stream, Duration::from_millis(300), None).unwrap();
+    assert_eq!(stream.stats().deliveries, 2);
 }

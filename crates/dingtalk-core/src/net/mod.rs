@@ -1,37 +1,86 @@
 //! Sockets for the peers the HTTP client does not reach — the Stream gateway's WebSocket, the
 //! proxy in front of it, Redis — each read and write bounded by a [`Deadline`]: TCP
-//! ([`Timed`], [`connect`]), and TLS over it ([`tls`], [`Transport`]).
+//! ([`Timed`], [`connect`]), and TLS over it ([`tls`], [`Transport`]); and waiting for the
+//! first of several to have something to read ([`wait`]).
+//!
+//! On Unix a socket is non-blocking and each read or write that would block waits for the
+//! socket with `poll(2)` for what is left of its deadline: a deadline that has passed still
+//! lets a read take what already arrived (the Stream worker asks each of its connections for
+//! a frame that way, without waiting), and no timeout is rounded up to the kernel's tick.
+//! Elsewhere the socket's own timeouts are set from the deadline.
 
 pub(crate) mod tls;
+mod wait;
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 pub(crate) use tls::Transport;
+pub(crate) use wait::wait;
 
 use crate::deadline::Deadline;
 
-/// A TCP connection whose every read and write ends by its deadline: each gets the socket
-/// timeout of what is left, so a peer that trickles cannot stretch an operation past it.
+/// A TCP connection whose every read and write ends by its deadline: a peer that trickles
+/// cannot stretch an operation past it.
 #[derive(Debug)]
 pub(crate) struct Timed {
     tcp: TcpStream,
     deadline: Deadline,
 }
 
+/// The error of a read or write whose deadline passed (`WouldBlock`, as a socket timeout
+/// says it: the WebSocket and TLS layers keep what they read so far, to go on with later).
+#[cfg(unix)]
+fn late() -> io::Error {
+    io::Error::new(io::ErrorKind::WouldBlock, "the deadline passed")
+}
+
 impl Timed {
-    pub(crate) fn new(tcp: TcpStream, deadline: Deadline) -> Self {
-        Timed { tcp, deadline }
+    pub(crate) fn new(tcp: TcpStream, deadline: Deadline) -> io::Result<Self> {
+        #[cfg(unix)]
+        tcp.set_nonblocking(true)?;
+        Ok(Timed { tcp, deadline })
     }
 
     /// Bounds the reads and writes from now on by `deadline`.
     pub(crate) fn set_deadline(&mut self, deadline: Deadline) {
         self.deadline = deadline;
     }
+
+    /// The socket, for [`wait`].
+    pub(crate) fn tcp(&self) -> &TcpStream {
+        &self.tcp
+    }
+
+    /// Runs `op` on the socket until it does not block, waiting for `readiness` in between;
+    /// a `TimedOut` error once the deadline passed with the socket still not ready.
+    #[cfg(unix)]
+    fn until_ready<T>(
+        &mut self,
+        readiness: wait::Ready,
+        mut op: impl FnMut(&mut TcpStream) -> io::Result<T>,
+    ) -> io::Result<T> {
+        loop {
+            match op(&mut self.tcp) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                other => return other,
+            }
+            let left = self.deadline.left();
+            if left.is_zero() || !wait::one(&self.tcp, readiness, left)? {
+                return Err(late());
+            }
+        }
+    }
 }
 
 impl Read for Timed {
+    #[cfg(unix)]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.until_ready(wait::Ready::Read, |tcp| tcp.read(buf))
+    }
+
+    #[cfg(not(unix))]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.tcp
             .set_read_timeout(Some(self.deadline.remaining()?))?;
@@ -40,6 +89,12 @@ impl Read for Timed {
 }
 
 impl Write for Timed {
+    #[cfg(unix)]
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.until_ready(wait::Ready::Write, |tcp| tcp.write(buf))
+    }
+
+    #[cfg(not(unix))]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.tcp
             .set_write_timeout(Some(self.deadline.remaining()?))?;
@@ -67,7 +122,7 @@ pub(crate) fn connect(
             Ok(tcp) => {
                 // Small writes (frames, commands) go at once.
                 let _ = tcp.set_nodelay(true);
-                return Ok(Timed::new(tcp, deadline));
+                return Timed::new(tcp, deadline);
             }
             Err(e) => last = Some(e),
         }

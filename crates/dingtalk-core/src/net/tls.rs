@@ -62,6 +62,14 @@ impl Transport {
         Ok(Transport::Tls(Box::new(StreamOwned::new(connection, tcp))))
     }
 
+    /// The TCP connection underneath, for [`super::wait`].
+    pub(crate) fn tcp(&self) -> &std::net::TcpStream {
+        match self {
+            Transport::Plain(tcp) => tcp.tcp(),
+            Transport::Tls(tls) => tls.sock.tcp(),
+        }
+    }
+
     /// Bounds the reads and writes from now on by `deadline`.
     pub(crate) fn set_deadline(&mut self, deadline: Deadline) {
         match self {

@@ -10,7 +10,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{Held, RateRule, RateStore, Reservation, StoreResult, StoredToken, TokenStore};
+use super::marks::Marks;
+use super::{
+    Held, MarkStore, RateRule, RateStore, Reservation, StoreResult, StoredToken, TokenStore,
+};
 use crate::deadline::Deadline;
 use crate::time::micros;
 
@@ -21,12 +24,13 @@ struct State {
     locks: HashMap<String, (u64, Instant)>,
 }
 
-/// Tokens and fetch locks in memory. The rate limit's numbers are the process's own
+/// Tokens, fetch locks and marks in memory. The rate limit's numbers are the process's own
 /// ([`reserve_here`]).
 #[derive(Default)]
 pub(crate) struct Memory {
     state: Arc<Mutex<State>>,
     owners: AtomicU64,
+    marks: Marks,
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -110,6 +114,38 @@ impl RateStore for Memory {
     ) -> StoreResult<Reservation> {
         Ok(reserve_here(app, api, rule))
     }
+}
+
+impl MarkStore for Memory {
+    fn put_if_absent(
+        &self,
+        app: &str,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+        _: Deadline,
+    ) -> StoreResult<Option<String>> {
+        Ok(self.marks.put_if_absent(&mark_key(app, key), value, ttl))
+    }
+
+    fn replace_if(
+        &self,
+        app: &str,
+        key: &str,
+        expected: &str,
+        value: Option<&str>,
+        ttl: Duration,
+        _: Deadline,
+    ) -> StoreResult<bool> {
+        Ok(self
+            .marks
+            .replace_if(&mark_key(app, key), expected, value, ttl))
+    }
+}
+
+/// The key of an app's mark among this process's marks.
+pub(crate) fn mark_key(app: &str, key: &str) -> String {
+    format!("{app} {key}")
 }
 
 /// A clock in microseconds.

@@ -1,5 +1,5 @@
-//! Shared stores (`token_store`): where a token, and the rate limit's state, are shared beyond
-//! one process. Below the token cache (`auth/`) and the rate limit (`limit/`), which both use
+//! Shared stores (`token_store`): where a token, the rate limit's state, and the marks of a
+//! Stream worker's deduplication are shared beyond one process. Below the token cache (`auth/`) and the rate limit (`limit/`), which both use
 //! it: a store is only asked when this process has no fresh token, or when the rate limit needs
 //! a slot.
 //!
@@ -13,6 +13,8 @@
 //! (app, API) one number of the rate limit's, under a key made of the app key and a hash
 //! ([`crate::app_id::AppId::store_key`]): never the secret. It keeps them atomically and knows
 //! nothing of what the rate limit's number means: how it moves is the caller's [`RateRule`].
+//! Per (app, key) it also keeps a mark that expires ([`MarkStore`]): a value set only if none
+//! is there, changed only by whoever knows the value (a Stream worker's claim on a message).
 //!
 //! A store is never needed for a call to work: when one fails, it is left alone for
 //! [`PAUSE_AFTER_FAILURE`] while calls go on with this process's cache and limiter, and the
@@ -23,6 +25,7 @@
 
 #[cfg(unix)]
 pub(crate) mod file;
+pub(crate) mod marks;
 pub(crate) mod memory;
 pub(crate) mod redis;
 
@@ -172,10 +175,36 @@ pub(crate) trait RateStore: Send + Sync {
     ) -> StoreResult<Reservation>;
 }
 
-/// What a store back end offers.
-pub(crate) trait SharedStore: TokenStore + RateStore {}
+/// Marks that expire, per (app, key): set if absent, replaced or removed only by whoever
+/// knows the value held. Values are short texts, never empty.
+pub(crate) trait MarkStore: Send + Sync {
+    /// Sets `key` of `app` to `value` for `ttl`, unless it holds a value whose time is not up:
+    /// `None` when it set it, else the value held.
+    fn put_if_absent(
+        &self,
+        app: &str,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+        deadline: Deadline,
+    ) -> StoreResult<Option<String>>;
+    /// If `key` of `app` still holds `expected`: sets it to `value` for `ttl`, or removes it
+    /// (`value` `None`); whether it did.
+    fn replace_if(
+        &self,
+        app: &str,
+        key: &str,
+        expected: &str,
+        value: Option<&str>,
+        ttl: Duration,
+        deadline: Deadline,
+    ) -> StoreResult<bool>;
+}
 
-impl<T: TokenStore + RateStore> SharedStore for T {}
+/// What a store back end offers.
+pub(crate) trait SharedStore: TokenStore + RateStore + MarkStore {}
+
+impl<T: TokenStore + RateStore + MarkStore> SharedStore for T {}
 
 /// Why a store was not used for an operation.
 #[derive(Debug)]

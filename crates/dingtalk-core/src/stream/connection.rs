@@ -1,49 +1,58 @@
-//! One open WebSocket to the gateway: reads frames until an event comes or the caller's
-//! deadline passes, answers pings and system frames on the way, and watches for silence.
+//! One open WebSocket to the gateway: reads what has arrived without waiting for more, answers
+//! pings and system frames on the way, and watches for silence. Waiting for the first of
+//! several connections to have something is the supervisor's (`supervisor.rs`).
 //!
 //! A connection is dead when it fails in any way: a read or write error, a frame over
 //! `max_frame_bytes` (refused by the WebSocket layer before its payload is read), a close,
-//! or silence past `keepalive`. Halfway through a silence a WebSocket ping is sent, so that a
-//! gateway that has nothing to say still shows it is alive by its pong.
+//! or silence past `keepalive` (even DingTalk's pings stopped: a zombie whose TCP connection
+//! is still open). Halfway through a silence a WebSocket ping is sent, so that a gateway that
+//! has nothing to say still shows it is alive by its pong.
 //!
-//! Silence is measured only while the worker listens: between two calls of [`Connection::next`]
-//! (while the caller handles an event) nothing is read, so what the gateway sent meanwhile
-//! waits in the socket, and that time is not held against it.
+//! Silence is measured only while the worker listens: between [`Connection::leave`] and
+//! [`Connection::resume`] (while the caller handles a message) nothing is read, so what the
+//! gateway sent meanwhile waits in the socket, and that time is not held against it.
 
 use std::io;
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use tungstenite::{Message, WebSocket};
 
-use super::frame::{self, Ack, Event, Incoming};
+use super::frame::{self, Event, Incoming};
 use crate::deadline::Deadline;
 use crate::net::Transport;
 
 /// What reading brought.
 pub(crate) enum Step {
-    /// Boxed: far larger than the other variants.
-    Event(Box<Event>),
+    /// An event or a callback.
+    Message(Box<Event>),
     /// The gateway asked the client to connect again (with a new ticket).
     Disconnect,
-    /// The deadline passed with nothing for the caller.
-    Idle,
 }
 
+/// The most frames one [`Connection::poll`] reads: a gateway that floods pings cannot keep the
+/// worker from its other connections and its deadline.
+const FRAMES_PER_POLL: usize = 64;
+
 pub(crate) struct Connection {
+    /// This worker's number of the connection (the acknowledgement of a message goes back
+    /// over the connection that brought it).
+    pub(crate) id: u64,
     socket: WebSocket<Transport>,
     keepalive: Duration,
     /// How long a write may block before the connection counts as dead.
     write_timeout: Duration,
     last_heard: Instant,
     pinged: bool,
-    /// When the caller last left [`Connection::next`] (`None`: it is reading now).
+    /// When the caller last left (`None`: it is listening now).
     away_since: Option<Instant>,
     /// When it was opened.
     pub(crate) opened: Instant,
+    /// Whether it delivered a message (connecting works).
+    pub(crate) proven: bool,
 }
 
-/// A read or write that stopped without failing: its deadline passed, or a signal came (a
-/// socket with a timeout is not restarted after a signal handler, whatever `SA_RESTART` says).
+/// A read or write that stopped without failing: its deadline passed, or a signal came.
 fn would_block(error: &tungstenite::Error) -> bool {
     matches!(error, tungstenite::Error::Io(e)
         if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted))
@@ -51,37 +60,60 @@ fn would_block(error: &tungstenite::Error) -> bool {
 
 impl Connection {
     pub(crate) fn new(
+        id: u64,
         socket: WebSocket<Transport>,
         keepalive: Duration,
         write_timeout: Duration,
     ) -> Self {
+        let now = Instant::now();
         Connection {
+            id,
             socket,
             keepalive,
             write_timeout,
-            last_heard: Instant::now(),
+            last_heard: now,
             pinged: false,
             away_since: None,
-            opened: Instant::now(),
+            opened: now,
+            proven: false,
         }
     }
 
-    /// Reads until an event, a `disconnect`, or `deadline`; `Err` when the connection is dead.
-    pub(crate) fn next(&mut self, deadline: Instant) -> Result<Step, String> {
+    /// The caller listens again: the keepalive clock, which stood still while it was away,
+    /// goes on.
+    pub(crate) fn resume(&mut self) {
         if let Some(left) = self.away_since.take() {
-            // The keepalive clock stood still while the caller was away.
             self.last_heard += left.elapsed();
         }
-        let step = self.listen(deadline);
-        self.away_since = Some(Instant::now());
-        step
     }
 
-    /// [`Connection::next`] while the caller waits.
-    fn listen(&mut self, deadline: Instant) -> Result<Step, String> {
-        loop {
-            let now = Instant::now();
-            let silent = now.saturating_duration_since(self.last_heard);
+    /// The caller goes away (to handle a message).
+    pub(crate) fn leave(&mut self) {
+        self.away_since.get_or_insert_with(Instant::now);
+    }
+
+    /// The socket, to wait for.
+    pub(crate) fn tcp(&self) -> &TcpStream {
+        self.socket.get_ref().tcp()
+    }
+
+    /// When it must be looked at even if nothing arrives: the ping halfway through a silence,
+    /// then the end of `keepalive`.
+    pub(crate) fn due(&self) -> Instant {
+        let after = if self.pinged {
+            self.keepalive
+        } else {
+            self.keepalive / 2
+        };
+        self.last_heard + after
+    }
+
+    /// Reads what has arrived, without waiting: a message or a `disconnect` when one came
+    /// (pings and other system frames are answered on the way); `Err` when the connection is
+    /// dead.
+    pub(crate) fn poll(&mut self) -> Result<Option<Step>, String> {
+        for _ in 0..FRAMES_PER_POLL {
+            let silent = self.last_heard.elapsed();
             if silent >= self.keepalive {
                 return Err(format!(
                     "the gateway sent nothing for {:.3} s (options[keepalive])",
@@ -92,24 +124,13 @@ impl Connection {
                 self.pinged = true;
                 self.write(Message::Ping(Default::default()))?;
             }
-            let check = self.last_heard
-                + if self.pinged {
-                    self.keepalive
-                } else {
-                    self.keepalive / 2
-                };
-            let until = deadline.min(check);
-            if until <= now {
-                if deadline <= now {
-                    return Ok(Step::Idle);
-                }
-                continue;
-            }
-            // A frame trickled in slower than that is read on in the next round.
-            self.socket.get_mut().set_deadline(Deadline::at(until));
+            // What has arrived, and no more: a frame still trickling in is read on later.
+            self.socket
+                .get_mut()
+                .set_deadline(Deadline::at(Instant::now()));
             let message = match self.socket.read() {
                 Ok(message) => message,
-                Err(e) if would_block(&e) => continue,
+                Err(e) if would_block(&e) => return Ok(None),
                 Err(e) => return Err(describe(&e)),
             };
             self.last_heard = Instant::now();
@@ -117,24 +138,25 @@ impl Connection {
             match message {
                 Message::Text(text) => {
                     if let Some(step) = self.frame(text.as_str())? {
-                        return Ok(step);
+                        return Ok(Some(step));
                     }
                 }
-                // The WebSocket layer queued the pong; send it now.
-                Message::Ping(_) => self.flush()?,
-                Message::Close(_) => {
-                    // The layer queued the close reply; reading on ends the connection.
-                    let _ = self.flush();
-                }
+                // The WebSocket layer queued the pong or the close reply; send it now (after
+                // a close, reading on ends the connection).
+                Message::Ping(_) | Message::Close(_) => self.flush()?,
                 Message::Pong(_) | Message::Binary(_) | Message::Frame(_) => {}
             }
         }
+        Ok(None)
     }
 
-    /// Handles one text frame; an event or a `disconnect` goes to the caller.
+    /// Handles one text frame; a message or a `disconnect` goes to the caller.
     fn frame(&mut self, text: &str) -> Result<Option<Step>, String> {
         match frame::parse(text) {
-            Incoming::Event(event) => Ok(Some(Step::Event(Box::new(event)))),
+            Incoming::Message(event) => {
+                self.proven = true;
+                Ok(Some(Step::Message(event)))
+            }
             Incoming::Ping { message_id, data } => {
                 self.send(frame::pong(&message_id, &data))?;
                 Ok(None)
@@ -148,20 +170,12 @@ impl Connection {
                 self.send(frame::system_ack(&message_id))?;
                 Ok(None)
             }
-            Incoming::Callback { message_id } => {
-                self.send(frame::no_handler(&message_id))?;
-                Ok(None)
-            }
             Incoming::Unknown => Ok(None),
         }
     }
 
-    /// Acknowledges an event.
-    pub(crate) fn acknowledge(&mut self, message_id: &str, ack: Ack) -> Result<(), String> {
-        self.send(frame::event_ack(message_id, ack))
-    }
-
-    fn send(&mut self, text: String) -> Result<(), String> {
+    /// Sends one text frame (an answer), within the write timeout.
+    pub(crate) fn send(&mut self, text: String) -> Result<(), String> {
         self.write(Message::text(text))
     }
 
@@ -179,6 +193,9 @@ impl Connection {
     }
 
     fn flush(&mut self) -> Result<(), String> {
+        self.socket
+            .get_mut()
+            .set_deadline(Deadline::after(self.write_timeout));
         match self.socket.flush() {
             Err(e) if !would_block(&e) => Err(describe(&e)),
             _ => Ok(()),

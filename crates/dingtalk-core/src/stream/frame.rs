@@ -1,18 +1,33 @@
 //! DingTalk's Stream frames: `{specVersion, type: SYSTEM|EVENT|CALLBACK, headers, data}` in,
-//! `{code, headers: {messageId, contentType}, message, data}` out.
+//! `{code, headers: {messageId, contentType}, message, data}` out. The shape of an answer
+//! follows the kind of what it answers:
+//! - an `EVENT`: `data` `{"status":"SUCCESS"}` or `{"status":"LATER"}` (DingTalk's protocol page,
+//!   the Java and Node SDKs);
+//! - a `CALLBACK` handled: code 200, `data` `{"response":...}` (`null` unless the handler gave
+//!   one), as the protocol page shows for bot messages and the Node SDK's
+//!   `socketCallBackResponse` sends; not handled: code 500 `internal error`, the protocol's code
+//!   for a failure of the client;
+//! - a topic not subscribed to: code 404, the protocol's code for "no such topic";
+//! - `ping`: its own `data` back; `disconnect` and other SYSTEM frames: code 200, `data` empty.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-/// An event delivered by the gateway.
+use super::topics::{self, Kind, BOT_MESSAGES};
+
+/// A message delivered by the gateway: an event, or a callback (a bot message, a card's
+/// callback, ...).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    /// The event type (`eventType`), e.g. `todo_task_update`.
+    /// `EVENT` or `CALLBACK`.
+    pub kind: Kind,
+    /// The event type (`eventType`, e.g. `todo_task_update`); for a callback, `bot_message`,
+    /// `card_callback`, or its topic.
     pub event_type: String,
-    /// DingTalk's id of the event (`eventId`): the same in every delivery of the event, so an
-    /// app deduplicates by it.
+    /// What stays the same in every delivery of the message, so an app deduplicates by it:
+    /// an event's `eventId`; a bot message's `msgId`; another callback's `messageId`.
     pub id: String,
     /// When the event happened (`eventBornTime`), milliseconds since the epoch.
     pub born_time: Option<i64>,
@@ -20,44 +35,41 @@ pub struct Event {
     pub corp_id: String,
     /// The app's unified id (`eventUnifiedAppId`), when the gateway sends one.
     pub unified_app_id: Option<String>,
-    /// The frame's topic (`*` for events).
+    /// The frame's topic (`*` for events, the callback's path).
     pub topic: String,
     /// The id of this delivery (`messageId`), which the acknowledgement names.
     pub message_id: String,
-    /// The event's data: the frame's `data` decoded from JSON (a string when it is not JSON).
+    /// The message's data: the frame's `data` decoded from JSON (a string when it is not
+    /// JSON).
     pub data: Value,
+    /// How it stands with the worker: which connection brought it, its claim on the
+    /// deduplication window, whether it was acknowledged already.
+    pub(crate) handling: super::Handling,
 }
 
-/// How an event is acknowledged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a message is acknowledged.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Ack {
     /// Handled: DingTalk does not deliver it again.
     Success,
-    /// Not handled now: DingTalk delivers it again later.
+    /// Not handled now: an event is delivered again later; a callback is answered as failed.
     Later,
+    /// Handled, with this answer: a callback's `response` (a card callback's tells DingTalk
+    /// how to update the card); for an event, the same as `Success`.
+    Response(Value),
 }
 
 /// What a frame asks of the client.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Incoming {
     /// A `ping`: answered with the same `data`.
-    Ping {
-        message_id: String,
-        data: String,
-    },
-    /// `disconnect`: acknowledge, close, connect again with a new ticket.
-    Disconnect {
-        message_id: String,
-    },
+    Ping { message_id: String, data: String },
+    /// `disconnect`: acknowledge, then connect again with a new ticket.
+    Disconnect { message_id: String },
     /// Another SYSTEM topic: acknowledged and otherwise ignored.
-    System {
-        message_id: String,
-    },
-    Event(Event),
-    /// A CALLBACK (bot messages, cards): not subscribed to, answered "no handler".
-    Callback {
-        message_id: String,
-    },
+    System { message_id: String },
+    /// An event or a callback.
+    Message(Box<Event>),
     /// Not a frame this client understands: ignored (a gateway may add kinds).
     Unknown,
 }
@@ -89,6 +101,12 @@ fn data_text(data: Value) -> String {
     }
 }
 
+/// `data` decoded as JSON; the text itself when it is not JSON.
+fn decoded(data: Value) -> Value {
+    let text = data_text(data);
+    serde_json::from_str(&text).unwrap_or(Value::String(text))
+}
+
 /// Reads one text frame.
 pub(crate) fn parse(text: &str) -> Incoming {
     let Ok(frame) = serde_json::from_str::<Frame>(text) else {
@@ -96,33 +114,54 @@ pub(crate) fn parse(text: &str) -> Incoming {
     };
     let headers = &frame.headers;
     let message_id = header(headers, "messageId");
-    match frame.kind.as_deref() {
-        Some("SYSTEM") => match header(headers, "topic").as_str() {
-            "ping" => Incoming::Ping {
-                message_id,
-                data: data_text(frame.data),
-            },
-            "disconnect" => Incoming::Disconnect { message_id },
-            _ => Incoming::System { message_id },
-        },
-        Some("EVENT") => {
-            let text = data_text(frame.data);
-            let data = serde_json::from_str(&text).unwrap_or(Value::String(text));
-            Incoming::Event(Event {
-                event_type: header(headers, "eventType"),
-                id: header(headers, "eventId"),
-                born_time: header(headers, "eventBornTime").parse().ok(),
-                corp_id: header(headers, "eventCorpId"),
-                unified_app_id: Some(header(headers, "eventUnifiedAppId"))
-                    .filter(|id| !id.is_empty()),
-                topic: header(headers, "topic"),
-                message_id,
-                data,
-            })
+    let topic = header(headers, "topic");
+    let event = match frame.kind.as_deref() {
+        Some("SYSTEM") => {
+            return match topic.as_str() {
+                "ping" => Incoming::Ping {
+                    message_id,
+                    data: data_text(frame.data),
+                },
+                "disconnect" => Incoming::Disconnect { message_id },
+                _ => Incoming::System { message_id },
+            }
         }
-        Some("CALLBACK") => Incoming::Callback { message_id },
-        _ => Incoming::Unknown,
-    }
+        Some("EVENT") => Event {
+            kind: Kind::Event,
+            event_type: header(headers, "eventType"),
+            id: header(headers, "eventId"),
+            born_time: header(headers, "eventBornTime").parse().ok(),
+            corp_id: header(headers, "eventCorpId"),
+            unified_app_id: Some(header(headers, "eventUnifiedAppId")).filter(|id| !id.is_empty()),
+            data: decoded(frame.data),
+            topic,
+            message_id,
+            handling: super::Handling::default(),
+        },
+        Some("CALLBACK") => {
+            let data = decoded(frame.data);
+            // A bot message keeps its msgId when DingTalk delivers it again.
+            let msg_id = data.get("msgId").and_then(Value::as_str);
+            let id = match msg_id {
+                Some(msg_id) if topic == BOT_MESSAGES && !msg_id.is_empty() => msg_id.to_owned(),
+                _ => message_id.clone(),
+            };
+            Event {
+                kind: Kind::Callback,
+                event_type: topics::callback_type(&topic).to_owned(),
+                id,
+                born_time: None,
+                corp_id: String::new(),
+                unified_app_id: None,
+                data,
+                topic,
+                message_id,
+                handling: super::Handling::default(),
+            }
+        }
+        _ => return Incoming::Unknown,
+    };
+    Incoming::Message(Box::new(event))
 }
 
 fn reply(code: u16, message_id: &str, message: &str, data: &str) -> String {
@@ -145,18 +184,25 @@ pub(crate) fn system_ack(message_id: &str) -> String {
     reply(200, message_id, "OK", "")
 }
 
-/// The answer to a CALLBACK frame this client did not subscribe to.
-pub(crate) fn no_handler(message_id: &str) -> String {
-    reply(404, message_id, "no handler for CALLBACK frames", "")
+/// The answer to a message of a topic this client did not subscribe to.
+pub(crate) fn not_subscribed(message_id: &str) -> String {
+    reply(404, message_id, "topic not subscribed", "")
 }
 
-/// The acknowledgement of an event: `SUCCESS`, or `LATER` to have it delivered again.
-pub(crate) fn event_ack(message_id: &str, ack: Ack) -> String {
-    let status = match ack {
-        Ack::Success => r#"{"status":"SUCCESS"}"#,
-        Ack::Later => r#"{"status":"LATER"}"#,
-    };
-    reply(200, message_id, "OK", status)
+/// The acknowledgement of a message of `kind` (see the module docs for each shape).
+pub(crate) fn ack(kind: Kind, message_id: &str, ack: &Ack) -> String {
+    match (kind, ack) {
+        (Kind::Event, Ack::Later) => reply(200, message_id, "OK", r#"{"status":"LATER"}"#),
+        (Kind::Event, _) => reply(200, message_id, "OK", r#"{"status":"SUCCESS"}"#),
+        (Kind::Callback, Ack::Later) => {
+            reply(500, message_id, "internal error", r#"{"response":null}"#)
+        }
+        (Kind::Callback, Ack::Success) => reply(200, message_id, "OK", r#"{"response":null}"#),
+        (Kind::Callback, Ack::Response(response)) => {
+            let data = json!({ "response": response }).to_string();
+            reply(200, message_id, "OK", &data)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -166,11 +212,11 @@ mod tests {
     #[test]
     fn acknowledgements_are_exactly_dingtalks() {
         assert_eq!(
-            event_ack("m1", Ack::Success),
+            ack(Kind::Event, "m1", &Ack::Success),
             r#"{"code":200,"headers":{"messageId":"m1","contentType":"application/json"},"message":"OK","data":"{\"status\":\"SUCCESS\"}"}"#
         );
         assert_eq!(
-            event_ack("m2", Ack::Later),
+            ack(Kind::Event, "m2", &Ack::Later),
             r#"{"code":200,"headers":{"messageId":"m2","contentType":"application/json"},"message":"OK","data":"{\"status\":\"LATER\"}"}"#
         );
         assert_eq!(
@@ -186,9 +232,10 @@ mod tests {
                 "eventType":"todo_task_update","eventId":"e1","eventBornTime":"1700000000000",
                 "eventCorpId":"corp","eventUnifiedAppId":"app"},"data":"{\"taskId\":\"t\"}"}"#,
         );
-        let Incoming::Event(event) = event else {
+        let Incoming::Message(event) = event else {
             panic!("expected an event, got {event:?}")
         };
+        assert_eq!(event.kind, Kind::Event);
         assert_eq!(event.event_type, "todo_task_update");
         assert_eq!(event.id, "e1");
         assert_eq!(event.born_time, Some(1_700_000_000_000));
@@ -218,11 +265,58 @@ mod tests {
         ] {
             assert_eq!(parse(junk), Incoming::Unknown, "{junk}");
         }
-        let Incoming::Event(plain) = parse(r#"{"type":"EVENT","headers":{},"data":"not json"}"#)
+        let Incoming::Message(plain) = parse(r#"{"type":"EVENT","headers":{},"data":"not json"}"#)
         else {
             panic!("expected an event")
         };
         assert_eq!(plain.data, json!("not json"));
         assert_eq!(plain.born_time, None);
+    }
+
+    /// The answers to callbacks, each as DingTalk's official SDKs send it (see the module docs).
+    #[test]
+    fn callbacks_are_read_and_answered_by_their_kind() {
+        let bot = parse(
+            r#"{"specVersion":"1.0","type":"CALLBACK","headers":{"topic":"/v1.0/im/bot/messages/get",
+                "messageId":"m9","contentType":"application/json","time":"1690362102194"},
+                "data":"{\"msgId\":\"msgA\",\"text\":{\"content\":\" hi\"}}"}"#,
+        );
+        let Incoming::Message(bot) = bot else {
+            panic!("expected a message, got {bot:?}")
+        };
+        assert_eq!(bot.kind, Kind::Callback);
+        assert_eq!(bot.event_type, "bot_message");
+        assert_eq!(bot.id, "msgA", "a bot message is known by its msgId");
+        assert_eq!(bot.message_id, "m9");
+        assert_eq!(bot.data["text"]["content"], " hi");
+        let Incoming::Message(card) = parse(
+            r#"{"type":"CALLBACK","headers":{"topic":"/v1.0/card/instances/callback","messageId":"m10"},"data":"{}"}"#,
+        ) else {
+            panic!("expected a message")
+        };
+        assert_eq!(
+            (card.event_type.as_str(), card.id.as_str()),
+            ("card_callback", "m10")
+        );
+        assert_eq!(
+            ack(Kind::Callback, "m9", &Ack::Success),
+            r#"{"code":200,"headers":{"messageId":"m9","contentType":"application/json"},"message":"OK","data":"{\"response\":null}"}"#
+        );
+        assert_eq!(
+            ack(
+                Kind::Callback,
+                "m9",
+                &Ack::Response(json!({"cardData": {"cardParamMap": {"a": "1"}}}))
+            ),
+            r#"{"code":200,"headers":{"messageId":"m9","contentType":"application/json"},"message":"OK","data":"{\"response\":{\"cardData\":{\"cardParamMap\":{\"a\":\"1\"}}}}"}"#
+        );
+        assert_eq!(
+            ack(Kind::Callback, "m9", &Ack::Later),
+            r#"{"code":500,"headers":{"messageId":"m9","contentType":"application/json"},"message":"internal error","data":"{\"response\":null}"}"#
+        );
+        assert_eq!(
+            not_subscribed("m9"),
+            r#"{"code":404,"headers":{"messageId":"m9","contentType":"application/json"},"message":"topic not subscribed","data":""}"#
+        );
     }
 }

@@ -1,13 +1,15 @@
 //! `POST /v1.0/gateway/connections/open`: where to connect, and a one-use ticket for it.
 //!
-//! The call goes through the executor like any v1.0 call (the HTTP pool, the answer cap, the
-//! redaction of the secret, retries) within the connection attempt's deadline, but carries no
-//! access token: the app's key and secret are its body, as `clientId` and `clientSecret`.
+//! The subscriptions are the worker's topics (`topics.rs`). The call goes through the executor
+//! like any v1.0 call (the HTTP pool, the answer cap, the redaction of the secret, retries)
+//! within the connection attempt's deadline, but carries no access token: the app's key and
+//! secret are its body, as `clientId` and `clientSecret`.
 
 use reqwest::Url;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::topics::Topic;
 use crate::budget::Budget;
 use crate::deadline::Deadline;
 use crate::dialect::{self, Family};
@@ -38,12 +40,13 @@ fn refused(what: &str) -> Error {
     .into()
 }
 
-/// Asks the gateway for a ticket for every event of the app, by `deadline`.
-pub(crate) fn open(exec: &Executor, deadline: Deadline) -> Result<Ticket> {
+/// Asks the gateway for a ticket for `topics`, by `deadline`.
+pub(crate) fn open(exec: &Executor, topics: &[Topic], deadline: Deadline) -> Result<Ticket> {
+    let subscriptions: Vec<_> = topics.iter().map(Topic::subscription).collect();
     let body = json!({
         "clientId": exec.app_key(),
         "clientSecret": exec.app_secret(),
-        "subscriptions": [{"type": "EVENT", "topic": "*"}],
+        "subscriptions": subscriptions,
         "ua": exec.options().user_agent,
     });
     // Asking twice only issues two tickets, one of which is never used.

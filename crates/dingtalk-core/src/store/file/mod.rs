@@ -4,14 +4,16 @@
 //! read under a shared `flock` and rewritten under an exclusive one; `K.lock` is the fetch
 //! lock, an exclusive `flock` held while one process fetches (the kernel drops it when the
 //! holder dies, so a dead holder blocks nobody); `K.<hash of the API>.rate` holds the rate
-//! limit's number, read and rewritten under an exclusive `flock`, on the host's clock.
+//! limit's number, read and rewritten under an exclusive `flock`, on the host's clock;
+//! `K.<hash of a key>.mark` a mark ([`marks`]).
 //!
 //! What is opened there, and the directory itself, is checked first ([`dir`]): a directory
 //! another user owns or can write, or a file that is not a regular file of this user's, is
-//! refused. Rate files whose moment passed are removed now and then ([`sweep`]), so the
-//! directory does not grow with the APIs called.
+//! refused. Rate files whose moment passed, and marks whose end passed, are removed now and then
+//! ([`sweep`]), so the directory does not grow with the APIs called or the messages marked.
 
 mod dir;
+mod marks;
 mod sweep;
 
 use std::fs::File;
@@ -185,6 +187,16 @@ fn rate_number(bytes: &[u8]) -> Option<i64> {
     std::str::from_utf8(bytes)
         .ok()
         .and_then(|text| text.trim().parse::<i64>().ok())
+}
+
+/// The suffix of mark files, which sweeps look for.
+const MARK_SUFFIX: &str = ".mark";
+
+/// The end (ms) and value a mark file holds, if it holds one.
+fn mark(bytes: &[u8]) -> Option<(i64, String)> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let (end, value) = text.split_once(' ')?;
+    Some((end.parse().ok()?, value.to_owned()))
 }
 
 /// A fetch lock: the open lock file, whose `flock` closing releases.

@@ -1,15 +1,16 @@
 //! Removing the rate files whose moment passed (see `RateRule`: such a number means nothing,
-//! like a missing one), so that a directory shared by calls of ever new APIs stays small. Each
-//! process sweeps at most once every [`EVERY`], after a reservation, looking at [`AT_MOST`]
-//! files within that reservation's deadline; a file in use (locked), or not reached, is left
-//! for the next sweep.
+//! like a missing one) and the marks whose end passed, so that a directory shared by calls of
+//! ever new APIs, and by the messages of Stream workers, stays small. Each process sweeps at
+//! most once every [`EVERY`], after a reservation or a new mark, looking at [`AT_MOST`] files
+//! within that operation's deadline; a file in use (locked), or not reached, is left for the
+//! next sweep.
 
 use std::io::{self, Read};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::dir::{self, Access, Dir};
-use super::{rate_number, try_flock, FileStore, MAX_FILE_BYTES, RATE_SUFFIX};
+use super::{mark, rate_number, try_flock, FileStore, MARK_SUFFIX, MAX_FILE_BYTES, RATE_SUFFIX};
 use crate::deadline::Deadline;
 use crate::time::{millis, now_ms};
 
@@ -37,8 +38,10 @@ pub(super) fn now_and_then(store: &FileStore, dir: &Dir, now_us: i64, deadline: 
     let Ok(names) = Dir::names(&store.dir) else {
         return;
     };
-    let rate_files = names.iter().filter(|name| name.ends_with(RATE_SUFFIX));
-    for name in rate_files.take(AT_MOST) {
+    let swept = names
+        .iter()
+        .filter(|name| name.ends_with(RATE_SUFFIX) || name.ends_with(MARK_SUFFIX));
+    for name in swept.take(AT_MOST) {
         if deadline.passed() {
             return;
         }
@@ -47,7 +50,15 @@ pub(super) fn now_and_then(store: &FileStore, dir: &Dir, now_us: i64, deadline: 
     }
 }
 
-/// Removes the rate file `name` if its number's moment passed and nobody is using it.
+/// Whether the rate file or mark `name` holding `bytes` means nothing any more at `now_us`.
+fn past(name: &str, bytes: &[u8], now_us: i64) -> bool {
+    if name.ends_with(MARK_SUFFIX) {
+        return mark(bytes).is_none_or(|(end_ms, _)| end_ms.saturating_mul(1000) <= now_us);
+    }
+    rate_number(bytes).is_none_or(|moment| moment <= now_us)
+}
+
+/// Removes the rate file or mark `name` if it means nothing any more and nobody is using it.
 fn remove_if_past(dir: &Dir, name: &str, now_us: i64) -> io::Result<()> {
     let Some(file) = dir.file(name, Access::Read)? else {
         return Ok(());
@@ -57,7 +68,7 @@ fn remove_if_past(dir: &Dir, name: &str, now_us: i64) -> io::Result<()> {
     }
     let mut bytes = Vec::new();
     (&file).take(MAX_FILE_BYTES).read_to_end(&mut bytes)?;
-    if rate_number(&bytes).is_none_or(|moment| moment <= now_us) {
+    if past(name, &bytes, now_us) {
         dir.remove(name, &file)?;
     }
     Ok(())

@@ -6,7 +6,9 @@
 //!   (the holder's time budget), released by a script that deletes it only for its owner, so
 //!   a holder whose lock expired cannot release the next holder's;
 //! - `dingtalk:rate:K:API`, the rate limit's number, changed by its rule's script on Redis's own
-//!   clock (`TIME`), which every host then shares.
+//!   clock (`TIME`), which every host then shares;
+//! - `dingtalk:mark:K:KEY`, a mark: set by `SET NX PX` in a script that returns the value held
+//!   otherwise, changed or deleted by a script only while it holds the value expected.
 //!
 //! One connection per process (made on first use, made again in a forked child and after any
 //! error), spoken to over this crate's sockets ([`connection`]): every operation ends by its
@@ -25,7 +27,8 @@ use connection::Connection;
 pub(crate) use connection::Script;
 
 use super::{
-    Held, RateRule, RateStore, Reservation, StoreError, StoreResult, StoredToken, TokenStore,
+    Held, MarkStore, RateRule, RateStore, Reservation, StoreError, StoreResult, StoredToken,
+    TokenStore,
 };
 use crate::config::ca::CaBundle;
 use crate::config::store::RedisSpec;
@@ -57,10 +60,31 @@ redis.call('HSET', KEYS[1], 'token', ARGV[1], 'issued_at_ms', ARGV[2], 'expires_
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return 1";
 
+/// Sets the mark unless one is there; returns the one there (`nil` when it was set).
+const PUT_IF_ABSENT: &str = r"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return false
+end
+return redis.call('GET', KEYS[1])";
+
+/// Replaces the mark (`ARGV[2]` empty: deletes it) while it still holds `ARGV[1]`.
+const REPLACE_IF: &str = r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 1";
+
 /// The scripts, each hashed once.
 static RELEASE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE));
 static REMOVE_IF_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(REMOVE_IF));
 static PUT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(PUT));
+static PUT_IF_ABSENT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(PUT_IF_ABSENT));
+static REPLACE_IF_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(REPLACE_IF));
 
 /// What a lock that outlives its holder's release needs: the server, and the connection slot.
 struct Inner {
@@ -237,14 +261,13 @@ impl TokenStore for RedisStore {
     ) -> StoreResult<Option<Box<dyn Held>>> {
         let key = lock_key(app);
         let owner = owner()?;
-        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         let set: Option<String> = self.inner.run(deadline, |con| {
             let cmd = redis::cmd("SET")
                 .arg(&key)
                 .arg(&owner)
                 .arg("NX")
                 .arg("PX")
-                .arg(ttl_ms)
+                .arg(ttl_ms(ttl))
                 .to_owned();
             con.query(&cmd, deadline)
         })?;
@@ -277,5 +300,51 @@ impl RateStore for RedisStore {
         } else {
             Reservation::Refused { wait_us }
         })
+    }
+}
+
+fn mark_key(app: &str, key: &str) -> String {
+    format!("{PREFIX}:mark:{app}:{key}")
+}
+
+/// A time to live in whole milliseconds for `PX` (at least 1).
+fn ttl_ms(ttl: Duration) -> String {
+    u64::try_from(ttl.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
+        .to_string()
+}
+
+impl MarkStore for RedisStore {
+    fn put_if_absent(
+        &self,
+        app: &str,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+        deadline: Deadline,
+    ) -> StoreResult<Option<String>> {
+        let key = mark_key(app, key);
+        let args = [value, &ttl_ms(ttl)];
+        self.inner.run(deadline, |con| {
+            con.eval(&PUT_IF_ABSENT_SCRIPT, &[&key], &args, deadline)
+        })
+    }
+
+    fn replace_if(
+        &self,
+        app: &str,
+        key: &str,
+        expected: &str,
+        value: Option<&str>,
+        ttl: Duration,
+        deadline: Deadline,
+    ) -> StoreResult<bool> {
+        let key = mark_key(app, key);
+        let args = [expected, value.unwrap_or_default(), &ttl_ms(ttl)];
+        let replaced: i64 = self.inner.run(deadline, |con| {
+            con.eval(&REPLACE_IF_SCRIPT, &[&key], &args, deadline)
+        })?;
+        Ok(replaced == 1)
     }
 }

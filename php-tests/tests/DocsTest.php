@@ -110,6 +110,9 @@ final class DocsTest extends TestCase
                 'DINGTALK_APP_KEY' => Emulator::DEMO_KEY,
                 'DINGTALK_APP_SECRET' => Emulator::DEMO_SECRET,
                 'DINGTALK_EMULATOR_BIN' => Emulator::binary(),
+                // sys_get_temp_dir() is the snippet's own: a store directory a snippet makes
+                // there is shared with no other run.
+                'TMPDIR' => $dir,
             ]);
             if ($redis !== null) {
                 $env['REDIS_URL'] = $redis->url();

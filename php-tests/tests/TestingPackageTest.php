@@ -189,6 +189,36 @@ final class TestingPackageTest extends TestCase
         $this->assertFalse(is_dir("/proc/{$child}"), 'the emulator outlived the fatal error');
     }
 
+    public function testAnEmulatorDoesNotOutliveAKilledProcessThatStartedIt(): void
+    {
+        $src = dirname(__DIR__, 2) . '/testing/src/';
+        $script = '<?php spl_autoload_register(static function (string $c): void {'
+            . ' if (str_starts_with($c, "DingTalk\\\\Testing\\\\")) { require ' . var_export($src, true) . ' . substr($c, 17) . ".php"; } });'
+            . ' $e = DingTalk\\Testing\\Emulator::start([], ' . var_export(SuiteEmulator::binary(), true) . ');'
+            . ' echo $e->pid(), "\\n"; fclose(STDOUT); while (true) { sleep(60); }';
+        $child = proc_open([PHP_BINARY, '-n', '-r', substr($script, 6)], [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
+        $this->assertIsResource($child);
+        $pid = (int) fgets($pipes[1]);
+        $this->assertGreaterThan(0, $pid);
+        $this->assertTrue(self::running($pid), 'the emulator runs while its starter does');
+
+        // SIGKILL: no destructor, no shutdown function; only the end of the emulator's stdin tells it.
+        proc_terminate($child, 9);
+        proc_close($child);
+        $deadline = microtime(true) + 10.0;
+        while (self::running($pid) && microtime(true) < $deadline) {
+            usleep(20_000);
+        }
+        $this->assertFalse(self::running($pid), 'the emulator outlived the process that started it');
+    }
+
+    /** Whether process `$pid` runs (a zombie, ended but not yet reaped by its new parent, does not). */
+    private static function running(int $pid): bool
+    {
+        $stat = @file_get_contents("/proc/{$pid}/stat");
+        return $stat !== false && preg_match('/\\) Z /', $stat) !== 1;
+    }
+
     public function testAMissingBinaryNamesWhereItWasLookedFor(): void
     {
         $empty = $this->tempDir();

@@ -71,6 +71,11 @@ final class Emulator
         if (!$flags->has('--listen')) {
             $flags = $flags->with('--listen', '127.0.0.1:0');
         }
+        // Its stdin is a pipe of this process's: should this process die without stopping it
+        // (killed, a fatal error past the shutdown functions), the emulator ends too.
+        if (!$flags->has('--exit-with-stdin')) {
+            $flags = $flags->withSwitch('--exit-with-stdin');
+        }
         try {
             [$process, $line] = Process::start(array_merge([self::findBinary($binary)], $flags->all()), self::START_TIMEOUT);
             if (preg_match('~^listening on (https?://\S+)$~', $line, $m) !== 1) {

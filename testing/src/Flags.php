@@ -48,6 +48,11 @@ final class Flags
         return new self([...$this->args, $flag, $value]);
     }
 
+    public function withSwitch(string $flag): self
+    {
+        return new self([...$this->args, $flag]);
+    }
+
     public function has(string $flag): bool
     {
         foreach ($this->args as $arg) {

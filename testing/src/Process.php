@@ -54,7 +54,7 @@ final class Process
         $pipes = [];
         $handle = @proc_open(
             $command,
-            [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['file', $stderrFile, 'w']],
+            [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['file', $stderrFile, 'w']],
             $pipes
         );
         if (!is_resource($handle)) {

@@ -60,7 +60,7 @@ fn run(options: Options) -> io::Result<()> {
                 io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
             })?;
         }
-        let shutdown = shutdown_signal()?;
+        let shutdown = shutdown_signal(options.exit_with_stdin)?;
         announce(emulator.scheme(), addr);
         emulator.serve(listener, shutdown).await
     })
@@ -74,25 +74,53 @@ fn announce(scheme: &str, addr: SocketAddr) {
     let _ = stdout.flush();
 }
 
-/// A future that completes on SIGTERM or SIGINT. The handlers are installed here,
-/// before the address is announced, so a signal sent right after reading the first
-/// line is never missed (the default action would kill the process instead).
+/// A future that completes on SIGTERM or SIGINT, or, with `exit_with_stdin`, when stdin ends.
+/// The handlers are installed here, before the address is announced, so a signal sent right
+/// after reading the first line is never missed (the default action would kill the process
+/// instead).
 #[cfg(unix)]
-fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send + 'static> {
+fn shutdown_signal(exit_with_stdin: bool) -> io::Result<impl Future<Output = ()> + Send + 'static> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
+    let stdin_ended = stdin_end(exit_with_stdin);
     Ok(async move {
         tokio::select! {
             _ = terminate.recv() => {}
             _ = interrupt.recv() => {}
+            _ = stdin_ended => {}
         }
     })
 }
 
 #[cfg(not(unix))]
-fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send + 'static> {
+fn shutdown_signal(exit_with_stdin: bool) -> io::Result<impl Future<Output = ()> + Send + 'static> {
+    let stdin_ended = stdin_end(exit_with_stdin);
     Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = stdin_ended => {}
+        }
     })
+}
+
+/// Completes when stdin reaches its end (or fails), read on a thread of its own; never when
+/// `watch` is false. What stdin holds is thrown away.
+fn stdin_end(watch: bool) -> impl Future<Output = ()> + Send + 'static {
+    let end = watch.then(|| {
+        let (ended, end) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let _ = io::copy(&mut io::stdin().lock(), &mut io::sink());
+            let _ = ended.send(());
+        });
+        end
+    });
+    async move {
+        match end {
+            Some(end) => {
+                let _ = end.await;
+            }
+            None => std::future::pending().await,
+        }
+    }
 }

@@ -37,6 +37,7 @@ fn help_explains_every_option() {
         "--cert-out",
         "--user",
         "--strict-users",
+        "--exit-with-stdin",
         "listening on",
     ] {
         assert!(help.contains(option), "help lacks {option}");
@@ -220,4 +221,41 @@ fn users_from_the_command_line() {
         .unwrap();
     assert_eq!(body["result"]["unionid"], "union-clerk");
     assert_eq!(process.terminate(), Some(0));
+}
+
+#[test]
+fn with_exit_with_stdin_it_ends_when_its_stdin_does() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--exit-with-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    // Whatever comes in on stdin is not an ending: it still serves.
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, b"anything\n").unwrap();
+    assert!(http()
+        .get(format!("{url}/_emulator/stats"))
+        .send()
+        .unwrap()
+        .status()
+        .is_success());
+    assert!(child.try_wait().unwrap().is_none());
+    // The writer gone (as when whoever started it was killed): it stops by itself, cleanly.
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
 }

@@ -27,6 +27,9 @@ OPTIONS:
     --tls-self-signed    serve HTTPS with a certificate for 127.0.0.1, ::1 and
                          localhost, made at start
     --cert-out FILE      write that certificate (PEM) to FILE, for clients to trust
+    --exit-with-stdin    stop when stdin ends: started with a pipe as its stdin, the
+                         emulator ends with the process that started it, even a
+                         killed one
     --push-url URL       push events to URL (http://) as DingTalk's HTTP push does:
                          check_url at start, then every event raised
     --push-token T       the event subscription's token (needed with --push-url)

@@ -33,6 +33,9 @@ pub struct Options {
     pub listen: String,
     pub config: Config,
     pub cert_out: Option<PathBuf>,
+    /// Stop when stdin reaches its end: when whoever started the emulator with a pipe as its
+    /// stdin is gone, even killed, the emulator does not outlive it.
+    pub exit_with_stdin: bool,
 }
 
 /// Parses the arguments after the program name. An error is a one-line reason.
@@ -56,6 +59,7 @@ struct Builder {
     users: Vec<(String, String)>,
     config: Config,
     cert_out: Option<PathBuf>,
+    exit_with_stdin: bool,
     push: PushFlags,
 }
 
@@ -67,6 +71,7 @@ impl Default for Builder {
             users: Vec::new(),
             config: Config::default(),
             cert_out: None,
+            exit_with_stdin: false,
             push: PushFlags::default(),
         }
     }
@@ -87,6 +92,7 @@ impl Builder {
             "--qps-limit" => config.qps_limit = Some(values::positive(flag, &value)?),
             "--user" => self.add_user(flag, &value)?,
             "--strict-users" => config.strict_users = true,
+            "--exit-with-stdin" => self.exit_with_stdin = true,
             "--webhook-limit" => config.webhook.limit = values::positive(flag, &value)?,
             "--webhook-mute" => config.webhook.mute = values::seconds(flag, &value)?,
             "--agent" => self.add_agent(flag, &value)?,
@@ -150,6 +156,7 @@ impl Builder {
             listen: self.listen,
             config,
             cert_out: self.cert_out,
+            exit_with_stdin: self.exit_with_stdin,
         })
     }
 }

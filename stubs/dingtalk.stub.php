@@ -929,13 +929,12 @@ class Bot
      * @param array        $options 'interval' (float, seconds, 0 to 60, default 0.5): the least
      *                              time between two streaming updates of the card (see Card::stream()).
      *
-     * @throws \TypeError         when $to is neither an array nor a string.
      * @throws \ValueError        naming the argument: not a bot message, an openSpaceId of
      *                            another kind, an empty template id, a variable that is a list.
      * @throws ApiException       DingTalk's errors.
      * @throws TransportException when no usable answer arrives within the timeout.
      */
-    public function card(mixed $to, string $templateId, array $data, array $options = []): Card {}
+    public function card(array|string $to, string $templateId, array $data, array $options = []): Card {}
 }
 
 /**

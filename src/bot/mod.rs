@@ -131,6 +131,8 @@ impl Bot {
             let to = dingtalk_core::CardTo::Space(space.arg("to")?);
             self.api.card(to, templateId, &data, options)
         } else {
+            // Not reached while `$to` is declared `array|string` (php/union.rs): the argument
+            // parsing has made anything else a string, or refused it.
             let given = type_name(to);
             return Err(ArgError::of_type("to", "array|string", &given).into());
         };

@@ -27,7 +27,8 @@ leg="$1"
 shift
 
 # --- the legs ------------------------------------------------------------------------------------
-common=(clang libclang-dev phpunit libfcgi-bin ca-certificates redis-server)
+# redis-server: the shared stores' tests; php-monolog: the logger's tests and docs use Monolog as is.
+common=(clang libclang-dev phpunit libfcgi-bin ca-certificates redis-server php-monolog)
 php_pkgs() { # php_pkgs VERSION -> what building, PHPUnit and php-fpm need of that PHP
   local p
   for p in dev cli fpm xml mbstring; do printf '%s ' "php$1-$p"; done

@@ -82,8 +82,10 @@ lint:
 	  [ -f "$$f" ] && { $(PHP) -l "$$f" >/dev/null || exit 1; }; done; echo "php -l: ok"
 	@for f in scripts/*.sh php-tests/*.sh php-tests/*/*.sh .ci/run; do bash -n "$$f" || exit 1; done; echo "bash -n: ok"
 	@$(PYTHON) -c 'import ast, sys; [ast.parse(open(f).read(), f) for f in sys.argv[1:]]' \
-	  crates/dingtalk-emulator/tests/sdk/*.py; echo "python syntax: ok"
-	@for f in crates/dingtalk-emulator/tests/sdk/*.cjs; do node --check "$$f" || exit 1; done; echo "node --check: ok"
+	  crates/dingtalk-emulator/tests/sdk/*.py bench/stream/*.py bench/dtbench/*.py bench/dtbench/scenarios/*.py; \
+	  echo "python syntax: ok"
+	@for f in crates/dingtalk-emulator/tests/sdk/*.cjs bench/stream/*.cjs; do node --check "$$f" || exit 1; done; \
+	  echo "node --check: ok"
 	@# Debian 12's Composer (2.5) knows no php-ext key, and calls the section a publish error:
 	@# check-php-ext.php checks it instead (make test-matrix runs Composer 2.11's full validate).
 	composer validate --no-check-publish --no-interaction

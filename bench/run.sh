@@ -28,8 +28,10 @@ scripts/install-deps.sh bench
 # php-guzzlehttp-guzzle only suggests; without it Guzzle would fall back to PHP streams.)
 
 step cargo build --release -p dingtalk-php -p dingtalk-emulator -p dingtalk-bench-floor
+# DingTalk's official Stream SDKs, the contenders of the Stream consumption scenario.
+step scripts/install-sdks.sh "${DINGTALK_SDKS:-.cache/sdk}"
 
-for f in bench/lib/*.php bench/cli/*.php bench/web/*.php; do
+for f in bench/lib/*.php bench/cli/*.php bench/web/*.php bench/stream/*.php; do
     php -n -l "$f" >/dev/null
 done
 

@@ -2,7 +2,9 @@
 # Runs examples/workflow.php (work records), examples/todo.php (to-dos) and examples/notify.php
 # (messages): against the local emulator, or against DingTalk when DINGTALK_APP_KEY,
 # DINGTALK_APP_SECRET and DINGTALK_USER_ID are all set (notify.php then sends what
-# DINGTALK_AGENT_ID, DINGTALK_WEBHOOK_URL and DINGTALK_CONVERSATION_ID allow).
+# DINGTALK_AGENT_ID, DINGTALK_WEBHOOK_URL and DINGTALK_CONVERSATION_ID allow). Against the
+# emulator it also runs examples/chatbot.php, an echo bot, while scripts/chatbot-user.php says
+# three things to it (against DingTalk, people write to the bot: run it by hand).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +33,12 @@ exec scripts/with-emulator.sh bash -c '
     printf(\"export DINGTALK_AGENT_ID=1 DINGTALK_WEBHOOK_URL=%s DINGTALK_WEBHOOK_SECRET=%s DINGTALK_CONVERSATION_ID=%s\n\",
         escapeshellarg(\$robot[\"url\"]), escapeshellarg(\$robot[\"secret\"]), escapeshellarg(\$group[\"openConversationId\"]));
   ")"
-  php -d "extension=$1" examples/notify.php' demo "$ext"
+  php -d "extension=$1" examples/notify.php || exit
+  echo "-- a chatbot (Stream mode; it answers in a streaming AI card): examples/chatbot.php"
+  worker_out=$(mktemp)
+  DINGTALK_MAX_EVENTS=3 DINGTALK_TIMEOUT=60 php -d "extension=$1" examples/chatbot.php >"$worker_out" &
+  worker=$!
+  php scripts/chatbot-user.php || { kill "$worker"; rm -f "$worker_out"; exit 1; }
+  wait "$worker"; status=$?
+  sed "s/^/  worker: /" "$worker_out"; rm -f "$worker_out"
+  exit "$status"' demo "$ext"

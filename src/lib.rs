@@ -3,14 +3,14 @@
 //!
 //! From the top down; a layer imports only the layers below it. Among the classes, `todo/`,
 //! `workrecord/`, `worknotice/`, `bot/` and `stream/` are made from a `DingTalk\Client`, which
-//! hands out all but the last; `webhook/` reads its options as the client does, and `info.rs`
-//! shows the client's ini entries.
+//! hands out all but the last, and `card/` from a `Bot`; `webhook/` reads its options as the
+//! client does, and `info.rs` shows the client's ini entries.
 //! - the classes, one folder or file each: `client/` (`DingTalk\Client`, its options and
 //!   `dingtalk.*` ini entries), `todo/`, `workrecord/`, `message/` (the message builders),
 //!   `worknotice/` (work notifications), `webhook/` (a group's webhook robot), `bot/` (the app
-//!   robot), `stream/` (the Stream worker), `callback.rs` (HTTP push); each reads its
-//!   arguments into the core's types and turns the answers into PHP arrays; `info.rs` is the
-//!   `phpinfo()` section;
+//!   robot: sends, replies, cards), `card/` (a card it delivered), `stream/` (the Stream
+//!   worker), `callback.rs` (HTTP push); each reads its arguments into the core's types and
+//!   turns the answers into PHP arrays; `info.rs` is the `phpinfo()` section;
 //! - what the classes share: `batch.rs` (`createMany()`'s options, items and results),
 //!   `setter.rs` (an options array read through a table of the core's setters), `log/` (the
 //!   `logger` option: the core's events and the calls' failures handed to a PSR-3 logger),
@@ -26,6 +26,7 @@
 mod batch;
 mod bot;
 mod callback;
+mod card;
 mod client;
 mod exceptions;
 mod info;
@@ -76,6 +77,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<message::Message>()
         .class::<worknotice::WorkNotice>()
         .class::<bot::Bot>()
+        .class::<card::Card>()
         .class::<webhook::Webhook>()
         .class::<callback::Callback>()
         .class::<stream::Stream>()

@@ -882,6 +882,114 @@ class Bot
      * @throws TransportException when no usable answer arrives within the timeout.
      */
     public function readStatus(string $processQueryKey): array {}
+
+    /**
+     * Answers a bot message in its conversation (the 1:1 chat, or the group, it came from).
+     *
+     * The way is decided once, from the event: its sessionWebhook while it has more than 5 s
+     * left (sessionWebhookExpiredTime) and lies on base_url's host — no token; else the robot
+     * API: sendToUsers([senderStaffId]) for a 1:1 chat, sendToGroup(conversationId) for a group.
+     * A session webhook that DingTalk refuses as unknown or expired (nothing delivered) hands
+     * the reply on to the robot API; no other failure does. A reply is a create: never resent
+     * after a failure that may have reached DingTalk.
+     *
+     * Mentions: in a group, through the session webhook, each userid of the message's
+     * 'at' => ['atUserIds' => [...]] is also named in its text ("@userid", put in front when the
+     * text does not hold it), as DingTalk shows a mention. A 1:1 chat has nobody else to
+     * mention, and the robot API carries no mention: there 'at' is left out.
+     *
+     * @param array $event   The bot message, as a Stream worker's $onEvent got it
+     *                       (['type' => 'bot_message', ..., 'data' => [...]]).
+     * @param array $message A message in the one shape (see Message): text, markdown, link,
+     *                       action_card (and image through the robot API).
+     *
+     * @throws \ValueError        naming the field, for an event that is not a bot message, or a
+     *                            message no way open to the conversation carries; nothing is sent.
+     * @throws RateLimitException for a 1:1 reply through the robot API that DingTalk did not
+     *                            deliver because the user got too many messages lately (code
+     *                            "flowControlledStaffIdList"); DingTalk's throttling.
+     * @throws ApiException       DingTalk's errors ("invalidStaffIdList": the user was not reached).
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function reply(array $event, array $message): void {}
+
+    /**
+     * Creates an interactive card and delivers it (card/instances/createAndDeliver), with the
+     * STREAM callback type: a user's press on one of its buttons reaches the app's Stream
+     * workers subscribed to 'card' (a 'card_callback' event). Its outTrackId is made by this
+     * client; the create carries it, so it is retried like any call that carries its own id.
+     *
+     * @param array|string $to      The bot message (event) whose conversation gets the card — the
+     *                              writer's chat with the robot (dtv1.card//IM_ROBOT.<userid>) or
+     *                              the group (dtv1.card//IM_GROUP.<openConversationId>) —, or an
+     *                              openSpaceId of those two kinds (several joined by ';').
+     * @param string       $templateId The card template's id (cardTemplateId).
+     * @param array        $data    The template's variables (cardParamMap): strings; numbers and
+     *                              booleans are sent as text.
+     * @param array        $options 'interval' (float, seconds, 0 to 60, default 0.5): the least
+     *                              time between two streaming updates of the card (see Card::stream()).
+     *
+     * @throws \ValueError        naming the argument: not a bot message, an openSpaceId of
+     *                            another kind, an empty template id, a variable that is a list.
+     * @throws ApiException       DingTalk's errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function card(array|string $to, string $templateId, array $data, array $options = []): Card {}
+}
+
+/**
+ * An interactive card the app's robot delivered (see Bot::card()), streamed into and updated.
+ *
+ * Streaming is coalesced, a tiny state machine per card: idle → in flight → in flight + pending.
+ * stream() never waits for the network: it puts the content into the card's pending slot (one
+ * per key; newer content replaces what waits there) and returns. A thread of the card sends
+ * what is pending: one update at a time, at most one per 'interval', each under the client's
+ * rate_limit and retries; content replaced while it waited is never sent. An AI answer of
+ * 2,000 tokens given token by token makes a few updates per second of writing, not 2,000.
+ * The final update of a key is never dropped: stream(..., true) returns once it was sent.
+ * Content still pending when the process ends is lost: end with a final update.
+ */
+final class Card
+{
+    /** Only Bot::card() makes a card. */
+    private function __construct() {}
+
+    /** The card's outTrackId, made by this client (unique, 34 characters). */
+    public function outTrackId(): string {}
+
+    /**
+     * DingTalk's deliverResults: per space, whether the card got there.
+     *
+     * @return list<array{spaceType: string, spaceId: string, success: bool, errorMsg?: string,
+     *     carrierId?: string}>
+     */
+    public function deliveries(): array {}
+
+    /**
+     * Streams text into the card's field $key (card/streaming, isFull: the whole text each
+     * time, with a guid of its own, so that a resend is harmless).
+     *
+     * @param string $content The field's whole text so far (not the new part alone).
+     * @param bool   $final   The key's last update (isFinalize): returns once it was sent.
+     *
+     * @throws \ValueError        for an empty $key or text that is not UTF-8.
+     * @throws ApiException       an earlier update's failure since the last call (for a final
+     *                            update: its own); DingTalk's errors.
+     * @throws TransportException likewise, when no usable answer arrived within the timeout.
+     */
+    public function stream(string $key, string $content, bool $final = false): void {}
+
+    /**
+     * Sets fields of the card (card/instances, updateCardDataByKey): the other fields keep
+     * their values. It does not wait for what stream() has pending.
+     *
+     * @param array $data Variables of the template (cardParamMap), as for Bot::card().
+     *
+     * @throws \ValueError        naming the variable.
+     * @throws ApiException       DingTalk's errors.
+     * @throws TransportException when no usable answer arrives within the timeout.
+     */
+    public function update(array $data): void {}
 }
 
 /**

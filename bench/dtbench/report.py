@@ -5,7 +5,7 @@ import json
 import os
 
 from .fmt import med
-from .scenarios import bulk, cli, cold, fanout, latency, memory, web
+from .scenarios import bulk, cli, cold, fanout, latency, memory, stream, web
 from .settings import BENCH, OUT, Settings
 
 
@@ -91,6 +91,10 @@ def report(res, info, s):
     if "fanout" in res:
         table, text = fanout.section(res["fanout"])
         out += [f"## Webhook fan-out: {res['fanout']['alerts']} alerts from php-fpm workers to one group robot", "",
+                table, "", text, ""]
+    if "stream" in res:
+        table, text = stream.section(res["stream"])
+        out += ["## Stream consumption: bot messages handled by one worker, against DingTalk's official SDKs", "",
                 table, "", text, ""]
     if "web" in res:
         out += ["## php-fpm over HTTP", "", web.table(res["web"]["http"]), "", web.CPU_NOTE, ""]

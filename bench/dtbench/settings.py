@@ -20,6 +20,8 @@ PHP = shutil.which("php") or "php"
 PHP_FPM = shutil.which("php-fpm8.2") or "/usr/sbin/php-fpm8.2"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 WRK = shutil.which("wrk") or "wrk"
+# DingTalk's official SDKs, installed by scripts/install-sdks.sh (`make sdks`).
+SDKS = os.environ.get("DINGTALK_SDKS") or os.path.join(ROOT, ".cache", "sdk")
 
 KEY, SECRET = "bench_app_key", "bench_app_secret"
 CONTENDERS = ["extension", "guzzle", "seed", "floor"]
@@ -83,6 +85,12 @@ class Settings:
             "WEBHOOK_WORKERS": 4,
             "WEBHOOK_CLIENTS": 8,  # web requests in flight at once: more alerts than workers
             "WEBHOOK_ROUNDS": num("BENCH_WEBHOOK_ROUNDS", 1),
+            # Stream consumption: bot messages raised before the worker connects, then more at a
+            # steady pace for the ACK latency.
+            "STREAM_BACKLOG": num("BENCH_STREAM_BACKLOG", 300 if quick else 5000),
+            "STREAM_PACED": num("BENCH_STREAM_PACED", 50 if quick else 1000),
+            "STREAM_RATE": 100,
+            "STREAM_ROUNDS": num("BENCH_STREAM_ROUNDS", 1 if quick else 3),
         })
 
     @classmethod

@@ -276,9 +276,24 @@ final class Emulator
         return (string) $this->control('POST', '/_emulator/stream/callback', ['topic' => $topic, 'data' => (object) $data])['id'];
     }
 
-    /** `$user` says `$text` to the robot (1:1); the emulator's answer (`id`, `msgId`, ...). */
-    public function botSay(string $user, string $text): array
+    /** `$user` says `$text` to the robot, see {@see Running::botSay()}. */
+    public function botSay(string $user, string $text, ?string $conversation = null, array $at = []): array
     {
-        return $this->control('POST', '/_emulator/bot/say', ['user' => $user, 'text' => $text]);
+        return $this->running->botSay($user, $text, $conversation, $at);
+    }
+
+    public function cards(): array
+    {
+        return $this->running->cards();
+    }
+
+    public function card(string $outTrackId): ?array
+    {
+        return $this->running->card($outTrackId);
+    }
+
+    public function cardCallback(string $outTrackId, string $user, ?string $action = null, array $params = []): array
+    {
+        return $this->running->cardCallback($outTrackId, $user, $action, $params);
     }
 }

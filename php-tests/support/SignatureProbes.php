@@ -9,6 +9,7 @@ use ReflectionClass;
 use ReflectionMethod;
 use ReflectionParameter;
 use ReflectionNamedType;
+use ReflectionUnionType;
 use Stringable;
 use Throwable;
 use TypeError;
@@ -35,6 +36,7 @@ final class SignatureProbes
         'DingTalk\\WorkNotice',
         'DingTalk\\Webhook',
         'DingTalk\\Bot',
+        'DingTalk\\Card',
     ];
 
     /** A webhook nothing listens at: a send that got so far fails at once, unsent. */
@@ -92,6 +94,12 @@ final class SignatureProbes
             'content', 'text', 'markdown', 'buttonTitle' => 'x',
             'messageUrl', 'buttonUrl' => 'https://example.com/m/1',
             'picUrl' => '',
+            'event' => ['type' => 'bot_message', 'data' => ['conversationType' => '1', 'senderStaffId' => 'u1']],
+            'to' => 'dtv1.card//IM_ROBOT.u1',
+            'templateId' => 'probe.schema',
+            'data' => ['status' => 'probe'],
+            'key' => 'content',
+            'final' => false,
         };
     }
 
@@ -106,6 +114,7 @@ final class SignatureProbes
             'DingTalk\\Stream' => new $class($client),
             'DingTalk\\WorkNotice' => $client->workNotices(7),
             'DingTalk\\Bot' => $client->bot(),
+            'DingTalk\\Card' => $client->bot()->card('dtv1.card//IM_ROBOT.u1', 'probe.schema', []),
             'DingTalk\\Webhook' => new $class(self::WEBHOOK_URL, null, ['per_minute' => 60_000, 'timeout' => 2, 'retries' => 0]),
         };
     }
@@ -177,9 +186,11 @@ final class SignatureProbes
         $parameters = [];
         foreach ((new ReflectionMethod($class, $method))->getParameters() as $parameter) {
             $type = $parameter->getType();
-            assert($type instanceof ReflectionNamedType);
-            $declared = ($type->allowsNull() && $type->getName() !== 'mixed' ? '?' : '')
-                . ($type->isBuiltin() ? '' : '\\') . $type->getName();
+            // A union of builtin types (`array|string`) is written as Reflection shows it.
+            $declared = $type instanceof ReflectionNamedType
+                ? ($type->allowsNull() && $type->getName() !== 'mixed' ? '?' : '')
+                    . ($type->isBuiltin() ? '' : '\\') . $type->getName()
+                : (string) $type;
             $default = $parameter->isDefaultValueAvailable()
                 ? ' = ' . var_export($parameter->getDefaultValue(), true)
                 : '';
@@ -189,24 +200,25 @@ final class SignatureProbes
     }
 
     /**
-     * Whether the parameter is of a scalar type that takes no null (null is coerced for those,
-     * with a deprecation).
+     * Whether the parameter is of a scalar type, or a union with one, that takes no null (null
+     * is coerced for those, with a deprecation).
      */
     public static function scalar(string $class, string $method, int $position): bool
     {
         $type = (new ReflectionMethod($class, $method))->getParameters()[$position]->getType();
-        return $type instanceof ReflectionNamedType
+        $types = $type instanceof ReflectionUnionType ? $type->getTypes() : [$type];
+        $names = array_map(static fn ($t) => $t instanceof ReflectionNamedType ? $t->getName() : '', $types);
+        return $type !== null
             && !$type->allowsNull()
-            && in_array($type->getName(), ['bool', 'int', 'float', 'string'], true);
+            && array_intersect($names, ['bool', 'int', 'float', 'string']) !== [];
     }
 
-    /** The declared type and name of a parameter: `['int', 'status']`. */
+    /** The declared type and name of a parameter: `['int', 'status']`, `['array|string', 'to']`. */
     public static function parameter(string $class, string $method, int $position): array
     {
         $parameter = (new ReflectionMethod($class, $method))->getParameters()[$position];
         $type = $parameter->getType();
-        assert($type instanceof ReflectionNamedType);
-        return [$type->getName(), $parameter->getName()];
+        return [$type instanceof ReflectionNamedType ? $type->getName() : (string) $type, $parameter->getName()];
     }
 
     /**

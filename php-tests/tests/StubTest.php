@@ -72,6 +72,7 @@ final class StubTest extends TestCase
             'DingTalk\\Bot',
             'DingTalk\\Callback',
             'DingTalk\\CallbackException',
+            'DingTalk\\Card',
             'DingTalk\\Client',
             'DingTalk\\ConflictException',
             'DingTalk\\DuplicateException',
@@ -93,6 +94,14 @@ final class StubTest extends TestCase
         $this->assertSame(
             ['__construct', 'all', 'complete', 'create', 'createMany', 'find', 'list'],
             array_keys($classes['DingTalk\\WorkRecord']['methods'])
+        );
+        $this->assertSame(
+            ['__construct', 'card', 'readStatus', 'recall', 'reply', 'robotCode', 'sendToGroup', 'sendToUsers'],
+            array_keys($classes['DingTalk\\Bot']['methods'])
+        );
+        $this->assertSame(
+            ['__construct', 'deliveries', 'outTrackId', 'stream', 'update'],
+            array_keys($classes['DingTalk\\Card']['methods'])
         );
         $this->assertSame(['DONE', 'PENDING'], array_keys($classes['DingTalk\\WorkRecord']['constants']));
         $this->assertSame(

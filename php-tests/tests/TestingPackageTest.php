@@ -115,6 +115,26 @@ final class TestingPackageTest extends TestCase
         $emulator->stop();
     }
 
+    /** A chatbot's users and cards: messages of one app, a card pressed, cards read back. */
+    public function testBotMessagesEventsOfOneAppAndCards(): void
+    {
+        $emulator = Emulator::start(['--app', 'first:s1', '--app', 'second:s2'], SuiteEmulator::binary());
+        $group = $emulator->conversation('ops', ['ann']);
+        $said = $emulator->botSay('ann', 'hi', $group, ['bob'], 'second');
+        $this->assertSame($group, $said['conversationId']);
+        $emulator->push('todo_task_update', ['taskId' => 't1'], 'second');
+        $log = $emulator->streamLog(0.0);
+        $this->assertSame('second', $log['callbacks'][0]['app']);
+        $this->assertSame('second', $log['events'][0]['app']);
+        $this->assertSame(['bob'], array_column(array_slice($log['callbacks'][0]['data']['atUsers'], 1), 'staffId'));
+        $this->throws(EmulatorException::class, fn () => $emulator->push('todo_task_update', [], 'nobody'));
+
+        $this->assertSame([], $emulator->cards());
+        $this->assertNull($emulator->card('nope'));
+        $this->throws(EmulatorException::class, fn () => $emulator->cardCallback('nope', 'ann'));
+        $emulator->stop();
+    }
+
     public function testTlsFlagsAndUsers(): void
     {
         $emulator = Emulator::start(['--tls-self-signed', '--user=boss:U-BOSS', '--strict-users'], SuiteEmulator::binary());

@@ -1,6 +1,6 @@
 //! Finishes the extension's classes after ext-php-rs has registered them: wraps every method in
-//! the engine's argument parsing ([`crate::php::signature`]) and marks the secret parameters
-//! ([`crate::php::sensitive`]).
+//! the engine's argument parsing ([`crate::php::signature`]), marks the secret parameters
+//! ([`crate::php::sensitive`]) and declares the union-typed ones ([`crate::php::union`]).
 //!
 //! ext-php-rs registers the classes after the module's own startup hook has run and offers no
 //! hook after that, so this runs from the first request startup of the process, which comes
@@ -75,6 +75,7 @@ fn finish_classes() {
         }
     }
     crate::php::sensitive::mark_all();
+    crate::php::union::declare_all();
 }
 
 /// The classes this extension registered: those the engine files under its module.

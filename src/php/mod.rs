@@ -18,4 +18,5 @@ pub mod signature;
 pub mod throw;
 pub mod time;
 pub mod type_name;
+pub mod union;
 pub mod value;

@@ -13,14 +13,16 @@
 //! which are the ones being enforced.
 //!
 //! Parameters of the types the binding declares are handled: `bool`, `int`, `float`, `string`,
-//! `array` and a class, each optionally nullable. Any other type is passed on as it comes.
+//! `array`, `array|string` ([`crate::php::union`]) and a class, each optionally nullable. Any
+//! other type is passed on as it comes.
 
 use std::ffi::c_char;
 use std::sync::{PoisonError, RwLock};
 
 use ext_php_rs::ffi::{
     _zend_expected_type, _zend_expected_type_Z_EXPECTED_ARRAY,
-    _zend_expected_type_Z_EXPECTED_ARRAY_OR_NULL, _zend_expected_type_Z_EXPECTED_BOOL,
+    _zend_expected_type_Z_EXPECTED_ARRAY_OR_NULL, _zend_expected_type_Z_EXPECTED_ARRAY_OR_STRING,
+    _zend_expected_type_Z_EXPECTED_ARRAY_OR_STRING_OR_NULL, _zend_expected_type_Z_EXPECTED_BOOL,
     _zend_expected_type_Z_EXPECTED_BOOL_OR_NULL, _zend_expected_type_Z_EXPECTED_DOUBLE,
     _zend_expected_type_Z_EXPECTED_DOUBLE_OR_NULL, _zend_expected_type_Z_EXPECTED_LONG,
     _zend_expected_type_Z_EXPECTED_LONG_OR_NULL, _zend_expected_type_Z_EXPECTED_OBJECT,
@@ -159,8 +161,12 @@ const MAY_BE_STRING: u32 = 1 << IS_STRING;
 const MAY_BE_ARRAY: u32 = 1 << IS_ARRAY;
 /// The `MAY_BE_*` bits of a type mask: one per value type, the same since PHP 8.0.
 const VALUE_TYPES: u32 = (1 << 18) - 1;
+/// `array|string` (see [`crate::php::union`]).
+pub const ARRAY_OR_STRING: u32 = MAY_BE_ARRAY | MAY_BE_STRING;
 /// The bits above the type: how the argument is sent, whether it is variadic.
 const EXTRA_FLAGS: u32 = !((1 << _ZEND_SEND_MODE_SHIFT) - 1);
+/// [`EXTRA_FLAGS`], for the module that declares union types.
+pub const SEND_FLAGS: u32 = EXTRA_FLAGS;
 
 /// What a declared type asks of an argument, for the types this module parses.
 enum Declared {
@@ -169,6 +175,8 @@ enum Declared {
     Double,
     String,
     Array,
+    /// `array|string`: an array as it is, anything else as a string.
+    ArrayOrString,
     /// An object of the class named (a `zend_string`).
     Class(*const zend_string),
     /// Any other type: left to the method.
@@ -196,6 +204,7 @@ fn declared(info: &zend_internal_arg_info) -> (Declared, bool) {
             MAY_BE_DOUBLE => Declared::Double,
             MAY_BE_STRING => Declared::String,
             MAY_BE_ARRAY => Declared::Array,
+            ARRAY_OR_STRING => Declared::ArrayOrString,
             _ => Declared::Other,
         }
     };
@@ -224,6 +233,10 @@ fn expected(declared: &Declared, nullable: bool) -> Option<_zend_expected_type> 
         Declared::Array => (
             _zend_expected_type_Z_EXPECTED_ARRAY,
             _zend_expected_type_Z_EXPECTED_ARRAY_OR_NULL,
+        ),
+        Declared::ArrayOrString => (
+            _zend_expected_type_Z_EXPECTED_ARRAY_OR_STRING,
+            _zend_expected_type_Z_EXPECTED_ARRAY_OR_STRING_OR_NULL,
         ),
         Declared::Class(_) | Declared::Other => return None,
     };
@@ -298,7 +311,8 @@ unsafe fn parse(arg: &mut Zval, info: &zend_internal_arg_info, number: u32) -> b
                 ok
             }
         }
-        Declared::String => {
+        Declared::ArrayOrString if arg.is_array() => true,
+        Declared::String | Declared::ArrayOrString => {
             let mut string: *mut zend_string = std::ptr::null_mut();
             // SAFETY: as above; on success the engine leaves the string in the zval itself.
             arg.is_string() || unsafe { zend_parse_arg_str_slow(raw, &raw mut string, number) }

@@ -320,14 +320,80 @@ final class Emulator
     }
 
     /**
-     * Raises an event: pushed to `--push-url` (if given) and delivered to every open Stream
-     * connection, in the background. Returns `['id' => n or null, 'eventId' => ...]`.
+     * Raises an event: pushed to `--push-url` (if given) and delivered over one open Stream
+     * connection subscribed to events — one of app `$app`'s (its key), or of any app without
+     * it —, in the background. Returns `['id' => n or null, 'eventId' => ...]`.
      *
      * @param array<string, mixed> $data
      */
-    public function push(string $type, array $data = []): array
+    public function push(string $type, array $data = [], ?string $app = null): array
     {
-        return $this->control('POST', '/_emulator/push', ['type' => $type, 'data' => (object) $data]);
+        $body = ['type' => $type, 'data' => (object) $data] + ($app === null ? [] : ['app' => $app]);
+        return $this->control('POST', '/_emulator/push', $body);
+    }
+
+    /**
+     * A user writes to the app's robot: in their 1:1 chat with it, or with an @ of it in the
+     * group `$conversation` (made with {@see conversation()}), mentioning the users `$at` too.
+     * The gateway delivers the bot message (topic `/v1.0/im/bot/messages/get`) over one of the
+     * app's Stream connections subscribed to bot messages, with a working `sessionWebhook`
+     * (what is sent to it lands in {@see messages()}, channel `session_webhook`). Returns
+     * `['id' => its id in the Stream log, 'msgId', 'conversationId', 'sessionWebhook',
+     * 'sessionWebhookExpiredTime']`.
+     *
+     * @param list<string> $at userids, only with `$conversation`
+     * @param string|null $app the robot's app (its key); default: the first app
+     */
+    public function botSay(string $user, string $text, ?string $conversation = null, array $at = [], ?string $app = null): array
+    {
+        $body = ['user' => $user, 'text' => $text];
+        if ($conversation !== null) {
+            $body['conversation'] = $conversation;
+        }
+        if ($at !== []) {
+            $body['at'] = array_values($at);
+        }
+        if ($app !== null) {
+            $body['app'] = $app;
+        }
+        return $this->control('POST', '/_emulator/bot/say', $body);
+    }
+
+    /**
+     * Every interactive card created, oldest first, as a user would see it now: `['outTrackId',
+     * 'app', 'cardTemplateId', 'spaces' => [['spaceType', 'spaceId'], ...], 'callbackType',
+     * 'cardParamMap' => its variables now, 'streaming' => [key => ['updates' => n, 'finalized' =>
+     * bool, 'error' => bool]], 'updates' => streaming calls applied, 'actions' => buttons
+     * pressed, ...]`.
+     */
+    public function cards(): array
+    {
+        return $this->control('GET', '/_emulator/cards')['cards'];
+    }
+
+    /** The card `$outTrackId` as {@see cards()} shows it, or null when there is none. */
+    public function card(string $outTrackId): ?array
+    {
+        $query = http_build_query(['outTrackId' => $outTrackId], '', '&', PHP_QUERY_RFC3986);
+        return $this->control('GET', '/_emulator/cards?' . $query)['cards'][0] ?? null;
+    }
+
+    /**
+     * `$user` presses a button of card `$outTrackId` (`$action`, with the form's `$params`).
+     * For a card created with the STREAM callback type (as `Bot::card()` makes them), the
+     * callback goes to one of its app's Stream connections subscribed to card callbacks, and
+     * an answer's `response` (`['cardData' => ['cardParamMap' => [...]]]`) updates the card.
+     * Returns `['delivered' => bool, 'id' => its id in the Stream log, or null]`.
+     *
+     * @param array<string, mixed> $params
+     */
+    public function cardCallback(string $outTrackId, string $user, ?string $action = null, array $params = []): array
+    {
+        $body = ['outTrackId' => $outTrackId, 'user' => $user, 'params' => (object) $params];
+        if ($action !== null) {
+            $body['action'] = $action;
+        }
+        return $this->control('POST', '/_emulator/cards/callback', $body);
     }
 
     /**

@@ -5,7 +5,9 @@
 //! floors below its own, never one beside it or above it (no import circle).
 //! - [`Client`] (`client.rs`): an app's credentials and options; hands out the APIs and Stream.
 //! - `api/`: the typed APIs ([`WorkRecords`], [`Todos`], and `message/`: one [`Message`] shape
-//!   over three channels, [`WorkNotices`], [`Webhook`], [`Bot`]), identity (`user.rs`), the raw
+//!   over three channels, [`WorkNotices`], [`Webhook`], [`Bot`], whose replies to a bot message
+//!   go through its session webhook or the robot; `card/`: interactive [`Card`]s, streamed into
+//!   coalesced; `conversation.rs`: where a bot message came from), identity (`user.rs`), the raw
 //!   calls (`raw.rs`), paging written once (`page.rs`) and the readers of a caller's fields
 //!   (`fields.rs`). `stream/`: Stream mode, DingTalk's events, bot messages and card callbacks
 //!   over an outbound WebSocket ([`Stream`]): its topics (`topics.rs`), its connections, active
@@ -36,7 +38,7 @@
 //!   texts that came from the network; `deadline.rs`, the moment by which an operation with
 //!   a peer must end, which every such operation takes; `fork_safe.rs`, values rebuilt after
 //!   `fork()`; `app_id.rs`, which app a piece of process-wide state belongs to; `time.rs`,
-//!   wall-clock time and durations in ms and µs; `observe.rs`, the typed events an
+//!   wall-clock time and durations in ms and µs; `random.rs`, random ids; `observe.rs`, the typed events an
 //!   [`Observer`] receives (a logger); `pace.rs`, a bulk call's pace, slowed down by
 //!   throttling. `callback/`: DingTalk's HTTP push (verify, decrypt, seal), on its own.
 
@@ -59,6 +61,7 @@ mod net;
 pub mod observe;
 mod pace;
 mod process_stats;
+mod random;
 mod redact;
 mod store;
 mod stream;
@@ -68,11 +71,12 @@ mod validate;
 #[cfg(test)]
 mod test_support;
 
+pub use api::card::{Card, CardOptions, CardTo, DEFAULT_STREAM_INTERVAL, MAX_STREAM_INTERVAL};
 pub use api::message::{
-    Bot, Message, NoticeOptions, UsersSent, Webhook, WorkNotices, DEFAULT_PER_MINUTE,
+    Bot, Message, NoticeOptions, ReplyRoute, UsersSent, Webhook, WorkNotices, DEFAULT_PER_MINUTE,
     MAX_NOTICE_BYTES, MAX_NOTICE_DEPTS, MAX_NOTICE_USERS, MAX_OA_HEAD_CHARS, MAX_PER_MINUTE,
     MAX_ROBOT_PARAM_BYTES, MAX_ROBOT_USERS, MAX_VOICE_SECONDS, MAX_WEBHOOK_BYTES, MSGTYPES,
-    RESULT_LISTS,
+    RESULT_LISTS, SESSION_MARGIN_MS,
 };
 pub use api::todo::{
     ContentField, DetailUrl, NewTask, Role, Task, TaskChanges, TaskPage, Todos, CHANGE_KEYS,

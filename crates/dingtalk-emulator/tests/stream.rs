@@ -312,6 +312,10 @@ fn an_event_answered_with_its_own_data_is_acknowledged_a_404_is_not() {
     assert_eq!(event["status"], "acknowledged", "{event}");
     assert_eq!(event["redeliveries"], 1);
     assert_eq!(event["deliveries"][1]["status"], "SUCCESS");
+    // How long each answer took, in microseconds, refused or not.
+    for delivery in event["deliveries"].as_array().unwrap() {
+        assert!(delivery["answer_us"].is_u64(), "{delivery}");
+    }
 }
 
 #[test]
@@ -427,6 +431,11 @@ fn a_zombie_swallows_deliveries_until_they_are_delivered_again_elsewhere() {
     assert_eq!(event["status"], "acknowledged");
     assert_eq!(event["deliveries"][0]["connection"], zombie["id"]);
     assert_eq!(event["deliveries"][0]["status"], Value::Null);
+    assert_eq!(
+        event["deliveries"][0]["answer_us"],
+        Value::Null,
+        "no answer yet"
+    );
     h.control.stream_drop();
 }
 

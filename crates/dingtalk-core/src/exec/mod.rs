@@ -373,7 +373,8 @@ impl Executor {
         }
         self.counters.request();
         let signed = signature.as_ref().map_or("", |s| s.sign.as_str());
-        let secrets = [self.caller.secret(), token, signed];
+        let mut secrets = vec![self.caller.secret(), token, signed];
+        secrets.extend(request.hidden.iter().map(String::as_str));
         let (left, option) = budget.bytes();
         let exchange = Exchange {
             path: &request.path,

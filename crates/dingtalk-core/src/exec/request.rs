@@ -48,6 +48,9 @@ pub(crate) struct ApiRequest {
     /// Whether the access token is attached (all API calls but the Stream gateway's, which
     /// takes the app's key and secret in its body).
     pub(crate) with_token: bool,
+    /// Values of the request that are credentials of their own (a session webhook's
+    /// `session`), which no error or log record may show.
+    pub(crate) hidden: Vec<String>,
 }
 
 impl ApiRequest {
@@ -67,6 +70,7 @@ impl ApiRequest {
             body: None,
             repeat,
             with_token: true,
+            hidden: Vec::new(),
         }
     }
 
@@ -91,6 +95,12 @@ impl ApiRequest {
     /// Sent without an access token (none is fetched for it).
     pub(crate) fn without_token(mut self) -> Self {
         self.with_token = false;
+        self
+    }
+
+    /// With `values` kept out of every error and log record, as the token is.
+    pub(crate) fn hiding(mut self, values: Vec<String>) -> Self {
+        self.hidden = values;
         self
     }
 

@@ -28,6 +28,7 @@ use super::frame::Event;
 use crate::counters::Counters;
 use crate::deadline::Deadline;
 use crate::observe::Observe;
+use crate::random;
 use crate::store::{marks, memory, Store, STORE_TIMEOUT};
 
 /// The value of a message handled.
@@ -67,12 +68,7 @@ pub(crate) struct Dedupe {
 
 /// A random owner value: the pid and 16 random bytes (a claim's holder is not guessed).
 fn owner() -> String {
-    let mut bytes = [0u8; 16];
-    if getrandom::getrandom(&mut bytes).is_err() {
-        bytes = fastrand::u128(..).to_le_bytes();
-    }
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("pending {}-{hex}", std::process::id())
+    format!("pending {}-{}", std::process::id(), random::id_hex(16))
 }
 
 /// The key of `event`: a hash of its kind, topic and id (of its delivery when it has no id).

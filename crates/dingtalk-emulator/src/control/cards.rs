@@ -17,8 +17,8 @@ use crate::state::AppState;
 use crate::stream::topics::CARD_CALLBACKS;
 use crate::sync::lock;
 
-/// `GET /_emulator/cards[?outTrackId=]`: every card (or that one) with its data now
-/// (`cardParamMap`), what was streamed into each key, and the actions users took.
+/// `GET /_emulator/cards[?outTrackId=]`: every card (or that one), oldest first, with its data
+/// now (`cardParamMap`), what was streamed into each key, and the actions users took.
 pub async fn cards(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
     let id = query_param(query.as_deref(), "outTrackId");
     answer(&json!({ "cards": lock(&state.cards).to_json(id.as_deref()) }))

@@ -2,6 +2,7 @@
 //! connection and the answer each got.
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -27,8 +28,14 @@ pub struct Delivery {
     /// `SUCCESS`, `LATER`, or the answer's text when it is neither; `null` before an answer.
     pub status: Option<String>,
     pub answered_at: Option<u64>,
+    /// Microseconds from the frame being handed to the connection to its answer: how long the
+    /// client took to acknowledge it, as the gateway sees it (`make bench` reads it).
+    pub answer_us: Option<u64>,
     /// The answer frame as sent (at most 1 KiB).
     pub answer: Option<String>,
+    /// When the frame was handed to the connection.
+    #[serde(skip)]
+    handed_over: Option<Instant>,
 }
 
 /// Where a message stands.
@@ -93,7 +100,9 @@ impl MessageEntry {
             duplicate,
             status: None,
             answered_at: None,
+            answer_us: None,
             answer: None,
+            handed_over: Some(Instant::now()),
         });
     }
 
@@ -203,6 +212,9 @@ impl Messages {
         let delivery = &mut entry.deliveries[at];
         delivery.status = Some(status);
         delivery.answered_at = Some(now_millis());
+        delivery.answer_us = delivery
+            .handed_over
+            .map(|at| u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX));
         delivery.answer = Some(logged);
         if again {
             // Waits the redelivery delay from the answer, not from the delivery.

@@ -11,13 +11,16 @@
 mod channel;
 mod parse;
 mod reader;
+mod reply;
 mod robot;
+mod session;
 mod shape;
 mod webhook;
 mod work_notice;
 
 pub use parse::{MAX_OA_HEAD_CHARS, MSGTYPES};
 pub use reader::MAX_VOICE_SECONDS;
+pub use reply::{ReplyRoute, SESSION_MARGIN_MS};
 pub use robot::{Bot, UsersSent, MAX_ROBOT_PARAM_BYTES, MAX_ROBOT_USERS};
 pub use shape::Message;
 pub use webhook::{Webhook, DEFAULT_PER_MINUTE, MAX_PER_MINUTE, MAX_WEBHOOK_BYTES};

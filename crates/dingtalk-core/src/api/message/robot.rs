@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::channel::{at_most_bytes, carried_types, ids, no_mentions, Channel, MESSAGE};
 use super::shape::{Body, Buttons, Message};
+use crate::api::card::{Card, CardOptions, CardTo};
 use crate::dialect::{missing, Family};
 use crate::error::{Error, Result};
 use crate::exec::{ApiRequest, Executor, Repeat};
@@ -43,7 +44,7 @@ pub(crate) enum RobotTo<'a> {
 
 /// The app-robot channel of one robot.
 pub(crate) struct RobotChannel<'a> {
-    robot_code: &'a str,
+    pub(super) robot_code: &'a str,
 }
 
 impl Channel<RobotTo<'_>> for RobotChannel<'_> {
@@ -178,8 +179,8 @@ struct GroupSent {
 /// The app robot of one app, sending as one robot code.
 #[derive(Clone)]
 pub struct Bot {
-    exec: Arc<Executor>,
-    robot_code: String,
+    pub(super) exec: Arc<Executor>,
+    pub(super) robot_code: String,
 }
 
 impl std::fmt::Debug for Bot {
@@ -209,7 +210,7 @@ impl Bot {
         &self.robot_code
     }
 
-    fn channel(&self) -> RobotChannel<'_> {
+    pub(super) fn channel(&self) -> RobotChannel<'_> {
         RobotChannel {
             robot_code: &self.robot_code,
         }
@@ -233,6 +234,20 @@ impl Bot {
         answer
             .process_query_key
             .ok_or_else(|| missing(TO_GROUP, "processQueryKey"))
+    }
+
+    /// Creates an interactive card of template `template_id` with `data` (its variables) and
+    /// delivers it `to` the conversation of a bot message or to an open space, with the
+    /// `STREAM` callback type: a user's press on its buttons reaches the app's Stream workers.
+    pub fn card(
+        &self,
+        to: CardTo<'_>,
+        template_id: &str,
+        data: &Value,
+        options: CardOptions,
+    ) -> Result<Card> {
+        let exec = Arc::clone(&self.exec);
+        Card::create(exec, &self.robot_code, to, template_id, data, options)
     }
 
     /// Takes sends back: those to users, or with `open_conversation_id` those to that group.

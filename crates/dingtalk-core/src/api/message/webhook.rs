@@ -40,9 +40,7 @@ pub(crate) struct WebhookChannel {
 
 impl Channel<()> for WebhookChannel {
     fn check(&self, message: &Message) -> Result<()> {
-        carried_types(message, &CARRIED, CHANNEL)?;
-        let body = serde_json::to_vec(&wire(message)).unwrap_or_default();
-        at_most_bytes(&body, MAX_WEBHOOK_BYTES, CHANNEL)
+        check_webhook_shaped(message, CHANNEL)
     }
 
     fn request(&self, _to: &(), message: &Message) -> Result<ApiRequest> {
@@ -56,6 +54,13 @@ impl Channel<()> for WebhookChannel {
     }
 }
 
+/// Refuses what a webhook-shaped `channel` (a group webhook, a session webhook) cannot carry.
+pub(crate) fn check_webhook_shaped(message: &Message, channel: &str) -> Result<()> {
+    carried_types(message, &CARRIED, channel)?;
+    let body = serde_json::to_vec(&wire(message)).unwrap_or_default();
+    at_most_bytes(&body, MAX_WEBHOOK_BYTES, channel)
+}
+
 /// A group webhook's names of an action card's fields.
 const WEBHOOK_CARD: CardSpelling = CardSpelling {
     text: "text",
@@ -66,8 +71,8 @@ const WEBHOOK_CARD: CardSpelling = CardSpelling {
     button_url: "actionURL",
 };
 
-/// The webhook's JSON of a message.
-fn wire(message: &Message) -> Value {
+/// The webhook's JSON of a message (a session webhook's too).
+pub(crate) fn wire(message: &Message) -> Value {
     let (msgtype, content) = match &message.body {
         Body::ActionCard(card) => ("actionCard", card.spelled(&WEBHOOK_CARD)),
         // Text, markdown and link are the one shape's own.

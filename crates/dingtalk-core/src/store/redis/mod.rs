@@ -35,6 +35,7 @@ use crate::config::store::RedisSpec;
 use crate::deadline::Deadline;
 use crate::fork_safe::ForkSafe;
 use crate::net::tls;
+use crate::random;
 use crate::redact::redact;
 
 const PREFIX: &str = "dingtalk";
@@ -182,10 +183,9 @@ fn lock_key(app: &str) -> String {
 
 /// A random owner value: 16 random bytes (and the pid, for whoever reads the key).
 fn owner() -> StoreResult<String> {
-    let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|e| StoreError(format!("redis store: no random owner value: {e}")))?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = random::system_hex(16).ok_or_else(|| {
+        StoreError("redis store: the system gave no random owner value".to_owned())
+    })?;
     Ok(format!("{}-{hex}", std::process::id()))
 }
 

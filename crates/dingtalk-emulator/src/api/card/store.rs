@@ -247,11 +247,12 @@ impl CardStore {
         }
     }
 
-    /// Every card, or the one `id`, as `GET /_emulator/cards` shows them.
+    /// Every card, or the one `id`, as `GET /_emulator/cards` shows them: oldest first.
     pub fn to_json(&self, id: Option<&str>) -> Vec<Value> {
-        self.cards
-            .values()
-            .filter(|card| id.is_none_or(|id| card.new.out_track_id == id))
+        self.order
+            .iter()
+            .filter(|kept| id.is_none_or(|id| kept.as_str() == id))
+            .filter_map(|kept| self.cards.get(kept))
             .map(Card::to_json)
             .collect()
     }
@@ -330,6 +331,21 @@ mod tests {
             store.create("k2", new_card("c1")).err(),
             Some(Refused::Taken)
         );
+    }
+
+    #[test]
+    fn cards_are_shown_oldest_first() {
+        let mut store = CardStore::default();
+        for id in ["c3", "c1", "c2"] {
+            store.create("k", new_card(id)).unwrap();
+        }
+        let ids: Vec<Value> = store
+            .to_json(None)
+            .iter()
+            .map(|c| c["outTrackId"].clone())
+            .collect();
+        assert_eq!(ids, [json!("c3"), json!("c1"), json!("c2")]);
+        assert_eq!(store.to_json(Some("c1"))[0]["outTrackId"], "c1");
     }
 
     #[test]

@@ -160,7 +160,8 @@ final class StreamFleetTest extends TestCase
 
     /**
      * Waits until the `$count` messages raised are acknowledged and no delivery awaits its
-     * answer (copies included); the Stream log then.
+     * answer (copies and deliveries again included, on every connection still open and not a
+     * zombie: a worker answers what it was given before it is stopped); the Stream log then.
      */
     private function settled(int $count): array
     {
@@ -168,9 +169,17 @@ final class StreamFleetTest extends TestCase
         while (true) {
             $log = $this->gateway->streamLog(1.0);
             $messages = array_merge($log['events'], $log['callbacks']);
+            $live = array_filter($log['connections'], fn ($c) => $c['open'] && !$c['silent']);
+            $open = array_column($live, 'id');
+            $unanswered = 0;
+            foreach ($messages as $message) {
+                foreach ($message['deliveries'] as $delivery) {
+                    $unanswered += (int) ($delivery['answered_at'] === null && in_array($delivery['connection'], $open, true));
+                }
+            }
             $done = count($messages) === $count
                 && array_filter($messages, fn ($m) => $m['status'] !== 'acknowledged') === []
-                && $log['settled'] && $log['duplicates_left'] === 0;
+                && $log['settled'] && $log['duplicates_left'] === 0 && $unanswered === 0;
             if ($done) {
                 return $log;
             }

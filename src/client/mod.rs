@@ -12,13 +12,13 @@ use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
 
-use crate::bot::Bot;
 use crate::exceptions::OrThrow;
 use crate::log::{self, Log};
 use crate::php::arg_error::ArgError;
 use crate::php::args::{ArrayArg, PhpStr};
 use crate::php::json::{answer_array, object_to_json};
 use crate::php::value::{finite, PhpArray, PhpValue};
+use crate::robot::Bot;
 use crate::todo::Todo;
 use crate::worknotice::WorkNotice;
 use crate::workrecord::WorkRecord;

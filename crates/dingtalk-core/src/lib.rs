@@ -23,8 +23,8 @@
 //!   per app for both families, the shared store below) and the token fetch (`fetch.rs`).
 //! - `dialect/`: what differs per family (how the token is attached, how an answer is judged
 //!   and its codes classified): `oapi.rs`, `v1.rs`, `webhook.rs` (a group's webhook robot, and
-//!   its signature). `limit/`: the client-side rate limit and
-//!   its GCRA arithmetic (`gcra.rs`, in Rust and in Lua for Redis).
+//!   its signature). `limit/`: the client-side rate limit and its GCRA arithmetic (`gcra.rs`,
+//!   in Rust and in Lua for Redis).
 //! - `http/`: the fork-aware HTTP client pool and sending one request. `store/`: the stores of
 //!   `token_store` (memory, file, Redis), which keep tokens, the rate limit's numbers and
 //!   marks that expire atomically for `auth/`, `limit/` and `stream/` alike.
@@ -38,8 +38,8 @@
 //!   texts that came from the network; `deadline.rs`, the moment by which an operation with
 //!   a peer must end, which every such operation takes; `fork_safe.rs`, values rebuilt after
 //!   `fork()`; `app_id.rs`, which app a piece of process-wide state belongs to; `time.rs`,
-//!   wall-clock time and durations in ms and µs; `random.rs`, random ids; `observe.rs`, the typed events an
-//!   [`Observer`] receives (a logger); `pace.rs`, a bulk call's pace, slowed down by
+//!   wall-clock time and durations in ms and µs; `random.rs`, random ids; `observe.rs`, the
+//!   typed events an [`Observer`] receives (a logger); `pace.rs`, a bulk call's pace, slowed down by
 //!   throttling. `callback/`: DingTalk's HTTP push (verify, decrypt, seal), on its own.
 
 mod api;

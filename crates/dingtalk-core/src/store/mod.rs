@@ -30,7 +30,7 @@ pub(crate) mod memory;
 pub(crate) mod redis;
 
 use std::fmt;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -209,27 +209,33 @@ impl<T: TokenStore + RateStore + MarkStore> SharedStore for T {}
 /// Why a store was not used for an operation.
 #[derive(Debug)]
 pub(crate) enum Unusable {
-    /// It failed now (to be counted and told).
+    /// It failed now (to be counted, and told unless it failed the same way before).
     Failed {
         /// The back end's name.
         store: &'static str,
         /// Why, without the store's password.
         cause: StoreError,
+        /// Whether to tell it: the store last worked, or failed another way, before this.
+        news: bool,
     },
     /// It failed a moment ago and is left alone for a while, or the call has no time left.
     Paused,
 }
 
 impl Unusable {
-    /// Counts a failure in the app's `store_errors` and tells the client's observer; a paused
-    /// store was not tried, so it is neither counted nor told again.
+    /// Counts a failure in the app's `store_errors` and tells the client's observer when it
+    /// is news (a store that fails the same way again and again, such as a directory refused
+    /// as a store, is told once, until it works again); a paused store was not tried, so it
+    /// is neither counted nor told.
     pub(crate) fn count(&self, counters: &Counters, observe: &Observe) {
-        if let Unusable::Failed { store, cause } = self {
+        if let Unusable::Failed { store, cause, news } = self {
             counters.store_error();
-            observe.emit(|| Event::StoreFailed {
-                store,
-                cause: cause.0.clone(),
-            });
+            if *news {
+                observe.emit(|| Event::StoreFailed {
+                    store,
+                    cause: cause.0.clone(),
+                });
+            }
         }
     }
 }
@@ -241,6 +247,10 @@ pub(crate) struct Store {
     shared: bool,
     /// Wall-clock ms before which the store is not tried (after a failure).
     paused_until_ms: AtomicI64,
+    /// The cause of the last failure, until an operation succeeds again (`failing` says
+    /// whether there is one without taking the lock on every success).
+    last_failure: Mutex<Option<String>>,
+    failing: AtomicBool,
 }
 
 impl Store {
@@ -249,6 +259,8 @@ impl Store {
             backend,
             shared,
             paused_until_ms: AtomicI64::new(0),
+            last_failure: Mutex::new(None),
+            failing: AtomicBool::new(false),
         }
     }
 
@@ -268,7 +280,14 @@ impl Store {
             return Err(Unusable::Paused);
         }
         let deadline = deadline.min(Deadline::after(STORE_TIMEOUT));
-        op(&*self.backend, deadline).map_err(|error| {
+        let result = op(&*self.backend, deadline);
+        if result.is_ok() && self.failing.swap(false, Ordering::Relaxed) {
+            *self
+                .last_failure
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = None;
+        }
+        result.map_err(|error| {
             // Left alone for a while; a call goes on the same way whatever the reason, which
             // is only told (to the client's observer, by the caller that counts the failure).
             let until = now_ms().saturating_add(millis(PAUSE_AFTER_FAILURE));
@@ -282,11 +301,25 @@ impl Store {
         self.backend.kind()
     }
 
-    /// An operation of this store failed with `cause`.
+    /// An operation of this store failed with `cause`: news unless the last failure had the
+    /// same cause and nothing worked since.
     pub(crate) fn failed(&self, cause: StoreError) -> Unusable {
+        let news = {
+            let mut last = self
+                .last_failure
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let news = last.as_deref() != Some(cause.0.as_str());
+            if news {
+                *last = Some(cause.0.clone());
+            }
+            news
+        };
+        self.failing.store(true, Ordering::Relaxed);
         Unusable::Failed {
             store: self.kind(),
             cause,
+            news,
         }
     }
 }

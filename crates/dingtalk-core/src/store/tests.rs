@@ -602,3 +602,28 @@ fn a_failing_store_is_left_alone_for_a_while() {
     ));
     assert!(fine.call(t(), |s, t| s.get(APP, t)).is_ok());
 }
+
+#[test]
+fn a_store_failing_the_same_way_is_news_once_until_it_works_again() {
+    use std::sync::atomic::Ordering;
+    let news = |u: Result<Option<StoredToken>, Unusable>| match u {
+        Err(Unusable::Failed { news, .. }) => news,
+        other => panic!("expected a failure, got {other:?}"),
+    };
+    let store = broken_store();
+    let again = |store: &Store| {
+        // As if the pause after the last failure were over.
+        store.paused_until_ms.store(0, Ordering::Relaxed);
+        store.call(t(), |s, t| s.get(APP, t))
+    };
+    assert!(news(again(&store)), "the first failure is news");
+    assert!(!news(again(&store)), "the same failure again is not");
+    assert!(!news(again(&store)));
+    // Another cause is news; so is the old one after it.
+    assert!(news(Err(store.failed(StoreError("other".into())))));
+    assert!(news(again(&store)));
+    // Once an operation worked, the same failure is news again.
+    store.paused_until_ms.store(0, Ordering::Relaxed);
+    assert!(store.call(t(), |_, _| Ok(())).is_ok());
+    assert!(news(again(&store)));
+}

@@ -16,11 +16,12 @@ mod caller;
 mod failure;
 mod request;
 pub(crate) mod retry;
+mod run;
+mod send;
+mod token;
 mod url;
 
-use std::cell::Cell;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
@@ -28,7 +29,7 @@ use caller::{App, Caller};
 pub(crate) use failure::Failure;
 pub(crate) use request::ApiRequest;
 pub use request::Repeat;
-use retry::{Attempt, Decision};
+use token::Token;
 
 use crate::app_id::AppId;
 use crate::auth::{fetch, TokenCache};
@@ -36,16 +37,12 @@ use crate::budget::Budget;
 use crate::config::Options;
 use crate::counters::{self, Counters, Stats};
 use crate::dialect::webhook::Robot;
-use crate::dialect::{self, Disclosure};
-use crate::error::{Error, ErrorClass, Result};
+use crate::error::{Error, Result};
 use crate::http::pool::{self, Http, TransportConfig};
-use crate::http::{self as transport, AnswerLimit, Exchange};
 use crate::limit::{Limit, RateLimiter};
-use crate::observe::{Event, Observe};
+use crate::observe::Observe;
 use crate::store;
-use crate::time::now_ms;
 use call::Call;
-use url::url_under;
 
 /// Runs calls for one app (or one webhook robot): its credentials, options, HTTP client, token
 /// cache, rate limit and counters.
@@ -206,208 +203,5 @@ impl Executor {
             transport.detail = format!("{}; {hint}", transport.detail);
         }
         failure
-    }
-
-    /// The retry loop: each attempt waits for its turn in a bulk call's pace and for its slot
-    /// of the rate limit, gets the token (unless `token` says none), then runs `attempt` with
-    /// it (an empty text without a token).
-    fn run<T>(
-        &self,
-        call: &Call<'_>,
-        repeat: Repeat,
-        token: Token,
-        budget: &Budget,
-        mut attempt: impl FnMut(&str) -> Result<T>,
-    ) -> std::result::Result<T, Failure> {
-        let mut retries = 0;
-        let mut attempts = 0;
-        let mut token_refreshed = false;
-        let mut maybe_delivered = false;
-        // A forced token fetch skips the cache on the first attempt only.
-        let mut force = token == Token::Fresh;
-        loop {
-            attempts += 1;
-            // No turn or no slot before the deadline: the call ends here, this attempt unsent.
-            let turn = call.wait_for_turn(budget).map_err(|error| Failure {
-                error,
-                maybe_delivered,
-            })?;
-            let mut sent = false;
-            let mut used_token = None;
-            let fetched = match token {
-                Token::None => Ok(String::new()),
-                Token::Cached | Token::Fresh => self.cached_token(force, budget),
-            };
-            let result = fetched.and_then(|token| {
-                sent = true;
-                let outcome = attempt(&token);
-                used_token = Some(token);
-                outcome
-            });
-            force = false;
-            let error = match result {
-                Ok(value) => {
-                    if let Some(turn) = turn {
-                        turn.succeeded();
-                    }
-                    return Ok(value);
-                }
-                Err(error) => error,
-            };
-            maybe_delivered |= sent && error.maybe_processed();
-            let class = error.class();
-            if class == ErrorClass::Throttled {
-                if let Some(turn) = turn {
-                    turn.throttled();
-                }
-                self.observe
-                    .emit(|| Event::Throttled(call.answer(attempts, &error)));
-            }
-            if let (ErrorClass::TokenRejected, Some(token), Some(app)) =
-                (class, &used_token, self.caller.app())
-            {
-                // Dropped whether or not this call resends: no later call may reuse it.
-                app.tokens.invalidate(token, budget);
-            }
-            let state = Attempt {
-                retries,
-                max_retries: self.options.retries,
-                sent,
-                token_refreshed,
-                repeat,
-            };
-            let fail = |error| Failure {
-                error,
-                maybe_delivered,
-            };
-            match retry::decide(class, &state, &self.options.backoff) {
-                Decision::Fail => return Err(fail(error)),
-                // The refused token was dropped above: the next attempt fetches a new one. Not
-                // counted against `retries` (see the module docs), but shown in the stats.
-                Decision::RefreshToken => {
-                    token_refreshed = true;
-                    self.observe
-                        .emit(|| call.retrying(attempts, &error, Duration::ZERO, true));
-                }
-                Decision::Backoff(base) => {
-                    let pause = retry::delay(base, retries);
-                    if budget.passed_by(pause) {
-                        // Waiting would spend the whole budget: the last error is the answer.
-                        return Err(fail(error));
-                    }
-                    self.observe
-                        .emit(|| call.retrying(attempts, &error, pause, false));
-                    std::thread::sleep(pause);
-                    retries += 1;
-                }
-            }
-            self.counters.retry();
-        }
-    }
-
-    /// The app's token, fetched under the single-flight lock when needed (a fetch is told to
-    /// the observer once the lock is released); a robot's own.
-    fn cached_token(&self, force: bool, budget: &Budget) -> Result<String> {
-        let app = match &self.caller {
-            Caller::App(app) => app,
-            Caller::Robot(robot) => return Ok(robot.access_token.clone()),
-        };
-        let fetched = Cell::new(None);
-        let token = app
-            .tokens
-            .token(force, self.options.token_margin, budget, || {
-                let http = self.http.client()?;
-                self.counters.token_fetch();
-                let request = fetch::TokenRequest {
-                    base_url: &self.options.base_url,
-                    app_key: &app.key,
-                    app_secret: &app.secret,
-                    user_agent: &self.options.user_agent,
-                    // The token's answer is not kept: it has the whole allowance.
-                    max_answer_bytes: self.options.max_answer_bytes,
-                };
-                let answer = fetch::fetch(&http, &request, budget)?;
-                fetched.set(Some(answer.1));
-                Ok(answer)
-            })?;
-        if let Some(lifetime) = fetched.get() {
-            self.observe.emit(|| Event::TokenFetched {
-                store: app.tokens.store_kind(),
-                lifetime,
-            });
-        }
-        Ok(token)
-    }
-
-    /// Sends the request once with `token`, judges the answer and decodes it.
-    fn send_once<T: DeserializeOwned>(
-        &self,
-        request: &ApiRequest,
-        token: &str,
-        budget: &Budget,
-    ) -> Result<T> {
-        let dialect = request.family.dialect();
-        let timeout = budget.remaining(&request.path)?;
-        let url = url_under(dialect.base_url(&self.options), &request.path)?;
-        let http = self.http.client()?;
-        let mut builder = http.request(request.method.clone(), url);
-        if !request.query.is_empty() {
-            builder = builder.query(&request.query);
-        }
-        if request.with_token {
-            builder = dialect.authorize(builder, token);
-        }
-        // Made at the moment of sending: DingTalk accepts a signature for an hour.
-        let signature = self.caller.signature(now_ms());
-        if let Some(signature) = &signature {
-            let query = [
-                ("timestamp", &signature.timestamp),
-                ("sign", &signature.sign),
-            ];
-            builder = builder.query(&query);
-        }
-        if let Some(body) = &request.body {
-            builder = builder
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone());
-        }
-        self.counters.request();
-        let signed = signature.as_ref().map_or("", |s| s.sign.as_str());
-        let mut secrets = vec![self.caller.secret(), token, signed];
-        secrets.extend(request.hidden.iter().map(String::as_str));
-        let (left, option) = budget.bytes();
-        let exchange = Exchange {
-            path: &request.path,
-            timeout,
-            user_agent: &self.options.user_agent,
-            limit: AnswerLimit { left, option },
-            secrets: &secrets,
-        };
-        let raw = transport::send(builder, &exchange)?;
-        let disclosure = Disclosure::hiding(&secrets);
-        let answer = dialect::read(request.family, &request.path, &raw, disclosure)?;
-        budget.charge(raw.body.len());
-        Ok(answer)
-    }
-}
-
-/// Which token an attempt carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Token {
-    /// The cached one (fetched when there is none).
-    Cached,
-    /// A new one on the first attempt.
-    Fresh,
-    /// None: the request authenticates otherwise.
-    None,
-}
-
-impl Token {
-    fn of(request: &ApiRequest) -> Self {
-        if request.with_token {
-            Token::Cached
-        } else {
-            Token::None
-        }
     }
 }

@@ -22,6 +22,16 @@ use crate::state::AppState;
 use crate::stream::{open, socket};
 
 pub fn router(state: Arc<AppState>) -> Router {
+    dingtalk()
+        .merge(control())
+        .fallback(fallback::not_found)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// DingTalk's own APIs.
+fn dingtalk() -> Router<Arc<AppState>> {
     Router::new()
         // DingTalk documents GET; a POST is accepted too and its body ignored, which
         // is how a client that sends credentials in a body learns of its mistake (40035).
@@ -53,6 +63,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(INSTANCES, put(card::update))
         .route(open::OPEN, post(open::open))
         .route(socket::CONNECT, get(socket::connect))
+}
+
+/// The emulator's own control API, under `/_emulator/`.
+fn control() -> Router<Arc<AppState>> {
+    Router::new()
         .route(
             "/_emulator/faults",
             post(control::faults::push)
@@ -106,8 +121,4 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_emulator/bot/say", post(control::bot::say))
         .route("/_emulator/cards", get(control::cards::cards))
         .route("/_emulator/cards/callback", post(control::cards::callback))
-        .fallback(fallback::not_found)
-        .method_not_allowed_fallback(fallback::method_not_allowed)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(state)
 }

@@ -1,7 +1,8 @@
 //! Sockets for the peers the HTTP client does not reach — the Stream gateway's WebSocket, the
 //! proxy in front of it, Redis — each read and write bounded by a [`Deadline`]: TCP
 //! ([`Timed`], [`connect`]), and TLS over it ([`tls`], [`Transport`]); and waiting for the
-//! first of several to have something to read ([`wait`]).
+//! first of several to have something to read ([`wait`]); host names are resolved by the
+//! deadline too ([`resolve`]).
 //!
 //! On Unix a socket is non-blocking and each read or write that would block waits for the
 //! socket with `poll(2)` for what is left of its deadline: a deadline that has passed still
@@ -9,13 +10,15 @@
 //! a frame that way, without waiting), and no timeout is rounded up to the kernel's tick.
 //! Elsewhere the socket's own timeouts are set from the deadline.
 
+mod resolve;
 pub(crate) mod tls;
 mod wait;
 
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::time::Duration;
 
+pub(crate) use resolve::resolve;
 pub(crate) use tls::Transport;
 pub(crate) use wait::wait;
 
@@ -107,8 +110,7 @@ impl Write for Timed {
 }
 
 /// A TCP connection to the first address of `host:port` that answers, each try within
-/// `connect_timeout` and all of them by `deadline`. (The name is resolved by the system, which
-/// no deadline bounds.)
+/// `connect_timeout` and all of them, the name's lookup included, by `deadline`.
 pub(crate) fn connect(
     host: &str,
     port: u16,
@@ -116,7 +118,7 @@ pub(crate) fn connect(
     deadline: Deadline,
 ) -> io::Result<Timed> {
     let mut last = None;
-    for addr in (host, port).to_socket_addrs()? {
+    for addr in resolve(host, port, deadline)? {
         let timeout = deadline.remaining()?.min(connect_timeout);
         match TcpStream::connect_timeout(&addr, timeout) {
             Ok(tcp) => {

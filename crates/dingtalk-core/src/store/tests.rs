@@ -215,10 +215,10 @@ fn a_mark_is_set_if_absent_and_changed_only_by_its_holder() {
 fn ended_marks_leave_the_directory() {
     let b = file_backend();
     let dir = b.dir.clone().unwrap().join("tokens");
-    b.store
-        .put_if_absent(APP, "old", "v", Duration::from_millis(1), t())
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(20));
+    // Long enough to outlive the sweep of this store's own first mark, however loaded the
+    // machine: that sweep sees it still running.
+    let short = Duration::from_millis(300);
+    b.store.put_if_absent(APP, "old", "v", short, t()).unwrap();
     assert_eq!(
         names_in(&dir)
             .iter()
@@ -226,6 +226,7 @@ fn ended_marks_leave_the_directory() {
             .count(),
         1
     );
+    std::thread::sleep(short + Duration::from_millis(20));
     // A new mark made by another process sweeps (its first sweep).
     FileStore::new(&dir)
         .put_if_absent(APP, "new", "v", Duration::from_secs(60), t())

@@ -5,7 +5,7 @@
 //! The proxy's handshake ends by the connection's deadline like everything else on it.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use base64::Engine;
@@ -43,12 +43,13 @@ pub(crate) fn through(
     match url.scheme() {
         "http" => connect(&mut stream, host, port, &user, password.as_deref())?,
         "socks5" | "socks5h" => {
-            let resolve_here = url.scheme() == "socks5";
+            // socks5:// resolves the name here, socks5h:// lets the proxy do it.
+            let resolve_by = (url.scheme() == "socks5").then_some(deadline);
             socks5(
                 &mut stream,
                 host,
                 port,
-                resolve_here,
+                resolve_by,
                 &user,
                 password.as_deref(),
             )?;
@@ -119,12 +120,12 @@ fn socks5(
     stream: &mut Timed,
     host: &str,
     port: u16,
-    resolve_here: bool,
+    resolve_by: Option<Deadline>,
     user: &str,
     password: Option<&str>,
 ) -> io::Result<()> {
     socks5_login(stream, user, password)?;
-    stream.write_all(&socks5_request(host, port, resolve_here)?)?;
+    stream.write_all(&socks5_request(host, port, resolve_by)?)?;
     socks5_reply(stream)
 }
 
@@ -157,12 +158,12 @@ fn socks5_login(stream: &mut Timed, user: &str, password: Option<&str>) -> io::R
     Ok(())
 }
 
-/// The CONNECT request: an address resolved here (`resolve_here`) or an IP literal, otherwise
+/// The CONNECT request: an address resolved here (by `resolve_by`) or an IP literal, otherwise
 /// the host name for the proxy to resolve.
-fn socks5_request(host: &str, port: u16, resolve_here: bool) -> io::Result<Vec<u8>> {
+fn socks5_request(host: &str, port: u16, resolve_by: Option<Deadline>) -> io::Result<Vec<u8>> {
     let mut request = vec![5, 1, 0];
-    let address = if resolve_here {
-        (host, port).to_socket_addrs()?.next()
+    let address = if let Some(deadline) = resolve_by {
+        net::resolve(host, port, deadline)?.into_iter().next()
     } else {
         host.parse::<std::net::IpAddr>()
             .ok()

@@ -56,7 +56,7 @@ impl AppId {
         if let Some((cut, _)) = label.char_indices().nth(MAX_KEY_LABEL) {
             label.truncate(cut);
         }
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::hex::lower(&digest[..16]);
         format!("{label}.{hex}")
     }
 }

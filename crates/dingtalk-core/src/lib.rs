@@ -31,14 +31,15 @@
 //! - `config/`: validated [`Options`]. `budget.rs`: what one call may spend (time until its
 //!   deadline, answer bytes, a bulk call's pace). `counters.rs`: an app's counters in this
 //!   process ([`Stats`]). `validate.rs`: checks of caller arguments. `net/`: sockets whose every
-//!   read and write ends by a deadline (TCP, TLS), waited for with `poll(2)`, for the peers the
+//!   read and write ends by a deadline (TCP, TLS, a host name's lookup), waited for with `poll(2)`, for the peers the
 //!   HTTP client does not reach: the Stream gateway's WebSocket, its proxy, Redis.
 //! - The ground, which imports nothing of the crate: [`Error`] (`error/`), the one error type,
 //!   whose messages never hold the app secret or a token; `redact.rs`, removing secrets from
 //!   texts that came from the network; `deadline.rs`, the moment by which an operation with
 //!   a peer must end, which every such operation takes; `fork_safe.rs`, values rebuilt after
 //!   `fork()`; `app_id.rs`, which app a piece of process-wide state belongs to; `time.rs`,
-//!   wall-clock time and durations in ms and µs; `random.rs`, random ids; `observe.rs`, the
+//!   wall-clock time and durations in ms and µs; `random.rs`, random ids; `hex.rs`, bytes as
+//!   lowercase hex (the one module that `app_id.rs` and `random.rs` import); `observe.rs`, the
 //!   typed events an [`Observer`] receives (a logger); `pace.rs`, a bulk call's pace, slowed down by
 //!   throttling. `callback/`: DingTalk's HTTP push (verify, decrypt, seal), on its own.
 
@@ -55,6 +56,7 @@ mod dialect;
 pub mod error;
 mod exec;
 mod fork_safe;
+mod hex;
 mod http;
 mod limit;
 mod net;

@@ -6,7 +6,7 @@
 pub(crate) fn system_hex(bytes: usize) -> Option<String> {
     let mut buffer = vec![0u8; bytes];
     getrandom::getrandom(&mut buffer).ok()?;
-    Some(hex(&buffer))
+    Some(crate::hex::lower(&buffer))
 }
 
 /// `bytes` random bytes as lowercase hex: the system's generator, or, should it fail, a
@@ -14,12 +14,8 @@ pub(crate) fn system_hex(bytes: usize) -> Option<String> {
 pub(crate) fn id_hex(bytes: usize) -> String {
     system_hex(bytes).unwrap_or_else(|| {
         let buffer: Vec<u8> = (0..bytes).map(|_| fastrand::u8(..)).collect();
-        hex(&buffer)
+        crate::hex::lower(&buffer)
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -83,10 +83,7 @@ fn key(event: &Event) -> String {
         hash.update(part.as_bytes());
         hash.update([0]);
     }
-    hash.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::lower(&hash.finalize()[..16])
 }
 
 impl Dedupe {

@@ -14,10 +14,7 @@ use crate::time::{millis, now_ms, now_us};
 
 /// The mark file of (`app`, `key`): the key is hashed, since it may hold any character.
 fn mark_file(app: &str, key: &str) -> String {
-    let hash: String = Sha256::digest(key.as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = crate::hex::lower(&Sha256::digest(key.as_bytes())[..16]);
     format!("{app}.{hash}{MARK_SUFFIX}")
 }
 

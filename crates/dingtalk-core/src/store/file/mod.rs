@@ -175,10 +175,7 @@ const RATE_SUFFIX: &str = ".rate";
 /// The rate file of (`app`, `api`): the API (method and path template) is hashed, since it may
 /// hold any character.
 fn rate_file(app: &str, api: &str) -> String {
-    let api_hash: String = Sha256::digest(api.as_bytes())[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let api_hash = crate::hex::lower(&Sha256::digest(api.as_bytes())[..8]);
     format!("{app}.{api_hash}{RATE_SUFFIX}")
 }
 

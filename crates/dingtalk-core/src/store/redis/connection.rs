@@ -27,10 +27,7 @@ pub(crate) struct Script {
 impl Script {
     pub(crate) fn new(code: &'static str) -> Script {
         use sha1::{Digest, Sha1};
-        let sha1 = Sha1::digest(code.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha1 = crate::hex::lower(&Sha1::digest(code.as_bytes()));
         Script { code, sha1 }
     }
 

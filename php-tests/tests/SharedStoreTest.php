@@ -320,6 +320,22 @@ final class SharedStoreTest extends TestCase
     }
 
     /**
+     * A Redis given by its host name: the name is looked up (by the store operation's
+     * deadline, on a thread of its own) and the store shares the token between processes.
+     */
+    public function testARedisGivenByItsHostNameIsShared(): void
+    {
+        $url = str_replace('@127.0.0.1:', '@localhost:', str_replace('//127.0.0.1:', '//localhost:', self::$redis->url()));
+        $this->assertStringContainsString('localhost:', $url);
+        $app = $this->freshApp();
+        $options = ['base_url' => $this->emulator->url(), 'token_store' => $url];
+        $first = $this->listOnce($app, $options);
+        $second = $this->listOnce($app, $options);
+        $this->assertSame([0, 0], [$first['store_errors'], $second['store_errors']]);
+        $this->assertSame([1, 0], [$first['token_fetches'], $second['token_fetches']], 'the second process took the first one\'s token from Redis');
+    }
+
+    /**
      * A FIFO where a store file goes (a co-tenant's trap) is refused at once: nothing but a
      * regular file of this user's is opened, read or written, and the call goes on without
      * the store.

@@ -12,6 +12,7 @@ pub mod install;
 pub mod json;
 pub mod memory;
 pub mod pending;
+pub mod registered;
 pub mod sensitive;
 pub mod signals;
 pub mod signature;

@@ -9,9 +9,10 @@
 //! (see [`crate::php::install`]) before any PHP code runs. The attribute is allocated persistently
 //! and lives as long as the process, like the function it annotates.
 
-use ext_php_rs::ffi::{zend_function, HashTable};
+use ext_php_rs::ffi::HashTable;
 use ext_php_rs::types::ZendStr;
-use ext_php_rs::zend::ClassEntry;
+
+use crate::php::registered;
 
 extern "C" {
     fn zend_add_attribute(
@@ -53,17 +54,9 @@ pub fn mark_all() {
 }
 
 fn mark(class: &str, method: &str, index: u32) {
-    let Some(ce) = ClassEntry::try_find(class) else {
+    let Some(function) = registered::method(class, method) else {
         return;
     };
-    let Some(entry) = ce.function_table.get(method) else {
-        return;
-    };
-    // SAFETY: the function table of a class maps names to `zend_function` pointers.
-    let function = unsafe { entry.value.ptr }.cast::<zend_function>();
-    if function.is_null() {
-        return;
-    }
     const NAME: &str = "sensitiveparameter";
     // SAFETY: `function` is a live internal function; looking an attribute up reads its table.
     let marked = unsafe {

@@ -4,9 +4,7 @@
 //! runs. Reflection then shows the union, and the argument parsing
 //! ([`crate::php::signature`]) takes such an argument as PHP's own functions take it.
 
-use ext_php_rs::ffi::zend_function;
-use ext_php_rs::zend::ClassEntry;
-
+use crate::php::registered;
 use crate::php::signature::{ARRAY_OR_STRING, SEND_FLAGS};
 
 /// The union-typed parameters: class, method (lower case, as the function table keys it),
@@ -21,17 +19,9 @@ pub fn declare_all() {
 }
 
 fn declare(class: &str, method: &str, index: usize, types: u32) {
-    let Some(ce) = ClassEntry::try_find(class) else {
+    let Some(function) = registered::method(class, method) else {
         return;
     };
-    let Some(entry) = ce.function_table.get(method) else {
-        return;
-    };
-    // SAFETY: the function table of a class maps names to `zend_function` pointers.
-    let function = unsafe { entry.value.ptr }.cast::<zend_function>();
-    if function.is_null() {
-        return;
-    }
     // SAFETY: a live internal function of the extension, whose `arg_info` holds `num_args`
     // entries allocated by ext-php-rs for the life of the process; no PHP code runs yet.
     unsafe {

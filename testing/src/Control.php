@@ -14,6 +14,12 @@ namespace DingTalk\Testing;
  */
 final class Control
 {
+    /**
+     * The code of an {@see EmulatorException} thrown when no HTTP answer came (no connection, a
+     * request not sent, an answer cut off or late): the emulator may be ending.
+     */
+    public const UNREACHABLE = 1;
+
     private string $remote;
     private string $authority;
     /** @var array<string, array<string, mixed>> */
@@ -57,7 +63,7 @@ final class Control
             stream_context_create($this->context)
         );
         if ($socket === false) {
-            throw new EmulatorException("{$label} failed: cannot connect to {$this->authority}: {$error}");
+            throw new EmulatorException("{$label} failed: cannot connect to {$this->authority}: {$error}", self::UNREACHABLE);
         }
         try {
             $request = "{$method} {$path} HTTP/1.0\r\nHost: {$this->authority}\r\nAccept: application/json\r\n";
@@ -66,7 +72,7 @@ final class Control
             }
             $request .= "\r\n" . ($json ?? '');
             if (@fwrite($socket, $request) !== strlen($request)) {
-                throw new EmulatorException("{$label} failed: the request could not be sent");
+                throw new EmulatorException("{$label} failed: the request could not be sent", self::UNREACHABLE);
             }
             $response = self::readAll($socket, $deadline, $label);
         } finally {
@@ -82,12 +88,12 @@ final class Control
         while (!feof($socket)) {
             $left = $deadline - microtime(true);
             if ($left <= 0) {
-                throw new EmulatorException("{$label} got no complete answer in time");
+                throw new EmulatorException("{$label} got no complete answer in time", self::UNREACHABLE);
             }
             stream_set_timeout($socket, (int) $left, (int) (fmod($left, 1.0) * 1e6));
             $chunk = fread($socket, 65536);
             if ($chunk === false) {
-                throw new EmulatorException("{$label} failed while reading the answer");
+                throw new EmulatorException("{$label} failed while reading the answer", self::UNREACHABLE);
             }
             $response .= $chunk;
         }
@@ -98,7 +104,7 @@ final class Control
     {
         [$head, $body] = array_pad(explode("\r\n\r\n", $response, 2), 2, '');
         if (preg_match('~^HTTP/\d(?:\.\d)? (\d{3})~', $head, $m) !== 1) {
-            throw new EmulatorException("{$label} got no HTTP answer: " . substr($response, 0, 200));
+            throw new EmulatorException("{$label} got no HTTP answer: " . substr($response, 0, 200), self::UNREACHABLE);
         }
         if ($m[1] !== '200') {
             throw new EmulatorException("{$label} answered HTTP {$m[1]}: {$body}");

@@ -26,6 +26,8 @@ final class Emulator
     private const START_TIMEOUT = 15.0;
     /** How long one control request may take (on top of what it asks the emulator to wait). */
     private const CONTROL_TIMEOUT = 10.0;
+    /** Seconds a control request that got no answer waits for the emulator to be seen ending. */
+    private const ENDING_GRACE = 1.0;
     /** The unionId of a user not named by `--user`: this prefix and the userid. */
     private const DERIVED_UNION_ID_PREFIX = 'union-';
 
@@ -442,7 +444,11 @@ final class Emulator
         try {
             return $this->control->call($method, $path, $json, self::CONTROL_TIMEOUT + $wait);
         } catch (EmulatorException $e) {
-            $reason = $this->process->exitReason();
+            // A process killed a moment ago has its sockets closed before the system reports it
+            // ended: when no answer came, it is given a moment to be seen ending.
+            $reason = $e->getCode() === Control::UNREACHABLE
+                ? $this->process->exitReasonWithin(self::ENDING_GRACE)
+                : $this->process->exitReason();
             if ($reason === null) {
                 throw $e;
             }

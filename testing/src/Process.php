@@ -109,6 +109,20 @@ final class Process
         return $this->ending ?? 'was stopped';
     }
 
+    /**
+     * {@see exitReason()}, waiting up to `$seconds` for a process that is ending to be seen
+     * ended; null when it still runs then.
+     */
+    public function exitReasonWithin(float $seconds): ?string
+    {
+        $deadline = microtime(true) + $seconds;
+        // proc_get_status() is PHP's only non-blocking waitpid(): polled, as in stop().
+        while ($this->isRunning() && microtime(true) < $deadline) {
+            usleep(5_000);
+        }
+        return $this->exitReason();
+    }
+
     /** What the process wrote on stderr so far, trimmed; `(nothing)` when it wrote nothing. */
     public function stderr(): string
     {

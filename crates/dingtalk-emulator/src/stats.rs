@@ -7,26 +7,46 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::sync::lock;
 
 /// Paths whose calls count as token fetches.
 const TOKEN_PATHS: [&str; 2] = ["/gettoken", "/v1.0/oauth2/accessToken"];
 
-/// A snapshot of the counters: the body of `GET /_emulator/stats`.
-#[derive(Debug, Serialize)]
+/// A snapshot of the counters: the body of `GET /_emulator/stats` (and what
+/// [`crate::testing::Control::stats`] reads back).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
-    /// Calls of either token endpoint, answered or not.
+    /// Calls of `/gettoken` and `/v1.0/oauth2/accessToken`, answered or not.
     pub gettoken: u64,
-    /// Requests per path, sorted so the answer is stable.
+    /// Requests per path (as sent, percent-encoding and all), control paths excluded; sorted
+    /// so the answer is stable.
     pub requests: BTreeMap<String, u64>,
-    /// Calls answered "over the QPS limit".
+    /// Calls answered "over the QPS limit" (errcode 90018 or HTTP 403 `...QpsLimit...`).
     pub throttled: u64,
     /// Webhook messages answered 130101 (over a robot's messages a minute, or muted).
     pub webhook_throttled: u64,
+    /// Requests being handled now.
     pub in_flight: u64,
+    /// The most requests handled at once since the start (or the last reset).
     pub max_in_flight: u64,
+}
+
+impl Stats {
+    /// Requests of exactly this path.
+    pub fn count(&self, path: &str) -> u64 {
+        self.requests.get(path).copied().unwrap_or(0)
+    }
+
+    /// Requests of every path starting with `prefix`, e.g. `/v1.0/todo/`.
+    pub fn count_prefix(&self, prefix: &str) -> u64 {
+        self.requests
+            .iter()
+            .filter(|(path, _)| path.starts_with(prefix))
+            .map(|(_, n)| n)
+            .sum()
+    }
 }
 
 #[derive(Default)]

@@ -20,48 +20,16 @@ mod http;
 mod messages;
 mod stream;
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 pub use fault::Fault;
 pub use messages::WebhookRobot;
 
+/// Calls and counts, as `GET /_emulator/stats` reports them.
+pub use crate::stats::Stats;
+
 use crate::RunningEmulator;
 use http::Http;
-
-/// Calls and counts, as `GET /_emulator/stats` reports them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Calls of `/gettoken` and `/v1.0/oauth2/accessToken`, answered or not.
-    pub gettoken: u64,
-    /// Requests per path (as sent, percent-encoding and all), control paths excluded.
-    pub requests: BTreeMap<String, u64>,
-    /// Calls answered "over the QPS limit" (errcode 90018 or HTTP 403 `...QpsLimit...`).
-    pub throttled: u64,
-    /// Webhook messages answered 130101 (over a robot's messages a minute, or muted).
-    pub webhook_throttled: u64,
-    /// Requests being handled now.
-    pub in_flight: u64,
-    /// The most requests handled at once since the start (or the last reset).
-    pub max_in_flight: u64,
-}
-
-impl Stats {
-    /// Requests of exactly this path.
-    pub fn count(&self, path: &str) -> u64 {
-        self.requests.get(path).copied().unwrap_or(0)
-    }
-
-    /// Requests of every path starting with `prefix`, e.g. `/v1.0/todo/`.
-    pub fn count_prefix(&self, prefix: &str) -> u64 {
-        self.requests
-            .iter()
-            .filter(|(path, _)| path.starts_with(prefix))
-            .map(|(_, n)| n)
-            .sum()
-    }
-}
 
 /// A client for one emulator's control API.
 pub struct Control {
@@ -174,23 +142,8 @@ impl Control {
     #[track_caller]
     pub fn stats(&self) -> Stats {
         let answer = self.ok("GET", "/_emulator/stats", None);
-        let requests = answer["requests"]
-            .as_object()
-            .map(|paths| {
-                paths
-                    .iter()
-                    .map(|(path, n)| (path.clone(), n.as_u64().unwrap_or(0)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Stats {
-            gettoken: answer["gettoken"].as_u64().unwrap_or(0),
-            requests,
-            throttled: answer["throttled"].as_u64().unwrap_or(0),
-            webhook_throttled: answer["webhook_throttled"].as_u64().unwrap_or(0),
-            in_flight: answer["in_flight"].as_u64().unwrap_or(0),
-            max_in_flight: answer["max_in_flight"].as_u64().unwrap_or(0),
-        }
+        serde_json::from_value(answer)
+            .unwrap_or_else(|e| panic!("GET /_emulator/stats answered something else: {e}"))
     }
 
     /// How often `path` was requested.

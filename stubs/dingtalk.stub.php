@@ -1135,7 +1135,9 @@ final class Stream
      * way ends by then too, however slowly the gateway answers), or on SIGTERM or SIGINT if
      * pcntl is loaded and the script has no handler of its own for that signal (with one, the
      * handler runs between messages, even without pcntl_async_signals(); call stop() from it).
-     * Before returning it closes the connections. on_state is called on this thread between
+     * Before returning it closes the connections and waits for the gateway to close them too
+     * (1 s at most, never past timeout): once run() has returned, every acknowledgement it sent
+     * has reached the gateway. on_state is called on this thread between
      * two waits; what it throws ends run() like a throwable of $onEvent.
      *
      * @param callable $onEvent function (array $event): mixed

@@ -281,7 +281,7 @@ impl Stream {
         };
         // Nobody reads the connections any more: closed, so the gateway stops delivering to
         // them.
-        self.core.borrow_mut().close();
+        self.core.borrow_mut().close(deadline);
         self.log.deliver();
         if result.is_ok() && !ExecutorGlobals::has_exception() {
             // The close itself, if on_state listens (what it throws, run() throws).

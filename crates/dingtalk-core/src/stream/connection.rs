@@ -203,12 +203,24 @@ impl Connection {
     }
 
     /// Closes the connection politely, without waiting for the gateway's answer.
-    pub(crate) fn close(mut self) {
+    pub(crate) fn close(self) {
+        self.close_by(Deadline::after(Duration::ZERO));
+    }
+
+    /// Closes the connection politely and waits until `wait_until` for the gateway's Close,
+    /// which it sends once it has read every frame before ours (RFC 6455 §5.5.1): then each
+    /// acknowledgement sent on this connection has reached it. Frames that come meanwhile are
+    /// dropped unacknowledged (DingTalk delivers them again).
+    pub(crate) fn close_by(mut self, wait_until: Deadline) {
         self.socket
             .get_mut()
             .set_deadline(Deadline::after(Duration::from_secs(1)));
         let _ = self.socket.close(None);
         let _ = self.socket.flush();
+        self.socket.get_mut().set_deadline(wait_until);
+        // Checked before each read: a read past the deadline still takes what already arrived,
+        // and a gateway that floods must not keep this loop going.
+        while !wait_until.passed() && self.socket.read().is_ok() {}
     }
 }
 

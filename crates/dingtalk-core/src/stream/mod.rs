@@ -48,6 +48,7 @@ pub use state::StreamState;
 pub use topics::{Kind, Topic, BOT_MESSAGES, CARD_CALLBACKS};
 
 use crate::counters;
+use crate::deadline::Deadline;
 use crate::error::{Error, ErrorClass, Result};
 use crate::exec::Executor;
 use crate::observe::Event as Observed;
@@ -56,6 +57,9 @@ use dedupe::{Claim, Dedupe, Verdict};
 use reconnect::Reconnect;
 use state::States;
 use supervisor::{Happened, Sending, Supervisor};
+
+/// How long closing the connections waits for the gateway to close them too.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
 
 /// What happened to the worker's connections and messages so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -296,14 +300,18 @@ impl Stream {
     }
 
     /// Closes the connections, if any are open; the next [`Stream::next_event`] opens another.
-    pub fn close(&mut self) {
+    /// Waits for the gateway to close each in turn — then it has every acknowledgement sent on
+    /// it — for [`CLOSE_WAIT`] at most, and not past `until`.
+    pub fn close(&mut self, until: Option<Instant>) {
         if self.connections.has_active() {
             self.tell(StreamState::Disconnected {
                 reason: "the worker closed the connection".to_owned(),
                 draining: false,
             });
         }
-        self.connections.close();
+        let wait = Deadline::after(CLOSE_WAIT);
+        let wait_until = until.map_or(wait, |until| wait.min(Deadline::at(until)));
+        self.connections.close(wait_until);
         self.replacing = false;
         self.announced = false;
     }
@@ -329,6 +337,6 @@ impl Stream {
 
 impl Drop for Stream {
     fn drop(&mut self) {
-        self.connections.close();
+        self.connections.close(Deadline::after(Duration::ZERO));
     }
 }

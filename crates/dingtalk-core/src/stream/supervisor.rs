@@ -17,6 +17,7 @@ use tungstenite::WebSocket;
 
 use super::connection::{Connection, Step};
 use super::frame::Event;
+use crate::deadline::Deadline;
 use crate::net::{self, Transport};
 
 /// The longest a connection drains (DingTalk closes it about 10 s after its `disconnect`).
@@ -228,13 +229,14 @@ impl Supervisor {
         }
     }
 
-    /// Closes every connection.
-    pub(crate) fn close(&mut self) {
+    /// Closes every connection, waiting until `wait_until` for the gateway's Close on each (see
+    /// [`Connection::close_by`]).
+    pub(crate) fn close(&mut self, wait_until: Deadline) {
         if let Some(active) = self.active.take() {
-            active.close();
+            active.close_by(wait_until);
         }
         for draining in self.draining.drain(..) {
-            draining.connection.close();
+            draining.connection.close_by(wait_until);
         }
     }
 }

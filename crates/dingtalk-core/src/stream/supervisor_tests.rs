@@ -142,7 +142,7 @@ fn after_disconnect_the_old_connection_is_read_beside_the_new_one() {
         Sending::Gone
     ));
     assert!(supervisor.has_active());
-    supervisor.close();
+    supervisor.close(Deadline::after(Duration::ZERO));
     new.thread.join().unwrap();
 }
 
@@ -161,4 +161,65 @@ fn the_active_connection_closed_by_its_peer_is_lost() {
     }
     assert!(supervisor.is_empty());
     peer.thread.join().unwrap();
+}
+
+/// A gateway that reads its connection only after `busy`: it hands back each text it then
+/// reads, answers the client's Close with its own, and ends.
+fn busy_gateway(busy: Duration) -> (WebSocket<Transport>, Receiver<String>, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tell, received) = channel();
+    let thread = thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let mut socket = tungstenite::accept(tcp).unwrap();
+        socket.send(Message::text(event("a").unwrap())).unwrap();
+        thread::sleep(busy);
+        loop {
+            match socket.read() {
+                Ok(Message::Text(text)) => {
+                    let _ = tell.send(text.to_string());
+                }
+                Ok(_) => {}
+                // The Close was answered (tungstenite queues and sends the reply): done.
+                Err(_) => return,
+            }
+        }
+    });
+    let tcp = net::connect("127.0.0.1", port, LONG, Deadline::after(LONG)).unwrap();
+    let url = format!("ws://127.0.0.1:{port}/connect");
+    let (client, _) = tungstenite::client::client(url, Transport::Plain(tcp)).unwrap();
+    (client, received, thread)
+}
+
+/// Closing waits for the gateway's Close: by then the gateway has read the acknowledgement sent
+/// just before, however busy it was.
+#[test]
+fn closing_waits_until_the_gateway_has_read_what_was_sent() {
+    let mut supervisor = Supervisor::default();
+    let (client, received, gateway) = busy_gateway(Duration::from_millis(300));
+    supervisor.activate(client, LONG, LONG);
+    let (id, connection) = next_message(&mut supervisor);
+    assert_eq!(id, "a");
+    assert!(matches!(
+        supervisor.send(connection, "ack a".into()),
+        Sending::Done
+    ));
+    supervisor.close(Deadline::after(LONG));
+    assert_eq!(received.try_recv().as_deref(), Ok("ack a"));
+    gateway.join().unwrap();
+}
+
+/// A gateway that never answers the Close holds the close until its deadline, no longer.
+#[test]
+fn closing_ends_by_its_deadline_when_the_gateway_says_nothing() {
+    let mut supervisor = Supervisor::default();
+    let (client, _received, _gateway) = busy_gateway(LONG);
+    supervisor.activate(client, LONG, LONG);
+    let (_, connection) = next_message(&mut supervisor);
+    let _ = supervisor.send(connection, "ack a".into());
+    let started = Instant::now();
+    supervisor.close(Deadline::after(Duration::from_millis(200)));
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(150), "{took:?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
 }
